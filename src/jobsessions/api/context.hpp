@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/api/base_url.hpp"
+#include "jobsessions/api/params.hpp"
+#include "jobsessions/api/trace.hpp"
+#include "jobsessions/http/request.hpp"
+#include "jobsessions/http/response.hpp"
+#include "jobsessions/service/auth_service.hpp"
+#include "jobsessions/service/session_service.hpp"
+#include "jobsessions/store/store.hpp"
+#include "jobsessions/util/clock.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jobsessions::api {
+
+/// Settings of the API layer.
+struct ApiConfig {
+    /// Scheme and authority for links (`https://backup.example.com`); empty: taken from each request.
+    std::string public_url;
+    /// Peers whose X-Forwarded-Proto and X-Forwarded-Host are believed.
+    std::vector<boost::asio::ip::address> trusted_proxies;
+    /// Reported by /system/about.
+    std::string server_version;
+};
+
+/// What handlers work with. Owned by the application; outlives every request.
+struct Services {
+    store::Store& store;
+    service::SessionService& sessions;
+    service::AuthService& auth;
+    const util::Clock& clock;
+    ApiConfig config;
+};
+
+/// One request as a handler sees it.
+class Context {
+public:
+    Context(const http::Request& incoming, http::Response& outgoing, Services& shared)
+        : request(incoming)
+        , response(outgoing)
+        , services(shared)
+    {
+    }
+
+    const http::Request& request;
+    http::Response& response;
+    Services& services;
+    /// Set by the auth step for routes that need a token.
+    std::optional<service::Principal> principal;
+    /// The base of links, checked before the handler runs.
+    BaseUrl base;
+
+    /// The authenticated principal (routes with a permission always have one).
+    [[nodiscard]] const service::Principal& who() const { return *principal; }
+    /// The request path, without the query.
+    [[nodiscard]] std::string_view path() const;
+    /// The query parameters; throws a 400 ApiError when the query is malformed.
+    const Params& query();
+    /// This request's trace id, made on first use.
+    std::string_view trace_id();
+
+private:
+    std::optional<Params> query_;
+    std::optional<TraceId> trace_;
+};
+
+} // namespace jobsessions::api

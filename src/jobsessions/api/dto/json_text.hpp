@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace jobsessions::api::dto {
+
+/// Appends `text` as a quoted, escaped JSON string (escaping done by Boost.JSON's serializer).
+void append_json_string(std::string& out, std::string_view text);
+
+} // namespace jobsessions::api::dto

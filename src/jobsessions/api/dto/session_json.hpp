@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/api/base_url.hpp"
+#include "jobsessions/domain/session.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jobsessions::api::dto {
+
+/// Appends a session in the member order of contract §4; `base` is the scheme and authority the links start
+/// with (`https://abc.example.com`); `now` gives a running session its elapsed duration.
+void append_session(std::string& out, const domain::JobSession& session, const BaseUrl& base, util::Micros now);
+
+/// Appends a log in the v1 shape of contract §6.
+void append_log(std::string& out, std::int64_t session_id, const std::vector<domain::LogEntry>& entries);
+
+} // namespace jobsessions::api::dto

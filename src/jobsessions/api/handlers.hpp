@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/api/context.hpp"
+
+namespace jobsessions::api {
+
+// One handler per endpoint; each lives in the file named after it and is listed once in routes.cpp.
+
+/// POST /api/oauth2/token (token_endpoint.cpp)
+void issue_token(Context& ctx);
+/// DELETE /api/oauth2/token (token_endpoint.cpp)
+void revoke_token(Context& ctx);
+/// GET /api/v1/jobSessions/{id} (session_get.cpp)
+void get_session(Context& ctx);
+/// POST /api/v1/jobSessions (session_create.cpp)
+void create_session(Context& ctx);
+/// PATCH /api/v1/jobSessions/{id} (session_update.cpp)
+void update_session(Context& ctx);
+/// GET /api/v1/jobSessions/{id}/log (session_log.cpp)
+void get_session_log(Context& ctx);
+/// POST /api/v1/jobSessions/{id}/log (session_log_append.cpp)
+void append_session_log(Context& ctx);
+/// GET /api/v1/system/about (system_about.cpp)
+void get_about(Context& ctx);
+
+/// Parses a session id from the path: decimal digits only; anything else is a 404 for that id.
+std::int64_t session_id_from_path(const Context& ctx);
+
+/// Turns a failed use case into the matching ApiError (thrown).
+[[noreturn]] void throw_domain_error(const service::DomainError& error);
+
+} // namespace jobsessions::api

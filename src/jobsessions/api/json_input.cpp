@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/api/json_input.hpp"
+
+#include "jobsessions/util/strings.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace jobsessions::api {
+
+boost::json::object parse_json_object(std::string_view body)
+{
+    if (util::trim(body).empty()) {
+        throw ApiError::bad_request("body", "A JSON object is required.");
+    }
+    boost::system::error_code ec;
+    boost::json::parse_options options;
+    options.max_depth = 16;
+    auto value = boost::json::parse(boost::json::string_view(body.data(), body.size()), ec, {}, options);
+    if (ec) {
+        throw ApiError::bad_request("body", "The body is not valid JSON: " + ec.message() + ".");
+    }
+    if (!value.is_object()) {
+        throw ApiError::bad_request("body", "The body must be a JSON object.");
+    }
+    return std::move(value.as_object());
+}
+
+const boost::json::value* FieldReader::find(const boost::json::object& object, std::string_view name)
+{
+    for (const auto& member : object) {
+        if (util::iequals({member.key().data(), member.key().size()}, name)) {
+            return member.value().is_null() ? nullptr : &member.value();
+        }
+    }
+    return nullptr;
+}
+
+std::optional<std::string> FieldReader::string(const boost::json::object& object, std::string_view name,
+                                               const std::string& field, std::size_t max_size)
+{
+    const auto* v = find(object, name);
+    if (v == nullptr) {
+        return std::nullopt;
+    }
+    if (!v->is_string()) {
+        fail(field, "Must be a string.");
+        return std::nullopt;
+    }
+    const auto& s = v->get_string();
+    if (s.size() > max_size) {
+        fail(field, "Must be at most " + std::to_string(max_size) + " bytes long.");
+        return std::nullopt;
+    }
+    return std::string(s.data(), s.size());
+}
+
+std::optional<std::int64_t> FieldReader::integer(const boost::json::object& object, std::string_view name,
+                                                 const std::string& field, std::int64_t min)
+{
+    const auto* v = find(object, name);
+    if (v == nullptr) {
+        return std::nullopt;
+    }
+    std::optional<std::int64_t> value;
+    if (v->is_int64()) {
+        value = v->get_int64();
+    } else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+        value = static_cast<std::int64_t>(v->get_uint64());
+    }
+    if (!value || *value < min) {
+        fail(field, "Must be an integer of at least " + std::to_string(min) + ".");
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<bool> FieldReader::boolean(const boost::json::object& object, std::string_view name,
+                                         const std::string& field)
+{
+    const auto* v = find(object, name);
+    if (v == nullptr) {
+        return std::nullopt;
+    }
+    if (!v->is_bool()) {
+        fail(field, "Must be true or false.");
+        return std::nullopt;
+    }
+    return v->get_bool();
+}
+
+std::optional<util::Micros> FieldReader::timestamp(const boost::json::object& object, std::string_view name,
+                                                   const std::string& field)
+{
+    const auto* v = find(object, name);
+    if (v == nullptr) {
+        return std::nullopt;
+    }
+    if (v->is_string()) {
+        const auto& s = v->get_string();
+        if (auto t = util::parse_timestamp({s.data(), s.size()})) {
+            return t;
+        }
+    }
+    fail(field, "Must be an ISO-8601 date and time, such as 2020-02-05T11:07:10.002679Z.");
+    return std::nullopt;
+}
+
+std::optional<util::Micros> FieldReader::timespan(const boost::json::object& object, std::string_view name,
+                                                  const std::string& field)
+{
+    const auto* v = find(object, name);
+    if (v == nullptr) {
+        return std::nullopt;
+    }
+    if (v->is_string()) {
+        const auto& s = v->get_string();
+        if (auto d = util::parse_timespan({s.data(), s.size()}); d && *d >= 0) {
+            return d;
+        }
+    }
+    fail(field, "Must be a duration such as 00:02:47.7726740 or 1.02:03:04.");
+    return std::nullopt;
+}
+
+std::optional<domain::SessionStatus> FieldReader::status(const boost::json::object& object, std::string_view name,
+                                                         const std::string& field)
+{
+    const auto* v = find(object, name);
+    if (v == nullptr) {
+        return std::nullopt;
+    }
+    if (v->is_string()) {
+        const auto& s = v->get_string();
+        if (auto status = domain::parse_session_status({s.data(), s.size()})) {
+            return status;
+        }
+    }
+    std::string names;
+    for (const auto s : domain::all_session_statuses()) {
+        names += names.empty() ? "" : ", ";
+        names += domain::to_string(s);
+    }
+    fail(field, "Must be one of " + names + ".");
+    return std::nullopt;
+}
+
+std::optional<domain::SessionType> FieldReader::type(const boost::json::object& object, std::string_view name,
+                                                     const std::string& field)
+{
+    const auto* v = find(object, name);
+    if (v == nullptr) {
+        return std::nullopt;
+    }
+    if (v->is_string()) {
+        const auto& s = v->get_string();
+        if (auto type = domain::parse_session_type({s.data(), s.size()})) {
+            return type;
+        }
+    }
+    std::string names;
+    for (const auto t : domain::all_session_types()) {
+        names += names.empty() ? "" : ", ";
+        names += domain::to_string(t);
+    }
+    fail(field, "Must be one of " + names + ".");
+    return std::nullopt;
+}
+
+const boost::json::object* FieldReader::object(const boost::json::object& object, std::string_view name,
+                                               const std::string& field)
+{
+    const auto* v = find(object, name);
+    if (v == nullptr) {
+        return nullptr;
+    }
+    if (!v->is_object()) {
+        fail(field, "Must be an object.");
+        return nullptr;
+    }
+    return &v->get_object();
+}
+
+} // namespace jobsessions::api

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/api/params.hpp"
+
+#include "jobsessions/util/strings.hpp"
+
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
+
+namespace jobsessions::api {
+
+std::optional<Params> Params::parse(std::string_view text)
+{
+    Params params;
+    if (text.empty()) {
+        return params;
+    }
+    const auto encoded = boost::urls::parse_query(text);
+    if (!encoded) {
+        return std::nullopt;
+    }
+    boost::urls::encoding_opts options;
+    options.space_as_plus = true;
+    const boost::urls::params_view decoded(text, options); // valid: checked by parse_query above
+    for (const auto& param : decoded) {
+        params.pairs_.emplace_back(param.key, param.value);
+    }
+    return params;
+}
+
+std::optional<Params> Params::from_target(std::string_view target)
+{
+    const auto question = target.find('?');
+    if (question == std::string_view::npos) {
+        return Params{};
+    }
+    auto query = target.substr(question + 1);
+    if (const auto hash = query.find('#'); hash != std::string_view::npos) {
+        query = query.substr(0, hash);
+    }
+    return parse(query);
+}
+
+std::vector<std::string> Params::list(std::string_view name) const
+{
+    std::vector<std::string> values;
+    for (const auto& [key, value] : pairs_) {
+        if (!util::iequals(key, name)) {
+            continue;
+        }
+        std::string_view rest = value;
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            const auto item = util::trim(rest.substr(0, comma));
+            if (!item.empty()) {
+                values.emplace_back(item);
+            }
+            if (comma == std::string_view::npos) {
+                break;
+            }
+            rest.remove_prefix(comma + 1);
+        }
+    }
+    return values;
+}
+
+std::optional<std::string> Params::first(std::string_view name) const
+{
+    for (const auto& [key, value] : pairs_) {
+        if (util::iequals(key, name) && !value.empty()) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
+bool Params::has(std::string_view name) const
+{
+    for (const auto& [key, value] : pairs_) {
+        if (util::iequals(key, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace jobsessions::api

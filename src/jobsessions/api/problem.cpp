@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/api/problem.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace jobsessions::api {
+namespace {
+
+std::string_view problem_type(int status) noexcept
+{
+    switch (status) {
+    case 400:
+        return "https://tools.ietf.org/html/rfc9110#section-15.5.1";
+    case 401:
+        return "https://tools.ietf.org/html/rfc9110#section-15.5.2";
+    case 403:
+        return "https://tools.ietf.org/html/rfc9110#section-15.5.4";
+    case 404:
+        return "https://tools.ietf.org/html/rfc9110#section-15.5.5";
+    case 405:
+        return "https://tools.ietf.org/html/rfc9110#section-15.5.6";
+    case 406:
+        return "https://tools.ietf.org/html/rfc9110#section-15.5.7";
+    case 409:
+        return "https://tools.ietf.org/html/rfc9110#section-15.5.10";
+    case 413:
+        return "https://tools.ietf.org/html/rfc9110#section-15.5.14";
+    case 415:
+        return "https://tools.ietf.org/html/rfc9110#section-15.5.16";
+    case 422:
+        return "https://tools.ietf.org/html/rfc9110#section-15.5.21";
+    case 429:
+        return "https://tools.ietf.org/html/rfc6585#section-4";
+    case 431:
+        return "https://tools.ietf.org/html/rfc6585#section-5";
+    case 503:
+        return "https://tools.ietf.org/html/rfc9110#section-15.6.4";
+    default:
+        return "https://tools.ietf.org/html/rfc9110#section-15.6.1";
+    }
+}
+
+} // namespace
+
+std::string_view problem_title(int status) noexcept
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "An error occurred while processing your request.";
+    }
+}
+
+void write_problem(const ApiError& error, std::string_view instance, std::string_view trace_id,
+                   http::Response& response)
+{
+    boost::json::object body;
+    body["type"] = problem_type(error.status);
+    body["title"] = error.status == 400 && !error.errors.empty() ? "One or more validation errors occurred."
+                                                                  : problem_title(error.status);
+    body["status"] = error.status;
+    if (!error.detail.empty() && !(error.status == 400 && !error.errors.empty() &&
+                                   error.detail == "One or more validation errors occurred.")) {
+        body["detail"] = error.detail;
+    }
+    if (!instance.empty()) {
+        body["instance"] = instance;
+    }
+    if (!error.errors.empty()) {
+        boost::json::object fields;
+        for (const auto& [name, messages] : error.errors) {
+            boost::json::array list;
+            for (const auto& m : messages) {
+                list.emplace_back(m);
+            }
+            fields[name] = std::move(list);
+        }
+        body["errors"] = std::move(fields);
+    }
+    if (!error.oauth_error.empty()) {
+        body["error"] = error.oauth_error;
+        body["error_description"] = error.detail;
+    }
+    body["traceId"] = trace_id;
+    response.status = error.status;
+    response.content_type = kProblemJson;
+    response.body = boost::json::serialize(body);
+    if (error.status == 405 && !error.allow.empty()) {
+        response.add_header("Allow", error.allow);
+    }
+    if (error.status == 401) {
+        if (error.bearer_error.empty()) {
+            response.add_header("WWW-Authenticate", "Bearer");
+        } else {
+            response.add_header("WWW-Authenticate", "Bearer error=\"" + error.bearer_error + "\"");
+        }
+    }
+}
+
+} // namespace jobsessions::api

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/api/router.hpp"
+
+#include "jobsessions/api/api_error.hpp"
+
+#include <boost/beast/http/verb.hpp>
+#include <boost/url/decode_view.hpp>
+#include <boost/url/parse.hpp>
+
+#include <cctype>
+
+namespace jobsessions::api {
+namespace {
+
+namespace urls = boost::urls;
+
+[[noreturn]] void reply_not_found(Context& ctx)
+{
+    throw ApiError::not_found("No resource matches '" + std::string(ctx.path()) + "'.");
+}
+
+[[noreturn]] void reply_bad_target(Context&)
+{
+    throw ApiError::bad_request("path", "The request target is not a valid origin-form URI.");
+}
+
+[[noreturn]] void reply_method_not_allowed(Context& ctx);
+
+bool decoded_iequals(const urls::pct_string_view& segment, std::string_view literal)
+{
+    if (segment.decoded_size() != literal.size()) {
+        return false;
+    }
+    std::size_t i = 0;
+    for (const char c : *segment) {
+        if (std::tolower(static_cast<unsigned char>(c)) != std::tolower(static_cast<unsigned char>(literal[i++]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+Router::Router(std::span<const Route> table)
+    : not_found_{boost::beast::http::verb::unknown, "", &reply_not_found, std::nullopt, Execution::Inline,
+                 BodyKind::None}
+    , bad_target_{boost::beast::http::verb::unknown, "", &reply_bad_target, std::nullopt, Execution::Inline,
+                  BodyKind::None}
+{
+    for (const auto& route : table) {
+        Template* found = nullptr;
+        for (auto& t : templates_) {
+            if (t.routes.front()->path == route.path) {
+                found = &t;
+            }
+        }
+        if (found == nullptr) {
+            Template t;
+            std::string_view rest = route.path.substr(1);
+            while (true) {
+                const auto slash = rest.find('/');
+                const auto text = rest.substr(0, slash);
+                const bool parameter = text.size() > 2 && text.front() == '{' && text.back() == '}';
+                t.segments.push_back({std::string(text), parameter});
+                if (slash == std::string_view::npos) {
+                    break;
+                }
+                rest.remove_prefix(slash + 1);
+            }
+            templates_.push_back(std::move(t));
+            found = &templates_.back();
+        }
+        found->routes.push_back(&route);
+    }
+    for (auto& t : templates_) {
+        std::string allow;
+        for (const Route* r : t.routes) {
+            if (!allow.empty()) {
+                allow += ", ";
+            }
+            const auto name = boost::beast::http::to_string(r->method);
+            allow.append(name.data(), name.size());
+        }
+        t.method_not_allowed = std::make_unique<Route>(Route{boost::beast::http::verb::unknown, t.routes.front()->path,
+                                                             &reply_method_not_allowed, std::nullopt,
+                                                             Execution::Inline, BodyKind::None, allow});
+    }
+}
+
+const Route& Router::match(boost::beast::http::verb method, std::string_view target, std::string& parameter) const
+{
+    const auto parsed = urls::parse_origin_form(target);
+    if (!parsed) {
+        return bad_target_;
+    }
+    const auto segments = parsed->encoded_segments();
+    auto count = segments.size();
+    // "/api/v1/jobSessions/39/" names the same resource as without the slash, as ASP.NET Core routing has it.
+    if (count > 0 && segments.back().empty()) {
+        --count;
+    }
+    for (const auto& t : templates_) {
+        if (t.segments.size() != count) {
+            continue;
+        }
+        bool matches = true;
+        std::size_t i = 0;
+        for (auto it = segments.begin(); i < count; ++it, ++i) {
+            const auto& segment = t.segments[i];
+            if (segment.parameter) {
+                if ((*it).empty()) {
+                    matches = false;
+                    break;
+                }
+                continue;
+            }
+            if (!decoded_iequals(*it, segment.text)) {
+                matches = false;
+                break;
+            }
+        }
+        if (!matches) {
+            continue;
+        }
+        parameter.clear();
+        i = 0;
+        for (auto it = segments.begin(); i < count; ++it, ++i) {
+            if (t.segments[i].parameter) {
+                for (const char c : **it) {
+                    parameter.push_back(c);
+                }
+            }
+        }
+        for (const Route* route : t.routes) {
+            if (route->method == method) {
+                return *route;
+            }
+        }
+        return *t.method_not_allowed;
+    }
+    return not_found_;
+}
+
+namespace {
+
+void reply_method_not_allowed(Context& ctx)
+{
+    const auto* route = static_cast<const Route*>(ctx.request.route);
+    ApiError error = ApiError::with_status(405, "The method '" + std::string(ctx.request.method_text) +
+                                               "' is not allowed on this resource.");
+    error.allow = route != nullptr ? route->allow : std::string();
+    throw error;
+}
+
+} // namespace
+
+} // namespace jobsessions::api

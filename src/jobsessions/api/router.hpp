@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/api/context.hpp"
+#include "jobsessions/domain/user.hpp"
+
+#include <boost/beast/http/verb.hpp>
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jobsessions::api {
+
+/// Answers one endpoint; throws ApiError for error answers.
+using Handler = void (*)(Context&);
+
+/// Where a handler runs.
+enum class Execution : std::uint8_t {
+    /// Pure computation: always on the I/O thread.
+    Inline,
+    /// Store reads: on the I/O thread when the store's reads are local, otherwise on the blocking pool.
+    Read,
+    /// Writes, password hashing and anything else that waits: on the blocking pool.
+    Blocking,
+};
+
+/// What a route's body must be.
+enum class BodyKind : std::uint8_t { None, Json, Form };
+
+/// One line of the routing table.
+struct Route {
+    boost::beast::http::verb method;
+    /// A template such as `/api/v1/jobSessions/{id}`; literal segments match without regard to case, as in
+    /// ASP.NET Core.
+    std::string_view path;
+    Handler handler;
+    /// Needed to call the route; nullopt for public routes.
+    std::optional<domain::Permission> permission;
+    Execution execution;
+    BodyKind body;
+    /// For the router's own 405 routes: the methods of the path.
+    std::string allow = {};
+};
+
+/// The routing table (routes.cpp): every endpoint, in one place.
+std::span<const Route> routes();
+
+/// Matches method and target against the table; 404 and 405 come back as routes of their own, whose handlers
+/// throw the matching ApiError. Thread-safe after construction.
+class Router {
+public:
+    explicit Router(std::span<const Route> table);
+
+    /// The route for this request, with the decoded path parameter (if the template has one) in `parameter`.
+    [[nodiscard]] const Route& match(boost::beast::http::verb method, std::string_view target,
+                                     std::string& parameter) const;
+
+private:
+    struct Segment {
+        std::string text;
+        bool parameter = false;
+    };
+    struct Template {
+        std::vector<Segment> segments;
+        std::vector<const Route*> routes;
+        std::unique_ptr<Route> method_not_allowed;
+    };
+
+    std::vector<Template> templates_;
+    Route not_found_;
+    Route bad_target_;
+};
+
+} // namespace jobsessions::api

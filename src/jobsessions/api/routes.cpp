@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/api/handlers.hpp"
+#include "jobsessions/api/router.hpp"
+
+
+namespace jobsessions::api {
+namespace {
+
+using boost::beast::http::verb;
+using domain::Permission;
+
+// THE routing table. A new endpoint is one handler file and one line here. Within a path, literal segments are
+// listed before parameters, so `/jobSessions/changes` will never be taken for a session id.
+const Route kRoutes[] = {
+    {verb::post, "/api/oauth2/token", &issue_token, std::nullopt, Execution::Blocking, BodyKind::Form},
+    {verb::delete_, "/api/oauth2/token", &revoke_token, Permission::Read, Execution::Blocking, BodyKind::None},
+    {verb::get, "/api/v1/system/about", &get_about, std::nullopt, Execution::Inline, BodyKind::None},
+    {verb::get, "/api/v1/jobSessions/{id}", &get_session, Permission::Read, Execution::Read, BodyKind::None},
+    {verb::patch, "/api/v1/jobSessions/{id}", &update_session, Permission::WriteSessions, Execution::Blocking,
+     BodyKind::Json},
+    {verb::post, "/api/v1/jobSessions", &create_session, Permission::WriteSessions, Execution::Blocking,
+     BodyKind::Json},
+    {verb::get, "/api/v1/jobSessions/{id}/log", &get_session_log, Permission::Read, Execution::Read,
+     BodyKind::None},
+    {verb::post, "/api/v1/jobSessions/{id}/log", &append_session_log, Permission::WriteSessions,
+     Execution::Blocking, BodyKind::Json},
+};
+
+} // namespace
+
+std::span<const Route> routes() { return kRoutes; }
+
+} // namespace jobsessions::api

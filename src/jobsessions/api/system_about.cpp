@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/api/dto/json_text.hpp"
+#include "jobsessions/api/handlers.hpp"
+#include "jobsessions/api/problem.hpp"
+
+namespace jobsessions::api {
+
+void get_about(Context& ctx)
+{
+    auto& out = ctx.response.body;
+    ctx.response.content_type = kJson;
+    out.append(R"({"serverVersion":)");
+    dto::append_json_string(out, ctx.services.config.server_version);
+    out.append(R"(,"apiVersions":["v1"],"productName":"jobsessions","serverTime":")");
+    util::append_timestamp(out, ctx.services.clock.now());
+    out.append(R"("})");
+}
+
+} // namespace jobsessions::api

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/app/config.hpp"
+
+#include "jobsessions/util/strings.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+#include <string_view>
+
+namespace jobsessions::app {
+namespace {
+
+std::optional<std::string> env(const char* name)
+{
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') {
+        return std::nullopt;
+    }
+    return std::string(value);
+}
+
+bool truthy(std::string_view value)
+{
+    return util::iequals(value, "1") || util::iequals(value, "true") || util::iequals(value, "yes") ||
+           util::iequals(value, "on");
+}
+
+std::size_t positive_count(std::string_view flag, const std::string& value)
+{
+    const auto n = util::parse_int64(value);
+    if (!n || *n < 1 || *n > 4096) {
+        throw std::invalid_argument("--" + std::string(flag) + " needs a whole number from 1 to 4096, not '" + value +
+                                    "'");
+    }
+    return static_cast<std::size_t>(*n);
+}
+
+std::vector<std::string> split_list(const std::string& value)
+{
+    std::vector<std::string> items;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        const auto item = util::trim(rest.substr(0, comma));
+        if (!item.empty()) {
+            items.emplace_back(item);
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        rest.remove_prefix(comma + 1);
+    }
+    return items;
+}
+
+// Applies one setting by its flag name; shared by flags and environment variables.
+bool apply(Config& config, std::string_view name, const std::string& value)
+{
+    if (name == "listen") {
+        config.listen = value;
+    } else if (name == "data-dir") {
+        config.data_dir = value;
+    } else if (name == "tls-cert") {
+        config.tls_cert = value;
+    } else if (name == "tls-key") {
+        config.tls_key = value;
+    } else if (name == "public-url") {
+        std::string url = value;
+        while (!url.empty() && url.back() == '/') {
+            url.pop_back();
+        }
+        if (!url.starts_with("http://") && !url.starts_with("https://")) {
+            throw std::invalid_argument("--public-url must start with http:// or https://, not '" + value + "'");
+        }
+        config.public_url = url;
+    } else if (name == "threads") {
+        config.threads = positive_count(name, value);
+    } else if (name == "blocking-threads") {
+        config.blocking_threads = positive_count(name, value);
+    } else if (name == "trusted-proxy") {
+        for (auto& item : split_list(value)) {
+            config.trusted_proxies.push_back(std::move(item));
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
+
+constexpr std::string_view kValueFlags[] = {"listen",     "data-dir", "tls-cert",         "tls-key",
+                                            "public-url", "threads",  "blocking-threads", "trusted-proxy"};
+
+} // namespace
+
+const char* usage() noexcept
+{
+    return R"(Usage: jobsessiond [serve] [options]
+       jobsessiond user add|passwd|list|enable|disable|remove [NAME] [--role ROLE] --data-dir DIR
+
+Serve the job-sessions API (HTTPS by default).
+
+Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR):
+  --listen HOST:PORT       address to listen on (default 0.0.0.0:8443; port 0 picks a free port)
+  --data-dir DIR           where the database and the generated certificate live (default ./data)
+  --http                   serve plain HTTP instead of HTTPS (behind a TLS-terminating proxy, tests)
+  --tls-cert FILE          PEM certificate chain (default: a self-signed one made in DIR/tls on first start)
+  --tls-key FILE           PEM private key for --tls-cert
+  --public-url URL         scheme and host for links (default: taken from each request's Host)
+  --trusted-proxy ADDR     believe X-Forwarded-Proto/-Host from these peer addresses (comma-separated)
+  --threads N              I/O threads (default: one per core)
+  --blocking-threads N     threads for database writes and password hashing (default 32)
+  --access-log             log every request, not only failures
+  --help                   show this text
+  --version                print the version
+
+On first start with no users, an Administrator 'admin' is created with the password from
+JOBSESSIOND_ADMIN_PASSWORD, or a random one printed once on stderr.
+User commands read passwords from standard input, never from the command line.
+)";
+}
+
+ParsedCommandLine parse_command_line(int argc, const char* const* argv)
+{
+    ParsedCommandLine parsed;
+    Config& config = parsed.config;
+    // Environment first, so flags override it.
+    for (const auto flag : kValueFlags) {
+        std::string name = "JOBSESSIOND_";
+        for (const char c : flag) {
+            name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+        }
+        if (auto value = env(name.c_str())) {
+            apply(config, flag, *value);
+        }
+    }
+    if (auto value = env("JOBSESSIOND_HTTP")) {
+        config.plain_http = truthy(*value);
+    }
+    if (auto value = env("JOBSESSIOND_ACCESS_LOG")) {
+        config.access_log = truthy(*value);
+    }
+
+    int i = 1;
+    if (i < argc && std::string_view(argv[i]) == "serve") {
+        ++i;
+    } else if (i < argc && std::string_view(argv[i]) == "user") {
+        parsed.action = ParsedCommandLine::Action::User;
+        ++i;
+    }
+    for (; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            parsed.action = ParsedCommandLine::Action::Help;
+            return parsed;
+        }
+        if (arg == "--version") {
+            parsed.action = ParsedCommandLine::Action::Version;
+            return parsed;
+        }
+        if (arg == "--http") {
+            config.plain_http = true;
+            continue;
+        }
+        if (arg == "--access-log") {
+            config.access_log = true;
+            continue;
+        }
+        if (arg.starts_with("--")) {
+            std::string_view name = arg.substr(2);
+            std::string value;
+            if (const auto eq = name.find('='); eq != std::string_view::npos) {
+                value = std::string(name.substr(eq + 1));
+                name = name.substr(0, eq);
+            } else {
+                if (i + 1 >= argc) {
+                    throw std::invalid_argument("--" + std::string(name) + " needs a value");
+                }
+                value = argv[++i];
+            }
+            if (parsed.action == ParsedCommandLine::Action::User && name == "role") {
+                parsed.role = value;
+                continue;
+            }
+            if (!apply(config, name, value)) {
+                throw std::invalid_argument("unknown option --" + std::string(name) + " (see --help)");
+            }
+            continue;
+        }
+        if (parsed.action == ParsedCommandLine::Action::User) {
+            parsed.user_args.emplace_back(arg);
+            continue;
+        }
+        throw std::invalid_argument("unexpected argument '" + std::string(arg) + "' (see --help)");
+    }
+    if (config.tls_cert.empty() != config.tls_key.empty()) {
+        throw std::invalid_argument("--tls-cert and --tls-key go together");
+    }
+    return parsed;
+}
+
+} // namespace jobsessions::app

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/http/limits.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jobsessions::app {
+
+/// Everything `jobsessiond serve` is configured with: flags, else JOBSESSIOND_<FLAG> environment variables, else
+/// the defaults below.
+struct Config {
+    std::string listen = "0.0.0.0:8443";
+    std::string data_dir = "./data";
+    bool plain_http = false;
+    std::string tls_cert;
+    std::string tls_key;
+    std::string public_url;
+    std::size_t threads = 0; // 0: one per core
+    std::size_t blocking_threads = 32;
+    std::vector<std::string> trusted_proxies;
+    bool access_log = false;
+    http::Limits limits;
+};
+
+/// The outcome of reading the command line.
+struct ParsedCommandLine {
+    enum class Action : std::uint8_t { Serve, Help, Version, User };
+    Action action = Action::Serve;
+    Config config;
+    /// For `user`: the words after `user`, without the options this parser consumed.
+    std::vector<std::string> user_args;
+    /// For `user`: `--role` if given.
+    std::optional<std::string> role;
+};
+
+/// Reads argv and the environment. Throws std::invalid_argument with a one-line message on a bad flag.
+ParsedCommandLine parse_command_line(int argc, const char* const* argv);
+
+/// The `--help` text.
+const char* usage() noexcept;
+
+} // namespace jobsessions::app

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/app/server_app.hpp"
+
+#include "jobsessions/api/api_application.hpp"
+#include "jobsessions/app/data_dir.hpp"
+#include "jobsessions/app/user_command.hpp"
+#include "jobsessions/auth/password.hpp"
+#include "jobsessions/auth/token_codec.hpp"
+#include "jobsessions/http/server.hpp"
+#include "jobsessions/http/tls.hpp"
+#include "jobsessions/log/log.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#ifndef JOBSESSIONS_VERSION
+#define JOBSESSIONS_VERSION "0.0.0"
+#endif
+
+namespace jobsessions::app {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// How often the in-memory user directory is reloaded: the longest a disabled user's token keeps working.
+constexpr auto kUserReloadInterval = std::chrono::seconds(2);
+
+tcp::endpoint resolve_listen(const std::string& listen)
+{
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) {
+        throw std::invalid_argument("--listen needs HOST:PORT, not '" + listen + "'");
+    }
+    std::string host = listen.substr(0, colon);
+    const std::string port_text = listen.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    char* end = nullptr;
+    const long port = std::strtol(port_text.c_str(), &end, 10);
+    if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) {
+        throw std::invalid_argument("--listen needs a port from 0 to 65535, not '" + port_text + "'");
+    }
+    if (host.empty()) {
+        host = "0.0.0.0";
+    }
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) {
+        asio::io_context ctx;
+        tcp::resolver resolver(ctx);
+        const auto results = resolver.resolve(host, port_text, ec);
+        if (ec || results.empty()) {
+            throw std::invalid_argument("--listen: cannot resolve '" + host + "'");
+        }
+        address = results.begin()->endpoint().address();
+    }
+    return {address, static_cast<unsigned short>(port)};
+}
+
+std::string host_name()
+{
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') {
+        return "localhost";
+    }
+    return buf;
+}
+
+std::string random_password()
+{
+    // 18 random bytes: 24 URL-safe characters, 144 bits.
+    return auth::base64url_encode(auth::random_bytes(18));
+}
+
+void bootstrap_admin(store::Store& store)
+{
+    auto users = store.list_users();
+    if (!users) {
+        throw std::runtime_error("cannot read users: " + users.error().message);
+    }
+    if (!users->empty()) {
+        return;
+    }
+    std::string password;
+    bool generated = false;
+    if (const char* given = std::getenv("JOBSESSIOND_ADMIN_PASSWORD"); given != nullptr && *given != '\0') {
+        password = given;
+        check_password_strength(password);
+    } else {
+        password = random_password();
+        generated = true;
+    }
+    domain::User admin;
+    admin.name = "admin";
+    admin.role = domain::Role::Administrator;
+    admin.password_hash = auth::hash_password(password);
+    admin.created_at = util::now_micros();
+    if (auto created = store.create_user(admin); !created) {
+        throw std::runtime_error("cannot create the admin user: " + created.error().message);
+    }
+    if (generated) {
+        std::cerr << "jobsessiond: created user 'admin' (Administrator) with password: " << password
+                  << "\njobsessiond: this password is shown only once; change it with 'jobsessiond user passwd admin'\n";
+    } else {
+        std::cerr << "jobsessiond: created user 'admin' (Administrator) with the password from "
+                     "JOBSESSIOND_ADMIN_PASSWORD\n";
+    }
+}
+
+std::shared_ptr<asio::ssl::context> make_tls(const Config& config)
+{
+    http::CertificateFiles files{config.tls_cert, config.tls_key};
+    if (files.certificate_path.empty()) {
+        const std::string dir = config.data_dir + "/tls";
+        std::filesystem::create_directories(dir);
+        files = {dir + "/cert.pem", dir + "/key.pem"};
+        if (!std::filesystem::exists(files.certificate_path) || !std::filesystem::exists(files.key_path)) {
+            std::filesystem::remove(files.certificate_path);
+            std::filesystem::remove(files.key_path);
+            http::generate_self_signed(files, host_name());
+            std::cerr << "jobsessiond: generated a self-signed certificate in " << dir << '\n';
+        }
+        std::cerr << "jobsessiond: certificate SHA-256 fingerprint "
+                  << http::certificate_fingerprint(files.certificate_path) << '\n';
+    }
+    return http::make_server_tls_context(files);
+}
+
+/// Reloads the user directory every few seconds until stopped.
+class UserReloader {
+public:
+    explicit UserReloader(service::AuthService& auth)
+        : thread_([this, &auth] {
+            std::unique_lock lock(mutex_);
+            while (!stop_) {
+                wake_.wait_for(lock, kUserReloadInterval, [this] { return stop_; });
+                if (stop_) {
+                    break;
+                }
+                lock.unlock();
+                if (!auth.reload_users()) {
+                    log::warning("cannot reload users from the store");
+                }
+                lock.lock();
+            }
+        })
+    {
+    }
+    ~UserReloader()
+    {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+    UserReloader(const UserReloader&) = delete;
+    UserReloader& operator=(const UserReloader&) = delete;
+
+private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+} // namespace
+
+int run_server(const Config& config)
+{
+    // Block the stop signals before any thread starts, so every thread inherits the mask and the main thread
+    // alone receives them through sigwait.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+
+    try {
+        auth::init_crypto();
+        const auto endpoint = resolve_listen(config.listen);
+        prepare_data_dir(config.data_dir);
+        DataDirLock lock(config.data_dir);
+        auto store = open_store(config.data_dir);
+        bootstrap_admin(*store);
+        ::unsetenv("JOBSESSIOND_ADMIN_PASSWORD");
+
+        auto signing_key = store->get_or_create_secret("jwt_signing_key", [] { return auth::random_bytes(32); });
+        if (!signing_key) {
+            throw std::runtime_error("cannot read the token signing key: " + signing_key.error().message);
+        }
+        util::SystemClock clock;
+        auth::UserDirectory users;
+        service::AuthService auth_service(*store, clock, users, *signing_key);
+        if (!auth_service.reload_users()) {
+            throw std::runtime_error("cannot read users from the store");
+        }
+        service::SessionService sessions(*store, clock);
+
+        api::ApiConfig api_config;
+        api_config.public_url = config.public_url;
+        api_config.server_version = JOBSESSIONS_VERSION;
+        for (const auto& proxy : config.trusted_proxies) {
+            boost::system::error_code ec;
+            const auto address = asio::ip::make_address(proxy, ec);
+            if (ec) {
+                throw std::invalid_argument("--trusted-proxy needs IP addresses, not '" + proxy + "'");
+            }
+            api_config.trusted_proxies.push_back(address);
+        }
+        api::Services services{*store, sessions, auth_service, clock, api_config};
+        api::ApiApplication application(services);
+        application.set_access_log(config.access_log);
+
+        std::shared_ptr<asio::ssl::context> tls;
+        if (!config.plain_http) {
+            tls = make_tls(config);
+        }
+        const std::size_t io_threads =
+            config.threads != 0 ? config.threads : std::max(1U, std::thread::hardware_concurrency());
+        http::Server server(application, config.limits, io_threads, config.blocking_threads, tls);
+        auto bound = server.listen(endpoint);
+        if (!bound) {
+            throw std::runtime_error("cannot listen on " + config.listen + ": " + bound.error().message());
+        }
+        server.start();
+        UserReloader reloader(auth_service);
+
+        std::string shown_host = bound->address().to_string();
+        if (bound->address().is_unspecified()) {
+            shown_host = "localhost";
+        } else if (bound->address().is_v6()) {
+            shown_host = "[" + shown_host + "]";
+        }
+        std::cout << "jobsessiond " << JOBSESSIONS_VERSION << " listening on " << (tls ? "https" : "http") << "://"
+                  << shown_host << ':' << bound->port() << std::endl;
+
+        int signal_number = 0;
+        sigwait(&stop_signals, &signal_number);
+        log::info(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + "; shutting down");
+        server.shutdown();
+        log::info("stopped");
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "jobsessiond: " << e.what() << '\n';
+        return 1;
+    }
+}
+
+} // namespace jobsessions::app

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace jobsessions::http {
+
+/// One parsed request: the request line, the few header fields the server uses, and the body. The views point
+/// into buffers owned by the connection and stay valid until the response has been written.
+struct Request {
+    boost::beast::http::verb method = boost::beast::http::verb::unknown;
+    std::string_view method_text;
+    std::string_view target;
+    int version = 11;
+    bool keep_alive = true;
+
+    std::string_view host;
+    std::string_view authorization;
+    std::string_view content_type;
+    std::string_view accept;
+    std::string_view idempotency_key;
+    std::string_view forwarded_proto;
+    std::string_view forwarded_host;
+    std::string_view last_event_id;
+    std::string_view traceparent;
+    /// True when a header field appeared twice where only one is allowed (Host, Authorization, Content-Type).
+    bool duplicate_field = false;
+
+    std::string_view body;
+
+    /// True when the request arrived over TLS.
+    bool secure = false;
+    boost::asio::ip::address peer;
+
+    /// Set by the application while routing, read back when the handler runs; opaque to the transport.
+    const void* route = nullptr;
+    /// The decoded path parameter (such as a session id) of the matched route; its capacity is reused.
+    std::string path_parameter;
+};
+
+} // namespace jobsessions::http

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace jobsessions::http {
+
+/// What a handler answers. Owned by the connection and reused from request to request, so its strings keep
+/// their capacity and a steady stream of requests allocates nothing.
+struct Response {
+    int status = 200;
+    /// A constant such as "application/json; charset=utf-8"; empty when there is no body.
+    std::string_view content_type;
+    std::string body;
+    /// Further header lines, each "Name: value\r\n"; values come from the server, never raw from a client.
+    std::string extra_headers;
+    /// Close the connection after this response.
+    bool close = false;
+
+    /// Makes the response ready for the next request, keeping capacity.
+    void reset()
+    {
+        status = 200;
+        content_type = {};
+        body.clear();
+        extra_headers.clear();
+        close = false;
+    }
+
+    /// Appends one header line.
+    void add_header(std::string_view name, std::string_view value)
+    {
+        extra_headers.append(name);
+        extra_headers.append(": ");
+        extra_headers.append(value);
+        extra_headers.append("\r\n");
+    }
+};
+
+/// The reason phrase of a status code ("Not Found").
+std::string_view reason_phrase(int status) noexcept;
+
+} // namespace jobsessions::http

@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/http/server.hpp"
+
+#include "jobsessions/http/request_parser.hpp"
+#include "jobsessions/log/log.hpp"
+#include "jobsessions/util/strings.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include <array>
+#include <condition_variable>
+#include <ctime>
+#include <list>
+#include <mutex>
+#include <optional>
+
+namespace jobsessions::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+/// What the sweeper needs to know of a connection. Lives on its worker's thread only.
+struct ConnectionState {
+    tcp::socket* socket = nullptr;
+    Clock::time_point deadline = Clock::time_point::max();
+    /// Between requests: safe to close on shutdown.
+    bool waiting_for_request = false;
+    /// A handler is running: no deadline applies.
+    bool in_handler = false;
+};
+
+/// Returns the current `Date:` value, formatted at most once a second per thread.
+std::string_view http_date()
+{
+    thread_local std::time_t cached_second = 0;
+    thread_local std::array<char, 32> cached{};
+    thread_local std::size_t cached_size = 0;
+    const std::time_t now = std::time(nullptr);
+    if (now != cached_second) {
+        std::tm tm{};
+        gmtime_r(&now, &tm);
+        cached_size = std::strftime(cached.data(), cached.size(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        cached_second = now;
+    }
+    return {cached.data(), cached_size};
+}
+
+void append_head(std::string& head, const Response& response, bool close)
+{
+    head.clear();
+    head.append("HTTP/1.1 ");
+    util::append_int(head, response.status);
+    head.push_back(' ');
+    head.append(reason_phrase(response.status));
+    head.append("\r\nDate: ");
+    head.append(http_date());
+    head.append("\r\nServer: jobsessiond\r\n");
+    if (!response.content_type.empty()) {
+        head.append("Content-Type: ");
+        head.append(response.content_type);
+        head.append("\r\n");
+    }
+    if (response.status != 204 && response.status >= 200) {
+        head.append("Content-Length: ");
+        util::append_int(head, static_cast<std::int64_t>(response.body.size()));
+        head.append("\r\n");
+    }
+    head.append(response.extra_headers);
+    if (close) {
+        head.append("Connection: close\r\n");
+    }
+    head.append("\r\n");
+}
+
+/// True for the errors that just mean the peer went away or a timeout closed the socket.
+bool is_disconnect(const beast::error_code& ec)
+{
+    return ec == beast::http::error::end_of_stream || ec == asio::error::eof ||
+           ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+           ec == asio::error::bad_descriptor || ec == asio::error::broken_pipe ||
+           ec == asio::ssl::error::stream_truncated || ec == beast::http::error::partial_message;
+}
+
+/// Runs `work` on the pool and resumes the calling coroutine on its own executor afterwards.
+template <class Work>
+asio::awaitable<void> run_blocking(asio::thread_pool& pool, Work& work)
+{
+    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+        [&pool, &work](auto handler) {
+            asio::post(pool, [&work, handler = std::move(handler)]() mutable {
+                work();
+                auto executor = asio::get_associated_executor(handler);
+                asio::post(executor, std::move(handler));
+            });
+        },
+        asio::use_awaitable);
+}
+
+tcp::socket& lowest(tcp::socket& s) { return s; }
+tcp::socket& lowest(asio::ssl::stream<tcp::socket>& s) { return s.next_layer(); }
+
+} // namespace
+
+struct Server::Worker {
+    asio::io_context ctx{1};
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard{ctx.get_executor()};
+    asio::steady_timer sweeper{ctx};
+    std::list<ConnectionState> connections;
+    bool draining = false;
+    std::thread thread;
+};
+
+namespace {
+
+/// Everything a connection coroutine needs from the server.
+struct ConnectionContext {
+    Application& app;
+    const Limits& limits;
+    asio::thread_pool& pool;
+    Server::Worker& worker;
+    std::atomic<std::size_t>& connections;
+};
+
+/// Reads and discards what the client still sends for a moment after we stopped reading, so that closing the
+/// socket does not reset the connection before the client has read our final answer.
+asio::awaitable<void> linger(tcp::socket& socket, ConnectionState& state)
+{
+    beast::error_code ec;
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    state.deadline = Clock::now() + std::chrono::seconds(2);
+    std::array<char, 4096> sink{};
+    std::size_t discarded = 0;
+    while (discarded < 4 * 1024 * 1024) {
+        auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(sink), kUseTuple);
+        if (read_ec) {
+            break;
+        }
+        discarded += n;
+    }
+}
+
+template <class Stream>
+asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, ConnectionContext& cx, bool secure,
+                                     const asio::ip::address& peer)
+{
+    beast::flat_buffer buffer;
+    std::string arena;
+    std::string body;
+    std::string head;
+    Request request;
+    Response response;
+    bool linger_on_close = false;
+    for (;;) {
+        state.waiting_for_request = buffer.size() == 0;
+        if (cx.worker.draining && state.waiting_for_request) {
+            break;
+        }
+        state.deadline = Clock::now() + (state.waiting_for_request ? cx.limits.idle_timeout : cx.limits.request_timeout);
+        RequestParser parser(arena, body);
+        parser.header_limit(cx.limits.header_bytes);
+        parser.body_limit(cx.limits.body_bytes);
+        auto [ec, ignored] = co_await beast::http::async_read_header(stream, buffer, parser, kUseTuple);
+        state.waiting_for_request = false;
+        if (!ec && !parser.is_done()) {
+            state.deadline = Clock::now() + cx.limits.request_timeout;
+            if (parser.expects_continue()) {
+                static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+                auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kContinue), kUseTuple);
+                ec = wec;
+            }
+            if (!ec) {
+                auto [rec, rn] = co_await beast::http::async_read(stream, buffer, parser, kUseTuple);
+                ec = rec;
+            }
+        }
+        response.reset();
+        if (ec) {
+            if (ec == beast::http::error::header_limit) {
+                parser.fill_request_line(request);
+                cx.app.refuse(431, "The request header fields are larger than the server accepts.", request,
+                              response);
+            } else if (ec == beast::http::error::body_limit) {
+                parser.fill_request_line(request);
+                cx.app.refuse(413, "The request body is larger than the server accepts.", request, response);
+            } else if (!is_disconnect(ec) && parser.got_some()) {
+                parser.fill_request_line(request);
+                cx.app.refuse(400, "The request is not valid HTTP/1.1.", request, response);
+            } else {
+                break; // the peer left, or a timeout closed the socket
+            }
+            linger_on_close = true;
+            response.close = true;
+        } else {
+            parser.fill(request);
+            request.secure = secure;
+            request.peer = peer;
+            state.in_handler = true;
+            if (cx.app.needs_blocking_pool(request)) {
+                auto work = [&] { cx.app.handle(request, response); };
+                co_await run_blocking(cx.pool, work);
+            } else {
+                cx.app.handle(request, response);
+            }
+            state.in_handler = false;
+        }
+        const bool close = response.close || !request.keep_alive || cx.worker.draining;
+        append_head(head, response, close);
+        state.deadline = Clock::now() + cx.limits.write_timeout;
+        const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(response.body)};
+        auto [wec, wn] = co_await asio::async_write(stream, out, kUseTuple);
+        if (wec || close) {
+            break;
+        }
+        // Do not let one huge request keep its buffers for the rest of a long-lived connection.
+        if (body.capacity() > 64 * 1024) {
+            std::string().swap(body);
+        }
+    }
+    if (linger_on_close) {
+        co_await linger(lowest(stream), state);
+    }
+}
+
+asio::awaitable<void> serve_connection(tcp::socket socket, ConnectionContext cx,
+                                       std::shared_ptr<asio::ssl::context> tls)
+{
+    auto& worker = cx.worker;
+    worker.connections.emplace_front();
+    auto state_it = worker.connections.begin();
+    ConnectionState& state = *state_it;
+    beast::error_code ec;
+    const auto peer = socket.remote_endpoint(ec).address();
+    socket.set_option(tcp::no_delay(true), ec);
+    try {
+        if (tls) {
+            asio::ssl::stream<tcp::socket> stream(std::move(socket), *tls);
+            state.socket = &stream.next_layer();
+            state.deadline = Clock::now() + cx.limits.handshake_timeout;
+            auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+            if (!hec) {
+                co_await serve_requests(stream, state, cx, true, peer);
+                state.deadline = Clock::now() + cx.limits.handshake_timeout;
+                auto [sec] = co_await stream.async_shutdown(kUseTuple);
+                (void)sec;
+            }
+            stream.next_layer().close(ec);
+        } else {
+            state.socket = &socket;
+            co_await serve_requests(socket, state, cx, false, peer);
+            socket.shutdown(tcp::socket::shutdown_both, ec);
+            socket.close(ec);
+        }
+    } catch (...) {
+        worker.connections.erase(state_it);
+        cx.connections.fetch_sub(1);
+        throw;
+    }
+    worker.connections.erase(state_it);
+    cx.connections.fetch_sub(1);
+    if (worker.draining && worker.connections.empty()) {
+        worker.sweeper.cancel();
+    }
+}
+
+/// Closes connections that passed their deadline, once a second; one timer per thread instead of one per request.
+asio::awaitable<void> sweep(Server::Worker& worker)
+{
+    for (;;) {
+        worker.sweeper.expires_after(std::chrono::seconds(1));
+        // Cancellation only happens on shutdown, which the test below sees; the error itself tells nothing more.
+        (void)co_await worker.sweeper.async_wait(kUseTuple);
+        if (worker.draining && worker.connections.empty()) {
+            co_return;
+        }
+        const auto now = Clock::now();
+        for (auto& c : worker.connections) {
+            if (!c.in_handler && c.deadline < now && c.socket != nullptr) {
+                beast::error_code ignored;
+                c.socket->close(ignored);
+            }
+        }
+    }
+}
+
+void report(std::exception_ptr e, std::string_view what)
+{
+    if (!e) {
+        return;
+    }
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        log::error(std::string(what) + ": " + ex.what());
+    } catch (...) {
+        log::error(std::string(what) + ": unknown exception");
+    }
+}
+
+/// What the accept loop needs; passed by value so the coroutine owns it.
+struct AcceptContext {
+    Application& app;
+    const Limits& limits;
+    asio::thread_pool& pool;
+    tcp::acceptor& acceptor;
+    std::vector<std::unique_ptr<Server::Worker>>& workers;
+    std::atomic<std::size_t>& connections;
+    std::atomic<bool>& stopping;
+    std::shared_ptr<asio::ssl::context> tls;
+};
+
+/// Accepts connections and hands them to the workers in turn.
+asio::awaitable<void> accept_connections(AcceptContext ax)
+{
+    std::size_t next = 0;
+    asio::steady_timer backoff(ax.workers.front()->ctx);
+    for (;;) {
+        Server::Worker& worker = *ax.workers[next++ % ax.workers.size()];
+        auto [ec, socket] = co_await ax.acceptor.async_accept(worker.ctx, kUseTuple);
+        if (ax.stopping.load() || ec == asio::error::operation_aborted) {
+            co_return;
+        }
+        if (ec) {
+            // Out of descriptors or similar: say so, then give in-flight connections a moment to end.
+            log::warning("accept failed: " + ec.message());
+            backoff.expires_after(std::chrono::milliseconds(100));
+            co_await backoff.async_wait(kUseTuple);
+            continue;
+        }
+        if (ax.connections.load() >= ax.limits.max_connections) {
+            beast::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        ax.connections.fetch_add(1);
+        ConnectionContext cx{ax.app, ax.limits, ax.pool, worker, ax.connections};
+        asio::co_spawn(worker.ctx, serve_connection(std::move(socket), cx, ax.tls),
+                       [](std::exception_ptr e) { report(e, "connection"); });
+    }
+}
+
+} // namespace
+
+Server::Server(Application& app, Limits limits, std::size_t io_threads, std::size_t blocking_threads,
+               std::shared_ptr<asio::ssl::context> tls)
+    : app_(app)
+    , limits_(limits)
+    , tls_(std::move(tls))
+    , blocking_pool_(blocking_threads == 0 ? 1 : blocking_threads)
+{
+    for (std::size_t i = 0; i < std::max<std::size_t>(io_threads, 1); ++i) {
+        workers_.push_back(std::make_unique<Worker>());
+    }
+}
+
+Server::~Server()
+{
+    shutdown();
+}
+
+boost::system::result<tcp::endpoint> Server::listen(const tcp::endpoint& endpoint)
+{
+    auto acceptor = std::make_unique<tcp::acceptor>(workers_.front()->ctx);
+    beast::error_code ec;
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) {
+        acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+        acceptor->bind(endpoint, ec);
+    }
+    if (!ec) {
+        acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        return ec;
+    }
+    auto bound = acceptor->local_endpoint(ec);
+    if (ec) {
+        return ec;
+    }
+    acceptor_ = std::move(acceptor);
+    return bound;
+}
+
+void Server::start()
+{
+    started_ = true;
+    for (auto& w : workers_) {
+        asio::co_spawn(w->ctx, sweep(*w), [](std::exception_ptr e) { report(e, "timeout sweeper"); });
+    }
+    AcceptContext accept{app_, limits_, blocking_pool_, *acceptor_, workers_, connections_, stopping_, tls_};
+    asio::co_spawn(workers_.front()->ctx, accept_connections(accept),
+                   [](std::exception_ptr e) { report(e, "accept loop"); });
+    for (auto& w : workers_) {
+        w->thread = std::thread([&ctx = w->ctx] { ctx.run(); });
+    }
+}
+
+void Server::shutdown()
+{
+    if (stopping_.exchange(true)) {
+        return;
+    }
+    if (!started_) {
+        blocking_pool_.join();
+        return;
+    }
+    asio::post(workers_.front()->ctx, [this] {
+        beast::error_code ignored;
+        acceptor_->close(ignored);
+    });
+    std::mutex mutex;
+    std::condition_variable all_drained;
+    std::size_t drained = 0;
+    for (auto& w : workers_) {
+        asio::post(w->ctx, [worker = w.get()] {
+            worker->draining = true;
+            for (auto& c : worker->connections) {
+                if (c.waiting_for_request && c.socket != nullptr) {
+                    beast::error_code ignored;
+                    c.socket->close(ignored);
+                }
+            }
+            worker->guard.reset();
+            if (worker->connections.empty()) {
+                worker->sweeper.cancel();
+            }
+        });
+    }
+    // Wait for the threads to run out of work; past the grace period, stop them hard.
+    std::vector<std::thread> waiters;
+    for (auto& w : workers_) {
+        waiters.emplace_back([worker = w.get(), &mutex, &all_drained, &drained] {
+            worker->thread.join();
+            std::lock_guard lock(mutex);
+            ++drained;
+            all_drained.notify_all();
+        });
+    }
+    {
+        std::unique_lock lock(mutex);
+        if (!all_drained.wait_for(lock, limits_.shutdown_grace, [&] { return drained == workers_.size(); })) {
+            log::warning("requests still running after the shutdown grace period; stopping them");
+            for (auto& w : workers_) {
+                w->ctx.stop();
+            }
+        }
+    }
+    for (auto& t : waiters) {
+        t.join();
+    }
+    blocking_pool_.join();
+}
+
+} // namespace jobsessions::http

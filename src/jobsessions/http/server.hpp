@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/http/application.hpp"
+#include "jobsessions/http/limits.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/system/result.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace jobsessions::http {
+
+/// The HTTP/1.1 server: one listening socket, one io_context per I/O thread (each connection lives on one thread
+/// and needs no locking), and a pool for handlers that may block. TLS unless no context is given.
+class Server {
+public:
+    /// `tls` may be null for plain HTTP. `app` must outlive the server.
+    Server(Application& app, Limits limits, std::size_t io_threads, std::size_t blocking_threads,
+           std::shared_ptr<boost::asio::ssl::context> tls);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Binds and listens; returns the bound endpoint (with the real port when 0 was asked), or why it failed.
+    boost::system::result<boost::asio::ip::tcp::endpoint> listen(const boost::asio::ip::tcp::endpoint& endpoint);
+
+    /// Starts the I/O threads and the accept loop.
+    void start();
+
+    /// Stops accepting, closes idle connections, lets requests in flight finish (up to the shutdown grace), then
+    /// stops the threads. Blocks until done. Safe to call once, from any thread but an I/O thread.
+    void shutdown();
+
+    /// The blocking pool, for other work that must stay off the I/O threads.
+    boost::asio::thread_pool& blocking_pool() noexcept { return blocking_pool_; }
+
+    struct Worker;
+
+private:
+    Application& app_;
+    Limits limits_;
+    std::shared_ptr<boost::asio::ssl::context> tls_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+    boost::asio::thread_pool blocking_pool_;
+    std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+    std::atomic<std::size_t> connections_{0};
+    std::atomic<bool> stopping_{false};
+    bool started_ = false;
+};
+
+} // namespace jobsessions::http

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/service/auth_service.hpp"
+
+#include "jobsessions/auth/password.hpp"
+#include "jobsessions/log/log.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <charconv>
+#include <atomic>
+#include <functional>
+#include <thread>
+
+namespace jobsessions::service {
+namespace {
+
+std::atomic<std::uint64_t> g_next_service_id{1};
+
+DomainError unauthorized(std::string message) { return {DomainErrc::Unauthorized, {}, std::move(message)}; }
+DomainError unavailable() { return {DomainErrc::Unavailable, {}, "The token store is unavailable."}; }
+
+// A small per-thread cache of tokens already checked, so a client sending the same token on every request pays
+// for the signature check and JSON parse once.
+struct CheckedToken {
+    std::uint64_t service_id = 0;
+    std::string token;
+    auth::AccessClaims claims;
+};
+constexpr std::size_t kCheckedTokenSlots = 64;
+thread_local std::array<CheckedToken, kCheckedTokenSlots> t_checked;
+
+std::uint64_t random_login_id()
+{
+    std::uint64_t id = 0;
+    while (id == 0) {
+        randombytes_buf(&id, sizeof id);
+    }
+    return id;
+}
+
+class SlotGuard {
+public:
+    explicit SlotGuard(std::counting_semaphore<>& slots)
+        : slots_(slots)
+    {
+        slots_.acquire();
+    }
+    ~SlotGuard() { slots_.release(); }
+    SlotGuard(const SlotGuard&) = delete;
+    SlotGuard& operator=(const SlotGuard&) = delete;
+
+private:
+    std::counting_semaphore<>& slots_;
+};
+
+} // namespace
+
+std::string hash_refresh_token(std::string_view token) { return auth::sha256(token); }
+
+AuthService::AuthService(store::Store& store, const util::Clock& clock, auth::UserDirectory& users,
+                         std::string_view signing_key, TokenLifetimes lifetimes)
+    : store_(store)
+    , clock_(clock)
+    , users_(users)
+    , codec_(signing_key)
+    , lifetimes_(lifetimes)
+    , id_(g_next_service_id.fetch_add(1))
+    , hashing_slots_(std::make_unique<std::counting_semaphore<>>(
+          static_cast<std::ptrdiff_t>(std::max(2U, std::thread::hardware_concurrency()))))
+{
+}
+
+Outcome<TokenGrant> AuthService::issue(const auth::UserEntry& user, std::uint64_t login_id, std::string refresh_token,
+                                       util::Micros now) const
+{
+    TokenGrant grant;
+    grant.issued = now;
+    grant.expires = now + lifetimes_.access_seconds * util::kMicrosPerSecond;
+    grant.user_id = user.id;
+    grant.username = user.name;
+    grant.role = user.role;
+    auth::AccessClaims claims;
+    claims.user_id = user.id;
+    claims.username = user.name;
+    claims.role = user.role;
+    claims.login_id = login_id;
+    claims.issued_at = now / util::kMicrosPerSecond;
+    claims.expires_at = grant.expires / util::kMicrosPerSecond;
+    grant.access_token = codec_.sign(claims);
+    grant.refresh_token = std::move(refresh_token);
+    return grant;
+}
+
+Outcome<TokenGrant> AuthService::login(std::string_view username, std::string_view password)
+{
+    const auto refused = unauthorized("The user name or password is incorrect.");
+    auto user = store_.find_user(std::string(username));
+    if (!user && user.error().code != store::StoreErrc::NotFound) {
+        return unavailable();
+    }
+    bool password_ok = false;
+    {
+        SlotGuard slot(*hashing_slots_);
+        if (user) {
+            password_ok = auth::verify_password(user->password_hash, password);
+        } else {
+            auth::burn_verify_time(password);
+        }
+    }
+    if (!user || !password_ok || user->disabled) {
+        return refused;
+    }
+    const auto now = clock_.now();
+    const auto login_id = random_login_id();
+    auto refresh_token = auth::base64url_encode(auth::random_bytes(32));
+    store::RefreshTokenRecord record;
+    record.token_hash = hash_refresh_token(refresh_token);
+    record.login_id = std::to_string(login_id);
+    record.user_id = user->id;
+    record.created_at = now;
+    record.expires_at = now + lifetimes_.refresh_seconds * util::kMicrosPerSecond;
+    if (!store_.insert_refresh_token(record)) {
+        return unavailable();
+    }
+    return issue(auth::UserEntry{user->id, user->name, user->role, user->disabled}, login_id, std::move(refresh_token),
+                 now);
+}
+
+Outcome<TokenGrant> AuthService::refresh(std::string_view refresh_token)
+{
+    const auto now = clock_.now();
+    auto next_token = auth::base64url_encode(auth::random_bytes(32));
+    store::RefreshTokenRecord next;
+    next.token_hash = hash_refresh_token(next_token);
+    next.created_at = now;
+    next.expires_at = now + lifetimes_.refresh_seconds * util::kMicrosPerSecond;
+    auto rotation = store_.rotate_refresh_token(hash_refresh_token(refresh_token), now, next);
+    if (!rotation) {
+        return unavailable();
+    }
+    switch (rotation->outcome) {
+    case store::RotationOutcome::Invalid:
+        return unauthorized("The refresh token is invalid, expired or revoked.");
+    case store::RotationOutcome::Reused:
+        log::warning("a spent refresh token was presented again; its login (user id " +
+                     std::to_string(rotation->user_id) + ") has been revoked");
+        return unauthorized("The refresh token is invalid, expired or revoked.");
+    case store::RotationOutcome::Rotated:
+        break;
+    }
+    auto user = users_.find(rotation->user_id);
+    if (!user) {
+        // The directory may not have caught up with a user created a moment ago.
+        (void)reload_users();
+        user = users_.find(rotation->user_id);
+    }
+    if (!user || user->disabled) {
+        (void)store_.revoke_login(rotation->login_id);
+        return unauthorized("The user is disabled or no longer exists.");
+    }
+    std::uint64_t login_id = 0;
+    const auto& text = rotation->login_id;
+    std::from_chars(text.data(), text.data() + text.size(), login_id);
+    return issue(*user, login_id, std::move(next_token), now);
+}
+
+Outcome<void> AuthService::logout(std::uint64_t login_id)
+{
+    if (!store_.revoke_login(std::to_string(login_id))) {
+        return unavailable();
+    }
+    return {};
+}
+
+std::optional<Principal> AuthService::authenticate(std::string_view access_token) const
+{
+    auto& slot = t_checked[std::hash<std::string_view>{}(access_token) % kCheckedTokenSlots];
+    if (slot.service_id != id_ || slot.token != access_token) {
+        auto claims = codec_.verify(access_token);
+        if (!claims) {
+            return std::nullopt;
+        }
+        slot.service_id = id_;
+        slot.token.assign(access_token);
+        slot.claims = std::move(*claims);
+    }
+    const auto& claims = slot.claims;
+    const auto now_seconds = clock_.now() / util::kMicrosPerSecond;
+    // A minute of leeway for servers whose clocks disagree slightly.
+    if (claims.expires_at <= now_seconds || claims.issued_at > now_seconds + 60) {
+        return std::nullopt;
+    }
+    std::optional<Principal> principal;
+    users_.visit(claims.user_id, [&](const auth::UserEntry& user) {
+        if (!user.disabled) {
+            // The current role counts, not the one at login: a demotion takes effect within seconds.
+            principal = Principal{user.id, user.role, claims.login_id};
+        }
+    });
+    return principal;
+}
+
+Outcome<void> AuthService::reload_users()
+{
+    auto users = store_.list_users();
+    if (!users) {
+        return unavailable();
+    }
+    users_.replace(*users);
+    return {};
+}
+
+} // namespace jobsessions::service

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/service/session_service.hpp"
+
+#include <algorithm>
+
+namespace jobsessions::service {
+namespace {
+
+DomainError not_found(std::int64_t id)
+{
+    return {DomainErrc::NotFound, {}, "Job session '" + std::to_string(id) + "' was not found."};
+}
+
+DomainError from_store(const store::StoreError& error, std::int64_t id)
+{
+    if (error.code == store::StoreErrc::NotFound) {
+        return not_found(id);
+    }
+    return {DomainErrc::Unavailable, {}, "The session store is unavailable."};
+}
+
+bool may_see(const Principal& who, const domain::JobSession& session)
+{
+    return who.role != domain::Role::Agent || session.created_by == who.user_id;
+}
+
+// Optimistic concurrency: a change that loses a race is re-applied to the fresh session, a few times at most.
+constexpr int kChangeAttempts = 8;
+
+} // namespace
+
+SessionService::SessionService(store::Store& store, const util::Clock& clock)
+    : store_(store)
+    , clock_(clock)
+{
+}
+
+Outcome<domain::JobSession> SessionService::get(const Principal& who, std::int64_t id)
+{
+    auto session = store_.get_session(id);
+    if (!session) {
+        return from_store(session.error(), id);
+    }
+    if (!may_see(who, *session)) {
+        return not_found(id);
+    }
+    return std::move(*session);
+}
+
+Outcome<domain::JobSession> SessionService::create(const Principal& who, const CreateSession& request,
+                                                   const store::IdempotencyWrite* idempotency)
+{
+    const auto now = clock_.now();
+    store::NewSession session;
+    session.type = request.type;
+    session.status = request.status.value_or(domain::SessionStatus::Running);
+    session.start_time = request.start_time.value_or(now);
+    session.created_by = who.user_id;
+    session.backup_info = request.backup_info;
+    session.restore_info = request.restore_info;
+    session.repository_info = request.repository_info;
+    session.retention_info = request.retention_info;
+    if (request.stop_time) {
+        if (!domain::is_final(session.status)) {
+            return DomainError{DomainErrc::Invalid, "executionStopTime",
+                               "Only a session with a final status has a stop time."};
+        }
+        if (*request.stop_time < session.start_time) {
+            return DomainError{DomainErrc::Invalid, "executionStopTime",
+                               "The stop time lies before the start time."};
+        }
+        session.stop_time = request.stop_time;
+    } else if (domain::is_final(session.status)) {
+        session.stop_time = std::max(now, session.start_time);
+    }
+    auto created = store_.create_session(session, idempotency);
+    if (!created) {
+        if (created.error().code == store::StoreErrc::Conflict && idempotency != nullptr) {
+            return DomainError{DomainErrc::IdempotencyRace, {}, "The same Idempotency-Key is in use."};
+        }
+        return DomainError{DomainErrc::Unavailable, {}, "The session store is unavailable."};
+    }
+    return std::move(*created);
+}
+
+Outcome<domain::JobSession> SessionService::change(const Principal& who, std::int64_t id,
+                                                   const domain::SessionChange& change,
+                                                   const store::IdempotencyWrite* idempotency)
+{
+    for (int attempt = 0; attempt < kChangeAttempts; ++attempt) {
+        auto current = get(who, id);
+        if (!current) {
+            return current.error();
+        }
+        domain::JobSession next = *current;
+        const auto outcome = domain::apply_change(next, change, clock_.now());
+        if (outcome.refusal) {
+            switch (*outcome.refusal) {
+            case domain::ChangeRefusal::AlreadyFinal:
+                return DomainError{DomainErrc::Conflict, {},
+                                   "Job session '" + std::to_string(id) + "' has finished (" +
+                                       std::string(domain::to_string(current->status)) + ") and cannot change."};
+            case domain::ChangeRefusal::StopBeforeStart:
+                return DomainError{DomainErrc::Invalid, "executionStopTime", "The stop time lies before the start time."};
+            case domain::ChangeRefusal::StopTimeWithoutFinalStatus:
+                return DomainError{DomainErrc::Invalid, "executionStopTime",
+                                   "Only a session with a final status has a stop time."};
+            }
+        }
+        if (!outcome.changed) {
+            return next;
+        }
+        auto stored = store_.replace_session(next, current->usn, idempotency);
+        if (stored) {
+            return std::move(*stored);
+        }
+        if (stored.error().code != store::StoreErrc::Conflict) {
+            return from_store(stored.error(), id);
+        }
+        if (idempotency != nullptr) {
+            return DomainError{DomainErrc::IdempotencyRace, {}, "The same Idempotency-Key is in use."};
+        }
+    }
+    return DomainError{DomainErrc::Unavailable, {}, "The session is changing too often; try again."};
+}
+
+Outcome<store::LogAppend> SessionService::append_log(const Principal& who, std::int64_t id,
+                                                     const std::vector<AppendLogEntry>& entries,
+                                                     const store::IdempotencyWrite* idempotency)
+{
+    auto session = get(who, id);
+    if (!session) {
+        return session.error();
+    }
+    const auto now = clock_.now();
+    std::vector<store::NewLogEntry> rows;
+    rows.reserve(entries.size());
+    for (const auto& e : entries) {
+        store::NewLogEntry row;
+        row.log_time = e.log_time.value_or(now);
+        row.status = e.status;
+        row.message = e.message;
+        row.execution_start_time = e.execution_start_time.value_or(row.log_time);
+        row.execution_duration = e.execution_duration.value_or(0);
+        rows.push_back(std::move(row));
+    }
+    auto appended = store_.append_log(id, rows, idempotency);
+    if (!appended) {
+        if (appended.error().code == store::StoreErrc::Conflict && idempotency != nullptr) {
+            return DomainError{DomainErrc::IdempotencyRace, {}, "The same Idempotency-Key is in use."};
+        }
+        return from_store(appended.error(), id);
+    }
+    if (appended->refused_final) {
+        return DomainError{DomainErrc::Conflict, {},
+                           "Job session '" + std::to_string(id) + "' has finished (" +
+                               std::string(domain::to_string(appended->session.status)) +
+                               "); its log is closed."};
+    }
+    return std::move(*appended);
+}
+
+Outcome<std::vector<domain::LogEntry>> SessionService::log(const Principal& who, std::int64_t id, std::int64_t offset,
+                                                           std::int64_t limit)
+{
+    auto session = get(who, id);
+    if (!session) {
+        return session.error();
+    }
+    auto entries = store_.get_log(id, offset, limit);
+    if (!entries) {
+        return from_store(entries.error(), id);
+    }
+    return std::move(*entries);
+}
+
+} // namespace jobsessions::service

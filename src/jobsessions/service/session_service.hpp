@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/domain/session_rules.hpp"
+#include "jobsessions/service/outcome.hpp"
+#include "jobsessions/service/principal.hpp"
+#include "jobsessions/store/store.hpp"
+#include "jobsessions/util/clock.hpp"
+
+#include <optional>
+#include <vector>
+
+namespace jobsessions::service {
+
+/// What a client asks to create; absent members take their defaults.
+struct CreateSession {
+    domain::SessionType type = domain::SessionType::PolicyBackup;
+    std::optional<domain::SessionStatus> status;
+    std::optional<util::Micros> start_time;
+    std::optional<util::Micros> stop_time;
+    std::optional<domain::BackupJobInfo> backup_info;
+    std::optional<domain::RestoreJobInfo> restore_info;
+    std::optional<domain::RepositoryJobInfo> repository_info;
+    std::optional<domain::RetentionJobInfo> retention_info;
+};
+
+/// A log entry as a client sends it; absent times take the defaults of the contract.
+struct AppendLogEntry {
+    std::optional<util::Micros> log_time;
+    domain::SessionStatus status = domain::SessionStatus::Success;
+    std::string message;
+    std::optional<util::Micros> execution_start_time;
+    std::optional<util::Micros> execution_duration;
+};
+
+/// The session use cases: read, create, change, log. No HTTP and no SQL here. Thread-safe.
+class SessionService {
+public:
+    SessionService(store::Store& store, const util::Clock& clock);
+
+    /// A session the principal may read (an Agent reads only its own); NotFound otherwise.
+    Outcome<domain::JobSession> get(const Principal& who, std::int64_t id);
+
+    /// Creates a session; a final status without a stop time stops now.
+    Outcome<domain::JobSession> create(const Principal& who, const CreateSession& request,
+                                       const store::IdempotencyWrite* idempotency);
+
+    /// Applies a change under the status rules; Conflict once the session is final.
+    Outcome<domain::JobSession> change(const Principal& who, std::int64_t id, const domain::SessionChange& change,
+                                       const store::IdempotencyWrite* idempotency);
+
+    /// Appends log entries; Conflict once the session is final.
+    Outcome<store::LogAppend> append_log(const Principal& who, std::int64_t id,
+                                         const std::vector<AppendLogEntry>& entries,
+                                         const store::IdempotencyWrite* idempotency);
+
+    /// A session's log, oldest first.
+    Outcome<std::vector<domain::LogEntry>> log(const Principal& who, std::int64_t id, std::int64_t offset,
+                                               std::int64_t limit);
+
+private:
+    store::Store& store_;
+    const util::Clock& clock_;
+};
+
+} // namespace jobsessions::service

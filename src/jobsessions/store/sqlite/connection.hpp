@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/store/store_error.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <memory>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace jobsessions::store::sqlite {
+
+/// Maps an SQLite result code (extended or primary) to a store error code.
+StoreErrc map_error(int sqlite_code) noexcept;
+
+/// A prepared statement; reset and unbound when the Statement goes out of scope, ready for the next use.
+/// Not thread-safe: it belongs to one connection, used by one thread at a time.
+class Statement {
+public:
+    /// Wraps a statement of `db` (owned by the connection's cache).
+    Statement(sqlite3* db, sqlite3_stmt* stmt) noexcept
+        : db_(db)
+        , stmt_(stmt)
+    {
+    }
+    ~Statement();
+    Statement(Statement&& other) noexcept
+        : db_(other.db_)
+        , stmt_(std::exchange(other.stmt_, nullptr))
+    {
+    }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    Statement& operator=(Statement&&) = delete;
+
+    /// Binds parameter `index` (1-based).
+    void bind(int index, std::int64_t value);
+    /// Binds a text parameter; the text is copied.
+    void bind(int index, std::string_view value);
+    /// Binds a blob parameter; the bytes are copied.
+    void bind_blob(int index, std::string_view value);
+    /// Binds NULL.
+    void bind_null(int index);
+    /// Binds a value or NULL.
+    void bind(int index, const std::optional<std::int64_t>& value);
+    /// Binds a text or NULL.
+    void bind(int index, const std::optional<std::string>& value);
+
+    /// Runs one step: true while a row is ready; false when done; a StoreError on failure.
+    Result<bool> step();
+    /// Runs a statement that returns no rows.
+    Result<void> run();
+    /// Makes the statement ready to run again with new bindings.
+    void reset();
+
+    /// Column accessors for the current row (0-based).
+    [[nodiscard]] std::int64_t column_int64(int index) const;
+    [[nodiscard]] std::string_view column_text(int index) const;
+    [[nodiscard]] std::string_view column_blob(int index) const;
+    [[nodiscard]] bool column_is_null(int index) const;
+    [[nodiscard]] std::optional<std::int64_t> column_optional_int64(int index) const;
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_;
+};
+
+/// One SQLite connection with a cache of prepared statements. Not thread-safe: one thread uses it at a time.
+class Connection {
+public:
+    /// Opens `path`; creates the file when `create` is set.
+    static Result<std::unique_ptr<Connection>> open(const std::string& path, bool create);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// Runs one or more statements that return no rows.
+    Result<void> exec(const char* sql);
+    /// Returns the cached prepared statement for `sql` (a named constant: it is cached by address).
+    Result<Statement> prepare(const char* sql);
+    /// The raw handle, for the few calls that need it.
+    [[nodiscard]] sqlite3* handle() const noexcept { return db_; }
+    /// The last error text of this connection.
+    [[nodiscard]] std::string last_error() const;
+
+private:
+    explicit Connection(sqlite3* db) noexcept
+        : db_(db)
+    {
+    }
+    sqlite3* db_;
+    std::unordered_map<const char*, sqlite3_stmt*> statements_;
+};
+
+/// Builds a StoreError from a connection's last failure.
+StoreError make_error(sqlite3* db, int code, std::string_view what);
+
+} // namespace jobsessions::store::sqlite

@@ -1,0 +1,836 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/store/sqlite/sqlite_store.hpp"
+
+#include "jobsessions/store/migrations/sqlite_migrations.hpp"
+
+#include <sqlite3.h>
+
+#include <optional>
+
+namespace jobsessions::store::sqlite {
+namespace {
+
+using domain::JobSession;
+using domain::LogEntry;
+using domain::User;
+
+// --- statements --------------------------------------------------------------------------------------------------
+
+constexpr const char* kSelectSession =
+    "SELECT id, type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
+    " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
+    " repository_name, repository_removed, retention_deleted_count FROM sessions WHERE id = ?1";
+constexpr const char* kNextUsn = "UPDATE counters SET value = value + 1 WHERE name = 'usn' RETURNING value";
+constexpr const char* kInsertSession =
+    "INSERT INTO sessions (type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
+    " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
+    " repository_name, repository_removed, retention_deleted_count)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+constexpr const char* kUpdateSession =
+    "UPDATE sessions SET type = ?1, status = ?2, start_time = ?3, stop_time = ?4, usn = ?5, created_by = ?6,"
+    " policy_id = ?7, policy_name = ?8, protected_instances_count = ?9, policy_removed = ?10,"
+    " restore_reason = ?11, restore_policy_name = ?12, repository_id = ?13, repository_name = ?14,"
+    " repository_removed = ?15, retention_deleted_count = ?16 WHERE id = ?17 AND usn = ?18";
+constexpr const char* kSelectSessionUsnStatus = "SELECT usn, status FROM sessions WHERE id = ?1";
+constexpr const char* kLastLogSequence = "SELECT max(seq) FROM log_entries WHERE session_id = ?1";
+constexpr const char* kInsertLogEntry =
+    "INSERT INTO log_entries (session_id, seq, log_time, status, message, execution_start, execution_duration)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kSelectLog =
+    "SELECT seq, log_time, status, message, execution_start, execution_duration FROM log_entries"
+    " WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+
+constexpr const char* kSelectIdempotency =
+    "SELECT request_hash, status_code, location, body, created_at FROM idempotency_keys"
+    " WHERE user_id = ?1 AND key = ?2";
+constexpr const char* kInsertIdempotency =
+    "INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, location, body, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+constexpr const char* kSelectUsers =
+    "SELECT id, name, role, password_hash, disabled, created_at FROM users ORDER BY id";
+constexpr const char* kSelectUserByName =
+    "SELECT id, name, role, password_hash, disabled, created_at FROM users WHERE name = ?1";
+constexpr const char* kInsertUser =
+    "INSERT INTO users (name, role, password_hash, disabled, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kUpdateUser =
+    "UPDATE users SET role = ?2, password_hash = ?3, disabled = ?4 WHERE id = ?1";
+constexpr const char* kDeleteUser = "DELETE FROM users WHERE id = ?1";
+
+constexpr const char* kInsertRefreshToken =
+    "INSERT INTO refresh_tokens (token_hash, login_id, user_id, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kSelectRefreshToken =
+    "SELECT login_id, user_id, expires_at, used, revoked FROM refresh_tokens WHERE token_hash = ?1";
+constexpr const char* kSpendRefreshToken = "UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?1";
+constexpr const char* kRevokeLogin = "UPDATE refresh_tokens SET revoked = 1 WHERE login_id = ?1";
+constexpr const char* kDeleteExpiredRefreshTokens = "DELETE FROM refresh_tokens WHERE expires_at < ?1";
+
+constexpr const char* kSelectSetting = "SELECT value FROM settings WHERE name = ?1";
+constexpr const char* kInsertSettingIfAbsent = "INSERT OR IGNORE INTO settings (name, value) VALUES (?1, ?2)";
+
+constexpr const char* kPragmasWriter = "PRAGMA journal_mode = WAL;"
+                                       "PRAGMA synchronous = FULL;"
+                                       "PRAGMA foreign_keys = ON;"
+                                       "PRAGMA busy_timeout = 10000;";
+constexpr const char* kPragmasReader = "PRAGMA query_only = ON;"
+                                       "PRAGMA busy_timeout = 10000;"
+                                       "PRAGMA mmap_size = 268435456;";
+
+// Refresh tokens kept after they expire, so that a late reuse is still recognised as reuse for a while.
+constexpr util::Micros kExpiredTokenGrace = 7LL * 24 * 3600 * util::kMicrosPerSecond;
+
+std::atomic<std::uint64_t> g_next_store_id{1};
+
+struct ReaderSlot {
+    std::uint64_t store_id;
+    Connection* connection;
+};
+thread_local std::vector<ReaderSlot> t_readers;
+
+// --- row mapping -------------------------------------------------------------------------------------------------
+
+Result<JobSession> read_session(const Statement& row)
+{
+    JobSession s;
+    s.id = row.column_int64(0);
+    const auto type = domain::parse_session_type(row.column_text(1));
+    const auto status = domain::parse_session_status(row.column_text(2));
+    if (!type || !status) {
+        return StoreError{StoreErrc::Unavailable, "session " + std::to_string(s.id) + " has an unknown type or status"};
+    }
+    s.type = *type;
+    s.status = *status;
+    s.start_time = row.column_int64(3);
+    s.stop_time = row.column_optional_int64(4);
+    s.usn = row.column_int64(5);
+    s.created_by = row.column_int64(6);
+    if (!row.column_is_null(7)) {
+        s.backup_info = domain::BackupJobInfo{std::string(row.column_text(7)), std::string(row.column_text(8)),
+                                              row.column_int64(9), row.column_int64(10) != 0};
+    }
+    if (!row.column_is_null(11)) {
+        s.restore_info = domain::RestoreJobInfo{std::string(row.column_text(11)), std::string(row.column_text(12))};
+    }
+    if (!row.column_is_null(13)) {
+        s.repository_info = domain::RepositoryJobInfo{std::string(row.column_text(13)),
+                                                      std::string(row.column_text(14)), row.column_int64(15) != 0};
+    }
+    if (!row.column_is_null(16)) {
+        s.retention_info = domain::RetentionJobInfo{row.column_int64(16)};
+    }
+    return s;
+}
+
+// Binds parameters 1..16 in the column order of kInsertSession and kUpdateSession.
+void bind_session(Statement& stmt, const JobSession& s)
+{
+    stmt.bind(1, domain::to_string(s.type));
+    stmt.bind(2, domain::to_string(s.status));
+    stmt.bind(3, s.start_time);
+    stmt.bind(4, s.stop_time);
+    stmt.bind(5, s.usn);
+    stmt.bind(6, s.created_by);
+    for (int i = 7; i <= 16; ++i) {
+        stmt.bind_null(i);
+    }
+    if (s.backup_info) {
+        stmt.bind(7, std::string_view(s.backup_info->policy_id));
+        stmt.bind(8, std::string_view(s.backup_info->policy_name));
+        stmt.bind(9, s.backup_info->protected_instances_count);
+        stmt.bind(10, std::int64_t{s.backup_info->policy_removed ? 1 : 0});
+    }
+    if (s.restore_info) {
+        stmt.bind(11, std::string_view(s.restore_info->reason));
+        stmt.bind(12, std::string_view(s.restore_info->backup_policy_display_name));
+    }
+    if (s.repository_info) {
+        stmt.bind(13, std::string_view(s.repository_info->repository_id));
+        stmt.bind(14, std::string_view(s.repository_info->repository_name));
+        stmt.bind(15, std::int64_t{s.repository_info->repository_removed ? 1 : 0});
+    }
+    if (s.retention_info) {
+        stmt.bind(16, s.retention_info->deleted_restore_points_count);
+    }
+}
+
+Result<User> read_user(const Statement& row)
+{
+    User u;
+    u.id = row.column_int64(0);
+    u.name = std::string(row.column_text(1));
+    const auto role = domain::parse_role(row.column_text(2));
+    if (!role) {
+        return StoreError{StoreErrc::Unavailable, "user " + u.name + " has an unknown role"};
+    }
+    u.role = *role;
+    u.password_hash = std::string(row.column_text(3));
+    u.disabled = row.column_int64(4) != 0;
+    u.created_at = row.column_int64(5);
+    return u;
+}
+
+Result<std::int64_t> next_usn(Connection& db)
+{
+    auto stmt = db.prepare(kNextUsn);
+    if (!stmt) {
+        return stmt.error();
+    }
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return StoreError{StoreErrc::Unavailable, "the usn counter is missing"};
+    }
+    return stmt->column_int64(0);
+}
+
+Result<void> insert_idempotency(Connection& db, const IdempotencyWrite* idempotency, const WriteOutcome& outcome)
+{
+    if (idempotency == nullptr) {
+        return {};
+    }
+    IdempotencyRecord record;
+    record.user_id = idempotency->user_id;
+    record.key = idempotency->key;
+    record.request_hash = idempotency->request_hash;
+    record.status_code = idempotency->status_code;
+    record.created_at = util::now_micros();
+    if (idempotency->render) {
+        idempotency->render(outcome, record);
+    }
+    auto stmt = db.prepare(kInsertIdempotency);
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, record.user_id);
+    stmt->bind(2, std::string_view(record.key));
+    stmt->bind_blob(3, record.request_hash);
+    stmt->bind(4, std::int64_t{record.status_code});
+    stmt->bind(5, std::string_view(record.location));
+    stmt->bind_blob(6, record.body);
+    stmt->bind(7, record.created_at);
+    return stmt->run();
+}
+
+Result<void> apply_migrations(Connection& db)
+{
+    auto version_stmt = db.prepare("PRAGMA user_version");
+    if (!version_stmt) {
+        return version_stmt.error();
+    }
+    auto row = version_stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    const auto current = version_stmt->column_int64(0);
+    const auto all = migrations::sqlite_migrations();
+    if (current > all.back().version) {
+        return StoreError{StoreErrc::Unavailable, "the database schema (version " + std::to_string(current) +
+                                                      ") is newer than this server knows"};
+    }
+    for (const auto& m : all) {
+        if (m.version <= current) {
+            continue;
+        }
+        if (auto r = db.exec("BEGIN IMMEDIATE"); !r) {
+            return r;
+        }
+        auto applied = db.exec(m.sql);
+        if (applied) {
+            const std::string set_version = "PRAGMA user_version = " + std::to_string(m.version);
+            applied = db.exec(set_version.c_str());
+        }
+        if (applied) {
+            applied = db.exec("COMMIT");
+        }
+        if (!applied) {
+            (void)db.exec("ROLLBACK");
+            return StoreError{applied.error().code,
+                              "migration " + std::to_string(m.version) + " (" + m.name + "): " + applied.error().message};
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+// --- lifecycle ---------------------------------------------------------------------------------------------------
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path)
+{
+    auto connection = Connection::open(path, true);
+    if (!connection) {
+        return connection.error();
+    }
+    Connection& db = **connection;
+    if (auto r = db.exec(kPragmasWriter); !r) {
+        return r.error();
+    }
+    {
+        auto mode = db.prepare("PRAGMA journal_mode");
+        if (!mode) {
+            return mode.error();
+        }
+        auto row = mode->step();
+        if (!row || !*row || mode->column_text(0) != "wal") {
+            return StoreError{StoreErrc::Unavailable, "cannot switch " + path + " to WAL mode"};
+        }
+    }
+    if (auto r = apply_migrations(db); !r) {
+        return r.error();
+    }
+    return std::unique_ptr<SqliteStore>(new SqliteStore(path, std::move(*connection)));
+}
+
+SqliteStore::SqliteStore(std::string path, std::unique_ptr<Connection> write_connection)
+    : path_(std::move(path))
+    , id_(g_next_store_id.fetch_add(1))
+    , writer_(std::move(write_connection))
+{
+}
+
+SqliteStore::~SqliteStore() { writer_.stop(); }
+
+Result<Connection*> SqliteStore::reader()
+{
+    for (const auto& slot : t_readers) {
+        if (slot.store_id == id_) {
+            return slot.connection;
+        }
+    }
+    auto connection = Connection::open(path_, false);
+    if (!connection) {
+        return connection.error();
+    }
+    if (auto r = (*connection)->exec(kPragmasReader); !r) {
+        return r.error();
+    }
+    Connection* raw = connection->get();
+    {
+        std::lock_guard lock(readers_mutex_);
+        readers_.push_back(std::move(*connection));
+    }
+    t_readers.push_back({id_, raw});
+    return raw;
+}
+
+template <class T, class Body>
+Result<T> SqliteStore::write(Body&& body)
+{
+    std::optional<Result<T>> produced;
+    WriteJob job;
+    job.body = [&](Connection& db) -> Result<void> {
+        produced.emplace(body(db));
+        if (!*produced) {
+            return produced->error();
+        }
+        return {};
+    };
+    writer_.run(job);
+    if (!job.outcome) {
+        return job.outcome.error();
+    }
+    return std::move(*produced);
+}
+
+// --- sessions ----------------------------------------------------------------------------------------------------
+
+Result<JobSession> SqliteStore::get_session(std::int64_t id)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(kSelectSession);
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, id);
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return StoreError{StoreErrc::NotFound, "session not found"};
+    }
+    return read_session(*stmt);
+}
+
+Result<JobSession> SqliteStore::create_session(const NewSession& session, const IdempotencyWrite* idempotency)
+{
+    return write<JobSession>([&](Connection& db) -> Result<JobSession> {
+        auto usn = next_usn(db);
+        if (!usn) {
+            return usn.error();
+        }
+        JobSession created;
+        created.type = session.type;
+        created.status = session.status;
+        created.start_time = session.start_time;
+        created.stop_time = session.stop_time;
+        created.usn = *usn;
+        created.created_by = session.created_by;
+        created.backup_info = session.backup_info;
+        created.restore_info = session.restore_info;
+        created.repository_info = session.repository_info;
+        created.retention_info = session.retention_info;
+        auto stmt = db.prepare(kInsertSession);
+        if (!stmt) {
+            return stmt.error();
+        }
+        bind_session(*stmt, created);
+        if (auto r = stmt->run(); !r) {
+            return r.error();
+        }
+        created.id = sqlite3_last_insert_rowid(db.handle());
+        if (auto r = insert_idempotency(db, idempotency, WriteOutcome{created}); !r) {
+            return r.error();
+        }
+        return created;
+    });
+}
+
+Result<JobSession> SqliteStore::replace_session(const JobSession& next, std::int64_t expected_usn,
+                                                const IdempotencyWrite* idempotency)
+{
+    return write<JobSession>([&](Connection& db) -> Result<JobSession> {
+        auto usn = next_usn(db);
+        if (!usn) {
+            return usn.error();
+        }
+        JobSession stored = next;
+        stored.usn = *usn;
+        auto stmt = db.prepare(kUpdateSession);
+        if (!stmt) {
+            return stmt.error();
+        }
+        bind_session(*stmt, stored);
+        stmt->bind(17, stored.id);
+        stmt->bind(18, expected_usn);
+        if (auto r = stmt->run(); !r) {
+            return r.error();
+        }
+        if (sqlite3_changes(db.handle()) == 0) {
+            auto probe = db.prepare(kSelectSessionUsnStatus);
+            if (!probe) {
+                return probe.error();
+            }
+            probe->bind(1, stored.id);
+            auto row = probe->step();
+            if (!row) {
+                return row.error();
+            }
+            if (!*row) {
+                return StoreError{StoreErrc::NotFound, "session not found"};
+            }
+            return StoreError{StoreErrc::Conflict, "session changed meanwhile"};
+        }
+        if (auto r = insert_idempotency(db, idempotency, WriteOutcome{stored}); !r) {
+            return r.error();
+        }
+        return stored;
+    });
+}
+
+Result<LogAppend> SqliteStore::append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
+                                          const IdempotencyWrite* idempotency)
+{
+    return write<LogAppend>([&](Connection& db) -> Result<LogAppend> {
+        LogAppend appended;
+        {
+            auto stmt = db.prepare(kSelectSession);
+            if (!stmt) {
+                return stmt.error();
+            }
+            stmt->bind(1, session_id);
+            auto row = stmt->step();
+            if (!row) {
+                return row.error();
+            }
+            if (!*row) {
+                return StoreError{StoreErrc::NotFound, "session not found"};
+            }
+            auto session = read_session(*stmt);
+            if (!session) {
+                return session.error();
+            }
+            appended.session = std::move(*session);
+        }
+        if (domain::is_final(appended.session.status)) {
+            appended.refused_final = true;
+            return appended;
+        }
+        std::int64_t sequence = 0;
+        {
+            auto stmt = db.prepare(kLastLogSequence);
+            if (!stmt) {
+                return stmt.error();
+            }
+            stmt->bind(1, session_id);
+            auto row = stmt->step();
+            if (!row) {
+                return row.error();
+            }
+            sequence = stmt->column_int64(0); // max() of no rows is NULL, read as 0
+        }
+        appended.first_sequence = sequence + 1;
+        auto insert = db.prepare(kInsertLogEntry);
+        if (!insert) {
+            return insert.error();
+        }
+        for (const auto& entry : entries) {
+            ++sequence;
+            insert->bind(1, session_id);
+            insert->bind(2, sequence);
+            insert->bind(3, entry.log_time);
+            insert->bind(4, domain::to_string(entry.status));
+            insert->bind(5, std::string_view(entry.message));
+            insert->bind(6, entry.execution_start_time);
+            insert->bind(7, entry.execution_duration);
+            if (auto r = insert->run(); !r) {
+                return r.error();
+            }
+            insert->reset();
+        }
+        appended.last_sequence = sequence;
+        if (auto r = insert_idempotency(
+                db, idempotency, WriteOutcome{appended.session, appended.first_sequence, appended.last_sequence});
+            !r) {
+            return r.error();
+        }
+        return appended;
+    });
+}
+
+Result<std::vector<LogEntry>> SqliteStore::get_log(std::int64_t session_id, std::int64_t offset, std::int64_t limit)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(kSelectLog);
+    if (!stmt) {
+        return stmt.error();
+    }
+    // Sequence numbers are dense from 1, so "skip offset" is "sequence > offset": an index seek, not a scan.
+    stmt->bind(1, session_id);
+    stmt->bind(2, offset);
+    stmt->bind(3, limit);
+    std::vector<LogEntry> entries;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        LogEntry e;
+        e.session_id = session_id;
+        e.sequence = stmt->column_int64(0);
+        e.log_time = stmt->column_int64(1);
+        e.status = domain::parse_session_status(stmt->column_text(2)).value_or(domain::SessionStatus::Success);
+        e.message = std::string(stmt->column_text(3));
+        e.execution_start_time = stmt->column_int64(4);
+        e.execution_duration = stmt->column_int64(5);
+        entries.push_back(std::move(e));
+    }
+    return entries;
+}
+
+// --- idempotency -------------------------------------------------------------------------------------------------
+
+Result<std::optional<IdempotencyRecord>> SqliteStore::find_idempotency(std::int64_t user_id, const std::string& key)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(kSelectIdempotency);
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, user_id);
+    stmt->bind(2, std::string_view(key));
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return std::optional<IdempotencyRecord>{};
+    }
+    IdempotencyRecord record;
+    record.user_id = user_id;
+    record.key = key;
+    record.request_hash = std::string(stmt->column_blob(0));
+    record.status_code = static_cast<int>(stmt->column_int64(1));
+    record.location = std::string(stmt->column_text(2));
+    record.body = std::string(stmt->column_blob(3));
+    record.created_at = stmt->column_int64(4);
+    return std::optional<IdempotencyRecord>(std::move(record));
+}
+
+// --- users -------------------------------------------------------------------------------------------------------
+
+Result<std::vector<User>> SqliteStore::list_users()
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(kSelectUsers);
+    if (!stmt) {
+        return stmt.error();
+    }
+    std::vector<User> users;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        auto user = read_user(*stmt);
+        if (!user) {
+            return user.error();
+        }
+        users.push_back(std::move(*user));
+    }
+    return users;
+}
+
+Result<User> SqliteStore::find_user(const std::string& name)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(kSelectUserByName);
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, std::string_view(name));
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return StoreError{StoreErrc::NotFound, "user not found"};
+    }
+    return read_user(*stmt);
+}
+
+Result<User> SqliteStore::create_user(const User& user)
+{
+    return write<User>([&](Connection& db) -> Result<User> {
+        auto stmt = db.prepare(kInsertUser);
+        if (!stmt) {
+            return stmt.error();
+        }
+        stmt->bind(1, std::string_view(user.name));
+        stmt->bind(2, domain::to_string(user.role));
+        stmt->bind(3, std::string_view(user.password_hash));
+        stmt->bind(4, std::int64_t{user.disabled ? 1 : 0});
+        stmt->bind(5, user.created_at);
+        if (auto r = stmt->run(); !r) {
+            return r.error();
+        }
+        User created = user;
+        created.id = sqlite3_last_insert_rowid(db.handle());
+        return created;
+    });
+}
+
+Result<void> SqliteStore::update_user(const User& user)
+{
+    return write<void>([&](Connection& db) -> Result<void> {
+        auto stmt = db.prepare(kUpdateUser);
+        if (!stmt) {
+            return stmt.error();
+        }
+        stmt->bind(1, user.id);
+        stmt->bind(2, domain::to_string(user.role));
+        stmt->bind(3, std::string_view(user.password_hash));
+        stmt->bind(4, std::int64_t{user.disabled ? 1 : 0});
+        if (auto r = stmt->run(); !r) {
+            return r;
+        }
+        if (sqlite3_changes(db.handle()) == 0) {
+            return StoreError{StoreErrc::NotFound, "user not found"};
+        }
+        return {};
+    });
+}
+
+Result<void> SqliteStore::remove_user(std::int64_t id)
+{
+    return write<void>([&](Connection& db) -> Result<void> {
+        auto stmt = db.prepare(kDeleteUser);
+        if (!stmt) {
+            return stmt.error();
+        }
+        stmt->bind(1, id);
+        if (auto r = stmt->run(); !r) {
+            return r;
+        }
+        if (sqlite3_changes(db.handle()) == 0) {
+            return StoreError{StoreErrc::NotFound, "user not found"};
+        }
+        return {};
+    });
+}
+
+// --- tokens ------------------------------------------------------------------------------------------------------
+
+namespace {
+
+Result<void> insert_token(Connection& db, const RefreshTokenRecord& record)
+{
+    auto stmt = db.prepare(kInsertRefreshToken);
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind_blob(1, record.token_hash);
+    stmt->bind_blob(2, record.login_id);
+    stmt->bind(3, record.user_id);
+    stmt->bind(4, record.expires_at);
+    stmt->bind(5, record.created_at);
+    return stmt->run();
+}
+
+} // namespace
+
+Result<void> SqliteStore::insert_refresh_token(const RefreshTokenRecord& record)
+{
+    return write<void>([&](Connection& db) -> Result<void> {
+        // Logins are rare next to reads: a good moment to forget tokens long past use.
+        auto sweep = db.prepare(kDeleteExpiredRefreshTokens);
+        if (!sweep) {
+            return sweep.error();
+        }
+        sweep->bind(1, record.created_at - kExpiredTokenGrace);
+        if (auto r = sweep->run(); !r) {
+            return r;
+        }
+        return insert_token(db, record);
+    });
+}
+
+Result<Rotation> SqliteStore::rotate_refresh_token(const std::string& token_hash, util::Micros now,
+                                                   RefreshTokenRecord next)
+{
+    return write<Rotation>([&](Connection& db) -> Result<Rotation> {
+        Rotation rotation;
+        bool used = false;
+        bool revoked = false;
+        util::Micros expires_at = 0;
+        {
+            auto stmt = db.prepare(kSelectRefreshToken);
+            if (!stmt) {
+                return stmt.error();
+            }
+            stmt->bind_blob(1, token_hash);
+            auto row = stmt->step();
+            if (!row) {
+                return row.error();
+            }
+            if (!*row) {
+                return rotation; // Invalid
+            }
+            rotation.login_id = std::string(stmt->column_blob(0));
+            rotation.user_id = stmt->column_int64(1);
+            expires_at = stmt->column_int64(2);
+            used = stmt->column_int64(3) != 0;
+            revoked = stmt->column_int64(4) != 0;
+        }
+        if (used) {
+            auto stmt = db.prepare(kRevokeLogin);
+            if (!stmt) {
+                return stmt.error();
+            }
+            stmt->bind_blob(1, rotation.login_id);
+            if (auto r = stmt->run(); !r) {
+                return r.error();
+            }
+            rotation.outcome = RotationOutcome::Reused;
+            return rotation;
+        }
+        if (revoked || expires_at <= now) {
+            return rotation; // Invalid
+        }
+        auto spend = db.prepare(kSpendRefreshToken);
+        if (!spend) {
+            return spend.error();
+        }
+        spend->bind_blob(1, token_hash);
+        if (auto r = spend->run(); !r) {
+            return r.error();
+        }
+        next.login_id = rotation.login_id;
+        next.user_id = rotation.user_id;
+        if (auto r = insert_token(db, next); !r) {
+            return r.error();
+        }
+        rotation.outcome = RotationOutcome::Rotated;
+        return rotation;
+    });
+}
+
+Result<void> SqliteStore::revoke_login(const std::string& login_id)
+{
+    return write<void>([&](Connection& db) -> Result<void> {
+        auto stmt = db.prepare(kRevokeLogin);
+        if (!stmt) {
+            return stmt.error();
+        }
+        stmt->bind_blob(1, login_id);
+        return stmt->run();
+    });
+}
+
+// --- settings ----------------------------------------------------------------------------------------------------
+
+Result<std::string> SqliteStore::get_or_create_secret(const std::string& name, const std::function<std::string()>& make)
+{
+    return write<std::string>([&](Connection& db) -> Result<std::string> {
+        auto insert = db.prepare(kInsertSettingIfAbsent);
+        if (!insert) {
+            return insert.error();
+        }
+        insert->bind(1, std::string_view(name));
+        insert->bind_blob(2, make());
+        if (auto r = insert->run(); !r) {
+            return r.error();
+        }
+        auto select = db.prepare(kSelectSetting);
+        if (!select) {
+            return select.error();
+        }
+        select->bind(1, std::string_view(name));
+        auto row = select->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return StoreError{StoreErrc::Unavailable, "setting vanished"};
+        }
+        return std::string(select->column_blob(0));
+    });
+}
+
+} // namespace jobsessions::store::sqlite
+
+namespace jobsessions::store {
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const StoreOptions& options)
+{
+    auto store = sqlite::SqliteStore::open(options.path);
+    if (!store) {
+        return store.error();
+    }
+    return std::unique_ptr<Store>(std::move(*store));
+}
+
+} // namespace jobsessions::store

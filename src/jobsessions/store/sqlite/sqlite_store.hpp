@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/store/sqlite/connection.hpp"
+#include "jobsessions/store/sqlite/writer.hpp"
+#include "jobsessions/store/store.hpp"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace jobsessions::store::sqlite {
+
+/// The embedded backend: one SQLite file in WAL mode. Writes go through one Writer (group commit, fsync before
+/// acknowledging); each thread reads through its own connection, so reads run in parallel with each other and
+/// with the writer.
+class SqliteStore final : public Store {
+public:
+    /// Opens (creating if needed) and migrates the database at `path`.
+    static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+    ~SqliteStore() override;
+
+    [[nodiscard]] bool reads_are_local() const noexcept override { return true; }
+
+    Result<domain::JobSession> get_session(std::int64_t id) override;
+    Result<domain::JobSession> create_session(const NewSession& session,
+                                              const IdempotencyWrite* idempotency) override;
+    Result<domain::JobSession> replace_session(const domain::JobSession& next, std::int64_t expected_usn,
+                                               const IdempotencyWrite* idempotency) override;
+    Result<LogAppend> append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
+                                 const IdempotencyWrite* idempotency) override;
+    Result<std::vector<domain::LogEntry>> get_log(std::int64_t session_id, std::int64_t offset,
+                                                  std::int64_t limit) override;
+
+    Result<std::optional<IdempotencyRecord>> find_idempotency(std::int64_t user_id, const std::string& key) override;
+
+    Result<std::vector<domain::User>> list_users() override;
+    Result<domain::User> find_user(const std::string& name) override;
+    Result<domain::User> create_user(const domain::User& user) override;
+    Result<void> update_user(const domain::User& user) override;
+    Result<void> remove_user(std::int64_t id) override;
+
+    Result<void> insert_refresh_token(const RefreshTokenRecord& record) override;
+    Result<Rotation> rotate_refresh_token(const std::string& token_hash, util::Micros now,
+                                          RefreshTokenRecord next) override;
+    Result<void> revoke_login(const std::string& login_id) override;
+
+    Result<std::string> get_or_create_secret(const std::string& name,
+                                             const std::function<std::string()>& make) override;
+
+private:
+    SqliteStore(std::string path, std::unique_ptr<Connection> write_connection);
+
+    /// This thread's read connection, opened on first use.
+    Result<Connection*> reader();
+
+    /// Runs `body` on the writer and returns its result once committed.
+    template <class T, class Body>
+    Result<T> write(Body&& body);
+
+    std::string path_;
+    /// Unique per store object (never reused), so a thread's cached reader is never mistaken for another store's.
+    std::uint64_t id_;
+    std::mutex readers_mutex_;
+    std::vector<std::unique_ptr<Connection>> readers_;
+    Writer writer_;
+};
+
+} // namespace jobsessions::store::sqlite

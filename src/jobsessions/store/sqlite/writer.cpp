@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/store/sqlite/writer.hpp"
+
+#include <exception>
+
+namespace jobsessions::store::sqlite {
+namespace {
+
+constexpr const char* kBegin = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+constexpr const char* kSavepoint = "SAVEPOINT job";
+constexpr const char* kRelease = "RELEASE job";
+constexpr const char* kRollbackToSavepoint = "ROLLBACK TO job";
+
+// Bounds one transaction, so a flood of writers still sees regular commits.
+constexpr std::size_t kMaxBatch = 1024;
+
+Result<void> run_statement(Connection& connection, const char* sql)
+{
+    auto stmt = connection.prepare(sql);
+    if (!stmt) {
+        return stmt.error();
+    }
+    return stmt->run();
+}
+
+} // namespace
+
+Writer::Writer(std::unique_ptr<Connection> connection)
+    : connection_(std::move(connection))
+    , thread_([this] { loop(); })
+{
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::run(WriteJob& job)
+{
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) {
+            job.outcome = StoreError{StoreErrc::Unavailable, "the store is closed"};
+            return;
+        }
+        queue_.push_back(&job);
+    }
+    wake_.notify_one();
+    job.done.acquire();
+}
+
+void Writer::stop()
+{
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void Writer::loop()
+{
+    std::vector<WriteJob*> batch;
+    batch.reserve(kMaxBatch);
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) {
+                return; // stopping, and everything queued has been written
+            }
+            const std::size_t take = std::min(queue_.size(), kMaxBatch);
+            batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+            queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+        }
+        run_batch(batch);
+        batch.clear();
+    }
+}
+
+void Writer::run_batch(std::vector<WriteJob*>& batch)
+{
+    auto finish_all = [&](const Result<void>& failure) {
+        for (WriteJob* job : batch) {
+            if (!failure) {
+                job->outcome = failure;
+            }
+            job->done.release();
+        }
+    };
+    if (auto begun = run_statement(*connection_, kBegin); !begun) {
+        finish_all(begun);
+        return;
+    }
+    for (WriteJob* job : batch) {
+        if (auto saved = run_statement(*connection_, kSavepoint); !saved) {
+            job->outcome = saved;
+            continue;
+        }
+        try {
+            job->outcome = job->body(*connection_);
+        } catch (const std::exception& e) {
+            job->outcome = StoreError{StoreErrc::Unavailable, e.what()};
+        }
+        if (!job->outcome) {
+            (void)run_statement(*connection_, kRollbackToSavepoint);
+        }
+        if (auto released = run_statement(*connection_, kRelease); !released && job->outcome) {
+            job->outcome = released;
+        }
+    }
+    auto committed = run_statement(*connection_, kCommit);
+    if (!committed) {
+        (void)run_statement(*connection_, kRollback);
+    }
+    finish_all(committed);
+}
+
+} // namespace jobsessions::store::sqlite

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/domain/session.hpp"
+#include "jobsessions/domain/user.hpp"
+#include "jobsessions/store/store_error.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jobsessions::store {
+
+/// A session to create; the store assigns id and usn.
+struct NewSession {
+    domain::SessionType type = domain::SessionType::PolicyBackup;
+    domain::SessionStatus status = domain::SessionStatus::Running;
+    util::Micros start_time = 0;
+    std::optional<util::Micros> stop_time;
+    std::int64_t created_by = 0;
+    std::optional<domain::BackupJobInfo> backup_info;
+    std::optional<domain::RestoreJobInfo> restore_info;
+    std::optional<domain::RepositoryJobInfo> repository_info;
+    std::optional<domain::RetentionJobInfo> retention_info;
+};
+
+/// A log entry to append; the store assigns the sequence number.
+struct NewLogEntry {
+    util::Micros log_time = 0;
+    domain::SessionStatus status = domain::SessionStatus::Success;
+    std::string message;
+    util::Micros execution_start_time = 0;
+    util::Micros execution_duration = 0;
+};
+
+/// The answer a write gave, kept so that a retry with the same Idempotency-Key gets it again.
+struct IdempotencyRecord {
+    std::int64_t user_id = 0;
+    std::string key;
+    /// SHA-256 of method, target and body: the same key with another request is refused.
+    std::string request_hash;
+    int status_code = 0;
+    std::string location;
+    std::string body;
+    util::Micros created_at = 0;
+};
+
+/// What a write produced, for rendering its recorded answer.
+struct WriteOutcome {
+    const domain::JobSession& session;
+    /// For log appends: the sequence numbers given to the entries.
+    std::int64_t first_sequence = 0;
+    std::int64_t last_sequence = 0;
+};
+
+/// What a write records for its Idempotency-Key, in the same transaction as the write itself.
+struct IdempotencyWrite {
+    std::int64_t user_id = 0;
+    std::string key;
+    std::string request_hash;
+    int status_code = 0;
+    /// Renders the answer body and Location from what the write produced (called inside the transaction).
+    using Renderer = std::function<void(const WriteOutcome&, IdempotencyRecord&)>;
+    Renderer render;
+};
+
+/// The result of appending log entries.
+struct LogAppend {
+    domain::JobSession session;
+    std::int64_t first_sequence = 0;
+    std::int64_t last_sequence = 0;
+    /// True when the session was final and nothing was appended.
+    bool refused_final = false;
+};
+
+/// A stored refresh token (only its hash is kept).
+struct RefreshTokenRecord {
+    std::string token_hash;
+    /// Every token issued by one login shares this id; reuse of a spent token revokes them all.
+    std::string login_id;
+    std::int64_t user_id = 0;
+    util::Micros expires_at = 0;
+    util::Micros created_at = 0;
+};
+
+/// How a refresh-token rotation ended.
+enum class RotationOutcome : std::uint8_t {
+    Rotated,
+    /// Unknown, expired or revoked token.
+    Invalid,
+    /// The token had been used before: the whole login was revoked.
+    Reused,
+};
+
+/// The result of a refresh-token rotation.
+struct Rotation {
+    RotationOutcome outcome = RotationOutcome::Invalid;
+    std::int64_t user_id = 0;
+    std::string login_id;
+};
+
+/// The storage interface: the only place SQL lives, behind which SQLite (and later PostgreSQL) sit.
+/// Thread-safety: every method may be called from any thread concurrently. Writes return only after the data is
+/// durable (fsync'd); reads never wait for writes.
+class Store {
+public:
+    virtual ~Store() = default;
+    Store() = default;
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    /// True when reads are served from local memory or disk quickly enough to run on an I/O thread.
+    [[nodiscard]] virtual bool reads_are_local() const noexcept = 0;
+
+    // --- sessions --------------------------------------------------------------------------------------------
+    /// One session by id.
+    virtual Result<domain::JobSession> get_session(std::int64_t id) = 0;
+    /// Creates a session with the next usn.
+    virtual Result<domain::JobSession> create_session(const NewSession& session,
+                                                      const IdempotencyWrite* idempotency) = 0;
+    /// Stores `next` (same id) with the next usn, if the stored session still has `expected_usn`: optimistic
+    /// concurrency, so that the status rules stay in the service. Conflict when it changed meanwhile.
+    virtual Result<domain::JobSession> replace_session(const domain::JobSession& next, std::int64_t expected_usn,
+                                                       const IdempotencyWrite* idempotency) = 0;
+    /// Appends entries to a session's log, oldest first; refused (nothing appended) once the session is final.
+    virtual Result<LogAppend> append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
+                                         const IdempotencyWrite* idempotency) = 0;
+    /// A session's log entries, oldest first: skip `offset`, then at most `limit` (-1: all).
+    virtual Result<std::vector<domain::LogEntry>> get_log(std::int64_t session_id, std::int64_t offset,
+                                                          std::int64_t limit) = 0;
+
+    // --- idempotency -----------------------------------------------------------------------------------------
+    /// The recorded answer for a user's Idempotency-Key, if any.
+    virtual Result<std::optional<IdempotencyRecord>> find_idempotency(std::int64_t user_id,
+                                                                      const std::string& key) = 0;
+
+    // --- users -----------------------------------------------------------------------------------------------
+    /// Every user, ordered by id.
+    virtual Result<std::vector<domain::User>> list_users() = 0;
+    /// A user by name, without regard to case.
+    virtual Result<domain::User> find_user(const std::string& name) = 0;
+    /// Creates a user; Conflict when the name is taken.
+    virtual Result<domain::User> create_user(const domain::User& user) = 0;
+    /// Stores a user's role, password hash and disabled flag.
+    virtual Result<void> update_user(const domain::User& user) = 0;
+    /// Removes a user and its refresh tokens.
+    virtual Result<void> remove_user(std::int64_t id) = 0;
+
+    // --- tokens ----------------------------------------------------------------------------------------------
+    /// Stores a new refresh token.
+    virtual Result<void> insert_refresh_token(const RefreshTokenRecord& record) = 0;
+    /// Spends `token_hash` and stores `next` in its place, atomically; a reused token revokes its login.
+    virtual Result<Rotation> rotate_refresh_token(const std::string& token_hash, util::Micros now,
+                                                  RefreshTokenRecord next) = 0;
+    /// Revokes every refresh token of a login.
+    virtual Result<void> revoke_login(const std::string& login_id) = 0;
+
+    // --- settings --------------------------------------------------------------------------------------------
+    /// Returns the named secret, creating it from `make` on first use (shared by every server on the store).
+    virtual Result<std::string> get_or_create_secret(const std::string& name,
+                                                     const std::function<std::string()>& make) = 0;
+};
+
+/// How to open a store.
+struct StoreOptions {
+    /// SQLite: the database file path.
+    std::string path;
+};
+
+/// Opens the SQLite store at `options.path`, creating it and applying migrations as needed.
+Result<std::unique_ptr<Store>> open_sqlite_store(const StoreOptions& options);
+
+} // namespace jobsessions::store

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <boost/beast/core/string.hpp>
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jobsessions::util {
+
+/// ASCII case-insensitive equality (HTTP field names, query parameter names, enum values).
+inline bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    return boost::beast::iequals(a, b);
+}
+
+/// Removes spaces and horizontal tabs at both ends.
+inline std::string_view trim(std::string_view s) noexcept
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+/// Parses a whole string as a decimal signed 64-bit integer; no sign other than '-', no spaces.
+inline std::optional<std::int64_t> parse_int64(std::string_view s) noexcept
+{
+    std::int64_t value = 0;
+    const auto* end = s.data() + s.size();
+    auto [ptr, ec] = std::from_chars(s.data(), end, value);
+    if (s.empty() || ec != std::errc{} || ptr != end) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+/// Appends the decimal form of an integer.
+inline void append_int(std::string& out, std::int64_t value)
+{
+    char buf[24];
+    auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    (void)ec; // 24 bytes always hold an int64
+    out.append(buf, ptr);
+}
+
+} // namespace jobsessions::util

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/util/time.hpp"
+
+#include <chrono>
+
+namespace jobsessions::util {
+namespace {
+
+using std::chrono::days;
+using std::chrono::sys_days;
+
+constexpr Micros kMicrosPerMinute = 60 * kMicrosPerSecond;
+constexpr Micros kMicrosPerHour = 60 * kMicrosPerMinute;
+constexpr Micros kMicrosPerDay = 24 * kMicrosPerHour;
+
+void append_digits(std::string& out, std::int64_t value, int width)
+{
+    char buf[20];
+    for (int i = width - 1; i >= 0; --i) {
+        buf[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    out.append(buf, static_cast<std::size_t>(width));
+}
+
+// Floor division that keeps times before 1970 on the right day.
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b)
+{
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
+
+void append_date_time(std::string& out, Micros t)
+{
+    const std::int64_t day_number = floor_div(t, kMicrosPerDay);
+    const Micros in_day = t - day_number * kMicrosPerDay;
+    const std::chrono::year_month_day ymd{sys_days{days{day_number}}};
+    append_digits(out, static_cast<int>(ymd.year()), 4);
+    out.push_back('-');
+    append_digits(out, static_cast<unsigned>(ymd.month()), 2);
+    out.push_back('-');
+    append_digits(out, static_cast<unsigned>(ymd.day()), 2);
+    out.push_back('T');
+    append_digits(out, in_day / kMicrosPerHour, 2);
+    out.push_back(':');
+    append_digits(out, in_day / kMicrosPerMinute % 60, 2);
+    out.push_back(':');
+    append_digits(out, in_day / kMicrosPerSecond % 60, 2);
+    out.push_back('.');
+    append_digits(out, in_day % kMicrosPerSecond, 6);
+}
+
+// A small cursor over the input; each reader consumes exactly what it accepts.
+struct Cursor {
+    std::string_view s;
+    std::size_t pos = 0;
+
+    [[nodiscard]] bool done() const noexcept { return pos == s.size(); }
+    [[nodiscard]] char peek() const noexcept { return done() ? '\0' : s[pos]; }
+    bool eat(char c) noexcept
+    {
+        if (peek() == c) {
+            ++pos;
+            return true;
+        }
+        return false;
+    }
+    // Reads exactly n digits.
+    std::optional<int> digits(int n) noexcept
+    {
+        int value = 0;
+        for (int i = 0; i < n; ++i) {
+            const char c = peek();
+            if (c < '0' || c > '9') {
+                return std::nullopt;
+            }
+            value = value * 10 + (c - '0');
+            ++pos;
+        }
+        return value;
+    }
+    // Reads 1..max_digits digits as a fraction of a second, in microseconds (digits past the sixth are dropped).
+    std::optional<Micros> fraction(int max_digits) noexcept
+    {
+        Micros micros = 0;
+        int count = 0;
+        while (peek() >= '0' && peek() <= '9') {
+            if (++count > max_digits) {
+                return std::nullopt;
+            }
+            if (count <= 6) {
+                micros = micros * 10 + (peek() - '0');
+            }
+            ++pos;
+        }
+        if (count == 0) {
+            return std::nullopt;
+        }
+        for (int i = count; i < 6; ++i) {
+            micros *= 10;
+        }
+        return micros;
+    }
+};
+
+} // namespace
+
+Micros now_micros() noexcept
+{
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void append_timestamp(std::string& out, Micros t)
+{
+    append_date_time(out, t);
+    out.push_back('Z');
+}
+
+std::string format_timestamp(Micros t)
+{
+    std::string out;
+    out.reserve(28);
+    append_timestamp(out, t);
+    return out;
+}
+
+std::string format_timestamp_7(Micros t)
+{
+    std::string out;
+    out.reserve(29);
+    append_date_time(out, t);
+    out.push_back('0');
+    out.push_back('Z');
+    return out;
+}
+
+std::optional<Micros> parse_timestamp(std::string_view text) noexcept
+{
+    Cursor in{text};
+    const auto year = in.digits(4);
+    if (!year || !in.eat('-')) {
+        return std::nullopt;
+    }
+    const auto month = in.digits(2);
+    if (!month || !in.eat('-')) {
+        return std::nullopt;
+    }
+    const auto day = in.digits(2);
+    if (!day || *year < 1) {
+        return std::nullopt;
+    }
+    const std::chrono::year_month_day ymd{std::chrono::year{*year}, std::chrono::month{static_cast<unsigned>(*month)},
+                                          std::chrono::day{static_cast<unsigned>(*day)}};
+    if (!ymd.ok()) {
+        return std::nullopt;
+    }
+    const Micros midnight = sys_days{ymd}.time_since_epoch().count() * kMicrosPerDay;
+    if (in.done()) {
+        return midnight;
+    }
+    if (!in.eat('T') && !in.eat('t') && !in.eat(' ')) {
+        return std::nullopt;
+    }
+    const auto hour = in.digits(2);
+    if (!hour || *hour > 23 || !in.eat(':')) {
+        return std::nullopt;
+    }
+    const auto minute = in.digits(2);
+    if (!minute || *minute > 59) {
+        return std::nullopt;
+    }
+    int second = 0;
+    Micros fraction = 0;
+    if (in.eat(':')) {
+        const auto s = in.digits(2);
+        if (!s || *s > 59) {
+            return std::nullopt;
+        }
+        second = *s;
+        if (in.eat('.') || in.eat(',')) {
+            const auto f = in.fraction(7);
+            if (!f) {
+                return std::nullopt;
+            }
+            fraction = *f;
+        }
+    }
+    Micros offset = 0;
+    if (in.eat('Z') || in.eat('z')) {
+        // UTC
+    } else if (in.peek() == '+' || in.peek() == '-') {
+        const bool negative = in.peek() == '-';
+        ++in.pos;
+        const auto oh = in.digits(2);
+        if (!oh || *oh > 23) {
+            return std::nullopt;
+        }
+        int om = 0;
+        if (!in.done()) {
+            in.eat(':');
+            const auto m = in.digits(2);
+            if (!m || *m > 59) {
+                return std::nullopt;
+            }
+            om = *m;
+        }
+        offset = (*oh * kMicrosPerHour + om * kMicrosPerMinute) * (negative ? -1 : 1);
+    }
+    if (!in.done()) {
+        return std::nullopt;
+    }
+    return midnight + *hour * kMicrosPerHour + *minute * kMicrosPerMinute + second * kMicrosPerSecond + fraction -
+           offset;
+}
+
+void append_timespan(std::string& out, Micros duration)
+{
+    if (duration < 0) {
+        out.push_back('-');
+        duration = -duration;
+    }
+    const Micros whole_days = duration / kMicrosPerDay;
+    if (whole_days > 0) {
+        char buf[24];
+        int n = 0;
+        for (Micros d = whole_days; d > 0; d /= 10) {
+            buf[n++] = static_cast<char>('0' + d % 10);
+        }
+        while (n > 0) {
+            out.push_back(buf[--n]);
+        }
+        out.push_back('.');
+    }
+    const Micros rest = duration % kMicrosPerDay;
+    append_digits(out, rest / kMicrosPerHour, 2);
+    out.push_back(':');
+    append_digits(out, rest / kMicrosPerMinute % 60, 2);
+    out.push_back(':');
+    append_digits(out, rest / kMicrosPerSecond % 60, 2);
+    out.push_back('.');
+    // Seven digits: .NET counts 100 ns ticks; we keep microseconds, so the last digit is always 0.
+    append_digits(out, rest % kMicrosPerSecond, 6);
+    out.push_back('0');
+}
+
+std::string format_timespan(Micros duration)
+{
+    std::string out;
+    out.reserve(24);
+    append_timespan(out, duration);
+    return out;
+}
+
+std::optional<Micros> parse_timespan(std::string_view text) noexcept
+{
+    Cursor in{text};
+    const bool negative = in.eat('-');
+    // Either "d.hh:mm:ss" or "hh:mm:ss": read the leading number, then look at what follows it.
+    Micros lead = 0;
+    int lead_digits = 0;
+    while (in.peek() >= '0' && in.peek() <= '9') {
+        if (++lead_digits > 8) {
+            return std::nullopt;
+        }
+        lead = lead * 10 + (in.peek() - '0');
+        ++in.pos;
+    }
+    if (lead_digits == 0) {
+        return std::nullopt;
+    }
+    Micros days_part = 0;
+    Micros hours = lead;
+    if (in.eat('.')) {
+        days_part = lead;
+        const auto h = in.digits(2);
+        if (!h) {
+            return std::nullopt;
+        }
+        hours = *h;
+    } else if (lead_digits > 2) {
+        return std::nullopt;
+    }
+    if (hours > 23 || !in.eat(':')) {
+        return std::nullopt;
+    }
+    const auto minutes = in.digits(2);
+    if (!minutes || *minutes > 59 || !in.eat(':')) {
+        return std::nullopt;
+    }
+    const auto seconds = in.digits(2);
+    if (!seconds || *seconds > 59) {
+        return std::nullopt;
+    }
+    Micros fraction = 0;
+    if (in.eat('.')) {
+        const auto f = in.fraction(7);
+        if (!f) {
+            return std::nullopt;
+        }
+        fraction = *f;
+    }
+    if (!in.done()) {
+        return std::nullopt;
+    }
+    const Micros total = days_part * kMicrosPerDay + hours * kMicrosPerHour + *minutes * kMicrosPerMinute +
+                         *seconds * kMicrosPerSecond + fraction;
+    return negative ? -total : total;
+}
+
+} // namespace jobsessions::util

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jobsessions::util {
+
+/// Microseconds since the Unix epoch, UTC. Every point in time in jobsessions is one of these.
+using Micros = std::int64_t;
+
+inline constexpr Micros kMicrosPerSecond = 1'000'000;
+
+/// The current time, from the system clock.
+Micros now_micros() noexcept;
+
+/// Appends an API timestamp: UTC, exactly six fractional digits, `Z` (`2020-02-05T11:07:10.002679Z`).
+void append_timestamp(std::string& out, Micros t);
+
+/// Returns an API timestamp (see append_timestamp).
+std::string format_timestamp(Micros t);
+
+/// Returns a timestamp with seven fractional digits, as the token endpoint's `.issued` and `.expires` use.
+std::string format_timestamp_7(Micros t);
+
+/// Parses ISO-8601 input: a date alone (midnight UTC), or date and time with an optional fraction of up to
+/// seven digits (kept to the microsecond) and an optional offset (`Z`, `+hh:mm`, `+hhmm`, `+hh`; none = UTC).
+std::optional<Micros> parse_timestamp(std::string_view text) noexcept;
+
+/// Appends a duration in .NET TimeSpan "c" form with seven fractional digits: `00:02:47.7726740`, and a day
+/// prefix from 24 hours on: `1.02:03:04.5000000`. Negative durations get a leading `-`.
+void append_timespan(std::string& out, Micros duration);
+
+/// Returns a duration in .NET TimeSpan "c" form (see append_timespan).
+std::string format_timespan(Micros duration);
+
+/// Parses a TimeSpan: `[-][d.]hh:mm:ss[.fffffff]` (hours below 24 when days are given).
+std::optional<Micros> parse_timespan(std::string_view text) noexcept;
+
+} // namespace jobsessions::util
