@@ -53,7 +53,8 @@ void create_session(Context& ctx)
     }
     ctx.response.status = 201;
     ctx.response.content_type = kJson;
-    dto::append_session(ctx.response.body, *created, ctx.base, ctx.services.clock.now());
+    // The same clock reading as the recorded answer, so a replay is byte-identical.
+    dto::append_session(ctx.response.body, *created, ctx.base, now);
     std::string location;
     ctx.base.append_to(location);
     location += "/api/v1/jobSessions/";

@@ -43,7 +43,8 @@ void update_session(Context& ctx)
         throw_domain_error(changed.error());
     }
     ctx.response.content_type = kJson;
-    dto::append_session(ctx.response.body, *changed, ctx.base, ctx.services.clock.now());
+    // The same clock reading as the recorded answer, so a replay is byte-identical.
+    dto::append_session(ctx.response.body, *changed, ctx.base, now);
 }
 
 } // namespace jobsessions::api

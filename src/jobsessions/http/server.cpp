@@ -19,6 +19,7 @@
 #include <array>
 #include <condition_variable>
 #include <ctime>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -153,6 +154,39 @@ asio::awaitable<void> linger(tcp::socket& socket, ConnectionState& state)
     }
 }
 
+/// Reads until Beast's parser has the whole header. The limit covers request line and fields together, exactly:
+/// Beast's own header limit is counted per parse step and lets a little more through, so it is set out of the way.
+template <class Stream>
+asio::awaitable<beast::error_code> read_header(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
+                                              std::size_t limit)
+{
+    parser.header_limit(std::numeric_limits<std::uint32_t>::max());
+    std::size_t consumed = 0;
+    for (;;) {
+        if (buffer.size() > 0) {
+            beast::error_code ec;
+            const auto used = parser.put(buffer.data(), ec);
+            buffer.consume(used);
+            consumed += used;
+            if (ec != beast::http::error::need_more) {
+                co_return ec;
+            }
+            // Still no end of header: everything read so far belongs to it.
+            if (consumed + buffer.size() >= limit) {
+                co_return beast::http::error::header_limit;
+            }
+        }
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kUseTuple);
+        buffer.commit(n);
+        if (ec) {
+            if (ec == asio::error::eof && consumed + buffer.size() == 0) {
+                co_return beast::http::error::end_of_stream;
+            }
+            co_return ec;
+        }
+    }
+}
+
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, ConnectionContext& cx, bool secure,
                                      const asio::ip::address& peer)
@@ -167,13 +201,16 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
     for (;;) {
         state.waiting_for_request = buffer.size() == 0;
         if (cx.worker.draining && state.waiting_for_request) {
-            break;
+            // Shutting down: stop unless the next request has already arrived.
+            beast::error_code available_ec;
+            if (lowest(stream).available(available_ec) == 0) {
+                break;
+            }
         }
         state.deadline = Clock::now() + (state.waiting_for_request ? cx.limits.idle_timeout : cx.limits.request_timeout);
         RequestParser parser(arena, body);
-        parser.header_limit(cx.limits.header_bytes);
         parser.body_limit(cx.limits.body_bytes);
-        auto [ec, ignored] = co_await beast::http::async_read_header(stream, buffer, parser, kUseTuple);
+        auto ec = co_await read_header(stream, buffer, parser, cx.limits.header_bytes);
         state.waiting_for_request = false;
         if (!ec && !parser.is_done()) {
             state.deadline = Clock::now() + cx.limits.request_timeout;
@@ -253,7 +290,8 @@ asio::awaitable<void> serve_connection(tcp::socket socket, ConnectionContext cx,
             auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
             if (!hec) {
                 co_await serve_requests(stream, state, cx, true, peer);
-                state.deadline = Clock::now() + cx.limits.handshake_timeout;
+                // Send close_notify, but do not wait long for the peer's: an idle client may never answer it.
+                state.deadline = Clock::now() + std::chrono::seconds(1);
                 auto [sec] = co_await stream.async_shutdown(kUseTuple);
                 (void)sec;
             }
@@ -430,9 +468,10 @@ void Server::shutdown()
         asio::post(w->ctx, [worker = w.get()] {
             worker->draining = true;
             for (auto& c : worker->connections) {
-                if (c.waiting_for_request && c.socket != nullptr) {
-                    beast::error_code ignored;
-                    c.socket->close(ignored);
+                // Idle connections close now; one whose next request has already arrived gets it answered.
+                beast::error_code ec;
+                if (c.waiting_for_request && c.socket != nullptr && c.socket->available(ec) == 0) {
+                    c.socket->close(ec);
                 }
             }
             worker->guard.reset();

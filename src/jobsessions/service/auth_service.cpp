@@ -111,6 +111,11 @@ Outcome<TokenGrant> AuthService::login(std::string_view username, std::string_vi
     if (!user || !password_ok || user->disabled) {
         return refused;
     }
+    if (!users_.find(user->id)) {
+        // A user added moment ago (from the command line, or on another server) is not in the directory yet;
+        // load it now so that the token works on its first request.
+        (void)reload_users();
+    }
     const auto now = clock_.now();
     const auto login_id = random_login_id();
     auto refresh_token = auth::base64url_encode(auth::random_bytes(32));

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "e2e/e2e_fixture.hpp"
+
+#include <regex>
+
+namespace jobsessions::test {
+namespace {
+
+using SessionGet = ServerTest;
+
+TEST_F(SessionGet, SeedSessionIsByteForByteTheContractsOverHttps)
+{
+    start(true);
+    // Bring the store to id 39 and usn 275, the contract's example, through the ingest API alone.
+    for (int i = 1; i <= 38; ++i) {
+        create(R"({"type":"PolicyBackup","backupJobInfo":{"policyId":"p","policyName":"n"}})");
+    }
+    for (int usn = 39; usn < 275; ++usn) {
+        const auto res = client_->send_json("PATCH", "/api/v1/jobSessions/1",
+                                            R"({"backupJobInfo":{"protectedInstancesCount":)" +
+                                                std::to_string(usn) + "}}",
+                                            admin_token());
+        ASSERT_EQ(res.status, 200) << res.body;
+    }
+    const auto created = create(R"({"type":"BackupRetention","status":"Success",)"
+                                R"("executionStartTime":"2020-02-05T11:07:10.002679Z",)"
+                                R"("executionStopTime":"2020-02-05T11:09:57.775353Z"})");
+    ASSERT_EQ(str(created, "id"), "39");
+
+    const auto res = client_->request("GET", "/api/v1/jobSessions/39", "",
+                                      {{"Authorization", "Bearer " + admin_token()}});
+    ASSERT_EQ(res.status, 200);
+    EXPECT_EQ(res.header("Content-Type"), "application/json; charset=utf-8");
+    EXPECT_EQ(res.header("Content-Length"), std::to_string(res.body.size()));
+    std::string expected = read_file(JOBSESSIONS_GOLDEN_DIR "/session_39.json");
+    // The links carry the host the request was sent to.
+    for (auto at = expected.find("abc.example.com"); at != std::string::npos;
+         at = expected.find("abc.example.com")) {
+        expected.replace(at, 15, server_->host());
+    }
+    EXPECT_EQ(res.body, expected);
+}
+
+TEST_F(SessionGet, PublicUrlOverridesTheRequestHost)
+{
+    start(false, {"--public-url", "https://abc.example.com/"});
+    const auto created = create(R"({"type":"BackupRetention"})");
+    const auto res = client_->get("/api/v1/jobSessions/" + str(created, "id"), admin_token());
+    ASSERT_EQ(res.status, 200);
+    EXPECT_EQ(str(res.json().at("_links").at("self"), "href"),
+              "https://abc.example.com/api/v1/jobSessions/" + str(created, "id"));
+}
+
+TEST_F(SessionGet, UnknownAndNonNumericIdsAreNotFoundProblems)
+{
+    for (const std::string id : {"12", "abc", "-1", "1.0", "99999999999999999999"}) {
+        const auto res = client_->get("/api/v1/jobSessions/" + id, admin_token());
+        EXPECT_EQ(res.status, 404) << id;
+        EXPECT_EQ(res.header("Content-Type"), "application/problem+json; charset=utf-8");
+        const auto body = res.json();
+        EXPECT_EQ(str(body, "type"), "https://tools.ietf.org/html/rfc9110#section-15.5.5");
+        EXPECT_EQ(str(body, "title"), "Not Found");
+        EXPECT_EQ(body.at("status").as_int64(), 404);
+        EXPECT_EQ(str(body, "detail"), "Job session '" + id + "' was not found.");
+        EXPECT_EQ(str(body, "instance"), "/api/v1/jobSessions/" + id);
+        EXPECT_TRUE(std::regex_match(str(body, "traceId"), std::regex("00-[0-9a-f]{32}-[0-9a-f]{16}-00")));
+    }
+}
+
+TEST_F(SessionGet, TraceIdOfAnErrorIsInTheServerLog)
+{
+    const auto res = client_->get("/api/v1/jobSessions/777", admin_token());
+    ASSERT_EQ(res.status, 404);
+    const auto trace_id = str(res.json(), "traceId");
+    EXPECT_NE(server_->stderr_text().find("traceId=" + trace_id), std::string::npos);
+}
+
+TEST_F(SessionGet, MissingOrBadTokenIsUnauthorizedWithABearerChallenge)
+{
+    const auto none = client_->get("/api/v1/jobSessions/1");
+    EXPECT_EQ(none.status, 401);
+    EXPECT_EQ(none.header("WWW-Authenticate"), "Bearer");
+    EXPECT_EQ(str(none.json(), "title"), "Unauthorized");
+    const auto bad = client_->get("/api/v1/jobSessions/1", "not-a-token");
+    EXPECT_EQ(bad.status, 401);
+    EXPECT_EQ(bad.header("WWW-Authenticate"), "Bearer error=\"invalid_token\"");
+    const auto basic = client_->request("GET", "/api/v1/jobSessions/1", "", {{"Authorization", "Basic YTpi"}});
+    EXPECT_EQ(basic.status, 401);
+}
+
+TEST_F(SessionGet, LowerCaseBearerWorks)
+{
+    const auto created = create(R"({"type":"PolicyBackup"})");
+    const auto res = client_->request("GET", "/api/v1/jobSessions/" + str(created, "id"), "",
+                                      {{"Authorization", "bearer " + admin_token()}});
+    EXPECT_EQ(res.status, 200);
+}
+
+TEST_F(SessionGet, RunningSessionHasNoStopTimeAndItsDurationGrows)
+{
+    const auto created = create(R"({"type":"PolicyBackup","executionStartTime":"2020-01-01T00:00:00Z"})");
+    EXPECT_TRUE(created.at("executionStopTime").is_null());
+    EXPECT_EQ(str(created, "status"), "Running");
+    const auto duration = str(created, "executionDuration");
+    EXPECT_TRUE(std::regex_match(duration, std::regex(R"(\d+\.\d\d:\d\d:\d\d\.\d{7})"))) << duration;
+}
+
+TEST_F(SessionGet, PathMatchesWithoutRegardToCaseAndWithATrailingSlash)
+{
+    const auto created = create(R"({"type":"PolicyBackup"})");
+    EXPECT_EQ(client_->get("/API/V1/JOBSESSIONS/" + str(created, "id"), admin_token()).status, 200);
+    EXPECT_EQ(client_->get("/api/v1/jobSessions/" + str(created, "id") + "/", admin_token()).status, 200);
+}
+
+TEST_F(SessionGet, AgentReadsOnlyTheSessionsItCreated)
+{
+    add_user(data_dir(), "agent1", "Agent", "agent-password-1");
+    add_user(data_dir(), "agent2", "Agent", "agent-password-2");
+    const auto t1 = login(*client_, "agent1", "agent-password-1");
+    const auto t2 = login(*client_, "agent2", "agent-password-2");
+    const auto res = client_->send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup"})", t1);
+    ASSERT_EQ(res.status, 201);
+    const auto id = str(res.json(), "id");
+    EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id, t1).status, 200);
+    EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id, t2).status, 404);
+    EXPECT_EQ(client_->send_json("PATCH", "/api/v1/jobSessions/" + id, R"({"status":"Success"})", t2).status, 404);
+    EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id, admin_token()).status, 200);
+}
+
+} // namespace
+} // namespace jobsessions::test

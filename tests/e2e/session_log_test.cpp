@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "e2e/e2e_fixture.hpp"
+
+namespace jobsessions::test {
+namespace {
+
+using SessionLog = ServerTest;
+
+TEST_F(SessionLog, AppendedEntriesComeBackInTheV1ShapeOldestFirst)
+{
+    const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");
+    const auto one = client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log",
+                                        R"({"status":"Success","message":"Backup plan creation has finished",)"
+                                        R"("logTime":"2020-02-05T11:09:57.775353Z","executionStartTime":"2020-02-05T11:07:23.925669Z",)"
+                                        R"("executionDuration":"00:02:33.8496840"})",
+                                        admin_token());
+    ASSERT_EQ(one.status, 201) << one.body;
+    EXPECT_EQ(one.json().at("firstSequence").as_int64(), 1);
+    EXPECT_EQ(str(one.json(), "sessionStatus"), "Running");
+    const auto batch = client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log",
+                                          R"({"log":[{"status":"Warning","message":"slow \"disk\""},)"
+                                          R"({"status":"Success","message":"done","logTime":"2020-02-05T12:00:00Z"}]})",
+                                          admin_token());
+    ASSERT_EQ(batch.status, 201) << batch.body;
+    EXPECT_EQ(batch.json().at("firstSequence").as_int64(), 2);
+    EXPECT_EQ(batch.json().at("lastSequence").as_int64(), 3);
+
+    const auto log = client_->get("/api/v1/jobSessions/" + id + "/log", admin_token());
+    ASSERT_EQ(log.status, 200);
+    const std::string first_entry =
+        R"({"logTime":"2020-02-05T11:09:57.775353Z","status":"Success","message":"Backup plan creation has finished",)"
+        R"("executionStartTime":"2020-02-05T11:07:23.925669Z","executionDuration":"00:02:33.8496840"})";
+    const std::string expected_start = R"({"jobSessionId":")" + id + R"(","log":[)" + first_entry + ",";
+    EXPECT_EQ(log.body.substr(0, expected_start.size()), expected_start);
+    const auto entries = log.json().at("log").as_array();
+    ASSERT_EQ(entries.size(), 3U);
+    EXPECT_EQ(str(entries[1], "message"), "slow \"disk\"");
+    // Without times, an entry starts when it is logged and takes no time.
+    EXPECT_EQ(str(entries[1], "executionStartTime"), str(entries[1], "logTime"));
+    EXPECT_EQ(str(entries[1], "executionDuration"), "00:00:00.0000000");
+    EXPECT_EQ(str(entries[2], "logTime"), "2020-02-05T12:00:00.000000Z");
+}
+
+TEST_F(SessionLog, EmptyLogIsAnEmptyList)
+{
+    const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");
+    const auto log = client_->get("/api/v1/jobSessions/" + id + "/log", admin_token());
+    ASSERT_EQ(log.status, 200);
+    EXPECT_EQ(log.body, R"({"jobSessionId":")" + id + R"(","log":[]})");
+}
+
+TEST_F(SessionLog, InvalidEntriesAreNamedAndNothingIsAppended)
+{
+    const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");
+    const auto res = client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log",
+                                        R"({"log":[{"status":"Success","message":"ok"},{"status":"Bogus"},)"
+                                        R"({"status":"Error","message":"x","executionDuration":"forever"}]})",
+                                        admin_token());
+    ASSERT_EQ(res.status, 400);
+    const auto body = res.json();
+    const auto& errors = body.at("errors").as_object();
+    EXPECT_TRUE(errors.contains("log[1].status"));
+    EXPECT_TRUE(errors.contains("log[1].message"));
+    EXPECT_TRUE(errors.contains("log[2].executionDuration"));
+    EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id + "/log", admin_token()).json().at("log").as_array().size(),
+              0U);
+}
+
+TEST_F(SessionLog, FinishedSessionsLogIsClosed)
+{
+    const auto id = str(create(R"({"type":"PolicyBackup","status":"Success"})"), "id");
+    const auto res = client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log",
+                                        R"({"status":"Success","message":"late"})", admin_token());
+    EXPECT_EQ(res.status, 409);
+}
+
+TEST_F(SessionLog, LogOfAMissingSessionIsNotFound)
+{
+    EXPECT_EQ(client_->get("/api/v1/jobSessions/5/log", admin_token()).status, 404);
+    EXPECT_EQ(client_->send_json("POST", "/api/v1/jobSessions/5/log", R"({"status":"Success","message":"x"})",
+                                 admin_token())
+                  .status,
+              404);
+}
+
+TEST_F(SessionLog, RetriedAppendWithTheSameKeyAppendsOnce)
+{
+    const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");
+    const Headers key{{"Idempotency-Key", "log-1"}};
+    const std::string body = R"({"status":"Success","message":"once"})";
+    const auto first = client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log", body, admin_token(), key);
+    const auto retry = client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log", body, admin_token(), key);
+    ASSERT_EQ(first.status, 201);
+    EXPECT_EQ(retry.status, 201);
+    EXPECT_EQ(retry.body, first.body);
+    EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id + "/log", admin_token()).json().at("log").as_array().size(),
+              1U);
+}
+
+} // namespace
+} // namespace jobsessions::test

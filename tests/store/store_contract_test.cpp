@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: Apache-2.0
+// One contract suite for every storage backend. Each backend is a parameter; there is never a copy per backend.
+#include "jobsessions/store/store.hpp"
+
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+namespace jobsessions::store {
+namespace {
+
+using domain::SessionStatus;
+using domain::SessionType;
+
+struct Backend {
+    std::string name;
+    std::function<std::unique_ptr<Store>(const test::TempDir&)> open;
+};
+
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+
+std::unique_ptr<Store> open_sqlite(const test::TempDir& dir)
+{
+    auto opened = open_sqlite_store({dir.file("jobsessions.db")});
+    if (!opened) {
+        throw std::runtime_error(opened.error().message);
+    }
+    return std::move(*opened);
+}
+
+class StoreContract : public ::testing::TestWithParam<Backend> {
+protected:
+    void SetUp() override { store_ = GetParam().open(dir_); }
+
+    NewSession running(SessionType type = SessionType::PolicyBackup)
+    {
+        NewSession s;
+        s.type = type;
+        s.status = SessionStatus::Running;
+        s.start_time = 1'580'900'830'002'679;
+        s.created_by = 1;
+        return s;
+    }
+
+    test::TempDir dir_;
+    std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContract, CreatedSessionReadsBackWithIdAndUsn)
+{
+    auto s = running();
+    s.backup_info = domain::BackupJobInfo{"p1", "Nightly", 4, true};
+    s.retention_info = domain::RetentionJobInfo{9};
+    auto created = store_->create_session(s, nullptr);
+    ASSERT_TRUE(created);
+    EXPECT_GT(created->id, 0);
+    EXPECT_GT(created->usn, 0);
+    auto read = store_->get_session(created->id);
+    ASSERT_TRUE(read);
+    EXPECT_EQ(*read, *created);
+    EXPECT_FALSE(read->restore_info);
+    EXPECT_FALSE(read->repository_info);
+}
+
+TEST_P(StoreContract, MissingSessionIsNotFound)
+{
+    auto read = store_->get_session(12345);
+    ASSERT_FALSE(read);
+    EXPECT_EQ(read.error().code, StoreErrc::NotFound);
+}
+
+TEST_P(StoreContract, UsnIsOneCounterStrictlyIncreasingAcrossCreatesAndChanges)
+{
+    auto a = store_->create_session(running(), nullptr);
+    auto b = store_->create_session(running(), nullptr);
+    ASSERT_TRUE(a && b);
+    EXPECT_GT(b->usn, a->usn);
+    auto next = *a;
+    next.status = SessionStatus::Success;
+    next.stop_time = next.start_time + 1;
+    auto replaced = store_->replace_session(next, a->usn, nullptr);
+    ASSERT_TRUE(replaced);
+    EXPECT_GT(replaced->usn, b->usn);
+    EXPECT_EQ(store_->get_session(a->id)->status, SessionStatus::Success);
+}
+
+TEST_P(StoreContract, ReplaceWithAStaleUsnConflictsAndChangesNothing)
+{
+    auto a = store_->create_session(running(), nullptr);
+    ASSERT_TRUE(a);
+    auto next = *a;
+    next.status = SessionStatus::Warning;
+    ASSERT_TRUE(store_->replace_session(next, a->usn, nullptr));
+    next.status = SessionStatus::Error;
+    auto stale = store_->replace_session(next, a->usn, nullptr);
+    ASSERT_FALSE(stale);
+    EXPECT_EQ(stale.error().code, StoreErrc::Conflict);
+    EXPECT_EQ(store_->get_session(a->id)->status, SessionStatus::Warning);
+    next.id = 999;
+    auto missing = store_->replace_session(next, 1, nullptr);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, StoreErrc::NotFound);
+}
+
+TEST_P(StoreContract, LogEntriesGetDenseSequencesAndPage)
+{
+    auto s = store_->create_session(running(), nullptr);
+    ASSERT_TRUE(s);
+    std::vector<NewLogEntry> batch(3);
+    for (int i = 0; i < 3; ++i) {
+        batch[static_cast<std::size_t>(i)].message = "line " + std::to_string(i);
+        batch[static_cast<std::size_t>(i)].log_time = 100 + i;
+    }
+    auto first = store_->append_log(s->id, batch, nullptr);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->first_sequence, 1);
+    EXPECT_EQ(first->last_sequence, 3);
+    auto second = store_->append_log(s->id, {batch[0]}, nullptr);
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->first_sequence, 4);
+    auto all = store_->get_log(s->id, 0, -1);
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->size(), 4U);
+    EXPECT_EQ((*all)[1].message, "line 1");
+    EXPECT_EQ((*all)[3].sequence, 4);
+    auto page = store_->get_log(s->id, 1, 2);
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->size(), 2U);
+    EXPECT_EQ((*page)[0].sequence, 2);
+}
+
+TEST_P(StoreContract, FinalSessionRefusesLogEntries)
+{
+    auto s = running();
+    s.status = SessionStatus::Success;
+    s.stop_time = s.start_time;
+    auto created = store_->create_session(s, nullptr);
+    ASSERT_TRUE(created);
+    auto appended = store_->append_log(created->id, {NewLogEntry{}}, nullptr);
+    ASSERT_TRUE(appended);
+    EXPECT_TRUE(appended->refused_final);
+    EXPECT_TRUE(store_->get_log(created->id, 0, -1)->empty());
+}
+
+TEST_P(StoreContract, IdempotencyKeyIsRecordedWithTheWriteAndOnlyOnce)
+{
+    IdempotencyWrite idem;
+    idem.user_id = 1;
+    idem.key = "k-1";
+    idem.request_hash = "hash";
+    idem.status_code = 201;
+    idem.render = [](const WriteOutcome& outcome, IdempotencyRecord& record) {
+        record.body = "session " + std::to_string(outcome.session.id);
+        record.location = "/loc";
+    };
+    auto created = store_->create_session(running(), &idem);
+    ASSERT_TRUE(created);
+    auto record = store_->find_idempotency(1, "k-1");
+    ASSERT_TRUE(record && *record);
+    EXPECT_EQ((*record)->body, "session " + std::to_string(created->id));
+    EXPECT_EQ((*record)->status_code, 201);
+    EXPECT_EQ((*record)->request_hash, "hash");
+    // The same key again: the write is refused as a whole, so no second session appears.
+    auto again = store_->create_session(running(), &idem);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, StoreErrc::Conflict);
+    EXPECT_FALSE(store_->get_session(created->id + 1));
+    // Keys belong to one user.
+    EXPECT_FALSE(*store_->find_idempotency(2, "k-1"));
+}
+
+TEST_P(StoreContract, UsersAreUniqueByNameWithoutRegardToCase)
+{
+    domain::User u;
+    u.name = "Bob";
+    u.role = domain::Role::Agent;
+    u.password_hash = "$argon2id$x";
+    auto created = store_->create_user(u);
+    ASSERT_TRUE(created);
+    u.name = "bob";
+    auto duplicate = store_->create_user(u);
+    ASSERT_FALSE(duplicate);
+    EXPECT_EQ(duplicate.error().code, StoreErrc::Conflict);
+    auto found = store_->find_user("BOB");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, created->id);
+    found->disabled = true;
+    found->role = domain::Role::Viewer;
+    ASSERT_TRUE(store_->update_user(*found));
+    EXPECT_TRUE(store_->find_user("Bob")->disabled);
+    EXPECT_EQ(store_->list_users()->size(), 1U);
+    ASSERT_TRUE(store_->remove_user(found->id));
+    EXPECT_EQ(store_->find_user("Bob").error().code, StoreErrc::NotFound);
+    EXPECT_EQ(store_->remove_user(found->id).error().code, StoreErrc::NotFound);
+}
+
+TEST_P(StoreContract, RefreshTokenRotationSpendsOnceAndReuseRevokesTheLogin)
+{
+    domain::User u;
+    u.name = "carol";
+    u.password_hash = "x";
+    auto user = store_->create_user(u);
+    ASSERT_TRUE(user);
+    RefreshTokenRecord first{"h1", "login-1", user->id, 1000, 0};
+    ASSERT_TRUE(store_->insert_refresh_token(first));
+    RefreshTokenRecord second{"h2", "", 0, 1000, 10};
+    auto rotated = store_->rotate_refresh_token("h1", 10, second);
+    ASSERT_TRUE(rotated);
+    EXPECT_EQ(rotated->outcome, RotationOutcome::Rotated);
+    EXPECT_EQ(rotated->user_id, user->id);
+    EXPECT_EQ(rotated->login_id, "login-1");
+    RefreshTokenRecord third{"h3", "", 0, 1000, 20};
+    EXPECT_EQ(store_->rotate_refresh_token("h1", 20, third)->outcome, RotationOutcome::Reused);
+    EXPECT_EQ(store_->rotate_refresh_token("h2", 20, third)->outcome, RotationOutcome::Invalid);
+    EXPECT_EQ(store_->rotate_refresh_token("unknown", 20, third)->outcome, RotationOutcome::Invalid);
+    RefreshTokenRecord old{"h4", "login-2", user->id, 50, 0};
+    ASSERT_TRUE(store_->insert_refresh_token(old));
+    EXPECT_EQ(store_->rotate_refresh_token("h4", 50, third)->outcome, RotationOutcome::Invalid);
+}
+
+TEST_P(StoreContract, SecretIsCreatedOnceAndThenKept)
+{
+    auto first = store_->get_or_create_secret("key", [] { return std::string("one"); });
+    auto second = store_->get_or_create_secret("key", [] { return std::string("two"); });
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(*first, "one");
+    EXPECT_EQ(*second, "one");
+}
+
+TEST_P(StoreContract, ConcurrentWritersAllLandWithDistinctIdsAndUsns)
+{
+    constexpr int kThreads = 16;
+    constexpr int kPerThread = 25;
+    std::vector<std::thread> threads;
+    std::mutex mutex;
+    std::set<std::int64_t> ids;
+    std::set<std::int64_t> usns;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < kPerThread; ++i) {
+                auto created = store_->create_session(running(), nullptr);
+                ASSERT_TRUE(created);
+                // Reads on this thread see the write at once.
+                ASSERT_TRUE(store_->get_session(created->id));
+                std::lock_guard lock(mutex);
+                ids.insert(created->id);
+                usns.insert(created->usn);
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    EXPECT_EQ(ids.size(), static_cast<std::size_t>(kThreads * kPerThread));
+    EXPECT_EQ(usns.size(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+TEST_P(StoreContract, DataSurvivesReopening)
+{
+    auto created = store_->create_session(running(), nullptr);
+    ASSERT_TRUE(created);
+    store_.reset();
+    store_ = GetParam().open(dir_);
+    auto read = store_->get_session(created->id);
+    ASSERT_TRUE(read);
+    EXPECT_EQ(*read, *created);
+    auto next = store_->create_session(running(), nullptr);
+    ASSERT_TRUE(next);
+    EXPECT_GT(next->usn, created->usn);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values(Backend{"sqlite", &open_sqlite}),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+} // namespace
+} // namespace jobsessions::store

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/api/router.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace jobsessions::api {
+namespace {
+
+using boost::beast::http::verb;
+
+TEST(RouteTable, HasNoDuplicateRoutes)
+{
+    std::set<std::pair<int, std::string>> seen;
+    for (const auto& r : routes()) {
+        EXPECT_TRUE(seen.insert({static_cast<int>(r.method), std::string(r.path)}).second) << r.path;
+    }
+}
+
+TEST(RouteTable, OnlyTheTokenIssueAndAboutArePublic)
+{
+    std::set<std::string> public_routes;
+    for (const auto& r : routes()) {
+        EXPECT_NE(r.handler, nullptr) << r.path;
+        if (!r.permission) {
+            public_routes.insert(std::string(boost::beast::http::to_string(r.method)) + " " + std::string(r.path));
+        }
+    }
+    EXPECT_EQ(public_routes, (std::set<std::string>{"POST /api/oauth2/token", "GET /api/v1/system/about"}));
+}
+
+TEST(Router, MatchesTemplatesWithoutRegardToCaseAndCapturesTheParameter)
+{
+    Router router(routes());
+    std::string parameter;
+    const auto& r = router.match(verb::get, "/API/V1/jobsessions/39?x=1", parameter);
+    EXPECT_EQ(r.path, "/api/v1/jobSessions/{id}");
+    EXPECT_EQ(parameter, "39");
+    const auto& slash = router.match(verb::get, "/api/v1/jobSessions/40/", parameter);
+    EXPECT_EQ(slash.path, "/api/v1/jobSessions/{id}");
+    EXPECT_EQ(parameter, "40");
+    const auto& decoded = router.match(verb::get, "/api/v1/jobSessions/%34%31/log", parameter);
+    EXPECT_EQ(decoded.path, "/api/v1/jobSessions/{id}/log");
+    EXPECT_EQ(parameter, "41");
+}
+
+TEST(Router, UnknownPathIsNotFoundAndWrongMethodListsTheAllowedOnes)
+{
+    Router router(routes());
+    std::string parameter;
+    const auto& missing = router.match(verb::get, "/api/v1/nothing", parameter);
+    EXPECT_EQ(missing.method, verb::unknown);
+    EXPECT_EQ(missing.path, "");
+    const auto& wrong = router.match(verb::put, "/api/v1/jobSessions/1", parameter);
+    EXPECT_EQ(wrong.method, verb::unknown);
+    EXPECT_EQ(wrong.allow, "GET, PATCH");
+}
+
+} // namespace
+} // namespace jobsessions::api

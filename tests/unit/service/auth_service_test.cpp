@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/service/auth_service.hpp"
+
+#include "jobsessions/auth/password.hpp"
+#include "support/fake_clock.hpp"
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+namespace jobsessions::service {
+namespace {
+
+class AuthServiceTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        auth::init_crypto();
+        auto opened = store::open_sqlite_store({dir_.file("db")});
+        ASSERT_TRUE(opened);
+        store_ = std::move(*opened);
+        domain::User user;
+        user.name = "Alice";
+        user.role = domain::Role::Operator;
+        user.password_hash = auth::hash_password("correct horse");
+        user.created_at = clock_.now();
+        auto created = store_->create_user(user);
+        ASSERT_TRUE(created);
+        alice_ = *created;
+        service_ = std::make_unique<AuthService>(*store_, clock_, users_, std::string(32, 's'));
+        ASSERT_TRUE(service_->reload_users());
+    }
+
+    test::TempDir dir_;
+    test::FakeClock clock_{1'700'000'000LL * util::kMicrosPerSecond};
+    std::unique_ptr<store::Store> store_;
+    auth::UserDirectory users_;
+    std::unique_ptr<AuthService> service_;
+    domain::User alice_;
+};
+
+TEST_F(AuthServiceTest, LoginIssuesATokenThatAuthenticates)
+{
+    auto grant = service_->login("alice", "correct horse"); // user names match without regard to case
+    ASSERT_TRUE(grant);
+    EXPECT_EQ(grant->username, "Alice");
+    EXPECT_EQ(grant->role, domain::Role::Operator);
+    EXPECT_EQ(grant->expires - grant->issued, 3600 * util::kMicrosPerSecond);
+    const auto principal = service_->authenticate(grant->access_token);
+    ASSERT_TRUE(principal);
+    EXPECT_EQ(principal->user_id, alice_.id);
+    EXPECT_EQ(principal->role, domain::Role::Operator);
+}
+
+TEST_F(AuthServiceTest, WrongPasswordAndUnknownUserGetTheSameAnswer)
+{
+    const auto wrong = service_->login("Alice", "wrong");
+    const auto unknown = service_->login("mallory", "correct horse");
+    ASSERT_FALSE(wrong);
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(wrong.error().code, DomainErrc::Unauthorized);
+    EXPECT_EQ(wrong.error().message, unknown.error().message);
+}
+
+TEST_F(AuthServiceTest, AccessTokenExpiresAfterAnHour)
+{
+    auto grant = service_->login("Alice", "correct horse");
+    ASSERT_TRUE(grant);
+    clock_.advance_seconds(3599);
+    EXPECT_TRUE(service_->authenticate(grant->access_token));
+    clock_.advance_seconds(1);
+    EXPECT_FALSE(service_->authenticate(grant->access_token));
+}
+
+TEST_F(AuthServiceTest, RefreshRotatesAndReuseRevokesTheLogin)
+{
+    auto first = service_->login("Alice", "correct horse");
+    ASSERT_TRUE(first);
+    auto second = service_->refresh(first->refresh_token);
+    ASSERT_TRUE(second);
+    EXPECT_NE(second->refresh_token, first->refresh_token);
+    // The spent token again: refused, and the whole login goes with it.
+    EXPECT_FALSE(service_->refresh(first->refresh_token));
+    EXPECT_FALSE(service_->refresh(second->refresh_token));
+    // Another login is untouched.
+    auto other = service_->login("Alice", "correct horse");
+    ASSERT_TRUE(other);
+    EXPECT_TRUE(service_->refresh(other->refresh_token));
+}
+
+TEST_F(AuthServiceTest, RefreshTokenExpiresAfterFourteenDays)
+{
+    auto grant = service_->login("Alice", "correct horse");
+    ASSERT_TRUE(grant);
+    clock_.advance_seconds(14 * 24 * 3600);
+    EXPECT_FALSE(service_->refresh(grant->refresh_token));
+}
+
+TEST_F(AuthServiceTest, LogoutRevokesTheRefreshToken)
+{
+    auto grant = service_->login("Alice", "correct horse");
+    ASSERT_TRUE(grant);
+    const auto principal = service_->authenticate(grant->access_token);
+    ASSERT_TRUE(principal);
+    ASSERT_TRUE(service_->logout(principal->login_id));
+    EXPECT_FALSE(service_->refresh(grant->refresh_token));
+}
+
+TEST_F(AuthServiceTest, DisabledUserIsRefusedOnceTheDirectoryReloads)
+{
+    auto grant = service_->login("Alice", "correct horse");
+    ASSERT_TRUE(grant);
+    alice_.disabled = true;
+    ASSERT_TRUE(store_->update_user(alice_));
+    ASSERT_TRUE(service_->reload_users());
+    EXPECT_FALSE(service_->authenticate(grant->access_token));
+    EXPECT_FALSE(service_->login("Alice", "correct horse"));
+    EXPECT_FALSE(service_->refresh(grant->refresh_token));
+}
+
+} // namespace
+} // namespace jobsessions::service
