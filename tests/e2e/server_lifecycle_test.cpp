@@ -231,3 +231,30 @@ TEST(ServerTls, PlainHttpToTheHttpsPortGetsNoAnswer)
 
 } // namespace
 } // namespace jobsessions::test
+
+namespace jobsessions::test {
+namespace {
+
+TEST(ServerTls, GivenCertificateAndKeyAreUsed)
+{
+    TempDir dir;
+    std::string cert;
+    std::string key;
+    {
+        // Let one server make a certificate, then hand its files to another.
+        ServerProcess maker(ServerOptions{dir.file("maker"), true, {}, {}});
+        cert = maker.certificate_path();
+        key = dir.file("maker") + "/tls/key.pem";
+    }
+    ServerProcess server(ServerOptions{dir.file("data"), true, {"--tls-cert", cert, "--tls-key", key}, {}, cert});
+    EXPECT_EQ(server.stderr_text().find("generated a self-signed certificate"), std::string::npos);
+    HttpClient client(server); // verifies the peer against `cert`
+    EXPECT_EQ(client.get("/api/v1/system/about").status, 200);
+    const auto missing = run_jobsessiond({"--listen", "127.0.0.1:0", "--data-dir", dir.file("x"), "--tls-cert",
+                                          dir.file("none.pem"), "--tls-key", key});
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_NE(missing.err.find("cannot use the certificate"), std::string::npos) << missing.err;
+}
+
+} // namespace
+} // namespace jobsessions::test

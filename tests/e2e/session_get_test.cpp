@@ -129,3 +129,32 @@ TEST_F(SessionGet, AgentReadsOnlyTheSessionsItCreated)
 
 } // namespace
 } // namespace jobsessions::test
+
+namespace jobsessions::test {
+namespace {
+
+TEST(SessionLinks, ForwardedHeadersCountOnlyFromTrustedProxies)
+{
+    TempDir dir;
+    ServerProcess trusting(ServerOptions{dir.file("a"), false, {"--trusted-proxy", "127.0.0.1"}, {}});
+    ServerProcess wary(ServerOptions{dir.file("b"), false, {}, {}});
+    for (auto* server : {&trusting, &wary}) {
+        HttpClient client(*server);
+        const auto token = login(client, "admin", kAdminPassword);
+        ASSERT_EQ(client.send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup"})", token).status, 201);
+        const auto res = client.request("GET", "/api/v1/jobSessions/1", "",
+                                        {{"Authorization", "Bearer " + token},
+                                         {"X-Forwarded-Proto", "https"},
+                                         {"X-Forwarded-Host", "backup.example.com"}});
+        ASSERT_EQ(res.status, 200);
+        const auto href = str(res.json().at("_links").at("self"), "href");
+        if (server == &trusting) {
+            EXPECT_EQ(href, "https://backup.example.com/api/v1/jobSessions/1");
+        } else {
+            EXPECT_EQ(href, server->url() + "/api/v1/jobSessions/1");
+        }
+    }
+}
+
+} // namespace
+} // namespace jobsessions::test

@@ -19,6 +19,8 @@ struct ServerOptions {
     bool tls = false;
     std::vector<std::string> extra_args;
     std::vector<std::pair<std::string, std::string>> env;
+    /// The certificate clients trust; empty: the one the server generates in its data directory.
+    std::string certificate = {};
 };
 
 /// The real jobsessiond binary, started on 127.0.0.1 port 0 with its own data directory. The constructor returns
@@ -37,7 +39,10 @@ public:
     /// "http(s)://127.0.0.1:PORT".
     [[nodiscard]] std::string url() const { return (tls() ? "https://" : "http://") + host(); }
     /// The generated certificate (TLS servers).
-    [[nodiscard]] std::string certificate_path() const { return options_.data_dir + "/tls/cert.pem"; }
+    [[nodiscard]] std::string certificate_path() const
+    {
+        return options_.certificate.empty() ? options_.data_dir + "/tls/cert.pem" : options_.certificate;
+    }
     /// Everything the server wrote to stderr so far.
     [[nodiscard]] std::string stderr_text() const;
     [[nodiscard]] pid_t pid() const noexcept { return pid_; }

@@ -150,6 +150,7 @@ void ApiApplication::handle(http::Request& request, http::Response& response) no
         try {
             run_chain(route, ctx);
         } catch (const ApiError& error) {
+            internal = error.internal;
             response.reset();
             write_problem(error, ctx.path(), ctx.trace_id(), response);
         } catch (const std::exception& e) {

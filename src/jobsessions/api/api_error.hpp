@@ -21,6 +21,8 @@ struct ApiError {
     std::string allow;
     /// For 401 on resources: the `error` of the WWW-Authenticate challenge (RFC 6750), if any.
     std::string bearer_error;
+    /// What went wrong inside, for the server log only.
+    std::string internal = {};
 
     /// Adds one message for a field.
     void add(std::string field, std::string message)

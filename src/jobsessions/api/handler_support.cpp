@@ -2,6 +2,8 @@
 #include "jobsessions/api/api_error.hpp"
 #include "jobsessions/api/handlers.hpp"
 
+#include <stdexcept>
+
 namespace jobsessions::api {
 
 std::int64_t session_id_from_path(const Context& ctx)
@@ -34,8 +36,13 @@ void throw_domain_error(const service::DomainError& error)
         throw ApiError::bad_request(error.field, error.message);
     case service::DomainErrc::Unauthorized:
         throw ApiError::with_status(401, error.message);
-    case service::DomainErrc::Unavailable:
-        throw ApiError::with_status(503, error.message);
+    case service::DomainErrc::Unavailable: {
+        ApiError e = ApiError::with_status(503, error.message);
+        e.internal = error.internal;
+        throw e;
+    }
+    case service::DomainErrc::Internal:
+        throw std::runtime_error(error.internal);
     }
     throw ApiError::with_status(500, "");
 }

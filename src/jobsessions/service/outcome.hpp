@@ -22,6 +22,8 @@ enum class DomainErrc : std::uint8_t {
     IdempotencyRace,
     /// The store cannot serve the request right now.
     Unavailable,
+    /// Something is wrong inside the server (unreadable stored data): a 500, details only in the log.
+    Internal,
 };
 
 /// A failed use case: a code, the field it concerns (for Invalid), and a message safe to show to the client.
@@ -29,6 +31,8 @@ struct DomainError {
     DomainErrc code = DomainErrc::Unavailable;
     std::string field;
     std::string message;
+    /// What went wrong inside, for the server log only; never shown to a client.
+    std::string internal = {};
 };
 
 /// Thrown by `result::value()` on a DomainError; callers normally test the result instead.

@@ -16,7 +16,10 @@ DomainError from_store(const store::StoreError& error, std::int64_t id)
     if (error.code == store::StoreErrc::NotFound) {
         return not_found(id);
     }
-    return {DomainErrc::Unavailable, {}, "The session store is unavailable."};
+    if (error.code == store::StoreErrc::Corrupt) {
+        return {DomainErrc::Internal, {}, {}, error.message};
+    }
+    return {DomainErrc::Unavailable, {}, "The session store is unavailable.", error.message};
 }
 
 bool may_see(const Principal& who, const domain::JobSession& session)
@@ -78,7 +81,7 @@ Outcome<domain::JobSession> SessionService::create(const Principal& who, const C
         if (created.error().code == store::StoreErrc::Conflict && idempotency != nullptr) {
             return DomainError{DomainErrc::IdempotencyRace, {}, "The same Idempotency-Key is in use."};
         }
-        return DomainError{DomainErrc::Unavailable, {}, "The session store is unavailable."};
+        return from_store(created.error(), 0);
     }
     return std::move(*created);
 }

@@ -18,6 +18,9 @@ enum class StoreErrc : std::uint8_t {
     Busy,
     /// The database cannot be used (I/O error, full disk, closed store).
     Unavailable,
+    /// Stored data this server cannot read (an unknown type name, say): a bug or a foreign write, never the
+    /// client's doing.
+    Corrupt,
 };
 
 /// A store failure: a code the layers above act on, and text for the server log only.

@@ -96,7 +96,7 @@ Result<JobSession> read_session(const Statement& row)
     const auto type = domain::parse_session_type(row.column_text(1));
     const auto status = domain::parse_session_status(row.column_text(2));
     if (!type || !status) {
-        return StoreError{StoreErrc::Unavailable, "session " + std::to_string(s.id) + " has an unknown type or status"};
+        return StoreError{StoreErrc::Corrupt, "session " + std::to_string(s.id) + " has an unknown type or status"};
     }
     s.type = *type;
     s.status = *status;
@@ -160,7 +160,7 @@ Result<User> read_user(const Statement& row)
     u.name = std::string(row.column_text(1));
     const auto role = domain::parse_role(row.column_text(2));
     if (!role) {
-        return StoreError{StoreErrc::Unavailable, "user " + u.name + " has an unknown role"};
+        return StoreError{StoreErrc::Corrupt, "user " + u.name + " has an unknown role"};
     }
     u.role = *role;
     u.password_hash = std::string(row.column_text(3));
@@ -530,7 +530,12 @@ Result<std::vector<LogEntry>> SqliteStore::get_log(std::int64_t session_id, std:
         e.session_id = session_id;
         e.sequence = stmt->column_int64(0);
         e.log_time = stmt->column_int64(1);
-        e.status = domain::parse_session_status(stmt->column_text(2)).value_or(domain::SessionStatus::Success);
+        const auto status = domain::parse_session_status(stmt->column_text(2));
+        if (!status) {
+            return StoreError{StoreErrc::Corrupt, "a log entry of session " + std::to_string(session_id) +
+                                                      " has an unknown status"};
+        }
+        e.status = *status;
         e.message = std::string(stmt->column_text(3));
         e.execution_start_time = stmt->column_int64(4);
         e.execution_duration = stmt->column_int64(5);
