@@ -29,7 +29,8 @@ TEST(Durability, KillNineLosesNoAcknowledgedWrite)
                 HttpClient c(server);
                 while (!stop.load()) {
                     try {
-                        const auto res = c.send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup"})", token);
+                        const auto res =
+                            c.send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup"})", token);
                         if (res.status != 201) {
                             return;
                         }
@@ -59,7 +60,8 @@ TEST(Durability, KillNineLosesNoAcknowledgedWrite)
     HttpClient client(server);
     const auto token = login(client, "admin", kAdminPassword);
     for (const auto& id : acknowledged) {
-        ASSERT_EQ(client.get("/api/v1/jobSessions/" + id, token).status, 200) << "acknowledged session " << id << " lost";
+        ASSERT_EQ(client.get("/api/v1/jobSessions/" + id, token).status, 200)
+            << "acknowledged session " << id << " lost";
     }
 }
 

@@ -22,8 +22,8 @@ protected:
     {
         client_.reset();
         server_.reset();
-        server_ = std::make_unique<ServerProcess>(
-            ServerOptions{data_dir(), tls, std::move(extra_args), std::move(env)});
+        server_ =
+            std::make_unique<ServerProcess>(ServerOptions{data_dir(), tls, std::move(extra_args), std::move(env)});
         client_ = std::make_unique<HttpClient>(*server_);
     }
 

@@ -35,8 +35,8 @@ TEST_F(HttpLimits, BodyOverOneMebibyteIs413AndChangesNothing)
     const auto over = client_->send_json("POST", "/api/v1/jobSessions", body + padding, admin_token());
     EXPECT_EQ(over.status, 413);
     EXPECT_EQ(str(over.json(), "title"), "Payload Too Large");
-    const auto at_limit = client_->send_json("POST", "/api/v1/jobSessions",
-                                             body + padding.substr(body.size()), admin_token());
+    const auto at_limit =
+        client_->send_json("POST", "/api/v1/jobSessions", body + padding.substr(body.size()), admin_token());
     EXPECT_EQ(at_limit.status, 201);
     EXPECT_EQ(str(at_limit.json(), "id"), "1");
 }
@@ -62,7 +62,8 @@ TEST_F(HttpLimits, UnknownPathIs404AndWrongMethodIs405WithAllow)
 TEST_F(HttpLimits, KeepAliveServesManyRequestsOnOneConnectionIncludingPipelined)
 {
     const std::string about = "GET /api/v1/system/about HTTP/1.1\r\nHost: x\r\n\r\n";
-    const auto res = client_->raw(about + about + "GET /api/v1/system/about HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const auto res =
+        client_->raw(about + about + "GET /api/v1/system/about HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     std::size_t count = 0;
     for (auto at = res.find("HTTP/1.1 200 OK"); at != std::string::npos; at = res.find("HTTP/1.1 200 OK", at + 1)) {
         ++count;

@@ -3,18 +3,17 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <atomic>
 #include <fstream>
 #include <regex>
+#include <sys/stat.h>
 #include <thread>
 
 namespace jobsessions::test {
@@ -32,9 +31,11 @@ TEST(ServerCommandLine, HelpAndVersion)
 
 TEST(ServerCommandLine, BadFlagIsOneLineAndANonZeroExit)
 {
-    for (const std::vector<std::string>& args :
-         {std::vector<std::string>{"--frobnicate"}, {"--threads", "zero"}, {"--listen"},
-          {"--tls-cert", "only-cert.pem"}, {"--public-url", "ftp://x"}}) {
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"--frobnicate"},
+                                                 {"--threads", "zero"},
+                                                 {"--listen"},
+                                                 {"--tls-cert", "only-cert.pem"},
+                                                 {"--public-url", "ftp://x"}}) {
         const auto result = run_jobsessiond(args);
         EXPECT_NE(result.exit_code, 0) << args[0];
         EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
@@ -46,13 +47,13 @@ TEST(ServerStart, PortInUseIsOneClearLine)
 {
     TempDir dir;
     ServerProcess first(ServerOptions{dir.file("a"), false, {}, {}});
-    const auto second = run_jobsessiond({"--http", "--listen", "127.0.0.1:" + std::to_string(first.port()),
-                                         "--data-dir", dir.file("b")},
-                                        "", {{"JOBSESSIOND_ADMIN_PASSWORD", kAdminPassword}});
+    const auto second = run_jobsessiond(
+        {"--http", "--listen", "127.0.0.1:" + std::to_string(first.port()), "--data-dir", dir.file("b")}, "",
+        {{"JOBSESSIOND_ADMIN_PASSWORD", kAdminPassword}});
     EXPECT_EQ(second.exit_code, 1);
-    EXPECT_NE(second.err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port()) +
-                              ": Address already in use"),
-              std::string::npos)
+    EXPECT_NE(
+        second.err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port()) + ": Address already in use"),
+        std::string::npos)
         << second.err;
 }
 
@@ -85,9 +86,10 @@ TEST(ServerStart, SettingsComeFromTheEnvironmentToo)
     // The flag wins over the variable, as documented.
     struct stat st {};
     EXPECT_EQ(::stat(dir.file("unused").c_str(), &st), 0);
-    const auto via_env = run_jobsessiond({}, "", {{"JOBSESSIOND_LISTEN", "127.0.0.1:" + std::to_string(server.port())},
-                                                  {"JOBSESSIOND_HTTP", "1"},
-                                                  {"JOBSESSIOND_DATA_DIR", dir.file("env")}});
+    const auto via_env = run_jobsessiond({}, "",
+                                         {{"JOBSESSIOND_LISTEN", "127.0.0.1:" + std::to_string(server.port())},
+                                          {"JOBSESSIOND_HTTP", "1"},
+                                          {"JOBSESSIOND_DATA_DIR", dir.file("env")}});
     EXPECT_EQ(via_env.exit_code, 1);
     EXPECT_NE(via_env.err.find("cannot listen on 127.0.0.1:" + std::to_string(server.port())), std::string::npos)
         << via_env.err;
@@ -128,15 +130,16 @@ TEST(ServerStop, SigtermExitsZeroAndRestartKeepsEverything)
         ServerProcess server(ServerOptions{dir.file("data"), true, {}, {}});
         HttpClient client(server);
         const auto token = login(client, "admin", kAdminPassword);
-        const auto created = client.send_json("POST", "/api/v1/jobSessions",
-                                              R"({"type":"PolicyBackup","status":"Success"})", token);
+        const auto created =
+            client.send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup","status":"Success"})", token);
         ASSERT_EQ(created.status, 201);
         id = str(created.json(), "id");
         body = created.body;
-        ASSERT_EQ(client.send_json("POST", "/api/v1/jobSessions/" + id + "/log", R"({"status":"Success","message":"m"})",
-                                   token)
-                      .status,
-                  409);
+        ASSERT_EQ(
+            client
+                .send_json("POST", "/api/v1/jobSessions/" + id + "/log", R"({"status":"Success","message":"m"})", token)
+                .status,
+            409);
         EXPECT_EQ(server.terminate(), 0);
         EXPECT_NE(server.stderr_text().find("shutting down"), std::string::npos);
     }
@@ -250,8 +253,8 @@ TEST(ServerTls, GivenCertificateAndKeyAreUsed)
     EXPECT_EQ(server.stderr_text().find("generated a self-signed certificate"), std::string::npos);
     HttpClient client(server); // verifies the peer against `cert`
     EXPECT_EQ(client.get("/api/v1/system/about").status, 200);
-    const auto missing = run_jobsessiond({"--listen", "127.0.0.1:0", "--data-dir", dir.file("x"), "--tls-cert",
-                                          dir.file("none.pem"), "--tls-key", key});
+    const auto missing = run_jobsessiond(
+        {"--listen", "127.0.0.1:0", "--data-dir", dir.file("x"), "--tls-cert", dir.file("none.pem"), "--tls-key", key});
     EXPECT_EQ(missing.exit_code, 1);
     EXPECT_NE(missing.err.find("cannot use the certificate"), std::string::npos) << missing.err;
 }

@@ -16,10 +16,9 @@ TEST_F(SessionGet, SeedSessionIsByteForByteTheContractsOverHttps)
         create(R"({"type":"PolicyBackup","backupJobInfo":{"policyId":"p","policyName":"n"}})");
     }
     for (int usn = 39; usn < 275; ++usn) {
-        const auto res = client_->send_json("PATCH", "/api/v1/jobSessions/1",
-                                            R"({"backupJobInfo":{"protectedInstancesCount":)" +
-                                                std::to_string(usn) + "}}",
-                                            admin_token());
+        const auto res = client_->send_json(
+            "PATCH", "/api/v1/jobSessions/1",
+            R"({"backupJobInfo":{"protectedInstancesCount":)" + std::to_string(usn) + "}}", admin_token());
         ASSERT_EQ(res.status, 200) << res.body;
     }
     const auto created = create(R"({"type":"BackupRetention","status":"Success",)"
@@ -27,15 +26,14 @@ TEST_F(SessionGet, SeedSessionIsByteForByteTheContractsOverHttps)
                                 R"("executionStopTime":"2020-02-05T11:09:57.775353Z"})");
     ASSERT_EQ(str(created, "id"), "39");
 
-    const auto res = client_->request("GET", "/api/v1/jobSessions/39", "",
-                                      {{"Authorization", "Bearer " + admin_token()}});
+    const auto res =
+        client_->request("GET", "/api/v1/jobSessions/39", "", {{"Authorization", "Bearer " + admin_token()}});
     ASSERT_EQ(res.status, 200);
     EXPECT_EQ(res.header("Content-Type"), "application/json; charset=utf-8");
     EXPECT_EQ(res.header("Content-Length"), std::to_string(res.body.size()));
     std::string expected = read_file(JOBSESSIONS_GOLDEN_DIR "/session_39.json");
     // The links carry the host the request was sent to.
-    for (auto at = expected.find("abc.example.com"); at != std::string::npos;
-         at = expected.find("abc.example.com")) {
+    for (auto at = expected.find("abc.example.com"); at != std::string::npos; at = expected.find("abc.example.com")) {
         expected.replace(at, 15, server_->host());
     }
     EXPECT_EQ(res.body, expected);

@@ -9,11 +9,12 @@ using SessionLog = ServerTest;
 TEST_F(SessionLog, AppendedEntriesComeBackInTheV1ShapeOldestFirst)
 {
     const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");
-    const auto one = client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log",
-                                        R"({"status":"Success","message":"Backup plan creation has finished",)"
-                                        R"("logTime":"2020-02-05T11:09:57.775353Z","executionStartTime":"2020-02-05T11:07:23.925669Z",)"
-                                        R"("executionDuration":"00:02:33.8496840"})",
-                                        admin_token());
+    const auto one = client_->send_json(
+        "POST", "/api/v1/jobSessions/" + id + "/log",
+        R"({"status":"Success","message":"Backup plan creation has finished",)"
+        R"("logTime":"2020-02-05T11:09:57.775353Z","executionStartTime":"2020-02-05T11:07:23.925669Z",)"
+        R"("executionDuration":"00:02:33.8496840"})",
+        admin_token());
     ASSERT_EQ(one.status, 201) << one.body;
     EXPECT_EQ(one.json().at("firstSequence").as_int64(), 1);
     EXPECT_EQ(str(one.json(), "sessionStatus"), "Running");
@@ -62,8 +63,7 @@ TEST_F(SessionLog, InvalidEntriesAreNamedAndNothingIsAppended)
     EXPECT_TRUE(errors.contains("log[1].status"));
     EXPECT_TRUE(errors.contains("log[1].message"));
     EXPECT_TRUE(errors.contains("log[2].executionDuration"));
-    EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id + "/log", admin_token()).json().at("log").as_array().size(),
-              0U);
+    EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id + "/log", admin_token()).json().at("log").as_array().size(), 0U);
 }
 
 TEST_F(SessionLog, FinishedSessionsLogIsClosed)
@@ -77,10 +77,10 @@ TEST_F(SessionLog, FinishedSessionsLogIsClosed)
 TEST_F(SessionLog, LogOfAMissingSessionIsNotFound)
 {
     EXPECT_EQ(client_->get("/api/v1/jobSessions/5/log", admin_token()).status, 404);
-    EXPECT_EQ(client_->send_json("POST", "/api/v1/jobSessions/5/log", R"({"status":"Success","message":"x"})",
-                                 admin_token())
-                  .status,
-              404);
+    EXPECT_EQ(
+        client_->send_json("POST", "/api/v1/jobSessions/5/log", R"({"status":"Success","message":"x"})", admin_token())
+            .status,
+        404);
 }
 
 TEST_F(SessionLog, RetriedAppendWithTheSameKeyAppendsOnce)
@@ -93,8 +93,7 @@ TEST_F(SessionLog, RetriedAppendWithTheSameKeyAppendsOnce)
     ASSERT_EQ(first.status, 201);
     EXPECT_EQ(retry.status, 201);
     EXPECT_EQ(retry.body, first.body);
-    EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id + "/log", admin_token()).json().at("log").as_array().size(),
-              1U);
+    EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id + "/log", admin_token()).json().at("log").as_array().size(), 1U);
 }
 
 } // namespace

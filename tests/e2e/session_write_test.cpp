@@ -8,11 +8,12 @@ using SessionWrite = ServerTest;
 
 TEST_F(SessionWrite, CreateAnswersCreatedWithLocationAndTheSession)
 {
-    const auto res = client_->send_json("POST", "/api/v1/jobSessions",
-                                        R"({"type":"policybackup","status":"running",)"
-                                        R"("executionStartTime":"2021-06-03T10:00:00+02:00",)"
-                                        R"("backupJobInfo":{"policyId":"a1","policyName":"Daily","protectedInstancesCount":2}})",
-                                        admin_token());
+    const auto res =
+        client_->send_json("POST", "/api/v1/jobSessions",
+                           R"({"type":"policybackup","status":"running",)"
+                           R"("executionStartTime":"2021-06-03T10:00:00+02:00",)"
+                           R"("backupJobInfo":{"policyId":"a1","policyName":"Daily","protectedInstancesCount":2}})",
+                           admin_token());
     ASSERT_EQ(res.status, 201) << res.body;
     const auto body = res.json();
     const auto id = str(body, "id");
@@ -72,10 +73,11 @@ TEST_F(SessionWrite, WrongContentTypeIsUnsupportedMediaType)
 
 TEST_F(SessionWrite, StopBeforeStartIsRefused)
 {
-    const auto res = client_->send_json("POST", "/api/v1/jobSessions",
-                                        R"({"type":"PolicyBackup","status":"Success",)"
-                                        R"("executionStartTime":"2021-06-03T10:00:00Z","executionStopTime":"2021-06-03T09:00:00Z"})",
-                                        admin_token());
+    const auto res =
+        client_->send_json("POST", "/api/v1/jobSessions",
+                           R"({"type":"PolicyBackup","status":"Success",)"
+                           R"("executionStartTime":"2021-06-03T10:00:00Z","executionStopTime":"2021-06-03T09:00:00Z"})",
+                           admin_token());
     EXPECT_EQ(res.status, 400);
     EXPECT_TRUE(res.json().at("errors").as_object().contains("executionStopTime"));
 }
@@ -84,23 +86,23 @@ TEST_F(SessionWrite, PatchToAFinalStatusStopsTheSessionAndThenItNeverChanges)
 {
     const auto created = create(R"({"type":"PolicySnapshot"})");
     const auto id = str(created, "id");
-    const auto warn = client_->send_json("PATCH", "/api/v1/jobSessions/" + id, R"({"status":"RunningWithWarning"})",
-                                         admin_token());
+    const auto warn =
+        client_->send_json("PATCH", "/api/v1/jobSessions/" + id, R"({"status":"RunningWithWarning"})", admin_token());
     ASSERT_EQ(warn.status, 200) << warn.body;
     EXPECT_GT(warn.json().at("usn").as_int64(), created.at("usn").as_int64());
     EXPECT_TRUE(warn.json().at("executionStopTime").is_null());
 
-    const auto done = client_->send_json("PATCH", "/api/v1/jobSessions/" + id,
-                                         R"({"status":"Warning","retentionJobInfo":{"deletedRestorePointsCount":3}})",
-                                         admin_token());
+    const auto done =
+        client_->send_json("PATCH", "/api/v1/jobSessions/" + id,
+                           R"({"status":"Warning","retentionJobInfo":{"deletedRestorePointsCount":3}})", admin_token());
     ASSERT_EQ(done.status, 200);
     const auto body = done.json();
     EXPECT_EQ(str(body, "status"), "Warning");
     EXPECT_TRUE(body.at("executionStopTime").is_string());
     EXPECT_EQ(body.at("retentionJobInfo").at("deletedRestorePointsCount").as_int64(), 3);
 
-    const auto again = client_->send_json("PATCH", "/api/v1/jobSessions/" + id, R"({"status":"Success"})",
-                                          admin_token());
+    const auto again =
+        client_->send_json("PATCH", "/api/v1/jobSessions/" + id, R"({"status":"Success"})", admin_token());
     EXPECT_EQ(again.status, 409);
     EXPECT_EQ(str(again.json(), "title"), "Conflict");
     EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id, admin_token()).json().at("usn"), body.at("usn"));
@@ -108,9 +110,9 @@ TEST_F(SessionWrite, PatchToAFinalStatusStopsTheSessionAndThenItNeverChanges)
 
 TEST_F(SessionWrite, PatchOfAMissingSessionIsNotFound)
 {
-    EXPECT_EQ(client_->send_json("PATCH", "/api/v1/jobSessions/424242", R"({"status":"Success"})", admin_token())
-                  .status,
-              404);
+    EXPECT_EQ(
+        client_->send_json("PATCH", "/api/v1/jobSessions/424242", R"({"status":"Success"})", admin_token()).status,
+        404);
 }
 
 TEST_F(SessionWrite, RetryWithTheSameIdempotencyKeyAnswersTheFirstResult)
@@ -128,8 +130,8 @@ TEST_F(SessionWrite, RetryWithTheSameIdempotencyKeyAnswersTheFirstResult)
     const auto next = create(body);
     EXPECT_EQ(std::stoll(str(next, "id")), std::stoll(str(first.json(), "id")) + 1);
 
-    const auto other = client_->send_json("POST", "/api/v1/jobSessions", R"({"type":"AutoBackup"})", admin_token(),
-                                          key);
+    const auto other =
+        client_->send_json("POST", "/api/v1/jobSessions", R"({"type":"AutoBackup"})", admin_token(), key);
     EXPECT_EQ(other.status, 422);
     const auto bad_key = client_->send_json("POST", "/api/v1/jobSessions", body, admin_token(),
                                             {{"Idempotency-Key", std::string(300, 'k')}});
@@ -139,8 +141,8 @@ TEST_F(SessionWrite, RetryWithTheSameIdempotencyKeyAnswersTheFirstResult)
 TEST_F(SessionWrite, UnchangedPatchKeepsTheUsn)
 {
     const auto created = create(R"({"type":"PolicyBackup"})");
-    const auto res = client_->send_json("PATCH", "/api/v1/jobSessions/" + str(created, "id"),
-                                        R"({"status":"Running"})", admin_token());
+    const auto res = client_->send_json("PATCH", "/api/v1/jobSessions/" + str(created, "id"), R"({"status":"Running"})",
+                                        admin_token());
     ASSERT_EQ(res.status, 200);
     EXPECT_EQ(res.json().at("usn"), created.at("usn"));
 }

@@ -50,8 +50,7 @@ TEST_F(TokenEndpoint, RefreshRotatesAndTheSpentTokenRevokesTheLogin)
     const auto first = client_->post_form("/api/oauth2/token", "username=admin&password=" + kPassword);
     ASSERT_EQ(first.status, 200);
     const auto refresh1 = str(first.json(), "refresh_token");
-    const auto second =
-        client_->post_form("/api/oauth2/token", "grant_type=Refresh_token&refresh_token=" + refresh1);
+    const auto second = client_->post_form("/api/oauth2/token", "grant_type=Refresh_token&refresh_token=" + refresh1);
     expect_grant(second, "admin", "Administrator");
     const auto refresh2 = str(second.json(), "refresh_token");
     EXPECT_NE(refresh1, refresh2);
@@ -129,10 +128,11 @@ TEST_F(TokenEndpoint, RolesDecideWhatATokenMayDo)
     const auto id = str(created.json(), "id");
     EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id, viewer).status, 200);
     EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id, op).status, 200);
-    EXPECT_EQ(client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log",
-                                 R"({"status":"Success","message":"hi"})", viewer)
-                  .status,
-              403);
+    EXPECT_EQ(
+        client_
+            ->send_json("POST", "/api/v1/jobSessions/" + id + "/log", R"({"status":"Success","message":"hi"})", viewer)
+            .status,
+        403);
 }
 
 TEST_F(TokenEndpoint, DisabledUserIsLockedOutWithinSeconds)

@@ -20,7 +20,10 @@ struct Backend {
     std::function<std::unique_ptr<Store>(const test::TempDir&)> open;
 };
 
-void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+void PrintTo(const Backend& backend, std::ostream* os)
+{
+    *os << backend.name;
+}
 
 std::unique_ptr<Store> open_sqlite(const test::TempDir& dir)
 {

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "support/http_client.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +11,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
 
 #include <optional>
 
@@ -59,8 +58,7 @@ struct HttpClient::Impl {
             plain.reset();
         }
     }
-    template <class F>
-    auto with_stream(F&& f)
+    template <class F> auto with_stream(F&& f)
     {
         if (tls) {
             return f(*secure);
@@ -89,7 +87,10 @@ bool HttpResponse::has_header(const std::string& name) const
     return false;
 }
 
-boost::json::value HttpResponse::json() const { return boost::json::parse(body); }
+boost::json::value HttpResponse::json() const
+{
+    return boost::json::parse(body);
+}
 
 HttpClient::HttpClient(const ServerProcess& server)
     : impl_(std::make_unique<Impl>())
@@ -103,9 +104,15 @@ HttpClient::HttpClient(const ServerProcess& server)
     }
 }
 
-HttpClient::~HttpClient() { impl_->close(); }
+HttpClient::~HttpClient()
+{
+    impl_->close();
+}
 
-void HttpClient::disconnect() { impl_->close(); }
+void HttpClient::disconnect()
+{
+    impl_->close();
+}
 
 HttpResponse HttpClient::request(const std::string& method, const std::string& target, const std::string& body,
                                  const Headers& headers)
@@ -213,8 +220,8 @@ std::string HttpClient::raw(const std::string& bytes)
 
 std::string login(HttpClient& client, const std::string& user, const std::string& password)
 {
-    const auto res = client.post_form("/api/oauth2/token", "grant_type=password&username=" + user +
-                                                                "&password=" + password);
+    const auto res =
+        client.post_form("/api/oauth2/token", "grant_type=password&username=" + user + "&password=" + password);
     EXPECT_EQ(res.status, 200) << res.body;
     if (res.status != 200) {
         return "";

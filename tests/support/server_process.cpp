@@ -8,13 +8,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <sys/wait.h>
 
 extern char** environ;
 
@@ -90,7 +90,7 @@ ServerProcess::ServerProcess(ServerOptions options)
     : options_(std::move(options))
 {
     stderr_path_ = options_.data_dir + "-stderr-" + std::to_string(g_sequence.fetch_add(1)) + ".log";
-    std::vector<std::string> args{"serve", "--listen", "127.0.0.1:0", "--data-dir", options_.data_dir,
+    std::vector<std::string> args{"serve",     "--listen", "127.0.0.1:0", "--data-dir", options_.data_dir,
                                   "--threads", "2"};
     if (!options_.tls) {
         args.emplace_back("--http");
@@ -112,8 +112,8 @@ ServerProcess::ServerProcess(ServerOptions options)
     std::string seen;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (seen.find('\n') == std::string::npos) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                                std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         pollfd pfd{stdout_fd_, POLLIN, 0};
         if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
             kill9();
@@ -142,7 +142,10 @@ ServerProcess::~ServerProcess()
     ::unlink(stderr_path_.c_str());
 }
 
-std::string ServerProcess::stderr_text() const { return read_file(stderr_path_); }
+std::string ServerProcess::stderr_text() const
+{
+    return read_file(stderr_path_);
+}
 
 int ServerProcess::wait_for_exit()
 {
@@ -194,8 +197,7 @@ ProcessResult run_jobsessiond(const std::vector<std::string>& args, const std::s
 void add_user(const std::string& data_dir, const std::string& name, const std::string& role,
               const std::string& password)
 {
-    const auto result =
-        run_jobsessiond({"user", "add", name, "--role", role, "--data-dir", data_dir}, password + "\n");
+    const auto result = run_jobsessiond({"user", "add", name, "--role", role, "--data-dir", data_dir}, password + "\n");
     ASSERT_EQ(result.exit_code, 0) << result.err;
 }
 

@@ -80,7 +80,7 @@ void authenticate(const Route& route, Context& ctx)
     }
     if (!domain::role_allows(ctx.principal->role, *route.permission)) {
         throw ApiError::with_status(403, "The role " + std::string(domain::to_string(ctx.principal->role)) +
-                                        " may not do this.");
+                                             " may not do this.");
     }
 }
 
@@ -128,7 +128,8 @@ bool ApiApplication::needs_blocking_pool(http::Request& request) noexcept
 void ApiApplication::run_chain(const Route& route, Context& ctx)
 {
     if (ctx.request.duplicate_field) {
-        throw ApiError::bad_request("headers", "Host, Authorization, Content-Type and Idempotency-Key may appear once.");
+        throw ApiError::bad_request("headers",
+                                    "Host, Authorization, Content-Type and Idempotency-Key may appear once.");
     }
     ctx.base = base_url_of(ctx.request, services_.config);
     if (route.permission) {

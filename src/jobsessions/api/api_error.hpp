@@ -47,7 +47,10 @@ struct ApiError {
     static ApiError validation() { return ApiError{400, "One or more validation errors occurred.", {}, {}, {}, {}}; }
     static ApiError not_found(std::string detail) { return ApiError{404, std::move(detail), {}, {}, {}, {}}; }
     static ApiError conflict(std::string detail) { return ApiError{409, std::move(detail), {}, {}, {}, {}}; }
-    static ApiError with_status(int code, std::string detail) { return ApiError{code, std::move(detail), {}, {}, {}, {}}; }
+    static ApiError with_status(int code, std::string detail)
+    {
+        return ApiError{code, std::move(detail), {}, {}, {}, {}};
+    }
 };
 
 } // namespace jobsessions::api

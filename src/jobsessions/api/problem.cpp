@@ -83,10 +83,10 @@ void write_problem(const ApiError& error, std::string_view instance, std::string
     boost::json::object body;
     body["type"] = problem_type(error.status);
     body["title"] = error.status == 400 && !error.errors.empty() ? "One or more validation errors occurred."
-                                                                  : problem_title(error.status);
+                                                                 : problem_title(error.status);
     body["status"] = error.status;
-    if (!error.detail.empty() && !(error.status == 400 && !error.errors.empty() &&
-                                   error.detail == "One or more validation errors occurred.")) {
+    if (!error.detail.empty() &&
+        !(error.status == 400 && !error.errors.empty() && error.detail == "One or more validation errors occurred.")) {
         body["detail"] = error.detail;
     }
     if (!instance.empty()) {

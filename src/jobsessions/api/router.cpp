@@ -43,10 +43,14 @@ bool decoded_iequals(const urls::pct_string_view& segment, std::string_view lite
 } // namespace
 
 Router::Router(std::span<const Route> table)
-    : not_found_{boost::beast::http::verb::unknown, "", &reply_not_found, std::nullopt, Execution::Inline,
+    : not_found_{boost::beast::http::verb::unknown,
+                 "",
+                 &reply_not_found,
+                 std::nullopt,
+                 Execution::Inline,
                  BodyKind::None}
-    , bad_target_{boost::beast::http::verb::unknown, "", &reply_bad_target, std::nullopt, Execution::Inline,
-                  BodyKind::None}
+    , bad_target_{
+          boost::beast::http::verb::unknown, "", &reply_bad_target, std::nullopt, Execution::Inline, BodyKind::None}
 {
     for (const auto& route : table) {
         Template* found = nullptr;
@@ -83,8 +87,8 @@ Router::Router(std::span<const Route> table)
             allow.append(name.data(), name.size());
         }
         t.method_not_allowed = std::make_unique<Route>(Route{boost::beast::http::verb::unknown, t.routes.front()->path,
-                                                             &reply_method_not_allowed, std::nullopt,
-                                                             Execution::Inline, BodyKind::None, allow});
+                                                             &reply_method_not_allowed, std::nullopt, Execution::Inline,
+                                                             BodyKind::None, allow});
     }
 }
 
@@ -148,7 +152,7 @@ void reply_method_not_allowed(Context& ctx)
 {
     const auto* route = static_cast<const Route*>(ctx.request.route);
     ApiError error = ApiError::with_status(405, "The method '" + std::string(ctx.request.method_text) +
-                                               "' is not allowed on this resource.");
+                                                    "' is not allowed on this resource.");
     error.allow = route != nullptr ? route->allow : std::string();
     throw error;
 }

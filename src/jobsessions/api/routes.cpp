@@ -2,7 +2,6 @@
 #include "jobsessions/api/handlers.hpp"
 #include "jobsessions/api/router.hpp"
 
-
 namespace jobsessions::api {
 namespace {
 
@@ -20,14 +19,16 @@ const Route kRoutes[] = {
      BodyKind::Json},
     {verb::post, "/api/v1/jobSessions", &create_session, Permission::WriteSessions, Execution::Blocking,
      BodyKind::Json},
-    {verb::get, "/api/v1/jobSessions/{id}/log", &get_session_log, Permission::Read, Execution::Read,
-     BodyKind::None},
-    {verb::post, "/api/v1/jobSessions/{id}/log", &append_session_log, Permission::WriteSessions,
-     Execution::Blocking, BodyKind::Json},
+    {verb::get, "/api/v1/jobSessions/{id}/log", &get_session_log, Permission::Read, Execution::Read, BodyKind::None},
+    {verb::post, "/api/v1/jobSessions/{id}/log", &append_session_log, Permission::WriteSessions, Execution::Blocking,
+     BodyKind::Json},
 };
 
 } // namespace
 
-std::span<const Route> routes() { return kRoutes; }
+std::span<const Route> routes()
+{
+    return kRoutes;
+}
 
 } // namespace jobsessions::api

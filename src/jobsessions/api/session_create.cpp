@@ -33,13 +33,14 @@ void create_session(Context& ctx)
 
     const BaseUrl base = ctx.base;
     const auto now = ctx.services.clock.now();
-    Idempotency idempotency(ctx, 201, [base, now](const store::WriteOutcome& outcome, store::IdempotencyRecord& record) {
-        const auto& s = outcome.session;
-        dto::append_session(record.body, s, base, now);
-        base.append_to(record.location);
-        record.location += "/api/v1/jobSessions/";
-        util::append_int(record.location, s.id);
-    });
+    Idempotency idempotency(ctx, 201,
+                            [base, now](const store::WriteOutcome& outcome, store::IdempotencyRecord& record) {
+                                const auto& s = outcome.session;
+                                dto::append_session(record.body, s, base, now);
+                                base.append_to(record.location);
+                                record.location += "/api/v1/jobSessions/";
+                                util::append_int(record.location, s.id);
+                            });
     if (idempotency.replayed()) {
         return;
     }

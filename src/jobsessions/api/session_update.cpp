@@ -27,10 +27,11 @@ void update_session(Context& ctx)
 
     const BaseUrl base = ctx.base;
     const auto now = ctx.services.clock.now();
-    Idempotency idempotency(ctx, 200, [base, now](const store::WriteOutcome& outcome, store::IdempotencyRecord& record) {
-        const auto& s = outcome.session;
-        dto::append_session(record.body, s, base, now);
-    });
+    Idempotency idempotency(ctx, 200,
+                            [base, now](const store::WriteOutcome& outcome, store::IdempotencyRecord& record) {
+                                const auto& s = outcome.session;
+                                dto::append_session(record.body, s, base, now);
+                            });
     if (idempotency.replayed()) {
         return;
     }

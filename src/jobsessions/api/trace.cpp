@@ -40,8 +40,8 @@ TraceId TraceId::make(std::string_view traceparent)
     out[0] = '0';
     out[1] = '0';
     out[2] = '-';
-    const bool valid_parent = traceparent.size() >= 55 && traceparent.substr(0, 3) == "00-" &&
-                              traceparent[35] == '-' && is_lower_hex(traceparent.substr(3, 32)) &&
+    const bool valid_parent = traceparent.size() >= 55 && traceparent.substr(0, 3) == "00-" && traceparent[35] == '-' &&
+                              is_lower_hex(traceparent.substr(3, 32)) &&
                               traceparent.substr(3, 32) != "00000000000000000000000000000000";
     if (valid_parent) {
         traceparent.copy(out + 3, 32, 3);

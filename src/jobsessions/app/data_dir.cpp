@@ -2,18 +2,21 @@
 #include "jobsessions/app/data_dir.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <sys/file.h>
+#include <sys/stat.h>
 
 namespace jobsessions::app {
 
-std::string database_path(const std::string& data_dir) { return data_dir + "/jobsessions.db"; }
+std::string database_path(const std::string& data_dir)
+{
+    return data_dir + "/jobsessions.db";
+}
 
 void prepare_data_dir(const std::string& data_dir)
 {
@@ -29,8 +32,8 @@ void prepare_data_dir(const std::string& data_dir)
         throw std::runtime_error("the data directory " + data_dir + " is not a directory");
     }
     if (::access(data_dir.c_str(), R_OK | W_OK | X_OK) != 0) {
-        throw std::runtime_error("the data directory " + data_dir + " is not readable and writable: " +
-                                 std::strerror(errno));
+        throw std::runtime_error("the data directory " + data_dir +
+                                 " is not readable and writable: " + std::strerror(errno));
     }
 }
 

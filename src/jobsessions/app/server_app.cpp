@@ -10,8 +10,8 @@
 #include "jobsessions/http/tls.hpp"
 #include "jobsessions/log/log.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include <signal.h>
 #include <unistd.h>
@@ -113,8 +113,9 @@ void bootstrap_admin(store::Store& store)
         throw std::runtime_error("cannot create the admin user: " + created.error().message);
     }
     if (generated) {
-        std::cerr << "jobsessiond: created user 'admin' (Administrator) with password: " << password
-                  << "\njobsessiond: this password is shown only once; change it with 'jobsessiond user passwd admin'\n";
+        std::cerr
+            << "jobsessiond: created user 'admin' (Administrator) with password: " << password
+            << "\njobsessiond: this password is shown only once; change it with 'jobsessiond user passwd admin'\n";
     } else {
         std::cerr << "jobsessiond: created user 'admin' (Administrator) with the password from "
                      "JOBSESSIOND_ADMIN_PASSWORD\n";

@@ -72,8 +72,7 @@ std::string read_password(bool confirm)
 void check_password_strength(const std::string& password)
 {
     if (password.size() < kMinPasswordLength) {
-        throw std::invalid_argument("a password needs at least " + std::to_string(kMinPasswordLength) +
-                                    " characters");
+        throw std::invalid_argument("a password needs at least " + std::to_string(kMinPasswordLength) + " characters");
     }
 }
 
@@ -118,8 +117,7 @@ int run_user_command(const ParsedCommandLine& command)
             if (command.role) {
                 const auto parsed = domain::parse_role(*command.role);
                 if (!parsed) {
-                    return fail("unknown role '" + *command.role +
-                                "'; use Viewer, Operator, Agent or Administrator");
+                    return fail("unknown role '" + *command.role + "'; use Viewer, Operator, Agent or Administrator");
                 }
                 role = *parsed;
             }
@@ -135,17 +133,15 @@ int run_user_command(const ParsedCommandLine& command)
             user.created_at = util::now_micros();
             auto created = store->create_user(user);
             if (!created) {
-                return fail(created.error().code == store::StoreErrc::Conflict
-                                ? "the user " + name + " already exists"
-                                : created.error().message);
+                return fail(created.error().code == store::StoreErrc::Conflict ? "the user " + name + " already exists"
+                                                                               : created.error().message);
             }
             std::cout << "added " << name << " (" << domain::to_string(role) << ")\n";
             return 0;
         }
         auto user = find(*store, name);
         if (!user) {
-            return fail(user.error().code == store::StoreErrc::NotFound ? "no user " + name
-                                                                        : user.error().message);
+            return fail(user.error().code == store::StoreErrc::NotFound ? "no user " + name : user.error().message);
         }
         if (verb == "remove") {
             if (auto r = store->remove_user(user->id); !r) {

@@ -40,6 +40,9 @@ bool verify_password(std::string_view encoded_hash, std::string_view password)
     return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
-void burn_verify_time(std::string_view password) { (void)verify_password(dummy_hash(), password); }
+void burn_verify_time(std::string_view password)
+{
+    (void)verify_password(dummy_hash(), password);
+}
 
 } // namespace jobsessions::auth

@@ -35,8 +35,7 @@ public:
     [[nodiscard]] std::optional<UserEntry> find(std::int64_t id) const;
 
     /// Calls `f(entry)` on the user with this id, if it exists, without copying it; returns false otherwise.
-    template <class F>
-    bool visit(std::int64_t id, F&& f) const
+    template <class F> bool visit(std::int64_t id, F&& f) const
     {
         const auto& snapshot = current();
         const auto it = snapshot.find(id);

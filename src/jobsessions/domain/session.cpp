@@ -47,14 +47,14 @@ constexpr std::array<SessionType, 19> kTypes = [] {
 }();
 
 constexpr std::array<std::string_view, 10> kStatusNames{
-    "Pending", "Running", "RunningWithWarning", "RunningWithError", "Canceling",
-    "Success", "Warning", "Error",              "Canceled",         "NeverExecuted",
+    "Pending", "Running", "RunningWithWarning", "RunningWithError", "Canceling", "Success",
+    "Warning", "Error",   "Canceled",           "NeverExecuted",
 };
 
 constexpr std::array<SessionStatus, 10> kStatuses{
-    SessionStatus::Pending,  SessionStatus::Running, SessionStatus::RunningWithWarning,
+    SessionStatus::Pending,          SessionStatus::Running,   SessionStatus::RunningWithWarning,
     SessionStatus::RunningWithError, SessionStatus::Canceling, SessionStatus::Success,
-    SessionStatus::Warning,  SessionStatus::Error,   SessionStatus::Canceled,
+    SessionStatus::Warning,          SessionStatus::Error,     SessionStatus::Canceled,
     SessionStatus::NeverExecuted,
 };
 
@@ -69,7 +69,10 @@ static_assert([] {
 
 } // namespace
 
-std::string_view to_string(SessionType type) noexcept { return kTypeNames[static_cast<std::size_t>(type)].wire; }
+std::string_view to_string(SessionType type) noexcept
+{
+    return kTypeNames[static_cast<std::size_t>(type)].wire;
+}
 
 std::string_view localized_name(SessionType type) noexcept
 {
@@ -86,9 +89,15 @@ std::optional<SessionType> parse_session_type(std::string_view text) noexcept
     return std::nullopt;
 }
 
-std::span<const SessionType> all_session_types() noexcept { return kTypes; }
+std::span<const SessionType> all_session_types() noexcept
+{
+    return kTypes;
+}
 
-std::string_view to_string(SessionStatus status) noexcept { return kStatusNames[static_cast<std::size_t>(status)]; }
+std::string_view to_string(SessionStatus status) noexcept
+{
+    return kStatusNames[static_cast<std::size_t>(status)];
+}
 
 std::optional<SessionStatus> parse_session_status(std::string_view text) noexcept
 {
@@ -100,6 +109,9 @@ std::optional<SessionStatus> parse_session_status(std::string_view text) noexcep
     return std::nullopt;
 }
 
-std::span<const SessionStatus> all_session_statuses() noexcept { return kStatuses; }
+std::span<const SessionStatus> all_session_statuses() noexcept
+{
+    return kStatuses;
+}
 
 } // namespace jobsessions::domain

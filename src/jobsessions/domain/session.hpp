@@ -64,7 +64,10 @@ std::optional<SessionStatus> parse_session_status(std::string_view text) noexcep
 /// Every status, in declaration order.
 std::span<const SessionStatus> all_session_statuses() noexcept;
 /// True for Success, Warning, Error, Canceled and NeverExecuted: such a session never changes again.
-constexpr bool is_final(SessionStatus status) noexcept { return status >= SessionStatus::Success; }
+constexpr bool is_final(SessionStatus status) noexcept
+{
+    return status >= SessionStatus::Success;
+}
 
 /// `backupJobInfo`: the policy a backup ran for.
 struct BackupJobInfo {

@@ -13,7 +13,10 @@ constexpr std::array<Role, 4> kRoles{Role::Viewer, Role::Operator, Role::Agent, 
 
 } // namespace
 
-std::string_view to_string(Role role) noexcept { return kRoleNames[static_cast<std::size_t>(role)]; }
+std::string_view to_string(Role role) noexcept
+{
+    return kRoleNames[static_cast<std::size_t>(role)];
+}
 
 std::optional<Role> parse_role(std::string_view text) noexcept
 {

@@ -28,8 +28,8 @@ std::string_view RequestParser::view(const Slice& slice) const noexcept
     return {arena_.data() + slice.offset, slice.size};
 }
 
-void RequestParser::on_request_impl(beast::http::verb method, beast::string_view method_text,
-                                    beast::string_view target, int version, beast::error_code&)
+void RequestParser::on_request_impl(beast::http::verb method, beast::string_view method_text, beast::string_view target,
+                                    int version, beast::error_code&)
 {
     method_ = method;
     version_ = version;

@@ -39,8 +39,7 @@ private:
     void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_text,
                        boost::beast::string_view value, boost::beast::error_code& ec) override;
     void on_header_impl(boost::beast::error_code&) override {}
-    void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
-                           boost::beast::error_code& ec) override;
+    void on_body_init_impl(const boost::optional<std::uint64_t>& content_length, boost::beast::error_code& ec) override;
     std::size_t on_body_impl(boost::beast::string_view data, boost::beast::error_code& ec) override;
     void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::beast::error_code&) override {}
     std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view data,

@@ -2,9 +2,9 @@
 #include "jobsessions/http/response.hpp"
 
 // Beast 1.81 streams a status without including <ostream> itself.
-#include <ostream>
-
 #include <boost/beast/http/status.hpp>
+
+#include <ostream>
 
 namespace jobsessions::http {
 

@@ -90,15 +90,13 @@ void append_head(std::string& head, const Response& response, bool close)
 /// True for the errors that just mean the peer went away or a timeout closed the socket.
 bool is_disconnect(const beast::error_code& ec)
 {
-    return ec == beast::http::error::end_of_stream || ec == asio::error::eof ||
-           ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-           ec == asio::error::bad_descriptor || ec == asio::error::broken_pipe ||
+    return ec == beast::http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted ||
+           ec == asio::error::connection_reset || ec == asio::error::bad_descriptor || ec == asio::error::broken_pipe ||
            ec == asio::ssl::error::stream_truncated || ec == beast::http::error::partial_message;
 }
 
 /// Runs `work` on the pool and resumes the calling coroutine on its own executor afterwards.
-template <class Work>
-asio::awaitable<void> run_blocking(asio::thread_pool& pool, Work& work)
+template <class Work> asio::awaitable<void> run_blocking(asio::thread_pool& pool, Work& work)
 {
     co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
         [&pool, &work](auto handler) {
@@ -111,8 +109,14 @@ asio::awaitable<void> run_blocking(asio::thread_pool& pool, Work& work)
         asio::use_awaitable);
 }
 
-tcp::socket& lowest(tcp::socket& s) { return s; }
-tcp::socket& lowest(asio::ssl::stream<tcp::socket>& s) { return s.next_layer(); }
+tcp::socket& lowest(tcp::socket& s)
+{
+    return s;
+}
+tcp::socket& lowest(asio::ssl::stream<tcp::socket>& s)
+{
+    return s.next_layer();
+}
 
 } // namespace
 
@@ -158,7 +162,7 @@ asio::awaitable<void> linger(tcp::socket& socket, ConnectionState& state)
 /// Beast's own header limit is counted per parse step and lets a little more through, so it is set out of the way.
 template <class Stream>
 asio::awaitable<beast::error_code> read_header(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
-                                              std::size_t limit)
+                                               std::size_t limit)
 {
     parser.header_limit(std::numeric_limits<std::uint32_t>::max());
     std::size_t consumed = 0;
@@ -207,7 +211,8 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
                 break;
             }
         }
-        state.deadline = Clock::now() + (state.waiting_for_request ? cx.limits.idle_timeout : cx.limits.request_timeout);
+        state.deadline =
+            Clock::now() + (state.waiting_for_request ? cx.limits.idle_timeout : cx.limits.request_timeout);
         RequestParser parser(arena, body);
         parser.body_limit(cx.limits.body_bytes);
         auto ec = co_await read_header(stream, buffer, parser, cx.limits.header_bytes);
@@ -228,8 +233,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
         if (ec) {
             if (ec == beast::http::error::header_limit) {
                 parser.fill_request_line(request);
-                cx.app.refuse(431, "The request header fields are larger than the server accepts.", request,
-                              response);
+                cx.app.refuse(431, "The request header fields are larger than the server accepts.", request, response);
             } else if (ec == beast::http::error::body_limit) {
                 parser.fill_request_line(request);
                 cx.app.refuse(413, "The request body is larger than the server accepts.", request, response);

@@ -8,16 +8,14 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <sys/stat.h>
-
 #include <cstdio>
 #include <stdexcept>
+#include <sys/stat.h>
 
 namespace jobsessions::http {
 namespace {
 
-template <class T, void (*Free)(T*)>
-struct Deleter {
+template <class T, void (*Free)(T*)> struct Deleter {
     void operator()(T* p) const noexcept { Free(p); }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
@@ -91,10 +89,10 @@ void generate_self_signed(const CertificateFiles& files, const std::string& host
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3650L * 24 * 3600);
     X509_set_pubkey(cert.get(), key.get());
     X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("jobsessions"), -1,
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("jobsessions"), -1, -1,
+                               0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(host_name.c_str()), -1,
                                -1, 0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(host_name.c_str()),
-                               -1, -1, 0);
     X509_set_issuer_name(cert.get(), name);
     std::string alt_names = "DNS:localhost,IP:127.0.0.1,IP:::1";
     if (!host_name.empty() && host_name != "localhost") {
@@ -151,8 +149,7 @@ std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(const Certifi
 {
     namespace ssl = boost::asio::ssl;
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
-    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
-                     ssl::context::single_dh_use);
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression | ssl::context::single_dh_use);
     SSL_CTX* native = ctx->native_handle();
     SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
     // TLS 1.2: forward secrecy and AEAD only. TLS 1.3 suites are all fine as OpenSSL ships them.

@@ -14,10 +14,19 @@ enum class Level : std::uint8_t { Debug, Info, Warning, Error };
 void write(Level level, std::string_view message) noexcept;
 
 /// Writes an informational line.
-inline void info(std::string_view message) noexcept { write(Level::Info, message); }
+inline void info(std::string_view message) noexcept
+{
+    write(Level::Info, message);
+}
 /// Writes a warning line.
-inline void warning(std::string_view message) noexcept { write(Level::Warning, message); }
+inline void warning(std::string_view message) noexcept
+{
+    write(Level::Warning, message);
+}
 /// Writes an error line.
-inline void error(std::string_view message) noexcept { write(Level::Error, message); }
+inline void error(std::string_view message) noexcept
+{
+    write(Level::Error, message);
+}
 
 } // namespace jobsessions::log

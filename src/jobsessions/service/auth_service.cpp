@@ -7,8 +7,8 @@
 #include <sodium.h>
 
 #include <array>
-#include <charconv>
 #include <atomic>
+#include <charconv>
 #include <functional>
 #include <thread>
 
@@ -17,8 +17,14 @@ namespace {
 
 std::atomic<std::uint64_t> g_next_service_id{1};
 
-DomainError unauthorized(std::string message) { return {DomainErrc::Unauthorized, {}, std::move(message)}; }
-DomainError unavailable() { return {DomainErrc::Unavailable, {}, "The token store is unavailable."}; }
+DomainError unauthorized(std::string message)
+{
+    return {DomainErrc::Unauthorized, {}, std::move(message)};
+}
+DomainError unavailable()
+{
+    return {DomainErrc::Unavailable, {}, "The token store is unavailable."};
+}
 
 // A small per-thread cache of tokens already checked, so a client sending the same token on every request pays
 // for the signature check and JSON parse once.
@@ -56,7 +62,10 @@ private:
 
 } // namespace
 
-std::string hash_refresh_token(std::string_view token) { return auth::sha256(token); }
+std::string hash_refresh_token(std::string_view token)
+{
+    return auth::sha256(token);
+}
 
 AuthService::AuthService(store::Store& store, const util::Clock& clock, auth::UserDirectory& users,
                          std::string_view signing_key, TokenLifetimes lifetimes)

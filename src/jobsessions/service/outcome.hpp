@@ -51,7 +51,6 @@ public:
 }
 
 /// The result of a use case.
-template <class T>
-using Outcome = boost::system::result<T, DomainError>;
+template <class T> using Outcome = boost::system::result<T, DomainError>;
 
 } // namespace jobsessions::service

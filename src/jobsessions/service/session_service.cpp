@@ -69,8 +69,7 @@ Outcome<domain::JobSession> SessionService::create(const Principal& who, const C
                                "Only a session with a final status has a stop time."};
         }
         if (*request.stop_time < session.start_time) {
-            return DomainError{DomainErrc::Invalid, "executionStopTime",
-                               "The stop time lies before the start time."};
+            return DomainError{DomainErrc::Invalid, "executionStopTime", "The stop time lies before the start time."};
         }
         session.stop_time = request.stop_time;
     } else if (domain::is_final(session.status)) {
@@ -100,11 +99,13 @@ Outcome<domain::JobSession> SessionService::change(const Principal& who, std::in
         if (outcome.refusal) {
             switch (*outcome.refusal) {
             case domain::ChangeRefusal::AlreadyFinal:
-                return DomainError{DomainErrc::Conflict, {},
+                return DomainError{DomainErrc::Conflict,
+                                   {},
                                    "Job session '" + std::to_string(id) + "' has finished (" +
                                        std::string(domain::to_string(current->status)) + ") and cannot change."};
             case domain::ChangeRefusal::StopBeforeStart:
-                return DomainError{DomainErrc::Invalid, "executionStopTime", "The stop time lies before the start time."};
+                return DomainError{DomainErrc::Invalid, "executionStopTime",
+                                   "The stop time lies before the start time."};
             case domain::ChangeRefusal::StopTimeWithoutFinalStatus:
                 return DomainError{DomainErrc::Invalid, "executionStopTime",
                                    "Only a session with a final status has a stop time."};
@@ -155,10 +156,10 @@ Outcome<store::LogAppend> SessionService::append_log(const Principal& who, std::
         return from_store(appended.error(), id);
     }
     if (appended->refused_final) {
-        return DomainError{DomainErrc::Conflict, {},
+        return DomainError{DomainErrc::Conflict,
+                           {},
                            "Job session '" + std::to_string(id) + "' has finished (" +
-                               std::string(domain::to_string(appended->session.status)) +
-                               "); its log is closed."};
+                               std::string(domain::to_string(appended->session.status)) + "); its log is closed."};
     }
     return std::move(*appended);
 }

@@ -134,8 +134,7 @@ public:
 
     // --- idempotency -----------------------------------------------------------------------------------------
     /// The recorded answer for a user's Idempotency-Key, if any.
-    virtual Result<std::optional<IdempotencyRecord>> find_idempotency(std::int64_t user_id,
-                                                                      const std::string& key) = 0;
+    virtual Result<std::optional<IdempotencyRecord>> find_idempotency(std::int64_t user_id, const std::string& key) = 0;
 
     // --- users -----------------------------------------------------------------------------------------------
     /// Every user, ordered by id.

@@ -51,7 +51,6 @@ private:
 }
 
 /// The result of a store call.
-template <class T>
-using Result = boost::system::result<T, StoreError>;
+template <class T> using Result = boost::system::result<T, StoreError>;
 
 } // namespace jobsessions::store

@@ -34,7 +34,8 @@ TEST(Params, DecodesPercentEscapesAndPlus)
 
 TEST(Params, ParsesEveryTokenBodyOfTheContract)
 {
-    const auto a = Params::parse("Username=admin&Password=secret&refresh_token=&grant_type=Password&mfa_token=&mfa_code=");
+    const auto a =
+        Params::parse("Username=admin&Password=secret&refresh_token=&grant_type=Password&mfa_token=&mfa_code=");
     ASSERT_TRUE(a);
     EXPECT_EQ(a->first("username"), "admin");
     EXPECT_EQ(a->first("password"), "secret");

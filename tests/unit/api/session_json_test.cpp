@@ -72,9 +72,10 @@ TEST(SessionJson, LogHasTheV1Shape)
     e.execution_duration = *util::parse_timespan("00:02:33.8496840");
     std::string out;
     append_log(out, 38, {e});
-    EXPECT_EQ(out, R"({"jobSessionId":"38","log":[{"logTime":"2020-02-05T11:09:57.775353Z","status":"Success",)"
-                   R"("message":"Backup plan creation has finished","executionStartTime":"2020-02-05T11:07:23.925669Z",)"
-                   R"("executionDuration":"00:02:33.8496840"}]})");
+    EXPECT_EQ(out,
+              R"({"jobSessionId":"38","log":[{"logTime":"2020-02-05T11:09:57.775353Z","status":"Success",)"
+              R"("message":"Backup plan creation has finished","executionStartTime":"2020-02-05T11:07:23.925669Z",)"
+              R"("executionDuration":"00:02:33.8496840"}]})");
 }
 
 } // namespace

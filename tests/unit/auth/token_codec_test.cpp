@@ -49,7 +49,10 @@ TEST(TokenCodec, TamperedOrForeignTokensAreRefused)
     EXPECT_FALSE(codec.verify(base64url_encode(R"({"alg":"none","typ":"JWT"})") + payload + "."));
 }
 
-TEST(TokenCodec, ShortKeysAreRefused) { EXPECT_THROW(TokenCodec(std::string(31, 'k')), std::invalid_argument); }
+TEST(TokenCodec, ShortKeysAreRefused)
+{
+    EXPECT_THROW(TokenCodec(std::string(31, 'k')), std::invalid_argument);
+}
 
 TEST(Base64Url, RoundTripsAndRefusesOtherAlphabets)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/auth/password.hpp"
 #include "jobsessions/service/auth_service.hpp"
 
-#include "jobsessions/auth/password.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 

@@ -9,7 +9,10 @@
 namespace jobsessions::api::dto {
 namespace {
 
-void append_bool(std::string& out, bool value) { out.append(value ? "true" : "false"); }
+void append_bool(std::string& out, bool value)
+{
+    out.append(value ? "true" : "false");
+}
 
 void append_quoted_timestamp(std::string& out, util::Micros t)
 {

@@ -92,6 +92,9 @@ constexpr std::array<Migration, 1> kMigrations{{
 
 } // namespace
 
-std::span<const Migration> sqlite_migrations() noexcept { return kMigrations; }
+std::span<const Migration> sqlite_migrations() noexcept
+{
+    return kMigrations;
+}
 
 } // namespace jobsessions::store::migrations

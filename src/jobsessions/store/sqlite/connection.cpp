@@ -39,7 +39,10 @@ Statement::~Statement()
     sqlite3_clear_bindings(stmt_);
 }
 
-void Statement::bind(int index, std::int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+void Statement::bind(int index, std::int64_t value)
+{
+    sqlite3_bind_int64(stmt_, index, value);
+}
 
 void Statement::bind(int index, std::string_view value)
 {
@@ -51,7 +54,10 @@ void Statement::bind_blob(int index, std::string_view value)
     sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT);
 }
 
-void Statement::bind_null(int index) { sqlite3_bind_null(stmt_, index); }
+void Statement::bind_null(int index)
+{
+    sqlite3_bind_null(stmt_, index);
+}
 
 void Statement::bind(int index, const std::optional<std::int64_t>& value)
 {
@@ -98,7 +104,10 @@ void Statement::reset()
     sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t Statement::column_int64(int index) const { return sqlite3_column_int64(stmt_, index); }
+std::int64_t Statement::column_int64(int index) const
+{
+    return sqlite3_column_int64(stmt_, index);
+}
 
 std::string_view Statement::column_text(int index) const
 {
@@ -114,7 +123,10 @@ std::string_view Statement::column_blob(int index) const
     return data == nullptr ? std::string_view{} : std::string_view(static_cast<const char*>(data), size);
 }
 
-bool Statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+bool Statement::column_is_null(int index) const
+{
+    return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
 
 std::optional<std::int64_t> Statement::column_optional_int64(int index) const
 {
@@ -176,6 +188,9 @@ Result<Statement> Connection::prepare(const char* sql)
     return Statement(db_, it->second);
 }
 
-std::string Connection::last_error() const { return sqlite3_errmsg(db_); }
+std::string Connection::last_error() const
+{
+    return sqlite3_errmsg(db_);
+}
 
 } // namespace jobsessions::store::sqlite

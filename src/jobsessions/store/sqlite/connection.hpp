@@ -4,12 +4,12 @@
 #include "jobsessions/store/store_error.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
-#include <memory>
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -53,8 +53,7 @@ constexpr const char* kSelectUserByName =
     "SELECT id, name, role, password_hash, disabled, created_at FROM users WHERE name = ?1";
 constexpr const char* kInsertUser =
     "INSERT INTO users (name, role, password_hash, disabled, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-constexpr const char* kUpdateUser =
-    "UPDATE users SET role = ?2, password_hash = ?3, disabled = ?4 WHERE id = ?1";
+constexpr const char* kUpdateUser = "UPDATE users SET role = ?2, password_hash = ?3, disabled = ?4 WHERE id = ?1";
 constexpr const char* kDeleteUser = "DELETE FROM users WHERE id = ?1";
 
 constexpr const char* kInsertRefreshToken =
@@ -246,8 +245,8 @@ Result<void> apply_migrations(Connection& db)
         }
         if (!applied) {
             (void)db.exec("ROLLBACK");
-            return StoreError{applied.error().code,
-                              "migration " + std::to_string(m.version) + " (" + m.name + "): " + applied.error().message};
+            return StoreError{applied.error().code, "migration " + std::to_string(m.version) + " (" + m.name +
+                                                        "): " + applied.error().message};
         }
     }
     return {};
@@ -290,7 +289,10 @@ SqliteStore::SqliteStore(std::string path, std::unique_ptr<Connection> write_con
 {
 }
 
-SqliteStore::~SqliteStore() { writer_.stop(); }
+SqliteStore::~SqliteStore()
+{
+    writer_.stop();
+}
 
 Result<Connection*> SqliteStore::reader()
 {
@@ -315,8 +317,7 @@ Result<Connection*> SqliteStore::reader()
     return raw;
 }
 
-template <class T, class Body>
-Result<T> SqliteStore::write(Body&& body)
+template <class T, class Body> Result<T> SqliteStore::write(Body&& body)
 {
     std::optional<Result<T>> produced;
     WriteJob job;
@@ -532,8 +533,8 @@ Result<std::vector<LogEntry>> SqliteStore::get_log(std::int64_t session_id, std:
         e.log_time = stmt->column_int64(1);
         const auto status = domain::parse_session_status(stmt->column_text(2));
         if (!status) {
-            return StoreError{StoreErrc::Corrupt, "a log entry of session " + std::to_string(session_id) +
-                                                      " has an unknown status"};
+            return StoreError{StoreErrc::Corrupt,
+                              "a log entry of session " + std::to_string(session_id) + " has an unknown status"};
         }
         e.status = *status;
         e.message = std::string(stmt->column_text(3));

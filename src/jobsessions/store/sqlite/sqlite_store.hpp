@@ -24,8 +24,7 @@ public:
     [[nodiscard]] bool reads_are_local() const noexcept override { return true; }
 
     Result<domain::JobSession> get_session(std::int64_t id) override;
-    Result<domain::JobSession> create_session(const NewSession& session,
-                                              const IdempotencyWrite* idempotency) override;
+    Result<domain::JobSession> create_session(const NewSession& session, const IdempotencyWrite* idempotency) override;
     Result<domain::JobSession> replace_session(const domain::JobSession& next, std::int64_t expected_usn,
                                                const IdempotencyWrite* idempotency) override;
     Result<LogAppend> append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
@@ -56,8 +55,7 @@ private:
     Result<Connection*> reader();
 
     /// Runs `body` on the writer and returns its result once committed.
-    template <class T, class Body>
-    Result<T> write(Body&& body);
+    template <class T, class Body> Result<T> write(Body&& body);
 
     std::string path_;
     /// Unique per store object (never reused), so a thread's cached reader is never mistaken for another store's.

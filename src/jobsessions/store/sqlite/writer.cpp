@@ -33,7 +33,10 @@ Writer::Writer(std::unique_ptr<Connection> connection)
 {
 }
 
-Writer::~Writer() { stop(); }
+Writer::~Writer()
+{
+    stop();
+}
 
 void Writer::run(WriteJob& job)
 {
