@@ -33,7 +33,7 @@ struct ApiError {
                 return;
             }
         }
-        errors.push_back({std::move(field), {std::move(message)}});
+        errors.emplace_back(std::move(field), std::vector<std::string>{std::move(message)});
     }
     /// True when field errors were collected.
     [[nodiscard]] bool has_errors() const noexcept { return !errors.empty(); }

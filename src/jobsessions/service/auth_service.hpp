@@ -30,7 +30,7 @@ struct TokenGrant {
 /// Token lifetimes.
 struct TokenLifetimes {
     std::int64_t access_seconds = 3600;
-    std::int64_t refresh_seconds = 14 * 24 * 3600;
+    std::int64_t refresh_seconds = std::int64_t{14} * 24 * 3600;
 };
 
 /// Logins, refresh-token rotation, logout, and checking access tokens on requests. Thread-safe.
