@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/api_error.hpp"
 #include "jobsessions/api/handlers.hpp"
+#include "jobsessions/util/strings.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace jobsessions::api {
@@ -9,19 +11,14 @@ namespace jobsessions::api {
 std::int64_t session_id_from_path(const Context& ctx)
 {
     const std::string& text = ctx.request.path_parameter;
-    std::int64_t id = 0;
-    bool valid = !text.empty() && text.size() <= 18;
-    for (const char c : text) {
-        if (c < '0' || c > '9') {
-            valid = false;
-            break;
-        }
-        id = id * 10 + (c - '0');
-    }
-    if (!valid) {
+    // Decimal digits only: no sign, no spaces; anything else (or too large) names no session.
+    const bool digits =
+        !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const auto id = digits ? util::parse_int64(text) : std::nullopt;
+    if (!id) {
         throw ApiError::not_found("Job session '" + text + "' was not found.");
     }
-    return id;
+    return *id;
 }
 
 void throw_domain_error(const service::DomainError& error)
