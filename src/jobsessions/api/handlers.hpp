@@ -21,6 +21,14 @@ void update_session(Context& ctx);
 void get_session_log(Context& ctx);
 /// POST /api/v1/jobSessions/{id}/log (session_log_append.cpp)
 void append_session_log(Context& ctx);
+/// GET /api/v1/jobSessions (sessions_list.cpp)
+void list_sessions(Context& ctx);
+/// POST /api/v1/jobSessions/{id}/stop (session_stop.cpp)
+void stop_session(Context& ctx);
+/// GET /api/v1/jobSessions/changes (sessions_changes.cpp)
+void list_changes(Context& ctx);
+/// POST /api/v1/jobSessions/export (sessions_export.cpp)
+void export_sessions(Context& ctx);
 /// GET /api/v1/system/about (system_about.cpp)
 void get_about(Context& ctx);
 

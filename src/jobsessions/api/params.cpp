@@ -3,7 +3,7 @@
 
 #include "jobsessions/util/strings.hpp"
 
-#include <boost/url/params_view.hpp>
+#include <boost/url/params_encoded_view.hpp>
 #include <boost/url/parse_query.hpp>
 
 namespace jobsessions::api {
@@ -14,15 +14,17 @@ std::optional<Params> Params::parse(std::string_view text)
     if (text.empty()) {
         return params;
     }
-    const auto encoded = boost::urls::parse_query(text);
+    // Boost.URL 1.81 reads the last value of a query up to a NUL, past the end of a view into a larger buffer;
+    // a copy of its own ends where the query ends.
+    const std::string owned(text);
+    const auto encoded = boost::urls::parse_query(owned);
     if (!encoded) {
         return std::nullopt;
     }
     boost::urls::encoding_opts options;
     options.space_as_plus = true;
-    const boost::urls::params_view decoded(text, options); // valid: checked by parse_query above
-    for (const auto& param : decoded) {
-        params.pairs_.emplace_back(param.key, param.value);
+    for (const auto& param : *encoded) {
+        params.pairs_.emplace_back(param.key.decode(options), param.has_value ? param.value.decode(options) : "");
     }
     return params;
 }

@@ -2,13 +2,171 @@
 #include "jobsessions/api/dto/session_json.hpp"
 #include "jobsessions/api/handlers.hpp"
 #include "jobsessions/api/problem.hpp"
+#include "jobsessions/api/session_filter_input.hpp"
+#include "jobsessions/util/strings.hpp"
+
+#include <atomic>
 
 namespace jobsessions::api {
+namespace {
+
+constexpr std::int64_t kMaxLogPage = 10'000;
+// How many entries a follower reads from the store at a time.
+constexpr std::int64_t kFollowBatch = 500;
+constexpr auto kHeartbeat = std::chrono::seconds(15);
+
+bool wants_event_stream(std::string_view accept)
+{
+    while (!accept.empty()) {
+        const auto comma = accept.find(',');
+        const auto item = util::trim(accept.substr(0, comma));
+        if (util::iequals(util::trim(item.substr(0, item.find(';'))), "text/event-stream")) {
+            return true;
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        accept.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+/// Follows a session's log as Server-Sent Events: every entry after the resume point, a `status` event for each
+/// status it sees, a comment line as heartbeat when quiet, and the end after a final status. It reads from the
+/// store when woken, so a slow follower holds no queue and a writer never waits for it.
+class LogFollower final : public http::BodySource {
+public:
+    LogFollower(service::SessionService& sessions, service::Principal who, std::int64_t session_id,
+                std::int64_t after_sequence, const BaseUrl& base, const util::Clock& clock)
+        : sessions_(sessions)
+        , who_(who)
+        , session_id_(session_id)
+        , last_sequence_(after_sequence)
+        , scheme_(base.scheme)
+        , authority_(base.authority)
+        , clock_(clock)
+    {
+    }
+
+    void set_waker(std::function<void()> wake) override
+    {
+        subscription_ = sessions_.hub().watch_session(session_id_, std::move(wake));
+    }
+
+    std::chrono::milliseconds wait_limit() const override { return kHeartbeat; }
+
+    void stop() override { stopped_ = true; }
+
+    Step produce(std::string& out) override
+    {
+        const auto now = std::chrono::steady_clock::now();
+        if (stopped_) {
+            return Step::Done;
+        }
+        auto step = emit_entries(out);
+        if (step) {
+            return *step;
+        }
+        auto session = sessions_.get(who_, session_id_);
+        if (!session) {
+            return Step::Done; // removed meanwhile
+        }
+        if (domain::is_final(session->status)) {
+            // Entries appended just before the session ended must go out before its final status.
+            step = emit_entries(out);
+            if (step == Step::More) {
+                return Step::More;
+            }
+        }
+        if (!last_status_ || *last_status_ != session->status || last_usn_ != session->usn) {
+            last_status_ = session->status;
+            last_usn_ = session->usn;
+            out.append("event: status\ndata: ");
+            dto::append_session(out, *session, BaseUrl{scheme_, authority_}, clock_.now());
+            out.append("\n\n");
+        }
+        if (domain::is_final(session->status)) {
+            return Step::Done;
+        }
+        if (out.empty() && now - last_output_ >= kHeartbeat) {
+            out.append(": heartbeat\n\n");
+        }
+        if (!out.empty()) {
+            last_output_ = now;
+        }
+        return Step::Wait;
+    }
+
+private:
+    // Writes the entries after the last one sent; More when there may be more right away.
+    std::optional<Step> emit_entries(std::string& out)
+    {
+        auto entries = sessions_.log(who_, session_id_, last_sequence_, kFollowBatch);
+        if (!entries) {
+            return Step::Done;
+        }
+        for (const auto& e : *entries) {
+            out.append("id: ");
+            util::append_int(out, e.sequence);
+            out.append("\nevent: log\ndata: ");
+            dto::append_log_entry(out, e);
+            out.append("\n\n");
+            last_sequence_ = e.sequence;
+        }
+        if (static_cast<std::int64_t>(entries->size()) == kFollowBatch) {
+            return Step::More;
+        }
+        return std::nullopt;
+    }
+
+    service::SessionService& sessions_;
+    service::Principal who_;
+    std::int64_t session_id_;
+    std::int64_t last_sequence_;
+    std::string scheme_;
+    std::string authority_;
+    const util::Clock& clock_;
+    std::optional<domain::SessionStatus> last_status_;
+    std::int64_t last_usn_ = 0;
+    std::chrono::steady_clock::time_point last_output_ = std::chrono::steady_clock::now();
+    service::ChangeHub::Subscription subscription_;
+    std::atomic<bool> stopped_{false};
+};
+
+} // namespace
 
 void get_session_log(Context& ctx)
 {
     const auto id = session_id_from_path(ctx);
-    auto log = ctx.services.sessions.log(ctx.who(), id, 0, -1);
+    const auto& query = ctx.query();
+    ApiError errors = ApiError::validation();
+    const auto offset = read_integer(query, "offset", 0, 0, INT64_MAX, errors);
+    const auto limit = read_integer(query, "limit", -1, -1, kMaxLogPage, errors);
+    if (errors.has_errors()) {
+        throw errors;
+    }
+    if (wants_event_stream(ctx.request.accept)) {
+        // Check the session exists (and is visible) now, so a wrong id is a plain 404 and not an empty stream.
+        if (auto session = ctx.services.sessions.get(ctx.who(), id); !session) {
+            throw_domain_error(session.error());
+        }
+        std::int64_t resume_after = offset;
+        if (!ctx.request.last_event_id.empty()) {
+            const auto last = util::parse_int64(util::trim(ctx.request.last_event_id));
+            if (!last || *last < 0) {
+                throw ApiError::bad_request("Last-Event-ID", "Must be the id of a log event (a whole number).");
+            }
+            resume_after = *last;
+        }
+        ctx.response.content_type = "text/event-stream; charset=utf-8";
+        ctx.response.add_header("Cache-Control", "no-cache");
+        // Proxies such as nginx would otherwise hold events back.
+        ctx.response.add_header("X-Accel-Buffering", "no");
+        ctx.response.stream = std::make_shared<LogFollower>(ctx.services.sessions, ctx.who(), id, resume_after,
+                                                            ctx.base, ctx.services.clock);
+        return;
+    }
+    auto log = ctx.services.sessions.log(ctx.who(), id, offset, limit == 0 ? 0 : limit);
     if (!log) {
         throw_domain_error(log.error());
     }

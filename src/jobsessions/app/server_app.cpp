@@ -212,7 +212,8 @@ int run_server(const Config& config)
         if (!auth_service.reload_users()) {
             throw std::runtime_error("cannot read users from the store");
         }
-        service::SessionService sessions(*store, clock);
+        service::ChangeHub hub;
+        service::SessionService sessions(*store, clock, hub);
 
         api::ApiConfig api_config;
         api_config.public_url = config.public_url;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "jobsessions/http/body_source.hpp"
+
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -17,6 +20,11 @@ struct Response {
     std::string extra_headers;
     /// Close the connection after this response.
     bool close = false;
+    /// A body produced piece by piece instead of `body`.
+    std::shared_ptr<BodySource> stream;
+    /// With `stream`: send the head at once and the body in chunks as it comes (true), or wait until the body is
+    /// complete and send it whole with a Content-Length (false: a long poll).
+    bool stream_now = true;
 
     /// Makes the response ready for the next request, keeping capacity.
     void reset()
@@ -26,6 +34,8 @@ struct Response {
         body.clear();
         extra_headers.clear();
         close = false;
+        stream.reset();
+        stream_now = true;
     }
 
     /// Appends one header line.

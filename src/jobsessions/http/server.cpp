@@ -18,7 +18,9 @@
 
 #include <array>
 #include <condition_variable>
+#include <cstdio>
 #include <ctime>
+#include <functional>
 #include <limits>
 #include <list>
 #include <mutex>
@@ -40,8 +42,10 @@ struct ConnectionState {
     Clock::time_point deadline = Clock::time_point::max();
     /// Between requests: safe to close on shutdown.
     bool waiting_for_request = false;
-    /// A handler is running: no deadline applies.
+    /// A handler is running, or a streamed body waits for news: no deadline applies.
     bool in_handler = false;
+    /// Set while a streamed body waits: ends the wait so the stream can finish on shutdown.
+    std::function<void()> interrupt;
 };
 
 /// Returns the current `Date:` value, formatted at most once a second per thread.
@@ -60,7 +64,10 @@ std::string_view http_date()
     return {cached.data(), cached_size};
 }
 
-void append_head(std::string& head, const Response& response, bool close)
+/// How the body's length is told.
+enum class Framing : std::uint8_t { ContentLength, Chunked, UntilClose };
+
+void append_head(std::string& head, const Response& response, bool close, Framing framing = Framing::ContentLength)
 {
     head.clear();
     head.append("HTTP/1.1 ");
@@ -75,7 +82,9 @@ void append_head(std::string& head, const Response& response, bool close)
         head.append(response.content_type);
         head.append("\r\n");
     }
-    if (response.status != 204 && response.status >= 200) {
+    if (framing == Framing::Chunked) {
+        head.append("Transfer-Encoding: chunked\r\n");
+    } else if (framing == Framing::ContentLength && response.status != 204 && response.status >= 200) {
         head.append("Content-Length: ");
         util::append_int(head, static_cast<std::int64_t>(response.body.size()));
         head.append("\r\n");
@@ -156,6 +165,119 @@ asio::awaitable<void> linger(tcp::socket& socket, ConnectionState& state)
         }
         discarded += n;
     }
+}
+
+/// Wakes a waiting stream from any thread: sets a flag and cancels the wait timer on the connection's own thread.
+struct StreamWaker {
+    asio::steady_timer timer;
+    std::atomic<bool> woken{false};
+
+    explicit StreamWaker(const asio::any_io_executor& executor)
+        : timer(executor)
+    {
+    }
+};
+
+/// Sends a body from a BodySource: produce on the blocking pool when it may block, write each piece, wait for
+/// news when it has none. Returns false when the connection cannot go on.
+template <class Stream>
+asio::awaitable<bool> send_stream(Stream& stream, ConnectionState& state, ConnectionContext& cx, const Request& request,
+                                  Response& response, std::string& head, bool close)
+{
+    auto source = response.stream;
+    auto waker = std::make_shared<StreamWaker>(co_await asio::this_coro::executor);
+    source->set_waker([weak = std::weak_ptr<StreamWaker>(waker)] {
+        if (auto w = weak.lock()) {
+            w->woken = true;
+            asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+        }
+    });
+    state.interrupt = [waker, source] {
+        source->stop();
+        waker->woken = true;
+        waker->timer.cancel();
+    };
+    std::string piece;
+    BodySource::Step step = BodySource::Step::More;
+    auto produce = [&]() -> asio::awaitable<void> {
+        piece.clear();
+        waker->woken = false;
+        state.in_handler = true;
+        if (source->blocking()) {
+            auto work = [&] { step = source->produce(piece); };
+            co_await run_blocking(cx.pool, work);
+        } else {
+            step = source->produce(piece);
+        }
+        state.in_handler = false;
+    };
+    auto wait = [&]() -> asio::awaitable<void> {
+        if (waker->woken || cx.worker.draining) {
+            co_return;
+        }
+        state.in_handler = true;
+        waker->timer.expires_after(source->wait_limit());
+        (void)co_await waker->timer.async_wait(kUseTuple);
+        state.in_handler = false;
+    };
+    auto write = [&](const std::array<asio::const_buffer, 3>& buffers) -> asio::awaitable<bool> {
+        state.deadline = Clock::now() + cx.limits.write_timeout;
+        auto [ec, n] = co_await asio::async_write(stream, buffers, kUseTuple);
+        co_return !ec;
+    };
+    bool ok = true;
+    if (!response.stream_now) {
+        // A long poll: gather the whole answer, then send it like any other.
+        for (;;) {
+            co_await produce();
+            response.body += piece;
+            if (step == BodySource::Step::Done) {
+                break;
+            }
+            if (step == BodySource::Step::Wait) {
+                co_await wait();
+                if (cx.worker.draining) {
+                    source->stop();
+                }
+            }
+        }
+        append_head(head, response, close);
+        ok = co_await write({asio::buffer(head), asio::buffer(response.body), asio::const_buffer()});
+    } else {
+        // HTTP/1.0 has no chunks: the body ends when the connection closes.
+        const bool chunked = request.version >= 11;
+        append_head(head, response, close || !chunked, chunked ? Framing::Chunked : Framing::UntilClose);
+        ok = co_await write({asio::buffer(head), asio::const_buffer(), asio::const_buffer()});
+        while (ok) {
+            co_await produce();
+            if (!piece.empty()) {
+                char size_line[24];
+                const int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
+                if (chunked) {
+                    ok = co_await write({asio::buffer(size_line, static_cast<std::size_t>(n)), asio::buffer(piece),
+                                         asio::buffer("\r\n", 2)});
+                } else {
+                    ok = co_await write({asio::buffer(piece), asio::const_buffer(), asio::const_buffer()});
+                }
+            }
+            if (!ok || step == BodySource::Step::Done) {
+                break;
+            }
+            if (step == BodySource::Step::Wait) {
+                co_await wait();
+                if (cx.worker.draining) {
+                    source->stop();
+                }
+            }
+        }
+        if (ok && chunked) {
+            ok = co_await write({asio::buffer("0\r\n\r\n", 5), asio::const_buffer(), asio::const_buffer()});
+        }
+        ok = ok && chunked;
+    }
+    state.interrupt = nullptr;
+    waker->timer.cancel();
+    co_return ok;
 }
 
 /// Reads until Beast's parser has the whole header. The limit covers request line and fields together, exactly:
@@ -259,6 +381,14 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
             state.in_handler = false;
         }
         const bool close = response.close || !request.keep_alive || cx.worker.draining;
+        if (response.stream) {
+            const bool ok = co_await send_stream(stream, state, cx, request, response, head, close);
+            response.stream.reset();
+            if (!ok || close || cx.worker.draining) {
+                break;
+            }
+            continue;
+        }
         append_head(head, response, close);
         state.deadline = Clock::now() + cx.limits.write_timeout;
         const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(response.body)};
@@ -472,6 +602,9 @@ void Server::shutdown()
         asio::post(w->ctx, [worker = w.get()] {
             worker->draining = true;
             for (auto& c : worker->connections) {
+                if (c.interrupt) {
+                    c.interrupt(); // a stream waiting for news ends now
+                }
                 // Idle connections close now; one whose next request has already arrived gets it answered.
                 beast::error_code ec;
                 if (c.waiting_for_request && c.socket != nullptr && c.socket->available(ec) == 0) {

@@ -32,10 +32,79 @@ constexpr int kChangeAttempts = 8;
 
 } // namespace
 
-SessionService::SessionService(store::Store& store, const util::Clock& clock)
+SessionService::SessionService(store::Store& store, const util::Clock& clock, ChangeHub& hub)
     : store_(store)
     , clock_(clock)
+    , hub_(hub)
 {
+}
+
+void SessionService::limit_to(const Principal& who, store::SessionFilter& filter)
+{
+    if (who.role == domain::Role::Agent) {
+        filter.created_by = who.user_id;
+    }
+}
+
+Outcome<store::SessionPage> SessionService::list(const Principal& who, store::SessionFilter filter, std::int64_t offset,
+                                                 std::int64_t limit)
+{
+    limit_to(who, filter);
+    auto page = store_.list_sessions(filter, offset, limit);
+    if (!page) {
+        return from_store(page.error(), 0);
+    }
+    return std::move(*page);
+}
+
+Outcome<std::int64_t> SessionService::count(const Principal& who, store::SessionFilter filter)
+{
+    limit_to(who, filter);
+    auto n = store_.count_sessions(filter);
+    if (!n) {
+        return from_store(n.error(), 0);
+    }
+    return *n;
+}
+
+Outcome<std::unique_ptr<store::SessionCursor>> SessionService::cursor(const Principal& who, store::SessionFilter filter)
+{
+    limit_to(who, filter);
+    auto cursor = store_.open_session_cursor(filter);
+    if (!cursor) {
+        return from_store(cursor.error(), 0);
+    }
+    return std::move(*cursor);
+}
+
+Outcome<std::vector<domain::JobSession>> SessionService::changes(const Principal& who, std::int64_t after_usn,
+                                                                 std::int64_t limit)
+{
+    std::optional<std::int64_t> created_by;
+    if (who.role == domain::Role::Agent) {
+        created_by = who.user_id;
+    }
+    auto changed = store_.changed_sessions(after_usn, limit, created_by);
+    if (!changed) {
+        return from_store(changed.error(), 0);
+    }
+    return std::move(*changed);
+}
+
+Outcome<std::int64_t> SessionService::highest_usn()
+{
+    auto usn = store_.highest_usn();
+    if (!usn) {
+        return from_store(usn.error(), 0);
+    }
+    return *usn;
+}
+
+Outcome<domain::JobSession> SessionService::stop(const Principal& who, std::int64_t id)
+{
+    domain::SessionChange change;
+    change.status = domain::SessionStatus::Canceling;
+    return this->change(who, id, change, nullptr);
 }
 
 Outcome<domain::JobSession> SessionService::get(const Principal& who, std::int64_t id)
@@ -82,6 +151,7 @@ Outcome<domain::JobSession> SessionService::create(const Principal& who, const C
         }
         return from_store(created.error(), 0);
     }
+    hub_.changed(created->id);
     return std::move(*created);
 }
 
@@ -116,6 +186,7 @@ Outcome<domain::JobSession> SessionService::change(const Principal& who, std::in
         }
         auto stored = store_.replace_session(next, current->usn, idempotency);
         if (stored) {
+            hub_.changed(id);
             return std::move(*stored);
         }
         if (stored.error().code != store::StoreErrc::Conflict) {
@@ -161,6 +232,7 @@ Outcome<store::LogAppend> SessionService::append_log(const Principal& who, std::
                            "Job session '" + std::to_string(id) + "' has finished (" +
                                std::string(domain::to_string(appended->session.status)) + "); its log is closed."};
     }
+    hub_.changed(id);
     return std::move(*appended);
 }
 

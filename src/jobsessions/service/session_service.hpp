@@ -2,11 +2,13 @@
 #pragma once
 
 #include "jobsessions/domain/session_rules.hpp"
+#include "jobsessions/service/change_hub.hpp"
 #include "jobsessions/service/outcome.hpp"
 #include "jobsessions/service/principal.hpp"
 #include "jobsessions/store/store.hpp"
 #include "jobsessions/util/clock.hpp"
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -36,7 +38,30 @@ struct AppendLogEntry {
 /// The session use cases: read, create, change, log. No HTTP and no SQL here. Thread-safe.
 class SessionService {
 public:
-    SessionService(store::Store& store, const util::Clock& clock);
+    SessionService(store::Store& store, const util::Clock& clock, ChangeHub& hub);
+
+    /// A page of the sessions the principal may see, newest first, with the total that match.
+    Outcome<store::SessionPage> list(const Principal& who, store::SessionFilter filter, std::int64_t offset,
+                                     std::int64_t limit);
+
+    /// How many sessions match, of those the principal may see.
+    Outcome<std::int64_t> count(const Principal& who, store::SessionFilter filter);
+
+    /// Every matching session the principal may see, newest first, one at a time.
+    Outcome<std::unique_ptr<store::SessionCursor>> cursor(const Principal& who, store::SessionFilter filter);
+
+    /// Sessions changed after `after_usn` (that the principal may see), in usn order.
+    Outcome<std::vector<domain::JobSession>> changes(const Principal& who, std::int64_t after_usn, std::int64_t limit);
+
+    /// The highest usn so far.
+    Outcome<std::int64_t> highest_usn();
+
+    /// Asks a pending or running session to stop: it goes to Canceling (its agent or runner then ends it);
+    /// Conflict when it has already finished.
+    Outcome<domain::JobSession> stop(const Principal& who, std::int64_t id);
+
+    /// Where changes are announced (for followers and long polls).
+    ChangeHub& hub() noexcept { return hub_; }
 
     /// A session the principal may read (an Agent reads only its own); NotFound otherwise.
     Outcome<domain::JobSession> get(const Principal& who, std::int64_t id);
@@ -59,8 +84,12 @@ public:
                                                std::int64_t limit);
 
 private:
+    /// Restricts a filter to what the principal may see.
+    static void limit_to(const Principal& who, store::SessionFilter& filter);
+
     store::Store& store_;
     const util::Clock& clock_;
+    ChangeHub& hub_;
 };
 
 } // namespace jobsessions::service

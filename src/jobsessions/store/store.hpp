@@ -76,6 +76,41 @@ struct LogAppend {
     bool refused_final = false;
 };
 
+/// Which sessions a list, count, export or change feed is about; empty members do not filter.
+struct SessionFilter {
+    std::vector<domain::SessionType> types;
+    std::vector<domain::SessionStatus> statuses;
+    std::optional<std::string> policy_id;
+    /// executionStartTime >= from
+    std::optional<util::Micros> from;
+    /// executionStartTime < to
+    std::optional<util::Micros> to;
+    /// A case-insensitive substring of the policy name or of the localized type name.
+    std::optional<std::string> text;
+    /// Only sessions whose usn is greater than this.
+    std::optional<std::int64_t> usn_after;
+    /// Only sessions this user created (what an Agent sees).
+    std::optional<std::int64_t> created_by;
+};
+
+/// One page of a list, and how many sessions match in all.
+struct SessionPage {
+    std::vector<domain::JobSession> sessions;
+    std::int64_t total_count = 0;
+};
+
+/// Walks matching sessions newest first (start time, then id). It owns its database connection, so it may be
+/// used from one thread after another, but never from two at once.
+class SessionCursor {
+public:
+    virtual ~SessionCursor() = default;
+    SessionCursor() = default;
+    SessionCursor(const SessionCursor&) = delete;
+    SessionCursor& operator=(const SessionCursor&) = delete;
+    /// The next session into `out`: true, or false at the end.
+    virtual Result<bool> next(domain::JobSession& out) = 0;
+};
+
 /// A stored refresh token (only its hash is kept).
 struct RefreshTokenRecord {
     std::string token_hash;
@@ -128,6 +163,18 @@ public:
     /// Appends entries to a session's log, oldest first; refused (nothing appended) once the session is final.
     virtual Result<LogAppend> append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
                                          const IdempotencyWrite* idempotency) = 0;
+    /// A page of matching sessions, newest first, and the exact number that match. Served from indexes: the
+    /// count from per-day totals kept by the store, so it does not count rows one by one.
+    virtual Result<SessionPage> list_sessions(const SessionFilter& filter, std::int64_t offset, std::int64_t limit) = 0;
+    /// How many sessions match (as list_sessions counts them).
+    virtual Result<std::int64_t> count_sessions(const SessionFilter& filter) = 0;
+    /// A cursor over every matching session, newest first, for streaming without holding them all.
+    virtual Result<std::unique_ptr<SessionCursor>> open_session_cursor(const SessionFilter& filter) = 0;
+    /// Sessions with usn > `after_usn` in usn order, at most `limit`; only those `created_by` made when given.
+    virtual Result<std::vector<domain::JobSession>> changed_sessions(std::int64_t after_usn, std::int64_t limit,
+                                                                     std::optional<std::int64_t> created_by) = 0;
+    /// The highest usn given out so far.
+    virtual Result<std::int64_t> highest_usn() = 0;
     /// A session's log entries, oldest first: skip `offset`, then at most `limit` (-1: all).
     virtual Result<std::vector<domain::LogEntry>> get_log(std::int64_t session_id, std::int64_t offset,
                                                           std::int64_t limit) = 0;

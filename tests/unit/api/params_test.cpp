@@ -53,6 +53,15 @@ TEST(Params, ParsesEveryTokenBodyOfTheContract)
     EXPECT_EQ(c->first("REFRESH_TOKEN"), "abc-_DEF");
 }
 
+TEST(Params, LastValueEndsWhereTheViewEnds)
+{
+    // The text is not NUL-terminated after the query: the last value must not run on.
+    const std::string buffer = "offset=1GARBAGE";
+    const auto p = Params::parse(std::string_view(buffer).substr(0, 8));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->first("offset"), "1");
+}
+
 TEST(Params, EmptyQueryAndNoQueryAreEmpty)
 {
     EXPECT_TRUE(Params::from_target("/x")->pairs().empty());

@@ -95,6 +95,21 @@ void append_session(std::string& out, const domain::JobSession& s, const BaseUrl
     out.append(R"(/log"}}})");
 }
 
+void append_log_entry(std::string& out, const domain::LogEntry& e)
+{
+    out.append(R"({"logTime":)");
+    append_quoted_timestamp(out, e.log_time);
+    out.append(R"(,"status":")");
+    out.append(domain::to_string(e.status));
+    out.append(R"(","message":)");
+    append_json_string(out, e.message);
+    out.append(R"(,"executionStartTime":)");
+    append_quoted_timestamp(out, e.execution_start_time);
+    out.append(R"(,"executionDuration":)");
+    append_quoted_timespan(out, e.execution_duration);
+    out.push_back('}');
+}
+
 void append_log(std::string& out, std::int64_t session_id, const std::vector<domain::LogEntry>& entries)
 {
     out.append(R"({"jobSessionId":")");
@@ -106,17 +121,7 @@ void append_log(std::string& out, std::int64_t session_id, const std::vector<dom
             out.push_back(',');
         }
         first = false;
-        out.append(R"({"logTime":)");
-        append_quoted_timestamp(out, e.log_time);
-        out.append(R"(,"status":")");
-        out.append(domain::to_string(e.status));
-        out.append(R"(","message":)");
-        append_json_string(out, e.message);
-        out.append(R"(,"executionStartTime":)");
-        append_quoted_timestamp(out, e.execution_start_time);
-        out.append(R"(,"executionDuration":)");
-        append_quoted_timespan(out, e.execution_duration);
-        out.push_back('}');
+        append_log_entry(out, e);
     }
     out.append("]}");
 }

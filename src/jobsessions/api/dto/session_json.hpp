@@ -14,6 +14,9 @@ namespace jobsessions::api::dto {
 /// with (`https://abc.example.com`); `now` gives a running session its elapsed duration.
 void append_session(std::string& out, const domain::JobSession& session, const BaseUrl& base, util::Micros now);
 
+/// Appends one log entry object of the v1 log shape.
+void append_log_entry(std::string& out, const domain::LogEntry& entry);
+
 /// Appends a log in the v1 shape of contract §6.
 void append_log(std::string& out, std::int64_t session_id, const std::vector<domain::LogEntry>& entries);
 

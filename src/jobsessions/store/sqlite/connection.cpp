@@ -35,6 +35,10 @@ Statement::~Statement()
     if (stmt_ == nullptr) {
         return;
     }
+    if (owned_) {
+        sqlite3_finalize(stmt_);
+        return;
+    }
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
 }
@@ -186,6 +190,33 @@ Result<Statement> Connection::prepare(const char* sql)
         it = statements_.emplace(sql, stmt).first;
     }
     return Statement(db_, it->second);
+}
+
+Result<Statement> Connection::prepare_owned(const std::string& sql)
+{
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), 0, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+        return make_error(db_, rc, "prepare");
+    }
+    return Statement(db_, stmt, true);
+}
+
+std::string Statement::query_plan() const
+{
+    // EXPLAIN QUERY PLAN rows: id, parent, notused, detail.
+    const std::string sql = std::string("EXPLAIN QUERY PLAN ") + sqlite3_sql(stmt_);
+    sqlite3_stmt* explain = nullptr;
+    std::string plan;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &explain, nullptr) != SQLITE_OK) {
+        return "cannot explain: " + std::string(sqlite3_errmsg(db_));
+    }
+    while (sqlite3_step(explain) == SQLITE_ROW) {
+        plan += reinterpret_cast<const char*>(sqlite3_column_text(explain, 3));
+        plan += '\n';
+    }
+    sqlite3_finalize(explain);
+    return plan;
 }
 
 std::string Connection::last_error() const

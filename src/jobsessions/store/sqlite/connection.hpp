@@ -23,16 +23,19 @@ StoreErrc map_error(int sqlite_code) noexcept;
 /// Not thread-safe: it belongs to one connection, used by one thread at a time.
 class Statement {
 public:
-    /// Wraps a statement of `db` (owned by the connection's cache).
-    Statement(sqlite3* db, sqlite3_stmt* stmt) noexcept
+    /// Wraps a statement of `db`: one of the connection's cache (reset when done), or one of its own (`owned`,
+    /// finalized when done).
+    Statement(sqlite3* db, sqlite3_stmt* stmt, bool owned = false) noexcept
         : db_(db)
         , stmt_(stmt)
+        , owned_(owned)
     {
     }
     ~Statement();
     Statement(Statement&& other) noexcept
         : db_(other.db_)
         , stmt_(std::exchange(other.stmt_, nullptr))
+        , owned_(other.owned_)
     {
     }
     Statement(const Statement&) = delete;
@@ -66,9 +69,13 @@ public:
     [[nodiscard]] bool column_is_null(int index) const;
     [[nodiscard]] std::optional<std::int64_t> column_optional_int64(int index) const;
 
+    /// The SQLite query plan of this statement, one line per step (EXPLAIN QUERY PLAN), for tests.
+    [[nodiscard]] std::string query_plan() const;
+
 private:
     sqlite3* db_;
     sqlite3_stmt* stmt_;
+    bool owned_ = false;
 };
 
 /// One SQLite connection with a cache of prepared statements. Not thread-safe: one thread uses it at a time.
@@ -84,6 +91,8 @@ public:
     Result<void> exec(const char* sql);
     /// Returns the cached prepared statement for `sql` (a named constant: it is cached by address).
     Result<Statement> prepare(const char* sql);
+    /// Prepares a statement of its own for SQL built at run time; it is finalized when the Statement goes.
+    Result<Statement> prepare_owned(const std::string& sql);
     /// The raw handle, for the few calls that need it.
     [[nodiscard]] sqlite3* handle() const noexcept { return db_; }
     /// The last error text of this connection.

@@ -2,6 +2,7 @@
 #include "jobsessions/store/sqlite/sqlite_store.hpp"
 
 #include "jobsessions/store/migrations/sqlite_migrations.hpp"
+#include "jobsessions/store/sqlite/session_query.hpp"
 
 #include <sqlite3.h>
 
@@ -39,6 +40,17 @@ constexpr const char* kInsertLogEntry =
 constexpr const char* kSelectLog =
     "SELECT seq, log_time, status, message, execution_start, execution_duration FROM log_entries"
     " WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+
+constexpr const char* kSelectChangedSessions =
+    "SELECT id, type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
+    " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
+    " repository_name, repository_removed, retention_deleted_count FROM sessions WHERE usn > ?1 ORDER BY usn LIMIT ?2";
+constexpr const char* kSelectChangedSessionsOfCreator =
+    "SELECT id, type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
+    " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
+    " repository_name, repository_removed, retention_deleted_count FROM sessions"
+    " WHERE usn > ?1 AND created_by = ?3 ORDER BY usn LIMIT ?2";
+constexpr const char* kSelectHighestUsn = "SELECT value FROM counters WHERE name = 'usn'";
 
 constexpr const char* kSelectIdempotency =
     "SELECT request_hash, status_code, location, body, created_at FROM idempotency_keys"
@@ -87,38 +99,6 @@ struct ReaderSlot {
 thread_local std::vector<ReaderSlot> t_readers;
 
 // --- row mapping -------------------------------------------------------------------------------------------------
-
-Result<JobSession> read_session(const Statement& row)
-{
-    JobSession s;
-    s.id = row.column_int64(0);
-    const auto type = domain::parse_session_type(row.column_text(1));
-    const auto status = domain::parse_session_status(row.column_text(2));
-    if (!type || !status) {
-        return StoreError{StoreErrc::Corrupt, "session " + std::to_string(s.id) + " has an unknown type or status"};
-    }
-    s.type = *type;
-    s.status = *status;
-    s.start_time = row.column_int64(3);
-    s.stop_time = row.column_optional_int64(4);
-    s.usn = row.column_int64(5);
-    s.created_by = row.column_int64(6);
-    if (!row.column_is_null(7)) {
-        s.backup_info = domain::BackupJobInfo{std::string(row.column_text(7)), std::string(row.column_text(8)),
-                                              row.column_int64(9), row.column_int64(10) != 0};
-    }
-    if (!row.column_is_null(11)) {
-        s.restore_info = domain::RestoreJobInfo{std::string(row.column_text(11)), std::string(row.column_text(12))};
-    }
-    if (!row.column_is_null(13)) {
-        s.repository_info = domain::RepositoryJobInfo{std::string(row.column_text(13)),
-                                                      std::string(row.column_text(14)), row.column_int64(15) != 0};
-    }
-    if (!row.column_is_null(16)) {
-        s.retention_info = domain::RetentionJobInfo{row.column_int64(16)};
-    }
-    return s;
-}
 
 // Binds parameters 1..16 in the column order of kInsertSession and kUpdateSession.
 void bind_session(Statement& stmt, const JobSession& s)
@@ -502,6 +482,158 @@ Result<LogAppend> SqliteStore::append_log(std::int64_t session_id, const std::ve
         }
         return appended;
     });
+}
+
+namespace {
+
+/// A cursor with a connection of its own, so that a long export neither holds nor shares a thread's reader.
+class SqliteSessionCursor final : public SessionCursor {
+public:
+    SqliteSessionCursor(std::unique_ptr<Connection> connection, MergedScan scan)
+        : connection_(std::move(connection))
+        , scan_(std::move(scan))
+    {
+    }
+    ~SqliteSessionCursor() override
+    {
+        // The statements go before the connection they belong to.
+        scan_ = MergedScan{};
+    }
+    SqliteSessionCursor(const SqliteSessionCursor&) = delete;
+    SqliteSessionCursor& operator=(const SqliteSessionCursor&) = delete;
+
+    Result<bool> next(JobSession& out) override { return scan_.next(out); }
+
+private:
+    std::unique_ptr<Connection> connection_;
+    MergedScan scan_;
+};
+
+} // namespace
+
+Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std::int64_t offset, std::int64_t limit)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    SessionPage page;
+    auto total = count_matching(**db, filter);
+    if (!total) {
+        return total.error();
+    }
+    page.total_count = *total;
+    if (limit == 0 || offset >= page.total_count) {
+        return page;
+    }
+    // Each range yields at most offset + limit rows; merged, the first offset are skipped.
+    auto scan = MergedScan::open(**db, list_queries(filter, offset + limit));
+    if (!scan) {
+        return scan.error();
+    }
+    JobSession session;
+    for (std::int64_t i = 0; i < offset + limit; ++i) {
+        auto more = scan->next(session);
+        if (!more) {
+            return more.error();
+        }
+        if (!*more) {
+            break;
+        }
+        if (i >= offset) {
+            page.sessions.push_back(std::move(session));
+        }
+    }
+    return page;
+}
+
+std::string SqliteStore::list_query_plans(const SessionFilter& filter)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error().message;
+    }
+    auto scan = MergedScan::open(**db, list_queries(filter, 30));
+    if (!scan) {
+        return scan.error().message;
+    }
+    return scan->query_plans();
+}
+
+Result<std::int64_t> SqliteStore::count_sessions(const SessionFilter& filter)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    return count_matching(**db, filter);
+}
+
+Result<std::unique_ptr<SessionCursor>> SqliteStore::open_session_cursor(const SessionFilter& filter)
+{
+    auto connection = Connection::open(path_, false);
+    if (!connection) {
+        return connection.error();
+    }
+    if (auto r = (*connection)->exec(kPragmasReader); !r) {
+        return r.error();
+    }
+    auto scan = MergedScan::open(**connection, list_queries(filter, std::nullopt));
+    if (!scan) {
+        return scan.error();
+    }
+    return std::unique_ptr<SessionCursor>(new SqliteSessionCursor(std::move(*connection), std::move(*scan)));
+}
+
+Result<std::vector<JobSession>> SqliteStore::changed_sessions(std::int64_t after_usn, std::int64_t limit,
+                                                              std::optional<std::int64_t> created_by)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(created_by ? kSelectChangedSessionsOfCreator : kSelectChangedSessions);
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, after_usn);
+    stmt->bind(2, limit);
+    if (created_by) {
+        stmt->bind(3, *created_by);
+    }
+    std::vector<JobSession> sessions;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        auto session = read_session(*stmt);
+        if (!session) {
+            return session.error();
+        }
+        sessions.push_back(std::move(*session));
+    }
+    return sessions;
+}
+
+Result<std::int64_t> SqliteStore::highest_usn()
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(kSelectHighestUsn);
+    if (!stmt) {
+        return stmt.error();
+    }
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    return *row ? stmt->column_int64(0) : 0;
 }
 
 Result<std::vector<LogEntry>> SqliteStore::get_log(std::int64_t session_id, std::int64_t offset, std::int64_t limit)

@@ -29,6 +29,15 @@ public:
                                                const IdempotencyWrite* idempotency) override;
     Result<LogAppend> append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
                                  const IdempotencyWrite* idempotency) override;
+    Result<SessionPage> list_sessions(const SessionFilter& filter, std::int64_t offset, std::int64_t limit) override;
+    Result<std::int64_t> count_sessions(const SessionFilter& filter) override;
+    Result<std::unique_ptr<SessionCursor>> open_session_cursor(const SessionFilter& filter) override;
+    Result<std::vector<domain::JobSession>> changed_sessions(std::int64_t after_usn, std::int64_t limit,
+                                                             std::optional<std::int64_t> created_by) override;
+    Result<std::int64_t> highest_usn() override;
+    /// The SQLite query plans of a list with this filter, one line per step, for tests that every list is
+    /// served from an index.
+    std::string list_query_plans(const SessionFilter& filter);
     Result<std::vector<domain::LogEntry>> get_log(std::int64_t session_id, std::int64_t offset,
                                                   std::int64_t limit) override;
 

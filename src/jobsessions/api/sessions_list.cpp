@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/api/dto/session_json.hpp"
+#include "jobsessions/api/handlers.hpp"
+#include "jobsessions/api/problem.hpp"
+#include "jobsessions/api/session_filter_input.hpp"
+#include "jobsessions/util/strings.hpp"
+
+namespace jobsessions::api {
+namespace {
+
+constexpr std::int64_t kDefaultPageSize = 30;
+constexpr std::int64_t kMaxPageSize = 1000;
+// Roughly how much a streamed list writes per piece.
+constexpr std::size_t kPieceBytes = 64 * 1024;
+
+// The request's query without its offset and limit, kept as the client encoded it, so links keep the filters.
+std::string filters_of(std::string_view target)
+{
+    const auto question = target.find('?');
+    if (question == std::string_view::npos) {
+        return {};
+    }
+    std::string kept;
+    std::string_view rest = target.substr(question + 1);
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const auto piece = rest.substr(0, amp);
+        const auto parsed = Params::parse(piece);
+        const bool paging = parsed && !parsed->pairs().empty() &&
+                            (util::iequals(parsed->pairs().front().first, "offset") ||
+                             util::iequals(parsed->pairs().front().first, "limit"));
+        if (!piece.empty() && !paging) {
+            kept.append(piece);
+            kept.push_back('&');
+        }
+        if (amp == std::string_view::npos) {
+            break;
+        }
+        rest.remove_prefix(amp + 1);
+    }
+    return kept;
+}
+
+void append_link(std::string& out, std::string_view relation, const BaseUrl& base, const std::string& filters,
+                 std::int64_t offset, std::int64_t limit)
+{
+    out.push_back('"');
+    out.append(relation);
+    out.append(R"(":{"href":")");
+    base.append_to(out);
+    out.append("/api/v1/jobSessions?");
+    // The filters came through the URL parser, so they hold no quote or backslash that JSON would need escaped.
+    out.append(filters);
+    out.append("offset=");
+    util::append_int(out, offset);
+    out.append("&limit=");
+    util::append_int(out, limit);
+    out.append(R"("})");
+}
+
+void append_links(std::string& out, const BaseUrl& base, const std::string& filters, std::int64_t offset,
+                  std::int64_t limit, std::int64_t total)
+{
+    out.append(R"(,"_links":{)");
+    append_link(out, "self", base, filters, offset, limit);
+    out.push_back(',');
+    append_link(out, "first", base, filters, 0, limit);
+    if (limit > 0 && offset > 0) {
+        out.push_back(',');
+        append_link(out, "prev", base, filters, std::max<std::int64_t>(0, offset - limit), limit);
+    }
+    if (limit > 0 && offset + limit < total) {
+        out.push_back(',');
+        append_link(out, "next", base, filters, offset + limit, limit);
+    }
+    out.append("}}");
+}
+
+void append_head(std::string& out, std::int64_t offset, std::int64_t limit, std::int64_t total)
+{
+    out.append(R"({"offset":)");
+    util::append_int(out, offset);
+    out.append(R"(,"limit":)");
+    util::append_int(out, limit);
+    out.append(R"(,"totalCount":)");
+    util::append_int(out, total);
+    out.append(R"(,"results":[)");
+}
+
+/// limit=-1: every matching session, written as the cursor walks, never held all at once.
+class SessionListStream final : public http::BodySource {
+public:
+    SessionListStream(std::unique_ptr<store::SessionCursor> cursor, std::int64_t offset, std::int64_t total,
+                      const BaseUrl& base, std::string filters, const util::Clock& clock)
+        : cursor_(std::move(cursor))
+        , offset_(offset)
+        , total_(total)
+        , scheme_(base.scheme)
+        , authority_(base.authority)
+        , filters_(std::move(filters))
+        , clock_(clock)
+    {
+    }
+
+    Step produce(std::string& out) override
+    {
+        const BaseUrl base{scheme_, authority_};
+        if (!started_) {
+            started_ = true;
+            append_head(out, offset_, -1, total_);
+        }
+        domain::JobSession session;
+        while (out.size() < kPieceBytes) {
+            auto more = cursor_->next(session);
+            if (!more || !*more) {
+                // A failure half-way cannot become an error status any more; end the document cleanly and
+                // let the log tell.
+                out.append("]");
+                append_links(out, base, filters_, offset_, -1, total_);
+                return Step::Done;
+            }
+            if (skipped_ < offset_) {
+                ++skipped_;
+                continue;
+            }
+            if (written_++ > 0) {
+                out.push_back(',');
+            }
+            dto::append_session(out, session, base, clock_.now());
+        }
+        return Step::More;
+    }
+
+private:
+    std::unique_ptr<store::SessionCursor> cursor_;
+    std::int64_t offset_;
+    std::int64_t total_;
+    std::string scheme_;
+    std::string authority_;
+    std::string filters_;
+    const util::Clock& clock_;
+    bool started_ = false;
+    std::int64_t skipped_ = 0;
+    std::int64_t written_ = 0;
+};
+
+} // namespace
+
+void list_sessions(Context& ctx)
+{
+    const auto& query = ctx.query();
+    ApiError errors = ApiError::validation();
+    const auto offset = read_integer(query, "offset", 0, 0, INT64_MAX, errors);
+    auto limit = read_integer(query, "limit", kDefaultPageSize, -1, kMaxPageSize, errors);
+    const auto filter = read_filter(query, errors);
+    if (errors.has_errors()) {
+        throw errors;
+    }
+    const auto filters = filters_of(ctx.request.target);
+    if (limit == -1) {
+        auto total = ctx.services.sessions.count(ctx.who(), filter);
+        if (!total) {
+            throw_domain_error(total.error());
+        }
+        auto cursor = ctx.services.sessions.cursor(ctx.who(), filter);
+        if (!cursor) {
+            throw_domain_error(cursor.error());
+        }
+        ctx.response.content_type = kJson;
+        ctx.response.stream = std::make_shared<SessionListStream>(std::move(*cursor), offset, *total, ctx.base, filters,
+                                                                  ctx.services.clock);
+        return;
+    }
+    auto page = ctx.services.sessions.list(ctx.who(), filter, offset, limit);
+    if (!page) {
+        throw_domain_error(page.error());
+    }
+    auto& out = ctx.response.body;
+    ctx.response.content_type = kJson;
+    append_head(out, offset, limit, page->total_count);
+    const auto now = ctx.services.clock.now();
+    bool first = true;
+    for (const auto& session : page->sessions) {
+        if (!first) {
+            out.push_back(',');
+        }
+        first = false;
+        dto::append_session(out, session, ctx.base, now);
+    }
+    out.append("]");
+    append_links(out, ctx.base, filters, offset, limit, page->total_count);
+}
+
+} // namespace jobsessions::api

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace jobsessions::http {
+
+/// A response body produced piece by piece: large results (an export, a list with limit=-1), live streams (a
+/// followed log) and answers that wait for something to happen (a long poll). The transport writes each piece
+/// before asking for the next, so memory stays bounded however long the body is.
+/// Thread-safety: produce() is called by one thread at a time; the waker may be called from any thread.
+class BodySource {
+public:
+    /// What produce() reports.
+    enum class Step : std::uint8_t {
+        /// Call again at once.
+        More,
+        /// Nothing now: call again when woken, or after wait_limit().
+        Wait,
+        /// The body is complete.
+        Done,
+    };
+
+    virtual ~BodySource() = default;
+    BodySource() = default;
+    BodySource(const BodySource&) = delete;
+    BodySource& operator=(const BodySource&) = delete;
+
+    /// Appends the next part of the body (ideally tens of KiB at most) to `out`.
+    virtual Step produce(std::string& out) = 0;
+
+    /// True when produce() may block (it reads the store), so it runs on the blocking pool.
+    [[nodiscard]] virtual bool blocking() const { return true; }
+
+    /// How long a Wait lasts at most before produce() is called again (heartbeats, poll deadlines).
+    [[nodiscard]] virtual std::chrono::milliseconds wait_limit() const { return std::chrono::seconds(15); }
+
+    /// Called once before the first produce(): `wake` ends a Wait early; the source calls it (from any thread)
+    /// when it may have more to say.
+    virtual void set_waker(std::function<void()> wake) { (void)wake; }
+
+    /// Called when the server shuts down while the body is still going; the next produce() should finish it.
+    virtual void stop() {}
+};
+
+} // namespace jobsessions::http

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/store/sqlite/session_query.hpp"
+
+#include "jobsessions/util/strings.hpp"
+
+#include <algorithm>
+
+namespace jobsessions::store::sqlite {
+namespace {
+
+using Param = std::variant<std::int64_t, std::string>;
+
+constexpr util::Micros kMicrosPerDay = 86'400 * util::kMicrosPerSecond;
+
+std::int64_t day_of(util::Micros t)
+{
+    return t / kMicrosPerDay - (t < 0 && t % kMicrosPerDay != 0 ? 1 : 0);
+}
+
+template <class T> std::vector<T> unique(std::vector<T> values)
+{
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    return values;
+}
+
+// Escapes LIKE wildcards so the filter text matches literally.
+std::string like_pattern(std::string_view text)
+{
+    std::string pattern = "%";
+    for (const char c : text) {
+        if (c == '%' || c == '_' || c == '\\') {
+            pattern.push_back('\\');
+        }
+        pattern.push_back(c);
+    }
+    pattern.push_back('%');
+    return pattern;
+}
+
+// The types whose localized name contains `text`, without regard to ASCII case.
+std::vector<domain::SessionType> types_named_like(std::string_view text)
+{
+    std::vector<domain::SessionType> found;
+    for (const auto type : domain::all_session_types()) {
+        const auto name = domain::localized_name(type);
+        for (std::size_t i = 0; i + text.size() <= name.size(); ++i) {
+            if (util::iequals(name.substr(i, text.size()), text)) {
+                found.push_back(type);
+                break;
+            }
+        }
+    }
+    return found;
+}
+
+/// Accumulates AND-ed conditions with numbered parameters.
+struct Conditions {
+    std::vector<std::string> parts;
+    std::vector<Param> params;
+
+    std::string param(Param value)
+    {
+        params.push_back(std::move(value));
+        return "?" + std::to_string(params.size());
+    }
+    void add(std::string condition) { parts.push_back(std::move(condition)); }
+    [[nodiscard]] std::string where() const
+    {
+        std::string out;
+        for (const auto& p : parts) {
+            out += out.empty() ? " WHERE " : " AND ";
+            out += p;
+        }
+        return out;
+    }
+};
+
+// How a filter is walked: which index, and which equality values give one range each.
+struct Drive {
+    const char* index = "sessions_by_start";
+    // Each range: column = value pairs.
+    std::vector<std::vector<std::pair<const char*, Param>>> ranges{{}};
+    bool by_type = false;
+    bool by_status = false;
+    bool by_policy = false;
+    bool by_creator = false;
+};
+
+Drive choose_drive(const SessionFilter& f)
+{
+    Drive d;
+    const auto types = unique(f.types);
+    const auto statuses = unique(f.statuses);
+    if (!types.empty() && !statuses.empty()) {
+        d.index = "sessions_by_type_status";
+        d.ranges.clear();
+        for (const auto t : types) {
+            for (const auto s : statuses) {
+                d.ranges.push_back(
+                    {{"type", std::string(domain::to_string(t))}, {"status", std::string(domain::to_string(s))}});
+            }
+        }
+        d.by_type = d.by_status = true;
+    } else if (!types.empty()) {
+        d.index = "sessions_by_type";
+        d.ranges.clear();
+        for (const auto t : types) {
+            d.ranges.push_back({{"type", std::string(domain::to_string(t))}});
+        }
+        d.by_type = true;
+    } else if (!statuses.empty()) {
+        d.index = "sessions_by_status";
+        d.ranges.clear();
+        for (const auto s : statuses) {
+            d.ranges.push_back({{"status", std::string(domain::to_string(s))}});
+        }
+        d.by_status = true;
+    } else if (f.policy_id) {
+        d.index = "sessions_by_policy";
+        d.ranges = {{{"policy_id", *f.policy_id}}};
+        d.by_policy = true;
+    } else if (f.created_by) {
+        d.index = "sessions_by_creator";
+        d.ranges = {{{"created_by", *f.created_by}}};
+        d.by_creator = true;
+    }
+    return d;
+}
+
+// The conditions a drive range leaves to check row by row.
+void add_residuals(Conditions& c, const SessionFilter& f, const Drive& d)
+{
+    if (f.policy_id && !d.by_policy) {
+        c.add("policy_id = " + c.param(*f.policy_id));
+    }
+    if (f.created_by && !d.by_creator) {
+        c.add("created_by = " + c.param(*f.created_by));
+    }
+    if (f.text && !f.text->empty()) {
+        std::string condition = "(policy_name LIKE " + c.param(like_pattern(*f.text)) + " ESCAPE '\\'";
+        for (const auto type : types_named_like(*f.text)) {
+            condition += " OR type = " + c.param(std::string(domain::to_string(type)));
+        }
+        c.add(condition + ")");
+    }
+    if (f.usn_after) {
+        c.add("usn > " + c.param(*f.usn_after));
+    }
+}
+
+std::vector<Query> range_queries(const SessionFilter& f, const std::string& select, std::optional<util::Micros> from,
+                                 std::optional<util::Micros> to, bool ordered, std::optional<std::int64_t> limit)
+{
+    const Drive d = choose_drive(f);
+    std::vector<Query> queries;
+    for (const auto& range : d.ranges) {
+        Conditions c;
+        for (const auto& [column, value] : range) {
+            c.add(std::string(column) + " = " + c.param(value));
+        }
+        if (from) {
+            c.add("start_time >= " + c.param(*from));
+        }
+        if (to) {
+            c.add("start_time < " + c.param(*to));
+        }
+        add_residuals(c, f, d);
+        Query q;
+        q.sql = "SELECT " + select + " FROM sessions INDEXED BY " + d.index + c.where();
+        if (ordered) {
+            q.sql += " ORDER BY start_time DESC, id DESC";
+        }
+        if (limit) {
+            q.sql += " LIMIT " + c.param(*limit);
+        }
+        q.params = std::move(c.params);
+        queries.push_back(std::move(q));
+    }
+    return queries;
+}
+
+Result<std::int64_t> single_integer(Connection& db, const Query& q)
+{
+    auto stmt = db.prepare_owned(q.sql);
+    if (!stmt) {
+        return stmt.error();
+    }
+    bind_all(*stmt, q.params);
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    return *row ? stmt->column_int64(0) : 0;
+}
+
+// Counts rows from the index, for a window small enough (an edge day) or a filter the totals cannot answer.
+Result<std::int64_t> count_rows(Connection& db, const SessionFilter& f, std::optional<util::Micros> from,
+                                std::optional<util::Micros> to)
+{
+    std::int64_t total = 0;
+    for (const auto& q : range_queries(f, "count(*)", from, to, false, std::nullopt)) {
+        auto n = single_integer(db, q);
+        if (!n) {
+            return n.error();
+        }
+        total += *n;
+    }
+    return total;
+}
+
+// Sums the per-day totals for the whole days strictly between `after_day` and `before_day` (each optional).
+Result<std::int64_t> count_days(Connection& db, const SessionFilter& f, std::optional<std::int64_t> after_day,
+                                std::optional<std::int64_t> before_day)
+{
+    Conditions c;
+    auto in_list = [&c](const char* column, const auto& values) {
+        std::string condition = std::string(column) + " IN (";
+        bool first = true;
+        for (const auto v : values) {
+            condition += first ? "" : ", ";
+            condition += c.param(std::string(domain::to_string(v)));
+            first = false;
+        }
+        c.add(condition + ")");
+    };
+    if (!f.types.empty()) {
+        in_list("type", unique(f.types));
+    }
+    if (!f.statuses.empty()) {
+        in_list("status", unique(f.statuses));
+    }
+    if (f.policy_id) {
+        c.add("policy_id = " + c.param(*f.policy_id));
+    }
+    if (f.created_by) {
+        c.add("created_by = " + c.param(*f.created_by));
+    }
+    if (f.text && !f.text->empty()) {
+        std::string condition = "(policy_name LIKE " + c.param(like_pattern(*f.text)) + " ESCAPE '\\'";
+        for (const auto type : types_named_like(*f.text)) {
+            condition += " OR type = " + c.param(std::string(domain::to_string(type)));
+        }
+        c.add(condition + ")");
+    }
+    if (after_day) {
+        c.add("day > " + c.param(*after_day));
+    }
+    if (before_day) {
+        c.add("day < " + c.param(*before_day));
+    }
+    return single_integer(db, Query{"SELECT coalesce(sum(n), 0) FROM session_counts" + c.where(), c.params});
+}
+
+} // namespace
+
+const char* const kSessionColumns =
+    "id, type, status, start_time, stop_time, usn, created_by, policy_id, policy_name, protected_instances_count,"
+    " policy_removed, restore_reason, restore_policy_name, repository_id, repository_name, repository_removed,"
+    " retention_deleted_count";
+
+Result<domain::JobSession> read_session(const Statement& row)
+{
+    domain::JobSession s;
+    s.id = row.column_int64(0);
+    const auto type = domain::parse_session_type(row.column_text(1));
+    const auto status = domain::parse_session_status(row.column_text(2));
+    if (!type || !status) {
+        return StoreError{StoreErrc::Corrupt, "session " + std::to_string(s.id) + " has an unknown type or status"};
+    }
+    s.type = *type;
+    s.status = *status;
+    s.start_time = row.column_int64(3);
+    s.stop_time = row.column_optional_int64(4);
+    s.usn = row.column_int64(5);
+    s.created_by = row.column_int64(6);
+    if (!row.column_is_null(7)) {
+        s.backup_info = domain::BackupJobInfo{std::string(row.column_text(7)), std::string(row.column_text(8)),
+                                              row.column_int64(9), row.column_int64(10) != 0};
+    }
+    if (!row.column_is_null(11)) {
+        s.restore_info = domain::RestoreJobInfo{std::string(row.column_text(11)), std::string(row.column_text(12))};
+    }
+    if (!row.column_is_null(13)) {
+        s.repository_info = domain::RepositoryJobInfo{std::string(row.column_text(13)),
+                                                      std::string(row.column_text(14)), row.column_int64(15) != 0};
+    }
+    if (!row.column_is_null(16)) {
+        s.retention_info = domain::RetentionJobInfo{row.column_int64(16)};
+    }
+    return s;
+}
+
+void bind_all(Statement& stmt, const std::vector<Param>& params)
+{
+    int index = 1;
+    for (const auto& p : params) {
+        if (const auto* i = std::get_if<std::int64_t>(&p)) {
+            stmt.bind(index, *i);
+        } else {
+            stmt.bind(index, std::string_view(std::get<std::string>(p)));
+        }
+        ++index;
+    }
+}
+
+std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::int64_t> limit)
+{
+    return range_queries(filter, kSessionColumns, filter.from, filter.to, true, limit);
+}
+
+Result<MergedScan> MergedScan::open(Connection& db, const std::vector<Query>& queries)
+{
+    MergedScan scan;
+    for (const auto& q : queries) {
+        auto stmt = db.prepare_owned(q.sql);
+        if (!stmt) {
+            return stmt.error();
+        }
+        bind_all(*stmt, q.params);
+        scan.streams_.push_back(Stream{std::move(*stmt), {}, false});
+    }
+    for (auto& stream : scan.streams_) {
+        if (auto r = scan.advance(stream); !r) {
+            return r.error();
+        }
+    }
+    return scan;
+}
+
+Result<void> MergedScan::advance(Stream& stream)
+{
+    auto row = stream.statement.step();
+    if (!row) {
+        return row.error();
+    }
+    stream.has_head = *row;
+    if (*row) {
+        auto session = read_session(stream.statement);
+        if (!session) {
+            return session.error();
+        }
+        stream.head = std::move(*session);
+    }
+    return {};
+}
+
+Result<bool> MergedScan::next(domain::JobSession& out)
+{
+    Stream* best = nullptr;
+    for (auto& s : streams_) {
+        if (!s.has_head) {
+            continue;
+        }
+        if (best == nullptr || s.head.start_time > best->head.start_time ||
+            (s.head.start_time == best->head.start_time && s.head.id > best->head.id)) {
+            best = &s;
+        }
+    }
+    if (best == nullptr) {
+        return false;
+    }
+    out = std::move(best->head);
+    if (auto r = advance(*best); !r) {
+        return r.error();
+    }
+    return true;
+}
+
+std::string MergedScan::query_plans() const
+{
+    std::string plans;
+    for (const auto& s : streams_) {
+        plans += s.statement.query_plan();
+    }
+    return plans;
+}
+
+Result<std::int64_t> count_matching(Connection& db, const SessionFilter& f)
+{
+    if (f.usn_after) {
+        return count_rows(db, f, f.from, f.to);
+    }
+    if (f.from && f.to && *f.from >= *f.to) {
+        return 0;
+    }
+    const std::optional<std::int64_t> first_day = f.from ? std::optional(day_of(*f.from)) : std::nullopt;
+    const std::optional<std::int64_t> last_day = f.to ? std::optional(day_of(*f.to - 1)) : std::nullopt;
+    if (first_day && last_day && *first_day == *last_day) {
+        return count_rows(db, f, f.from, f.to);
+    }
+    auto total = count_days(db, f, first_day, last_day);
+    if (!total) {
+        return total;
+    }
+    if (first_day) {
+        auto edge = count_rows(db, f, f.from, (*first_day + 1) * kMicrosPerDay);
+        if (!edge) {
+            return edge;
+        }
+        *total += *edge;
+    }
+    if (last_day) {
+        auto edge = count_rows(db, f, *last_day * kMicrosPerDay, f.to);
+        if (!edge) {
+            return edge;
+        }
+        *total += *edge;
+    }
+    return total;
+}
+
+} // namespace jobsessions::store::sqlite

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/store/sqlite/connection.hpp"
+#include "jobsessions/store/store.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace jobsessions::store::sqlite {
+
+/// The session columns every query reads, in the order read_session expects.
+extern const char* const kSessionColumns;
+
+/// Reads a session from a row of kSessionColumns.
+Result<domain::JobSession> read_session(const Statement& row);
+
+/// A query built at run time and its parameters.
+struct Query {
+    std::string sql;
+    std::vector<std::variant<std::int64_t, std::string>> params;
+};
+
+/// Binds `params` to ?1, ?2, …
+void bind_all(Statement& stmt, const std::vector<std::variant<std::int64_t, std::string>>& params);
+
+/// The list queries for a filter: one per index range (a type, a status, a type and status pair, a policy, a
+/// creator, or all sessions), each walking its index newest first; merged, they give the list in order. Every
+/// query names its index, so none can fall back to a table scan or a sort.
+std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::int64_t> limit);
+
+/// Reads the merged, newest-first stream of a set of list queries.
+class MergedScan {
+public:
+    /// Prepares and binds `queries` on `db` (which must outlive the scan).
+    static Result<MergedScan> open(Connection& db, const std::vector<Query>& queries);
+
+    /// The next session into `out`: true, or false at the end.
+    Result<bool> next(domain::JobSession& out);
+
+    /// The query plans of the queries, for tests.
+    [[nodiscard]] std::string query_plans() const;
+
+private:
+    struct Stream {
+        Statement statement;
+        domain::JobSession head;
+        bool has_head = false;
+    };
+    Result<void> advance(Stream& stream);
+
+    std::vector<Stream> streams_;
+};
+
+/// The exact number of sessions matching `filter`: whole days from the per-day totals the triggers keep, the
+/// partial days at the window's edges counted from the index. A `usn_after` filter counts from the index.
+Result<std::int64_t> count_matching(Connection& db, const SessionFilter& filter);
+
+} // namespace jobsessions::store::sqlite
