@@ -13,7 +13,12 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
 #include <optional>
+#include <sys/socket.h>
 
 namespace jobsessions::test {
 
@@ -227,6 +232,91 @@ std::string login(HttpClient& client, const std::string& user, const std::string
         return "";
     }
     return std::string(res.json().at("access_token").as_string());
+}
+
+} // namespace jobsessions::test
+
+namespace jobsessions::test {
+
+StreamReader::StreamReader(const ServerProcess& server, const std::string& request)
+{
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(server.port()));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        throw std::runtime_error("cannot connect");
+    }
+    std::size_t sent = 0;
+    while (sent < request.size()) {
+        const auto n = ::send(fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) {
+            throw std::runtime_error("cannot send");
+        }
+        sent += static_cast<std::size_t>(n);
+    }
+}
+
+StreamReader::~StreamReader()
+{
+    close();
+}
+
+void StreamReader::close()
+{
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
+const std::string& StreamReader::read_until(const std::function<bool(const std::string&)>& done,
+                                            std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!closed_ && !done(received_)) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            break;
+        }
+        pollfd pfd{fd_, POLLIN, 0};
+        if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
+            break;
+        }
+        char buf[8192];
+        const auto n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n <= 0) {
+            closed_ = true;
+            break;
+        }
+        received_.append(buf, static_cast<std::size_t>(n));
+    }
+    return received_;
+}
+
+std::string dechunk(const std::string& response)
+{
+    const auto head_end = response.find("\r\n\r\n");
+    if (head_end == std::string::npos) {
+        return {};
+    }
+    std::string body;
+    std::size_t at = head_end + 4;
+    while (at < response.size()) {
+        const auto line_end = response.find("\r\n", at);
+        if (line_end == std::string::npos) {
+            break;
+        }
+        const auto size = std::stoul(response.substr(at, line_end - at), nullptr, 16);
+        if (size == 0) {
+            break;
+        }
+        body.append(response, line_end + 2, size);
+        at = line_end + 2 + size + 2;
+    }
+    return body;
 }
 
 } // namespace jobsessions::test

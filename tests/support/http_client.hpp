@@ -5,6 +5,8 @@
 
 #include <boost/json/value.hpp>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -63,5 +65,38 @@ private:
 
 /// Logs in with the password grant and returns the access token; fails the test otherwise.
 std::string login(HttpClient& client, const std::string& user, const std::string& password);
+
+} // namespace jobsessions::test
+
+namespace jobsessions::test {
+
+/// A plain-TCP connection that sends one request and reads the answer bit by bit as it arrives, for streamed
+/// bodies (Server-Sent Events, chunked exports).
+class StreamReader {
+public:
+    /// Connects to `server` and sends `request` (raw bytes).
+    StreamReader(const ServerProcess& server, const std::string& request);
+    ~StreamReader();
+    StreamReader(const StreamReader&) = delete;
+    StreamReader& operator=(const StreamReader&) = delete;
+
+    /// Reads until `done(received)` holds, the server closes, or `timeout` passes; returns all received so far.
+    const std::string& read_until(const std::function<bool(const std::string&)>& done,
+                                  std::chrono::milliseconds timeout);
+    /// True once the server closed the connection.
+    [[nodiscard]] bool closed() const noexcept { return closed_; }
+    /// Everything received so far.
+    [[nodiscard]] const std::string& received() const noexcept { return received_; }
+    /// Closes the connection from this side.
+    void close();
+
+private:
+    int fd_ = -1;
+    bool closed_ = false;
+    std::string received_;
+};
+
+/// The body of a chunked HTTP response (everything after the head), with the chunk framing removed.
+std::string dechunk(const std::string& response);
 
 } // namespace jobsessions::test

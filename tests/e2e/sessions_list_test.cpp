@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "e2e/e2e_fixture.hpp"
+
+namespace jobsessions::test {
+namespace {
+
+class SessionsList : public ServerTest {
+protected:
+    void SetUp() override
+    {
+        ServerTest::SetUp();
+        // Eight sessions an hour apart: ids 1..8, newest last.
+        const char* types[] = {"PolicyBackup", "PolicySnapshot", "HealthCheck",  "PolicyBackup",
+                               "PolicyBackup", "RestoreVms",     "PolicyBackup", "PolicySnapshot"};
+        for (int i = 0; i < 8; ++i) {
+            const int hour = i % 4 * 5;
+            const std::string start = "2021-06-0" + std::to_string(1 + i / 4) + "T" + (hour < 10 ? "0" : "") +
+                                      std::to_string(hour) + ":00:00Z";
+            create(std::string(R"({"type":")") + types[i] + R"(","status":")" + (i % 2 == 0 ? "Success" : "Running") +
+                   R"(","executionStartTime":")" + start + R"(","backupJobInfo":{"policyId":"p)" +
+                   std::to_string(i % 2) + R"(","policyName":")" + (i % 2 == 0 ? "Daily VMs" : "Weekly DBs") +
+                   R"("}})");
+        }
+    }
+
+    std::vector<std::string> ids(const boost::json::value& page)
+    {
+        std::vector<std::string> out;
+        for (const auto& s : page.at("results").as_array()) {
+            out.push_back(str(s, "id"));
+        }
+        return out;
+    }
+
+    boost::json::value list(const std::string& query)
+    {
+        const auto res = client_->get("/api/v1/jobSessions" + query, admin_token());
+        EXPECT_EQ(res.status, 200) << query << " " << res.body;
+        return res.json();
+    }
+};
+
+TEST_F(SessionsList, DefaultPageIsNewestFirstWithLinks)
+{
+    const auto res = client_->get("/api/v1/jobSessions", admin_token());
+    ASSERT_EQ(res.status, 200);
+    EXPECT_EQ(res.body.rfind(R"({"offset":0,"limit":30,"totalCount":8,"results":[{"id":"8",)", 0), 0U) << res.body;
+    const auto page = res.json();
+    EXPECT_EQ(ids(page), (std::vector<std::string>{"8", "7", "6", "5", "4", "3", "2", "1"}));
+    const auto& links = page.at("_links").as_object();
+    EXPECT_EQ(str(links.at("self"), "href"), server_->url() + "/api/v1/jobSessions?offset=0&limit=30");
+    EXPECT_EQ(str(links.at("first"), "href"), server_->url() + "/api/v1/jobSessions?offset=0&limit=30");
+    EXPECT_FALSE(links.contains("prev"));
+    EXPECT_FALSE(links.contains("next"));
+}
+
+TEST_F(SessionsList, PagingEdges)
+{
+    const auto middle = list("?Offset=2&LIMIT=3&Types=PolicyBackup,PolicySnapshot");
+    EXPECT_EQ(middle.at("totalCount").as_int64(), 6);
+    EXPECT_EQ(ids(middle), (std::vector<std::string>{"5", "4", "2"}));
+    const auto& links = middle.at("_links").as_object();
+    const auto base = server_->url() + "/api/v1/jobSessions?Types=PolicyBackup,PolicySnapshot&";
+    EXPECT_EQ(str(links.at("self"), "href"), base + "offset=2&limit=3");
+    EXPECT_EQ(str(links.at("prev"), "href"), base + "offset=0&limit=3");
+    EXPECT_EQ(str(links.at("next"), "href"), base + "offset=5&limit=3");
+
+    const auto one = list("?limit=1");
+    EXPECT_EQ(ids(one), std::vector<std::string>{"8"});
+    EXPECT_EQ(str(one.at("_links").at("next"), "href"), server_->url() + "/api/v1/jobSessions?offset=1&limit=1");
+
+    const auto past = list("?offset=100");
+    EXPECT_TRUE(ids(past).empty());
+    EXPECT_EQ(past.at("totalCount").as_int64(), 8);
+    EXPECT_FALSE(past.at("_links").as_object().contains("next"));
+
+    const auto all = list("?limit=-1&offset=6");
+    EXPECT_EQ(all.at("limit").as_int64(), -1);
+    EXPECT_EQ(ids(all), (std::vector<std::string>{"2", "1"}));
+    const auto streamed = client_->get("/api/v1/jobSessions?limit=-1", admin_token());
+    EXPECT_EQ(streamed.header("Transfer-Encoding"), "chunked");
+    EXPECT_EQ(ids(streamed.json()).size(), 8U);
+}
+
+TEST_F(SessionsList, EveryFilterAloneAndCombined)
+{
+    EXPECT_EQ(ids(list("?Types=policybackup&Types=RestoreVms")), (std::vector<std::string>{"7", "6", "5", "4", "1"}));
+    EXPECT_EQ(ids(list("?Status=Running")), (std::vector<std::string>{"8", "6", "4", "2"}));
+    EXPECT_EQ(ids(list("?PolicyId=p0")), (std::vector<std::string>{"7", "5", "3", "1"}));
+    EXPECT_EQ(ids(list("?FromUtc=2021-06-02&ToUtc=2021-06-02T10:00:00Z")), (std::vector<std::string>{"6", "5"}));
+    EXPECT_EQ(ids(list("?fromutc=2021-06-01T10:00:00%2B00:00")),
+              (std::vector<std::string>{"8", "7", "6", "5", "4", "3"}));
+    EXPECT_EQ(ids(list("?Filter=weekly")), (std::vector<std::string>{"8", "6", "4", "2"}));
+    EXPECT_EQ(ids(list("?Filter=restore")), std::vector<std::string>{"6"});
+    EXPECT_EQ(ids(list("?Types=PolicyBackup&Status=Success&FromUtc=2021-06-01T05:00:00Z&Filter=daily&PolicyId=p0")),
+              (std::vector<std::string>{"7", "5"}));
+    EXPECT_EQ(ids(list("?Usn=6")), (std::vector<std::string>{"8", "7"}));
+    EXPECT_EQ(list("?Types=HealthCheck&Status=Running").at("totalCount").as_int64(), 0);
+}
+
+TEST_F(SessionsList, EachBadParameterIsNamed)
+{
+    const auto res = client_->get("/api/v1/jobSessions?Types=Nightly&Status=Failed&offset=-1&limit=1001&"
+                                  "FromUtc=yesterday&ToUtc=2021-13-01&Usn=x",
+                                  admin_token());
+    ASSERT_EQ(res.status, 400);
+    const auto body = res.json();
+    const auto& errors = body.at("errors").as_object();
+    for (const char* name : {"Types", "Status", "offset", "limit", "FromUtc", "ToUtc", "Usn"}) {
+        EXPECT_TRUE(errors.contains(name)) << name;
+    }
+    EXPECT_EQ(client_->get("/api/v1/jobSessions?limit=-2", admin_token()).status, 400);
+    EXPECT_EQ(client_->get("/api/v1/jobSessions?offset=1.5", admin_token()).status, 400);
+}
+
+TEST_F(SessionsList, AgentListsOnlyItsOwnSessions)
+{
+    add_user(data_dir(), "agent", "Agent", "agent-password");
+    const auto agent = login(*client_, "agent", "agent-password");
+    ASSERT_EQ(client_->send_json("POST", "/api/v1/jobSessions", R"({"type":"AutoBackup"})", agent).status, 201);
+    const auto res = client_->get("/api/v1/jobSessions", agent);
+    ASSERT_EQ(res.status, 200);
+    EXPECT_EQ(res.json().at("totalCount").as_int64(), 1);
+    EXPECT_EQ(ids(res.json()), std::vector<std::string>{"9"});
+}
+
+} // namespace
+} // namespace jobsessions::test
