@@ -48,10 +48,14 @@ std::vector<char*> pointers(std::vector<std::string>& strings)
     return out;
 }
 
-// fork + exec with the given descriptors as stdin, stdout and stderr (-1 leaves it closed / inherited).
-pid_t spawn(std::vector<std::string> args, std::vector<std::string> env, int in_fd, int out_fd, int err_fd)
+// fork + exec with the given descriptors as stdin, stdout and stderr (-1: /dev/null for stdin); args[0] is
+// the program unless `daemon` is set, which runs jobsessiond with args.
+pid_t spawn(std::vector<std::string> args, std::vector<std::string> env, int in_fd, int out_fd, int err_fd,
+            bool daemon = true)
 {
-    args.insert(args.begin(), JOBSESSIOND_BINARY);
+    if (daemon) {
+        args.insert(args.begin(), JOBSESSIOND_BINARY);
+    }
     auto argv = pointers(args);
     auto envp = pointers(env);
     const pid_t pid = ::fork();
@@ -186,6 +190,20 @@ ProcessResult run_jobsessiond(const std::vector<std::string>& args, const std::s
     const int err_fd = ::open(io.file("stderr").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     const pid_t pid = spawn(args, child_environment(env), in_fd, out_fd, err_fd);
     ::close(in_fd);
+    ::close(out_fd);
+    ::close(err_fd);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return ProcessResult{exit_code_of(status), read_file(io.file("stdout")), read_file(io.file("stderr"))};
+}
+
+ProcessResult run_program(const std::vector<std::string>& argv)
+{
+    TempDir io;
+    const int out_fd = ::open(io.file("stdout").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    const int err_fd = ::open(io.file("stderr").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    const pid_t pid = spawn(argv, child_environment({}), -1, out_fd, err_fd, false);
     ::close(out_fd);
     ::close(err_fd);
     int status = 0;

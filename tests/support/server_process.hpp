@@ -72,6 +72,9 @@ struct ProcessResult {
 ProcessResult run_jobsessiond(const std::vector<std::string>& args, const std::string& input = "",
                               const std::vector<std::pair<std::string, std::string>>& env = {});
 
+/// Runs any program (argv[0] is its path) to completion, output captured.
+ProcessResult run_program(const std::vector<std::string>& argv);
+
 /// Adds a user through `jobsessiond user add NAME --role ROLE --data-dir DIR`, password on stdin; fails the test
 /// if the command fails.
 void add_user(const std::string& data_dir, const std::string& name, const std::string& role,
