@@ -36,6 +36,12 @@ struct NewLogEntry {
     util::Micros execution_duration = 0;
 };
 
+/// A session with its whole log, for bulk import.
+struct ImportedSession {
+    NewSession session;
+    std::vector<NewLogEntry> log;
+};
+
 /// The answer a write gave, kept so that a retry with the same Idempotency-Key gets it again.
 struct IdempotencyRecord {
     std::int64_t user_id = 0;
@@ -156,6 +162,9 @@ public:
     /// Creates a session with the next usn.
     virtual Result<domain::JobSession> create_session(const NewSession& session,
                                                       const IdempotencyWrite* idempotency) = 0;
+    /// Creates many finished or running sessions with their logs in one write (importing history, data
+    /// generators); each gets the next usn in order.
+    virtual Result<void> import_sessions(const std::vector<ImportedSession>& sessions) = 0;
     /// Stores `next` (same id) with the next usn, if the stored session still has `expected_usn`: optimistic
     /// concurrency, so that the status rules stay in the service. Conflict when it changed meanwhile.
     virtual Result<domain::JobSession> replace_session(const domain::JobSession& next, std::int64_t expected_usn,

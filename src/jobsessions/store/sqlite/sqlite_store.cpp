@@ -86,6 +86,12 @@ constexpr const char* kPragmasWriter = "PRAGMA journal_mode = WAL;"
 constexpr const char* kPragmasReader = "PRAGMA query_only = ON;"
                                        "PRAGMA busy_timeout = 10000;"
                                        "PRAGMA mmap_size = 268435456;";
+// A cursor reads a whole result once: a small page cache and no memory map, so a long export does not grow
+// the server's memory with the pages it passes.
+constexpr const char* kPragmasCursor = "PRAGMA query_only = ON;"
+                                       "PRAGMA busy_timeout = 10000;"
+                                       "PRAGMA mmap_size = 0;"
+                                       "PRAGMA cache_size = -2048;";
 
 // Refresh tokens kept after they expire, so that a late reuse is still recognised as reuse for a while.
 constexpr util::Micros kExpiredTokenGrace = 7LL * 24 * 3600 * util::kMicrosPerSecond;
@@ -372,6 +378,58 @@ Result<JobSession> SqliteStore::create_session(const NewSession& session, const 
     });
 }
 
+Result<void> SqliteStore::import_sessions(const std::vector<ImportedSession>& sessions)
+{
+    return write<void>([&](Connection& db) -> Result<void> {
+        for (const auto& imported : sessions) {
+            const auto& session = imported.session;
+            auto usn = next_usn(db);
+            if (!usn) {
+                return usn.error();
+            }
+            JobSession row;
+            row.type = session.type;
+            row.status = session.status;
+            row.start_time = session.start_time;
+            row.stop_time = session.stop_time;
+            row.usn = *usn;
+            row.created_by = session.created_by;
+            row.backup_info = session.backup_info;
+            row.restore_info = session.restore_info;
+            row.repository_info = session.repository_info;
+            row.retention_info = session.retention_info;
+            auto stmt = db.prepare(kInsertSession);
+            if (!stmt) {
+                return stmt.error();
+            }
+            bind_session(*stmt, row);
+            if (auto r = stmt->run(); !r) {
+                return r;
+            }
+            const auto id = sqlite3_last_insert_rowid(db.handle());
+            auto insert = db.prepare(kInsertLogEntry);
+            if (!insert) {
+                return insert.error();
+            }
+            std::int64_t sequence = 0;
+            for (const auto& entry : imported.log) {
+                insert->bind(1, id);
+                insert->bind(2, ++sequence);
+                insert->bind(3, entry.log_time);
+                insert->bind(4, domain::to_string(entry.status));
+                insert->bind(5, std::string_view(entry.message));
+                insert->bind(6, entry.execution_start_time);
+                insert->bind(7, entry.execution_duration);
+                if (auto r = insert->run(); !r) {
+                    return r;
+                }
+                insert->reset();
+            }
+        }
+        return {};
+    });
+}
+
 Result<JobSession> SqliteStore::replace_session(const JobSession& next, std::int64_t expected_usn,
                                                 const IdempotencyWrite* idempotency)
 {
@@ -575,7 +633,7 @@ Result<std::unique_ptr<SessionCursor>> SqliteStore::open_session_cursor(const Se
     if (!connection) {
         return connection.error();
     }
-    if (auto r = (*connection)->exec(kPragmasReader); !r) {
+    if (auto r = (*connection)->exec(kPragmasCursor); !r) {
         return r.error();
     }
     auto scan = MergedScan::open(**connection, list_queries(filter, std::nullopt));
