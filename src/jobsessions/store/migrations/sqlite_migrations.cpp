@@ -87,8 +87,10 @@ CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
 )sql";
 
 // The list indexes: each serves one kind of filter in the list's order (newest start first, then highest id), so
-// no list walks the table or sorts. session_counts keeps per-day totals, maintained by triggers in the same
-// transaction as every write, so that a list's totalCount adds up days instead of counting rows.
+// no list walks the table or sorts. Four aggregate tables keep how many sessions there are per type, status and
+// creator — overall, per day, per policy, and per policy and day — maintained by triggers in the same transaction
+// as every write, so that a list's totalCount adds up a few rows instead of counting sessions. Policy tables hold
+// only sessions with a policy.
 constexpr const char* kV002ListIndexesAndCounts = R"sql(
 CREATE INDEX sessions_by_type ON sessions (type, start_time DESC, id DESC);
 CREATE INDEX sessions_by_status ON sessions (status, start_time DESC, id DESC);
@@ -96,38 +98,76 @@ CREATE INDEX sessions_by_type_status ON sessions (type, status, start_time DESC,
 CREATE INDEX sessions_by_policy ON sessions (policy_id, start_time DESC, id DESC);
 CREATE INDEX sessions_by_creator ON sessions (created_by, start_time DESC, id DESC);
 
-CREATE TABLE session_counts (
-    day         INTEGER NOT NULL,
-    type        TEXT NOT NULL,
-    status      TEXT NOT NULL,
-    policy_id   TEXT NOT NULL,
-    policy_name TEXT NOT NULL,
-    created_by  INTEGER NOT NULL,
-    n           INTEGER NOT NULL,
-    PRIMARY KEY (day, type, status, policy_id, policy_name, created_by)
+CREATE TABLE session_totals (
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (type, status, created_by)
 ) WITHOUT ROWID;
 
-INSERT INTO session_counts (day, type, status, policy_id, policy_name, created_by, n)
-SELECT start_time / 86400000000 - (start_time < 0 AND start_time % 86400000000 != 0),
-       type, status, coalesce(policy_id, ''), coalesce(policy_name, ''), created_by, count(*)
-FROM sessions GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO session_totals (type, status, created_by, n)
+SELECT type, status, created_by, count(*) FROM sessions GROUP BY 1, 2, 3;
+
+CREATE TABLE session_day_counts (
+    day INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (day, type, status, created_by)
+) WITHOUT ROWID;
+
+INSERT INTO session_day_counts (day, type, status, created_by, n)
+SELECT start_time / 86400000000 - (start_time < 0 AND start_time % 86400000000 != 0), type, status, created_by, count(*) FROM sessions GROUP BY 1, 2, 3, 4;
+
+CREATE TABLE session_policy_totals (
+    policy_id TEXT NOT NULL,
+    policy_name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (policy_id, policy_name, type, status, created_by)
+) WITHOUT ROWID;
+
+INSERT INTO session_policy_totals (policy_id, policy_name, type, status, created_by, n)
+SELECT policy_id, policy_name, type, status, created_by, count(*) FROM sessions WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5;
+
+CREATE TABLE session_policy_day_counts (
+    day INTEGER NOT NULL,
+    policy_id TEXT NOT NULL,
+    policy_name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (day, policy_id, policy_name, type, status, created_by)
+) WITHOUT ROWID;
+
+INSERT INTO session_policy_day_counts (day, policy_id, policy_name, type, status, created_by, n)
+SELECT start_time / 86400000000 - (start_time < 0 AND start_time % 86400000000 != 0), policy_id, policy_name, type, status, created_by, count(*) FROM sessions WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
 
 CREATE TRIGGER sessions_counted_on_insert AFTER INSERT ON sessions BEGIN
-    INSERT INTO session_counts (day, type, status, policy_id, policy_name, created_by, n)
-    VALUES (NEW.start_time / 86400000000 - (NEW.start_time < 0 AND NEW.start_time % 86400000000 != 0),
-            NEW.type, NEW.status, coalesce(NEW.policy_id, ''), coalesce(NEW.policy_name, ''), NEW.created_by, 1)
-    ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO session_totals (type, status, created_by, n) VALUES (NEW.type, NEW.status, NEW.created_by, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO session_day_counts (day, type, status, created_by, n) VALUES (NEW.start_time / 86400000000 - (NEW.start_time < 0 AND NEW.start_time % 86400000000 != 0), NEW.type, NEW.status, NEW.created_by, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO session_policy_totals (policy_id, policy_name, type, status, created_by, n) SELECT NEW.policy_id, NEW.policy_name, NEW.type, NEW.status, NEW.created_by, 1 WHERE NEW.policy_id IS NOT NULL
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO session_policy_day_counts (day, policy_id, policy_name, type, status, created_by, n) SELECT NEW.start_time / 86400000000 - (NEW.start_time < 0 AND NEW.start_time % 86400000000 != 0), NEW.policy_id, NEW.policy_name, NEW.type, NEW.status, NEW.created_by, 1 WHERE NEW.policy_id IS NOT NULL
+        ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 
 CREATE TRIGGER sessions_counted_on_delete AFTER DELETE ON sessions BEGIN
-    UPDATE session_counts SET n = n - 1
-    WHERE day = OLD.start_time / 86400000000 - (OLD.start_time < 0 AND OLD.start_time % 86400000000 != 0)
-      AND type = OLD.type AND status = OLD.status AND policy_id = coalesce(OLD.policy_id, '')
-      AND policy_name = coalesce(OLD.policy_name, '') AND created_by = OLD.created_by;
-    DELETE FROM session_counts
-    WHERE day = OLD.start_time / 86400000000 - (OLD.start_time < 0 AND OLD.start_time % 86400000000 != 0)
-      AND type = OLD.type AND status = OLD.status AND policy_id = coalesce(OLD.policy_id, '')
-      AND policy_name = coalesce(OLD.policy_name, '') AND created_by = OLD.created_by AND n <= 0;
+    UPDATE session_totals SET n = n - 1 WHERE type = OLD.type AND status = OLD.status AND created_by = OLD.created_by;
+    DELETE FROM session_totals WHERE type = OLD.type AND status = OLD.status AND created_by = OLD.created_by AND n <= 0;
+    UPDATE session_day_counts SET n = n - 1 WHERE day = OLD.start_time / 86400000000 - (OLD.start_time < 0 AND OLD.start_time % 86400000000 != 0) AND type = OLD.type AND status = OLD.status AND created_by = OLD.created_by;
+    DELETE FROM session_day_counts WHERE day = OLD.start_time / 86400000000 - (OLD.start_time < 0 AND OLD.start_time % 86400000000 != 0) AND type = OLD.type AND status = OLD.status AND created_by = OLD.created_by AND n <= 0;
+    UPDATE session_policy_totals SET n = n - 1 WHERE policy_id = OLD.policy_id AND policy_name = OLD.policy_name AND type = OLD.type AND status = OLD.status AND created_by = OLD.created_by;
+    DELETE FROM session_policy_totals WHERE policy_id = OLD.policy_id AND policy_name = OLD.policy_name AND type = OLD.type AND status = OLD.status AND created_by = OLD.created_by AND n <= 0;
+    UPDATE session_policy_day_counts SET n = n - 1 WHERE day = OLD.start_time / 86400000000 - (OLD.start_time < 0 AND OLD.start_time % 86400000000 != 0) AND policy_id = OLD.policy_id AND policy_name = OLD.policy_name AND type = OLD.type AND status = OLD.status AND created_by = OLD.created_by;
+    DELETE FROM session_policy_day_counts WHERE day = OLD.start_time / 86400000000 - (OLD.start_time < 0 AND OLD.start_time % 86400000000 != 0) AND policy_id = OLD.policy_id AND policy_name = OLD.policy_name AND type = OLD.type AND status = OLD.status AND created_by = OLD.created_by AND n <= 0;
 END;
 
 CREATE TRIGGER sessions_counted_on_update
@@ -136,18 +176,22 @@ WHEN OLD.start_time IS NOT NEW.start_time OR OLD.type IS NOT NEW.type OR OLD.sta
   OR OLD.policy_id IS NOT NEW.policy_id OR OLD.policy_name IS NOT NEW.policy_name
   OR OLD.created_by IS NOT NEW.created_by
 BEGIN
-    UPDATE session_counts SET n = n - 1
-    WHERE day = OLD.start_time / 86400000000 - (OLD.start_time < 0 AND OLD.start_time % 86400000000 != 0)
-      AND type = OLD.type AND status = OLD.status AND policy_id = coalesce(OLD.policy_id, '')
-      AND policy_name = coalesce(OLD.policy_name, '') AND created_by = OLD.created_by;
-    DELETE FROM session_counts
-    WHERE day = OLD.start_time / 86400000000 - (OLD.start_time < 0 AND OLD.start_time % 86400000000 != 0)
-      AND type = OLD.type AND status = OLD.status AND policy_id = coalesce(OLD.policy_id, '')
-      AND policy_name = coalesce(OLD.policy_name, '') AND created_by = OLD.created_by AND n <= 0;
-    INSERT INTO session_counts (day, type, status, policy_id, policy_name, created_by, n)
-    VALUES (NEW.start_time / 86400000000 - (NEW.start_time < 0 AND NEW.start_time % 86400000000 != 0),
-            NEW.type, NEW.status, coalesce(NEW.policy_id, ''), coalesce(NEW.policy_name, ''), NEW.created_by, 1)
-    ON CONFLICT DO UPDATE SET n = n + 1;
+    UPDATE session_totals SET n = n - 1 WHERE type = OLD.type AND status = OLD.status AND created_by = OLD.created_by;
+    DELETE FROM session_totals WHERE type = OLD.type AND status = OLD.status AND created_by = OLD.created_by AND n <= 0;
+    UPDATE session_day_counts SET n = n - 1 WHERE day = OLD.start_time / 86400000000 - (OLD.start_time < 0 AND OLD.start_time % 86400000000 != 0) AND type = OLD.type AND status = OLD.status AND created_by = OLD.created_by;
+    DELETE FROM session_day_counts WHERE day = OLD.start_time / 86400000000 - (OLD.start_time < 0 AND OLD.start_time % 86400000000 != 0) AND type = OLD.type AND status = OLD.status AND created_by = OLD.created_by AND n <= 0;
+    UPDATE session_policy_totals SET n = n - 1 WHERE policy_id = OLD.policy_id AND policy_name = OLD.policy_name AND type = OLD.type AND status = OLD.status AND created_by = OLD.created_by;
+    DELETE FROM session_policy_totals WHERE policy_id = OLD.policy_id AND policy_name = OLD.policy_name AND type = OLD.type AND status = OLD.status AND created_by = OLD.created_by AND n <= 0;
+    UPDATE session_policy_day_counts SET n = n - 1 WHERE day = OLD.start_time / 86400000000 - (OLD.start_time < 0 AND OLD.start_time % 86400000000 != 0) AND policy_id = OLD.policy_id AND policy_name = OLD.policy_name AND type = OLD.type AND status = OLD.status AND created_by = OLD.created_by;
+    DELETE FROM session_policy_day_counts WHERE day = OLD.start_time / 86400000000 - (OLD.start_time < 0 AND OLD.start_time % 86400000000 != 0) AND policy_id = OLD.policy_id AND policy_name = OLD.policy_name AND type = OLD.type AND status = OLD.status AND created_by = OLD.created_by AND n <= 0;
+    INSERT INTO session_totals (type, status, created_by, n) VALUES (NEW.type, NEW.status, NEW.created_by, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO session_day_counts (day, type, status, created_by, n) VALUES (NEW.start_time / 86400000000 - (NEW.start_time < 0 AND NEW.start_time % 86400000000 != 0), NEW.type, NEW.status, NEW.created_by, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO session_policy_totals (policy_id, policy_name, type, status, created_by, n) SELECT NEW.policy_id, NEW.policy_name, NEW.type, NEW.status, NEW.created_by, 1 WHERE NEW.policy_id IS NOT NULL
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO session_policy_day_counts (day, policy_id, policy_name, type, status, created_by, n) SELECT NEW.start_time / 86400000000 - (NEW.start_time < 0 AND NEW.start_time % 86400000000 != 0), NEW.policy_id, NEW.policy_name, NEW.type, NEW.status, NEW.created_by, 1 WHERE NEW.policy_id IS NOT NULL
+        ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 )sql";
 

@@ -4,6 +4,7 @@
 #include "jobsessions/util/strings.hpp"
 
 #include <algorithm>
+#include <functional>
 
 namespace jobsessions::store::sqlite {
 namespace {
@@ -209,47 +210,91 @@ Result<std::int64_t> count_rows(Connection& db, const SessionFilter& f, std::opt
     return total;
 }
 
-// Sums the per-day totals for the whole days strictly between `after_day` and `before_day` (each optional).
+// Sums the kept totals of the sessions matching `f` whose day lies strictly between `after_day` and
+// `before_day` (each optional; with neither, the totals without days serve). Policy and text filters read the
+// policy tables; a text filter also matches types by their localized names, counted from the plain tables.
 Result<std::int64_t> count_days(Connection& db, const SessionFilter& f, std::optional<std::int64_t> after_day,
                                 std::optional<std::int64_t> before_day)
 {
-    Conditions c;
-    auto in_list = [&c](const char* column, const auto& values) {
-        std::string condition = std::string(column) + " IN (";
+    const bool by_day = after_day || before_day;
+    const bool has_text = f.text && !f.text->empty();
+    const auto named_types = has_text ? types_named_like(*f.text) : std::vector<domain::SessionType>{};
+
+    // One SUM over one table: the common conditions, plus `extra`.
+    auto sum = [&](bool policy_table, const std::function<void(Conditions&)>& extra) -> Result<std::int64_t> {
+        Conditions c;
+        auto in_list = [&c](const char* column, const auto& values, bool negate) {
+            std::string condition = std::string(column) + (negate ? " NOT IN (" : " IN (");
+            bool first = true;
+            for (const auto v : values) {
+                condition += first ? "" : ", ";
+                condition += c.param(std::string(domain::to_string(v)));
+                first = false;
+            }
+            c.add(condition + ")");
+        };
+        if (!f.types.empty()) {
+            in_list("type", unique(f.types), false);
+        }
+        if (!f.statuses.empty()) {
+            in_list("status", unique(f.statuses), false);
+        }
+        if (f.created_by) {
+            c.add("created_by = " + c.param(*f.created_by));
+        }
+        if (after_day) {
+            c.add("day > " + c.param(*after_day));
+        }
+        if (before_day) {
+            c.add("day < " + c.param(*before_day));
+        }
+        extra(c);
+        const char* table = policy_table ? (by_day ? "session_policy_day_counts" : "session_policy_totals")
+                                         : (by_day ? "session_day_counts" : "session_totals");
+        return single_integer(db, Query{std::string("SELECT coalesce(sum(n), 0) FROM ") + table + c.where(), c.params});
+    };
+    auto types_condition = [](Conditions& c, const std::vector<domain::SessionType>& types, bool negate) {
+        std::string condition = negate ? "type NOT IN (" : "type IN (";
         bool first = true;
-        for (const auto v : values) {
+        for (const auto t : types) {
             condition += first ? "" : ", ";
-            condition += c.param(std::string(domain::to_string(v)));
+            condition += c.param(std::string(domain::to_string(t)));
             first = false;
         }
         c.add(condition + ")");
     };
-    if (!f.types.empty()) {
-        in_list("type", unique(f.types));
-    }
-    if (!f.statuses.empty()) {
-        in_list("status", unique(f.statuses));
-    }
+
     if (f.policy_id) {
-        c.add("policy_id = " + c.param(*f.policy_id));
+        return sum(true, [&](Conditions& c) {
+            c.add("policy_id = " + c.param(*f.policy_id));
+            if (has_text) {
+                std::string condition = "(policy_name LIKE " + c.param(like_pattern(*f.text)) + " ESCAPE '\\'";
+                for (const auto type : named_types) {
+                    condition += " OR type = " + c.param(std::string(domain::to_string(type)));
+                }
+                c.add(condition + ")");
+            }
+        });
     }
-    if (f.created_by) {
-        c.add("created_by = " + c.param(*f.created_by));
+    if (!has_text) {
+        return sum(false, [](Conditions&) {});
     }
-    if (f.text && !f.text->empty()) {
-        std::string condition = "(policy_name LIKE " + c.param(like_pattern(*f.text)) + " ESCAPE '\\'";
-        for (const auto type : types_named_like(*f.text)) {
-            condition += " OR type = " + c.param(std::string(domain::to_string(type)));
+    // Text: sessions whose policy name matches, except those of a matching type, which the second sum counts
+    // whether they have a policy or not.
+    auto by_name = sum(true, [&](Conditions& c) {
+        c.add("policy_name LIKE " + c.param(like_pattern(*f.text)) + " ESCAPE '\\'");
+        if (!named_types.empty()) {
+            types_condition(c, named_types, true);
         }
-        c.add(condition + ")");
+    });
+    if (!by_name || named_types.empty()) {
+        return by_name;
     }
-    if (after_day) {
-        c.add("day > " + c.param(*after_day));
+    auto by_type = sum(false, [&](Conditions& c) { types_condition(c, named_types, false); });
+    if (!by_type) {
+        return by_type;
     }
-    if (before_day) {
-        c.add("day < " + c.param(*before_day));
-    }
-    return single_integer(db, Query{"SELECT coalesce(sum(n), 0) FROM session_counts" + c.where(), c.params});
+    return *by_name + *by_type;
 }
 
 } // namespace
