@@ -17,8 +17,8 @@ TEST_F(RealClient, MonitoringScriptComputesDurationsAndStopTimes)
            R"("executionStopTime":"2021-06-03T23:30:15.5Z","backupJobInfo":{"policyId":"77b0","policyName":"SQL"}})");
     create(R"({"type":"BackupRetention","status":"Success"})"); // not a PolicyBackup: not listed
 
-    const auto result = run_program({"/bin/bash", JOBSESSIONS_E2E_SCRIPTS_DIR "/v1_session_report.sh",
-                                     server_->url(), "monitor", "monitor-password"});
+    const auto result = run_program({"/bin/bash", JOBSESSIONS_E2E_SCRIPTS_DIR "/v1_session_report.sh", server_->url(),
+                                     "monitor", "monitor-password"});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     // 00:02:47.7726740 → 167.773 s by awk; 01:30:15.5000000 → 5415.5 s; stop times as epoch seconds.
     EXPECT_EQ(result.out, "2|Warning|PolicyBackup|77b0|SQL|5415.5|1622763015\n"
