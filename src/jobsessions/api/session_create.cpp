@@ -29,7 +29,7 @@ void create_session(Context& ctx)
     request.backup_info = std::move(infos.backup);
     request.restore_info = std::move(infos.restore);
     request.repository_info = std::move(infos.repository);
-    request.retention_info = std::move(infos.retention);
+    request.retention_info = infos.retention;
 
     const BaseUrl base = ctx.base;
     const auto now = ctx.services.clock.now();

@@ -48,9 +48,9 @@ public:
     {
     }
 
-    void set_waker(std::function<void()> wake) override
+    void set_waker(const std::function<void()>& wake) override
     {
-        subscription_ = sessions_.hub().watch_session(session_id_, std::move(wake));
+        subscription_ = sessions_.hub().watch_session(session_id_, wake);
     }
 
     std::chrono::milliseconds wait_limit() const override { return kHeartbeat; }

@@ -23,7 +23,7 @@ void update_session(Context& ctx)
     change.backup_info = std::move(infos.backup);
     change.restore_info = std::move(infos.restore);
     change.repository_info = std::move(infos.repository);
-    change.retention_info = std::move(infos.retention);
+    change.retention_info = infos.retention;
 
     const BaseUrl base = ctx.base;
     const auto now = ctx.services.clock.now();

@@ -50,7 +50,7 @@ public:
     {
     }
 
-    void set_waker(std::function<void()> wake) override { subscription_ = sessions_.hub().watch_all(std::move(wake)); }
+    void set_waker(const std::function<void()>& wake) override { subscription_ = sessions_.hub().watch_all(wake); }
 
     std::chrono::milliseconds wait_limit() const override
     {

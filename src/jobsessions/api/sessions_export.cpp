@@ -9,7 +9,7 @@
 namespace jobsessions::api {
 namespace {
 
-constexpr std::size_t kPieceBytes = 64 * 1024;
+constexpr std::size_t kPieceBytes = std::size_t{64} * 1024;
 
 enum class ExportFormat : std::uint8_t { Csv, Json };
 

@@ -11,7 +11,7 @@ namespace {
 constexpr std::int64_t kDefaultPageSize = 30;
 constexpr std::int64_t kMaxPageSize = 1000;
 // Roughly how much a streamed list writes per piece.
-constexpr std::size_t kPieceBytes = 64 * 1024;
+constexpr std::size_t kPieceBytes = std::size_t{64} * 1024;
 
 // The request's query without its offset and limit, kept as the client encoded it, so links keep the filters.
 std::string filters_of(std::string_view target)

@@ -40,7 +40,7 @@ public:
 
     /// Called once before the first produce(): `wake` ends a Wait early; the source calls it (from any thread)
     /// when it may have more to say.
-    virtual void set_waker(std::function<void()> wake) { (void)wake; }
+    virtual void set_waker(const std::function<void()>& /*wake*/) {}
 
     /// Called when the server shuts down while the body is still going; the next produce() should finish it.
     virtual void stop() {}

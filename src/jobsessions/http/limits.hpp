@@ -13,7 +13,7 @@ struct Limits {
     /// request the compatible product accepts is accepted here too.
     std::uint32_t header_bytes = 32 * 1024;
     /// Request body; beyond it the answer is 413.
-    std::uint64_t body_bytes = 1024 * 1024;
+    std::uint64_t body_bytes = std::uint64_t{1024} * 1024;
     /// From the first byte of a request until it has been read whole.
     std::chrono::seconds request_timeout{30};
     /// How long an idle keep-alive connection is kept open.

@@ -158,7 +158,7 @@ asio::awaitable<void> linger(tcp::socket& socket, ConnectionState& state)
     state.deadline = Clock::now() + std::chrono::seconds(2);
     std::array<char, 4096> sink{};
     std::size_t discarded = 0;
-    while (discarded < 4 * 1024 * 1024) {
+    while (discarded < std::size_t{4} * 1024 * 1024) {
         auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(sink), kUseTuple);
         if (read_ec) {
             break;
@@ -302,7 +302,7 @@ asio::awaitable<beast::error_code> read_header(Stream& stream, beast::flat_buffe
                 co_return beast::http::error::header_limit;
             }
         }
-        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kUseTuple);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(std::size_t{16} * 1024), kUseTuple);
         buffer.commit(n);
         if (ec) {
             if (ec == asio::error::eof && consumed + buffer.size() == 0) {
@@ -397,7 +397,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
             break;
         }
         // Do not let one huge request keep its buffers for the rest of a long-lived connection.
-        if (body.capacity() > 64 * 1024) {
+        if (body.capacity() > std::size_t{64} * 1024) {
             std::string().swap(body);
         }
     }
@@ -468,7 +468,7 @@ asio::awaitable<void> sweep(Server::Worker& worker)
     }
 }
 
-void report(std::exception_ptr e, std::string_view what)
+void report(const std::exception_ptr& e, std::string_view what)
 {
     if (!e) {
         return;
@@ -520,7 +520,7 @@ asio::awaitable<void> accept_connections(AcceptContext ax)
         ax.connections.fetch_add(1);
         ConnectionContext cx{ax.app, ax.limits, ax.pool, worker, ax.connections};
         asio::co_spawn(worker.ctx, serve_connection(std::move(socket), cx, ax.tls),
-                       [](std::exception_ptr e) { report(e, "connection"); });
+                       [](const std::exception_ptr& e) { report(e, "connection"); });
     }
 }
 
@@ -572,11 +572,11 @@ void Server::start()
 {
     started_ = true;
     for (auto& w : workers_) {
-        asio::co_spawn(w->ctx, sweep(*w), [](std::exception_ptr e) { report(e, "timeout sweeper"); });
+        asio::co_spawn(w->ctx, sweep(*w), [](const std::exception_ptr& e) { report(e, "timeout sweeper"); });
     }
     AcceptContext accept{app_, limits_, blocking_pool_, *acceptor_, workers_, connections_, stopping_, tls_};
     asio::co_spawn(workers_.front()->ctx, accept_connections(accept),
-                   [](std::exception_ptr e) { report(e, "accept loop"); });
+                   [](const std::exception_ptr& e) { report(e, "accept loop"); });
     for (auto& w : workers_) {
         w->thread = std::thread([&ctx = w->ctx] { ctx.run(); });
     }

@@ -5,7 +5,7 @@ namespace jobsessions::api::dto {
 namespace {
 
 // A log line the runner splits at 64 KiB; agents get the same bound.
-constexpr std::size_t kMaxMessageBytes = 64 * 1024;
+constexpr std::size_t kMaxMessageBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxNameBytes = 1024;
 
 std::optional<service::AppendLogEntry> read_entry(FieldReader& reader, const boost::json::object& entry,
