@@ -244,6 +244,10 @@ Result<void> apply_migrations(Connection& db)
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path)
 {
+    // SQLite keeps memory statistics behind a global mutex taken on every allocation; we never read them.
+    // This must be set before SQLite initialises itself, so it is done once, before the first connection.
+    static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)memstatus_off;
     auto connection = Connection::open(path, true);
     if (!connection) {
         return connection.error();
