@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 extern char** environ;
@@ -63,6 +64,8 @@ pid_t spawn(std::vector<std::string> args, std::vector<std::string> env, int in_
         throw std::runtime_error("fork failed");
     }
     if (pid == 0) {
+        // The child dies with the test: a crashed or killed test leaves no server behind.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (in_fd >= 0) {
             ::dup2(in_fd, STDIN_FILENO);
         } else {
