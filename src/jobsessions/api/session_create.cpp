@@ -26,10 +26,7 @@ void create_session(Context& ctx)
         throw errors;
     }
     request.type = *type;
-    request.backup_info = std::move(infos.backup);
-    request.restore_info = std::move(infos.restore);
-    request.repository_info = std::move(infos.repository);
-    request.retention_info = infos.retention;
+    infos.move_into(request);
 
     const BaseUrl base = ctx.base;
     const auto now = ctx.services.clock.now();

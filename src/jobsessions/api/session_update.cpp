@@ -20,10 +20,7 @@ void update_session(Context& ctx)
     if (errors.has_errors()) {
         throw errors;
     }
-    change.backup_info = std::move(infos.backup);
-    change.restore_info = std::move(infos.restore);
-    change.repository_info = std::move(infos.repository);
-    change.retention_info = infos.retention;
+    infos.move_into(change);
 
     const BaseUrl base = ctx.base;
     const auto now = ctx.services.clock.now();

@@ -38,6 +38,18 @@ void write_grant(Context& ctx, const service::TokenGrant& grant)
     ctx.response.add_header("Pragma", "no-cache");
 }
 
+// A granted pair, or the OAuth error for a refused one (an unavailable store stays a 503).
+void answer(Context& ctx, const service::Outcome<service::TokenGrant>& grant)
+{
+    if (!grant) {
+        if (grant.error().code == service::DomainErrc::Unavailable) {
+            throw_domain_error(grant.error());
+        }
+        oauth_error(401, "invalid_grant", grant.error().message);
+    }
+    write_grant(ctx, *grant);
+}
+
 } // namespace
 
 void issue_token(Context& ctx)
@@ -53,14 +65,7 @@ void issue_token(Context& ctx)
         if (!username || !password) {
             oauth_error(400, "invalid_request", "The username and password fields are required.");
         }
-        auto grant = ctx.services.auth.login(*username, *password);
-        if (!grant) {
-            if (grant.error().code == service::DomainErrc::Unavailable) {
-                throw_domain_error(grant.error());
-            }
-            oauth_error(401, "invalid_grant", grant.error().message);
-        }
-        write_grant(ctx, *grant);
+        answer(ctx, ctx.services.auth.login(*username, *password));
         return;
     }
     if (util::iequals(grant_type, "refresh_token")) {
@@ -68,14 +73,7 @@ void issue_token(Context& ctx)
         if (!token) {
             oauth_error(400, "invalid_request", "The refresh_token field is required.");
         }
-        auto grant = ctx.services.auth.refresh(*token);
-        if (!grant) {
-            if (grant.error().code == service::DomainErrc::Unavailable) {
-                throw_domain_error(grant.error());
-            }
-            oauth_error(401, "invalid_grant", grant.error().message);
-        }
-        write_grant(ctx, *grant);
+        answer(ctx, ctx.services.auth.refresh(*token));
         return;
     }
     oauth_error(400, "unsupported_grant_type",

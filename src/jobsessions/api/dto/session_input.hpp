@@ -16,6 +16,15 @@ struct SessionInfos {
     std::optional<domain::RestoreJobInfo> restore;
     std::optional<domain::RepositoryJobInfo> repository;
     std::optional<domain::RetentionJobInfo> retention;
+
+    /// Moves the info objects into a create or change request (anything with the four `*_info` members).
+    template <class Target> void move_into(Target& target)
+    {
+        target.backup_info = std::move(backup);
+        target.restore_info = std::move(restore);
+        target.repository_info = std::move(repository);
+        target.retention_info = retention;
+    }
 };
 
 /// Reads `backupJobInfo`, `restoreJobInfo`, `repositoryJobInfo` and `retentionJobInfo`.

@@ -77,6 +77,16 @@ struct Conditions {
     }
 };
 
+// `Filter`: the policy name contains the text, or the type's localized name does.
+void add_text_condition(Conditions& c, std::string_view text)
+{
+    std::string condition = "(policy_name LIKE " + c.param(like_pattern(text)) + " ESCAPE '\\'";
+    for (const auto type : types_named_like(text)) {
+        condition += " OR type = " + c.param(std::string(domain::to_string(type)));
+    }
+    c.add(condition + ")");
+}
+
 // How a filter is walked: which index, and which equality values give one range each.
 struct Drive {
     const char* index = "sessions_by_start";
@@ -139,11 +149,7 @@ void add_residuals(Conditions& c, const SessionFilter& f, const Drive& d)
         c.add("created_by = " + c.param(*f.created_by));
     }
     if (f.text && !f.text->empty()) {
-        std::string condition = "(policy_name LIKE " + c.param(like_pattern(*f.text)) + " ESCAPE '\\'";
-        for (const auto type : types_named_like(*f.text)) {
-            condition += " OR type = " + c.param(std::string(domain::to_string(type)));
-        }
-        c.add(condition + ")");
+        add_text_condition(c, *f.text);
     }
     if (f.usn_after) {
         c.add("usn > " + c.param(*f.usn_after));
@@ -268,11 +274,7 @@ Result<std::int64_t> count_days(Connection& db, const SessionFilter& f, std::opt
         return sum(true, [&](Conditions& c) {
             c.add("policy_id = " + c.param(*f.policy_id));
             if (has_text) {
-                std::string condition = "(policy_name LIKE " + c.param(like_pattern(*f.text)) + " ESCAPE '\\'";
-                for (const auto type : named_types) {
-                    condition += " OR type = " + c.param(std::string(domain::to_string(type)));
-                }
-                c.add(condition + ")");
+                add_text_condition(c, *f.text);
             }
         });
     }
