@@ -46,8 +46,16 @@ TEST(UserCommand, PasswordChangeTakesEffectOnTheRunningServer)
     const auto data = dir.file("data");
     ServerProcess server(ServerOptions{data, false, {}, {}});
     HttpClient client(server);
+    const auto before = client.post_form("/api/oauth2/token", std::string("username=admin&password=") + kAdminPassword);
+    ASSERT_EQ(before.status, 200);
     const auto changed = run_jobsessiond({"user", "passwd", "admin", "--data-dir", data}, "a-new-password\n");
     ASSERT_EQ(changed.exit_code, 0) << changed.err;
+    // The logins made with the old password end: their refresh tokens no longer work.
+    EXPECT_EQ(client
+                  .post_form("/api/oauth2/token",
+                             "grant_type=refresh_token&refresh_token=" + str(before.json(), "refresh_token"))
+                  .status,
+              401);
     EXPECT_EQ(client.post_form("/api/oauth2/token", std::string("username=admin&password=") + kAdminPassword).status,
               401);
     EXPECT_FALSE(login(client, "admin", "a-new-password").empty());

@@ -224,6 +224,21 @@ TEST_P(StoreContract, RefreshTokenRotationSpendsOnceAndReuseRevokesTheLogin)
     EXPECT_EQ(store_->rotate_refresh_token("h4", 50, third)->outcome, RotationOutcome::Invalid);
 }
 
+TEST_P(StoreContract, RevokingAUsersLoginsEndsAllItsRefreshTokens)
+{
+    domain::User u;
+    u.name = "dave";
+    u.password_hash = "x";
+    auto user = store_->create_user(u);
+    ASSERT_TRUE(user);
+    ASSERT_TRUE(store_->insert_refresh_token({"t1", "login-a", user->id, 1000, 0}));
+    ASSERT_TRUE(store_->insert_refresh_token({"t2", "login-b", user->id, 1000, 0}));
+    ASSERT_TRUE(store_->revoke_user_logins(user->id));
+    RefreshTokenRecord next{"t3", "", 0, 1000, 10};
+    EXPECT_EQ(store_->rotate_refresh_token("t1", 10, next)->outcome, RotationOutcome::Invalid);
+    EXPECT_EQ(store_->rotate_refresh_token("t2", 10, next)->outcome, RotationOutcome::Invalid);
+}
+
 TEST_P(StoreContract, SecretIsCreatedOnceAndThenKept)
 {
     auto first = store_->get_or_create_secret("key", [] { return std::string("one"); });

@@ -162,6 +162,13 @@ int run_user_command(const ParsedCommandLine& command)
         if (auto r = store->update_user(*user); !r) {
             return fail(r.error().message);
         }
+        // A new password or a disabled account ends every login: refresh tokens stop working at once, and
+        // access tokens of a disabled user within seconds.
+        if (verb != "enable") {
+            if (auto r = store->revoke_user_logins(user->id); !r) {
+                return fail(r.error().message);
+            }
+        }
         std::cout << (verb == "passwd" ? "changed the password of " : verb + "d ") << name << '\n';
         return 0;
     } catch (const std::exception& e) {

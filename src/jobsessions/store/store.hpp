@@ -212,6 +212,8 @@ public:
                                                   RefreshTokenRecord next) = 0;
     /// Revokes every refresh token of a login.
     virtual Result<void> revoke_login(const std::string& login_id) = 0;
+    /// Revokes every refresh token of a user (a new password or a disabled account ends all its logins).
+    virtual Result<void> revoke_user_logins(std::int64_t user_id) = 0;
 
     // --- settings --------------------------------------------------------------------------------------------
     /// Returns the named secret, creating it from `make` on first use (shared by every server on the store).

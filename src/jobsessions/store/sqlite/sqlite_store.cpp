@@ -74,6 +74,7 @@ constexpr const char* kSelectRefreshToken =
     "SELECT login_id, user_id, expires_at, used, revoked FROM refresh_tokens WHERE token_hash = ?1";
 constexpr const char* kSpendRefreshToken = "UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?1";
 constexpr const char* kRevokeLogin = "UPDATE refresh_tokens SET revoked = 1 WHERE login_id = ?1";
+constexpr const char* kRevokeUserLogins = "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ?1";
 constexpr const char* kDeleteExpiredRefreshTokens = "DELETE FROM refresh_tokens WHERE expires_at < ?1";
 
 constexpr const char* kSelectSetting = "SELECT value FROM settings WHERE name = ?1";
@@ -986,6 +987,18 @@ Result<void> SqliteStore::revoke_login(const std::string& login_id)
             return stmt.error();
         }
         stmt->bind_blob(1, login_id);
+        return stmt->run();
+    });
+}
+
+Result<void> SqliteStore::revoke_user_logins(std::int64_t user_id)
+{
+    return write<void>([&](Connection& db) -> Result<void> {
+        auto stmt = db.prepare(kRevokeUserLogins);
+        if (!stmt) {
+            return stmt.error();
+        }
+        stmt->bind(1, user_id);
         return stmt->run();
     });
 }

@@ -54,6 +54,7 @@ public:
     Result<Rotation> rotate_refresh_token(const std::string& token_hash, util::Micros now,
                                           RefreshTokenRecord next) override;
     Result<void> revoke_login(const std::string& login_id) override;
+    Result<void> revoke_user_logins(std::int64_t user_id) override;
 
     Result<std::string> get_or_create_secret(const std::string& name,
                                              const std::function<std::string()>& make) override;
