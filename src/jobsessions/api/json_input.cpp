@@ -135,12 +135,7 @@ std::optional<domain::SessionStatus> FieldReader::status(const boost::json::obje
             return status;
         }
     }
-    std::string names;
-    for (const auto s : domain::all_session_statuses()) {
-        names += names.empty() ? "" : ", ";
-        names += domain::to_string(s);
-    }
-    fail(field, "Must be one of " + names + ".");
+    fail(field, "Must be one of " + domain::session_status_names() + ".");
     return std::nullopt;
 }
 
@@ -157,12 +152,7 @@ std::optional<domain::SessionType> FieldReader::type(const boost::json::object& 
             return type;
         }
     }
-    std::string names;
-    for (const auto t : domain::all_session_types()) {
-        names += names.empty() ? "" : ", ";
-        names += domain::to_string(t);
-    }
-    fail(field, "Must be one of " + names + ".");
+    fail(field, "Must be one of " + domain::session_type_names() + ".");
     return std::nullopt;
 }
 

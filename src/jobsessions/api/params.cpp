@@ -49,17 +49,8 @@ std::vector<std::string> Params::list(std::string_view name) const
         if (!util::iequals(key, name)) {
             continue;
         }
-        std::string_view rest = value;
-        while (!rest.empty()) {
-            const auto comma = rest.find(',');
-            const auto item = util::trim(rest.substr(0, comma));
-            if (!item.empty()) {
-                values.emplace_back(item);
-            }
-            if (comma == std::string_view::npos) {
-                break;
-            }
-            rest.remove_prefix(comma + 1);
+        for (const auto item : util::split_list(value)) {
+            values.emplace_back(item);
         }
     }
     return values;

@@ -7,32 +7,13 @@
 namespace jobsessions::api {
 namespace {
 
-std::string type_names()
-{
-    std::string names;
-    for (const auto t : domain::all_session_types()) {
-        names += names.empty() ? "" : ", ";
-        names += domain::to_string(t);
-    }
-    return names;
-}
-
-std::string status_names()
-{
-    std::string names;
-    for (const auto s : domain::all_session_statuses()) {
-        names += names.empty() ? "" : ", ";
-        names += domain::to_string(s);
-    }
-    return names;
-}
-
 void add_type(store::SessionFilter& filter, std::string_view text, const std::string& field, ApiError& errors)
 {
     if (const auto type = domain::parse_session_type(util::trim(text))) {
         filter.types.push_back(*type);
     } else {
-        errors.add(field, "'" + std::string(text) + "' is not a session type; use one of " + type_names() + ".");
+        errors.add(field, "'" + std::string(text) + "' is not a session type; use one of " +
+                              domain::session_type_names() + ".");
     }
 }
 
@@ -41,7 +22,8 @@ void add_status(store::SessionFilter& filter, std::string_view text, const std::
     if (const auto status = domain::parse_session_status(util::trim(text))) {
         filter.statuses.push_back(*status);
     } else {
-        errors.add(field, "'" + std::string(text) + "' is not a session status; use one of " + status_names() + ".");
+        errors.add(field, "'" + std::string(text) + "' is not a session status; use one of " +
+                              domain::session_status_names() + ".");
     }
 }
 
@@ -70,16 +52,8 @@ void read_names(const boost::json::object& body, std::string_view name, const st
         return;
     }
     auto add_text = [&](std::string_view text) {
-        while (!text.empty()) {
-            const auto comma = text.find(',');
-            const auto item = util::trim(text.substr(0, comma));
-            if (!item.empty()) {
-                add(item);
-            }
-            if (comma == std::string_view::npos) {
-                break;
-            }
-            text.remove_prefix(comma + 1);
+        for (const auto item : util::split_list(text)) {
+            add(item);
         }
     };
     if (v->is_string()) {

@@ -17,16 +17,10 @@ constexpr auto kHeartbeat = std::chrono::seconds(15);
 
 bool wants_event_stream(std::string_view accept)
 {
-    while (!accept.empty()) {
-        const auto comma = accept.find(',');
-        const auto item = util::trim(accept.substr(0, comma));
+    for (const auto item : util::split_list(accept)) {
         if (util::iequals(util::trim(item.substr(0, item.find(';'))), "text/event-stream")) {
             return true;
         }
-        if (comma == std::string_view::npos) {
-            break;
-        }
-        accept.remove_prefix(comma + 1);
     }
     return false;
 }

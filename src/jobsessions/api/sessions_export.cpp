@@ -20,20 +20,14 @@ std::optional<ExportFormat> format_for(std::string_view accept)
     if (util::trim(accept).empty()) {
         return ExportFormat::Csv;
     }
-    while (!accept.empty()) {
-        const auto comma = accept.find(',');
-        const auto type = util::trim(util::trim(accept.substr(0, comma)).substr(0, accept.find(';')));
-        const auto media = util::trim(type.substr(0, type.find(';')));
+    for (const auto item : util::split_list(accept)) {
+        const auto media = util::trim(item.substr(0, item.find(';')));
         if (util::iequals(media, "application/json")) {
             return ExportFormat::Json;
         }
         if (util::iequals(media, "text/csv") || util::iequals(media, "text/*") || util::iequals(media, "*/*")) {
             return ExportFormat::Csv;
         }
-        if (comma == std::string_view::npos) {
-            break;
-        }
-        accept.remove_prefix(comma + 1);
     }
     return std::nullopt;
 }

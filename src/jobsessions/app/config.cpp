@@ -35,24 +35,6 @@ std::size_t positive_count(std::string_view flag, const std::string& value)
     return static_cast<std::size_t>(*n);
 }
 
-std::vector<std::string> split_list(const std::string& value)
-{
-    std::vector<std::string> items;
-    std::string_view rest = value;
-    while (!rest.empty()) {
-        const auto comma = rest.find(',');
-        const auto item = util::trim(rest.substr(0, comma));
-        if (!item.empty()) {
-            items.emplace_back(item);
-        }
-        if (comma == std::string_view::npos) {
-            break;
-        }
-        rest.remove_prefix(comma + 1);
-    }
-    return items;
-}
-
 // Applies one setting by its flag name; shared by flags and environment variables.
 bool apply(Config& config, std::string_view name, const std::string& value)
 {
@@ -78,8 +60,8 @@ bool apply(Config& config, std::string_view name, const std::string& value)
     } else if (name == "blocking-threads") {
         config.blocking_threads = positive_count(name, value);
     } else if (name == "trusted-proxy") {
-        for (auto& item : split_list(value)) {
-            config.trusted_proxies.push_back(std::move(item));
+        for (const auto item : util::split_list(value)) {
+            config.trusted_proxies.emplace_back(item);
         }
     } else {
         return false;

@@ -114,4 +114,24 @@ std::span<const SessionStatus> all_session_statuses() noexcept
     return kStatuses;
 }
 
+std::string session_type_names()
+{
+    std::string names;
+    for (const auto& row : kTypeNames) {
+        names += names.empty() ? "" : ", ";
+        names += row.wire;
+    }
+    return names;
+}
+
+std::string session_status_names()
+{
+    std::string names;
+    for (const auto name : kStatusNames) {
+        names += names.empty() ? "" : ", ";
+        names += name;
+    }
+    return names;
+}
+
 } // namespace jobsessions::domain

@@ -56,6 +56,8 @@ std::string_view localized_name(SessionType type) noexcept;
 std::optional<SessionType> parse_session_type(std::string_view text) noexcept;
 /// Every type, in declaration order.
 std::span<const SessionType> all_session_types() noexcept;
+/// Every type's wire name, comma-separated, for error messages.
+std::string session_type_names();
 
 /// The wire name of a status (`RunningWithWarning`).
 std::string_view to_string(SessionStatus status) noexcept;
@@ -63,6 +65,8 @@ std::string_view to_string(SessionStatus status) noexcept;
 std::optional<SessionStatus> parse_session_status(std::string_view text) noexcept;
 /// Every status, in declaration order.
 std::span<const SessionStatus> all_session_statuses() noexcept;
+/// Every status's wire name, comma-separated, for error messages.
+std::string session_status_names();
 /// True for Success, Warning, Error, Canceled and NeverExecuted: such a session never changes again.
 constexpr bool is_final(SessionStatus status) noexcept
 {

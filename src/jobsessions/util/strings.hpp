@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace jobsessions::util {
 
@@ -27,6 +28,25 @@ inline std::string_view trim(std::string_view s) noexcept
         s.remove_suffix(1);
     }
     return s;
+}
+
+/// The items of a comma-separated list, trimmed, empty ones dropped (`a, b,,c` → a, b, c). The views point into
+/// `text`.
+inline std::vector<std::string_view> split_list(std::string_view text)
+{
+    std::vector<std::string_view> items;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        const auto item = trim(text.substr(0, comma));
+        if (!item.empty()) {
+            items.push_back(item);
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        text.remove_prefix(comma + 1);
+    }
+    return items;
 }
 
 /// Parses a whole string as a decimal signed 64-bit integer; no sign other than '-', no spaces.

@@ -66,6 +66,18 @@ struct Conditions {
         return "?" + std::to_string(params.size());
     }
     void add(std::string condition) { parts.push_back(std::move(condition)); }
+    /// `column [NOT] IN (...)` over the wire names of `values` (types or statuses).
+    template <class Values> void add_in(const char* column, const Values& values, bool negate = false)
+    {
+        std::string condition = std::string(column) + (negate ? " NOT IN (" : " IN (");
+        bool first = true;
+        for (const auto v : values) {
+            condition += first ? "" : ", ";
+            condition += param(std::string(domain::to_string(v)));
+            first = false;
+        }
+        parts.push_back(condition + ")");
+    }
     [[nodiscard]] std::string where() const
     {
         std::string out;
@@ -229,21 +241,11 @@ Result<std::int64_t> count_days(Connection& db, const SessionFilter& f, std::opt
     // One SUM over one table: the common conditions, plus `extra`.
     auto sum = [&](bool policy_table, const std::function<void(Conditions&)>& extra) -> Result<std::int64_t> {
         Conditions c;
-        auto in_list = [&c](const char* column, const auto& values, bool negate) {
-            std::string condition = std::string(column) + (negate ? " NOT IN (" : " IN (");
-            bool first = true;
-            for (const auto v : values) {
-                condition += first ? "" : ", ";
-                condition += c.param(std::string(domain::to_string(v)));
-                first = false;
-            }
-            c.add(condition + ")");
-        };
         if (!f.types.empty()) {
-            in_list("type", unique(f.types), false);
+            c.add_in("type", unique(f.types));
         }
         if (!f.statuses.empty()) {
-            in_list("status", unique(f.statuses), false);
+            c.add_in("status", unique(f.statuses));
         }
         if (f.created_by) {
             c.add("created_by = " + c.param(*f.created_by));
@@ -259,17 +261,6 @@ Result<std::int64_t> count_days(Connection& db, const SessionFilter& f, std::opt
                                          : (by_day ? "session_day_counts" : "session_totals");
         return single_integer(db, Query{std::string("SELECT coalesce(sum(n), 0) FROM ") + table + c.where(), c.params});
     };
-    auto types_condition = [](Conditions& c, const std::vector<domain::SessionType>& types, bool negate) {
-        std::string condition = negate ? "type NOT IN (" : "type IN (";
-        bool first = true;
-        for (const auto t : types) {
-            condition += first ? "" : ", ";
-            condition += c.param(std::string(domain::to_string(t)));
-            first = false;
-        }
-        c.add(condition + ")");
-    };
-
     if (f.policy_id) {
         return sum(true, [&](Conditions& c) {
             c.add("policy_id = " + c.param(*f.policy_id));
@@ -286,13 +277,13 @@ Result<std::int64_t> count_days(Connection& db, const SessionFilter& f, std::opt
     auto by_name = sum(true, [&](Conditions& c) {
         c.add("policy_name LIKE " + c.param(like_pattern(*f.text)) + " ESCAPE '\\'");
         if (!named_types.empty()) {
-            types_condition(c, named_types, true);
+            c.add_in("type", named_types, true);
         }
     });
     if (!by_name || named_types.empty()) {
         return by_name;
     }
-    auto by_type = sum(false, [&](Conditions& c) { types_condition(c, named_types, false); });
+    auto by_type = sum(false, [&](Conditions& c) { c.add_in("type", named_types); });
     if (!by_type) {
         return by_type;
     }

@@ -171,6 +171,61 @@ Result<std::int64_t> next_usn(Connection& db)
     return stmt->column_int64(0);
 }
 
+// Inserts a new session with the next usn; the answer carries its id and usn.
+Result<JobSession> insert_session(Connection& db, const NewSession& session)
+{
+    auto usn = next_usn(db);
+    if (!usn) {
+        return usn.error();
+    }
+    JobSession created;
+    created.type = session.type;
+    created.status = session.status;
+    created.start_time = session.start_time;
+    created.stop_time = session.stop_time;
+    created.usn = *usn;
+    created.created_by = session.created_by;
+    created.backup_info = session.backup_info;
+    created.restore_info = session.restore_info;
+    created.repository_info = session.repository_info;
+    created.retention_info = session.retention_info;
+    auto stmt = db.prepare(kInsertSession);
+    if (!stmt) {
+        return stmt.error();
+    }
+    bind_session(*stmt, created);
+    if (auto r = stmt->run(); !r) {
+        return r.error();
+    }
+    created.id = sqlite3_last_insert_rowid(db.handle());
+    return created;
+}
+
+// Inserts log entries numbered from `after_sequence + 1`; returns the last sequence number given.
+Result<std::int64_t> insert_log_entries(Connection& db, std::int64_t session_id, std::int64_t after_sequence,
+                                        const std::vector<NewLogEntry>& entries)
+{
+    auto insert = db.prepare(kInsertLogEntry);
+    if (!insert) {
+        return insert.error();
+    }
+    std::int64_t sequence = after_sequence;
+    for (const auto& entry : entries) {
+        insert->bind(1, session_id);
+        insert->bind(2, ++sequence);
+        insert->bind(3, entry.log_time);
+        insert->bind(4, domain::to_string(entry.status));
+        insert->bind(5, std::string_view(entry.message));
+        insert->bind(6, entry.execution_start_time);
+        insert->bind(7, entry.execution_duration);
+        if (auto r = insert->run(); !r) {
+            return r.error();
+        }
+        insert->reset();
+    }
+    return sequence;
+}
+
 Result<void> insert_idempotency(Connection& db, const IdempotencyWrite* idempotency, const WriteOutcome& outcome)
 {
     if (idempotency == nullptr) {
@@ -352,31 +407,11 @@ Result<JobSession> SqliteStore::get_session(std::int64_t id)
 Result<JobSession> SqliteStore::create_session(const NewSession& session, const IdempotencyWrite* idempotency)
 {
     return write<JobSession>([&](Connection& db) -> Result<JobSession> {
-        auto usn = next_usn(db);
-        if (!usn) {
-            return usn.error();
+        auto created = insert_session(db, session);
+        if (!created) {
+            return created;
         }
-        JobSession created;
-        created.type = session.type;
-        created.status = session.status;
-        created.start_time = session.start_time;
-        created.stop_time = session.stop_time;
-        created.usn = *usn;
-        created.created_by = session.created_by;
-        created.backup_info = session.backup_info;
-        created.restore_info = session.restore_info;
-        created.repository_info = session.repository_info;
-        created.retention_info = session.retention_info;
-        auto stmt = db.prepare(kInsertSession);
-        if (!stmt) {
-            return stmt.error();
-        }
-        bind_session(*stmt, created);
-        if (auto r = stmt->run(); !r) {
-            return r.error();
-        }
-        created.id = sqlite3_last_insert_rowid(db.handle());
-        if (auto r = insert_idempotency(db, idempotency, WriteOutcome{created}); !r) {
+        if (auto r = insert_idempotency(db, idempotency, WriteOutcome{*created}); !r) {
             return r.error();
         }
         return created;
@@ -387,48 +422,12 @@ Result<void> SqliteStore::import_sessions(const std::vector<ImportedSession>& se
 {
     return write<void>([&](Connection& db) -> Result<void> {
         for (const auto& imported : sessions) {
-            const auto& session = imported.session;
-            auto usn = next_usn(db);
-            if (!usn) {
-                return usn.error();
+            auto created = insert_session(db, imported.session);
+            if (!created) {
+                return created.error();
             }
-            JobSession row;
-            row.type = session.type;
-            row.status = session.status;
-            row.start_time = session.start_time;
-            row.stop_time = session.stop_time;
-            row.usn = *usn;
-            row.created_by = session.created_by;
-            row.backup_info = session.backup_info;
-            row.restore_info = session.restore_info;
-            row.repository_info = session.repository_info;
-            row.retention_info = session.retention_info;
-            auto stmt = db.prepare(kInsertSession);
-            if (!stmt) {
-                return stmt.error();
-            }
-            bind_session(*stmt, row);
-            if (auto r = stmt->run(); !r) {
-                return r;
-            }
-            const auto id = sqlite3_last_insert_rowid(db.handle());
-            auto insert = db.prepare(kInsertLogEntry);
-            if (!insert) {
-                return insert.error();
-            }
-            std::int64_t sequence = 0;
-            for (const auto& entry : imported.log) {
-                insert->bind(1, id);
-                insert->bind(2, ++sequence);
-                insert->bind(3, entry.log_time);
-                insert->bind(4, domain::to_string(entry.status));
-                insert->bind(5, std::string_view(entry.message));
-                insert->bind(6, entry.execution_start_time);
-                insert->bind(7, entry.execution_duration);
-                if (auto r = insert->run(); !r) {
-                    return r;
-                }
-                insert->reset();
+            if (auto r = insert_log_entries(db, created->id, 0, imported.log); !r) {
+                return r.error();
             }
         }
         return {};
@@ -519,25 +518,11 @@ Result<LogAppend> SqliteStore::append_log(std::int64_t session_id, const std::ve
             sequence = stmt->column_int64(0); // max() of no rows is NULL, read as 0
         }
         appended.first_sequence = sequence + 1;
-        auto insert = db.prepare(kInsertLogEntry);
-        if (!insert) {
-            return insert.error();
+        auto last = insert_log_entries(db, session_id, sequence, entries);
+        if (!last) {
+            return last.error();
         }
-        for (const auto& entry : entries) {
-            ++sequence;
-            insert->bind(1, session_id);
-            insert->bind(2, sequence);
-            insert->bind(3, entry.log_time);
-            insert->bind(4, domain::to_string(entry.status));
-            insert->bind(5, std::string_view(entry.message));
-            insert->bind(6, entry.execution_start_time);
-            insert->bind(7, entry.execution_duration);
-            if (auto r = insert->run(); !r) {
-                return r.error();
-            }
-            insert->reset();
-        }
-        appended.last_sequence = sequence;
+        appended.last_sequence = *last;
         if (auto r = insert_idempotency(
                 db, idempotency, WriteOutcome{appended.session, appended.first_sequence, appended.last_sequence});
             !r) {
