@@ -257,5 +257,25 @@ TEST_F(SessionList, EveryListQueryIsServedFromAnIndex)
     }
 }
 
+// A page skips its offset in the index alone: the key walk of every filter an index answers whole never reads
+// the table.
+TEST_F(SessionList, PagesSkipTheirOffsetInACoveringIndex)
+{
+    std::vector<SessionFilter> filters(7);
+    filters[1].types = {SessionType::PolicyBackup, SessionType::HealthCheck};
+    filters[2].statuses = {SessionStatus::Success};
+    filters[3].types = {SessionType::PolicyBackup};
+    filters[3].statuses = {SessionStatus::Success, SessionStatus::Error};
+    filters[4].policy_id = "policy-1";
+    filters[5].created_by = 1;
+    filters[6].from = kBase;
+    filters[6].to = kBase + kDay;
+    for (const auto& f : filters) {
+        const auto plan = store_->list_query_plans(f, true);
+        EXPECT_NE(plan.find("USING COVERING INDEX sessions_by_"), std::string::npos) << plan;
+        EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+    }
+}
+
 } // namespace
 } // namespace jobsessions::store

@@ -163,6 +163,9 @@ Connection::~Connection()
     for (auto& [sql, stmt] : statements_) {
         sqlite3_finalize(stmt);
     }
+    for (auto& [sql, stmt] : runtime_statements_) {
+        sqlite3_finalize(stmt);
+    }
     sqlite3_close_v2(db_);
 }
 
@@ -200,6 +203,24 @@ Result<Statement> Connection::prepare_owned(const std::string& sql)
         return make_error(db_, rc, "prepare");
     }
     return Statement(db_, stmt, true);
+}
+
+Result<Statement> Connection::prepare_cached(const std::string& sql)
+{
+    if (auto it = runtime_statements_.find(sql); it != runtime_statements_.end()) {
+        return Statement(db_, it->second);
+    }
+    if (runtime_statements_.size() >= kMaxRuntimeStatements) {
+        return prepare_owned(sql);
+    }
+    sqlite3_stmt* stmt = nullptr;
+    const int rc =
+        sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+        return make_error(db_, rc, "prepare");
+    }
+    runtime_statements_.emplace(sql, stmt);
+    return Statement(db_, stmt);
 }
 
 std::string Statement::query_plan() const

@@ -3,6 +3,7 @@
 
 #include "jobsessions/store/store_error.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -93,6 +94,10 @@ public:
     Result<Statement> prepare(const char* sql);
     /// Prepares a statement of its own for SQL built at run time; it is finalized when the Statement goes.
     Result<Statement> prepare_owned(const std::string& sql);
+    /// The cached prepared statement for SQL built at run time (filters give a few dozen shapes, their values
+    /// are bound). The caller must not hold two Statements of the same text at once: use prepare_owned for the
+    /// second. Past kMaxRuntimeStatements shapes, new ones are prepared owned rather than cached.
+    Result<Statement> prepare_cached(const std::string& sql);
     /// The raw handle, for the few calls that need it.
     [[nodiscard]] sqlite3* handle() const noexcept { return db_; }
     /// The last error text of this connection.
@@ -104,7 +109,9 @@ private:
     {
     }
     sqlite3* db_;
+    static constexpr std::size_t kMaxRuntimeStatements = 256;
     std::unordered_map<const char*, sqlite3_stmt*> statements_;
+    std::unordered_map<std::string, sqlite3_stmt*> runtime_statements_;
 };
 
 /// Builds a StoreError from a connection's last failure.

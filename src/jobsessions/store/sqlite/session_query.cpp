@@ -201,7 +201,7 @@ std::vector<Query> range_queries(const SessionFilter& f, const std::string& sele
 
 Result<std::int64_t> single_integer(Connection& db, const Query& q)
 {
-    auto stmt = db.prepare_owned(q.sql);
+    auto stmt = db.prepare_cached(q.sql);
     if (!stmt) {
         return stmt.error();
     }
@@ -347,11 +347,22 @@ std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::
     return range_queries(filter, kSessionColumns, filter.from, filter.to, true, limit);
 }
 
-Result<MergedScan> MergedScan::open(Connection& db, const std::vector<Query>& queries)
+std::vector<Query> list_key_queries(const SessionFilter& filter, std::optional<std::int64_t> limit)
+{
+    return range_queries(filter, "start_time, id", filter.from, filter.to, true, limit);
+}
+
+Result<MergedScan> MergedScan::open(Connection& db, const std::vector<Query>& queries, bool keys_only)
 {
     MergedScan scan;
-    for (const auto& q : queries) {
-        auto stmt = db.prepare_owned(q.sql);
+    scan.keys_only_ = keys_only;
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+        const auto& q = queries[i];
+        // Ranges of one filter share their text (only the bound values differ): the first takes the cached
+        // statement, the others prepare their own.
+        const bool repeated = std::any_of(queries.begin(), queries.begin() + static_cast<std::ptrdiff_t>(i),
+                                          [&](const Query& earlier) { return earlier.sql == q.sql; });
+        auto stmt = repeated ? db.prepare_owned(q.sql) : db.prepare_cached(q.sql);
         if (!stmt) {
             return stmt.error();
         }
@@ -373,7 +384,10 @@ Result<void> MergedScan::advance(Stream& stream)
         return row.error();
     }
     stream.has_head = *row;
-    if (*row) {
+    if (*row && keys_only_) {
+        stream.head.start_time = stream.statement.column_int64(0);
+        stream.head.id = stream.statement.column_int64(1);
+    } else if (*row) {
         auto session = read_session(stream.statement);
         if (!session) {
             return session.error();

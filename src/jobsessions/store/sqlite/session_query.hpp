@@ -32,11 +32,16 @@ void bind_all(Statement& stmt, const std::vector<std::variant<std::int64_t, std:
 /// query names its index, so none can fall back to a table scan or a sort.
 std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::int64_t> limit);
 
+/// The same queries reading only `start_time, id`: each range is walked in its index alone, without touching the
+/// table, which is how a page skips its offset cheaply.
+std::vector<Query> list_key_queries(const SessionFilter& filter, std::optional<std::int64_t> limit);
+
 /// Reads the merged, newest-first stream of a set of list queries.
 class MergedScan {
 public:
-    /// Prepares and binds `queries` on `db` (which must outlive the scan).
-    static Result<MergedScan> open(Connection& db, const std::vector<Query>& queries);
+    /// Prepares and binds `queries` on `db` (which must outlive the scan). Queries from list_key_queries are
+    /// opened with `keys_only`, and then only `start_time` and `id` of the sessions are set.
+    static Result<MergedScan> open(Connection& db, const std::vector<Query>& queries, bool keys_only = false);
 
     /// The next session into `out`: true, or false at the end.
     Result<bool> next(domain::JobSession& out);
@@ -53,6 +58,7 @@ private:
     Result<void> advance(Stream& stream);
 
     std::vector<Stream> streams_;
+    bool keys_only_ = false;
 };
 
 /// The exact number of sessions matching `filter`: whole days from the per-day totals the triggers keep, the

@@ -574,34 +574,53 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     if (limit == 0 || offset >= page.total_count) {
         return page;
     }
-    // Each range yields at most offset + limit rows; merged, the first offset are skipped.
-    auto scan = MergedScan::open(**db, list_queries(filter, offset + limit));
-    if (!scan) {
-        return scan.error();
+    // Each range yields at most offset + limit keys from its index alone; merged, the first offset are skipped
+    // and only the page's rows are read from the table. The open scan keeps one read snapshot for both steps.
+    auto keys = MergedScan::open(**db, list_key_queries(filter, offset + limit), true);
+    if (!keys) {
+        return keys.error();
     }
-    JobSession session;
+    JobSession key;
     for (std::int64_t i = 0; i < offset + limit; ++i) {
-        auto more = scan->next(session);
+        auto more = keys->next(key);
         if (!more) {
             return more.error();
         }
         if (!*more) {
             break;
         }
-        if (i >= offset) {
-            page.sessions.push_back(std::move(session));
+        if (i < offset) {
+            continue;
         }
+        auto stmt = (*db)->prepare(kSelectSession);
+        if (!stmt) {
+            return stmt.error();
+        }
+        stmt->bind(1, key.id);
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return StoreError{StoreErrc::Corrupt, "session " + std::to_string(key.id) + " is in an index only"};
+        }
+        auto session = read_session(*stmt);
+        if (!session) {
+            return session.error();
+        }
+        page.sessions.push_back(std::move(*session));
     }
     return page;
 }
 
-std::string SqliteStore::list_query_plans(const SessionFilter& filter)
+std::string SqliteStore::list_query_plans(const SessionFilter& filter, bool keys_only)
 {
     auto db = reader();
     if (!db) {
         return db.error().message;
     }
-    auto scan = MergedScan::open(**db, list_queries(filter, 30));
+    auto scan = keys_only ? MergedScan::open(**db, list_key_queries(filter, 30), true)
+                          : MergedScan::open(**db, list_queries(filter, 30));
     if (!scan) {
         return scan.error().message;
     }
