@@ -84,9 +84,11 @@ constexpr const char* kPragmasWriter = "PRAGMA journal_mode = WAL;"
                                        "PRAGMA synchronous = FULL;"
                                        "PRAGMA foreign_keys = ON;"
                                        "PRAGMA busy_timeout = 10000;";
+// Readers map the file (up to SQLite's compiled-in limit of just under 2 GiB): a page read is then a memory
+// access, not a pread and a copy. The mapped pages are the kernel's page cache, shared and reclaimable.
 constexpr const char* kPragmasReader = "PRAGMA query_only = ON;"
                                        "PRAGMA busy_timeout = 10000;"
-                                       "PRAGMA mmap_size = 268435456;";
+                                       "PRAGMA mmap_size = 2147418112;";
 // A cursor reads a whole result once: a small page cache and no memory map, so a long export does not grow
 // the server's memory with the pages it passes.
 constexpr const char* kPragmasCursor = "PRAGMA query_only = ON;"
