@@ -7,6 +7,7 @@
 #include "jobsessions/http/request.hpp"
 #include "jobsessions/http/response.hpp"
 #include "jobsessions/service/auth_service.hpp"
+#include "jobsessions/service/policy_service.hpp"
 #include "jobsessions/service/session_service.hpp"
 #include "jobsessions/store/store.hpp"
 #include "jobsessions/util/clock.hpp"
@@ -35,6 +36,7 @@ struct Services {
     store::Store& store;
     service::SessionService& sessions;
     service::AuthService& auth;
+    service::PolicyService& policies;
     const util::Clock& clock;
     ApiConfig config;
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/api_error.hpp"
+#include "jobsessions/api/dto/policy_json.hpp"
 #include "jobsessions/api/handlers.hpp"
+#include "jobsessions/api/json_input.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <algorithm>
@@ -19,6 +21,29 @@ std::int64_t session_id_from_path(const Context& ctx)
         throw ApiError::not_found("Job session '" + text + "' was not found.");
     }
     return *id;
+}
+
+domain::Policy policy_from_body(const Context& ctx)
+{
+    const auto body = parse_json_object(ctx.request.body);
+    ApiError errors = ApiError::validation();
+    FieldReader reader(errors);
+    auto policy = dto::read_policy(reader, body);
+    if (FieldReader::find(body, "name") == nullptr) {
+        reader.fail("name", "Is required.");
+    }
+    if (FieldReader::find(body, "command") == nullptr) {
+        reader.fail("command", "Is required.");
+    }
+    if (!errors.has_errors()) {
+        for (const auto& problem : service::PolicyService::problems(policy)) {
+            reader.fail(problem.field, problem.message);
+        }
+    }
+    if (errors.has_errors()) {
+        throw errors;
+    }
+    return policy;
 }
 
 void throw_domain_error(const service::DomainError& error)

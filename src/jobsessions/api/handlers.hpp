@@ -31,9 +31,24 @@ void list_changes(Context& ctx);
 void export_sessions(Context& ctx);
 /// GET /api/v1/system/about (system_about.cpp)
 void get_about(Context& ctx);
+/// GET /api/v1/policies (policies_list.cpp)
+void list_policies(Context& ctx);
+/// GET /api/v1/policies/{id} (policy_get.cpp)
+void get_policy(Context& ctx);
+/// POST /api/v1/policies (policy_create.cpp)
+void create_policy(Context& ctx);
+/// PUT /api/v1/policies/{id} (policy_update.cpp)
+void update_policy(Context& ctx);
+/// DELETE /api/v1/policies/{id} (policy_delete.cpp)
+void delete_policy(Context& ctx);
+/// POST /api/v1/policies/{id}/start (policy_start.cpp)
+void start_policy(Context& ctx);
 
 /// Parses a session id from the path: decimal digits only; anything else is a 404 for that id.
 std::int64_t session_id_from_path(const Context& ctx);
+
+/// A policy definition from the request body, checked whole: every bad member gives a 400 naming it (thrown).
+domain::Policy policy_from_body(const Context& ctx);
 
 /// Turns a failed use case into the matching ApiError (thrown).
 [[noreturn]] void throw_domain_error(const service::DomainError& error);

@@ -27,6 +27,14 @@ const Route kRoutes[] = {
      BodyKind::None},
     {verb::post, "/api/v1/jobSessions/{id}/log", &append_session_log, Permission::WriteSessions, Execution::Blocking,
      BodyKind::Json},
+    {verb::get, "/api/v1/policies", &list_policies, Permission::Read, Execution::Blocking, BodyKind::None},
+    {verb::post, "/api/v1/policies", &create_policy, Permission::Administer, Execution::Blocking, BodyKind::Json},
+    {verb::get, "/api/v1/policies/{id}", &get_policy, Permission::Read, Execution::Blocking, BodyKind::None},
+    {verb::put, "/api/v1/policies/{id}", &update_policy, Permission::Administer, Execution::Blocking, BodyKind::Json},
+    {verb::delete_, "/api/v1/policies/{id}", &delete_policy, Permission::Administer, Execution::Blocking,
+     BodyKind::None},
+    {verb::post, "/api/v1/policies/{id}/start", &start_policy, Permission::Operate, Execution::Blocking,
+     BodyKind::None},
 };
 
 } // namespace

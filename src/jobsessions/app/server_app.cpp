@@ -9,6 +9,8 @@
 #include "jobsessions/http/server.hpp"
 #include "jobsessions/http/tls.hpp"
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/runner/runner.hpp"
+#include "jobsessions/service/policy_service.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -214,6 +216,12 @@ int run_server(const Config& config)
         }
         service::ChangeHub hub;
         service::SessionService sessions(*store, clock, hub);
+        runner::RunnerConfig runner_config;
+        runner_config.default_working_directory = std::filesystem::absolute(config.data_dir).string();
+        runner::Runner runner(*store, sessions, clock, runner_config);
+        runner.recover();
+        sessions.on_stop([&runner](std::int64_t id) { runner.request_stop(id); });
+        service::PolicyService policies(*store, runner, clock);
 
         api::ApiConfig api_config;
         api_config.public_url = config.public_url;
@@ -226,7 +234,7 @@ int run_server(const Config& config)
             }
             api_config.trusted_proxies.push_back(address);
         }
-        api::Services services{*store, sessions, auth_service, clock, api_config};
+        api::Services services{*store, sessions, auth_service, policies, clock, api_config};
         api::ApiApplication application(services);
         application.set_access_log(config.access_log);
 
@@ -257,6 +265,7 @@ int run_server(const Config& config)
         sigwait(&stop_signals, &signal_number);
         log::info(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + "; shutting down");
         server.shutdown();
+        runner.shutdown();
         log::info("stopped");
         return 0;
     } catch (const std::exception& e) {

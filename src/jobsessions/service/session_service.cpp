@@ -104,7 +104,11 @@ Outcome<domain::JobSession> SessionService::stop(const Principal& who, std::int6
 {
     domain::SessionChange change;
     change.status = domain::SessionStatus::Canceling;
-    return this->change(who, id, change, nullptr);
+    auto stopped = this->change(who, id, change, nullptr);
+    if (stopped && stop_handler_) {
+        stop_handler_(id);
+    }
+    return stopped;
 }
 
 Outcome<domain::JobSession> SessionService::get(const Principal& who, std::int64_t id)

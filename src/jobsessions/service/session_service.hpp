@@ -8,6 +8,7 @@
 #include "jobsessions/store/store.hpp"
 #include "jobsessions/util/clock.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -60,6 +61,10 @@ public:
     /// Conflict when it has already finished.
     Outcome<domain::JobSession> stop(const Principal& who, std::int64_t id);
 
+    /// Who is told after a stop request has set a session to Canceling (the runner, for the sessions it runs).
+    /// Set once, before requests are served.
+    void on_stop(std::function<void(std::int64_t)> handler) { stop_handler_ = std::move(handler); }
+
     /// Where changes are announced (for followers and long polls).
     ChangeHub& hub() noexcept { return hub_; }
 
@@ -90,6 +95,7 @@ private:
     store::Store& store_;
     const util::Clock& clock_;
     ChangeHub& hub_;
+    std::function<void(std::int64_t)> stop_handler_;
 };
 
 } // namespace jobsessions::service

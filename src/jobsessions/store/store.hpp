@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "jobsessions/domain/policy.hpp"
 #include "jobsessions/domain/session.hpp"
 #include "jobsessions/domain/user.hpp"
 #include "jobsessions/store/store_error.hpp"
@@ -143,6 +144,17 @@ struct Rotation {
     std::string login_id;
 };
 
+/// A policy run whose child process is alive, recorded so that a server starting after a crash can end it.
+struct PolicyRun {
+    std::int64_t session_id = 0;
+    std::string policy_id;
+    /// The child's pid, which is also its process group.
+    std::int64_t pid = 0;
+    /// The child's start time in clock ticks since boot (/proc/<pid>/stat), so that a reused pid is not taken
+    /// for it.
+    std::int64_t process_start = 0;
+};
+
 /// The storage interface: the only place SQL lives, behind which SQLite (and later PostgreSQL) sit.
 /// Thread-safety: every method may be called from any thread concurrently. Writes return only after the data is
 /// durable (fsync'd); reads never wait for writes.
@@ -214,6 +226,28 @@ public:
     virtual Result<void> revoke_login(const std::string& login_id) = 0;
     /// Revokes every refresh token of a user (a new password or a disabled account ends all its logins).
     virtual Result<void> revoke_user_logins(std::int64_t user_id) = 0;
+
+    // --- policies --------------------------------------------------------------------------------------------
+    /// Every policy, by name.
+    virtual Result<std::vector<domain::Policy>> list_policies() = 0;
+    /// One policy by id; NotFound.
+    virtual Result<domain::Policy> get_policy(const std::string& id) = 0;
+    /// Stores a new policy (its id set by the caller) with the next usn; Conflict when the name is taken.
+    virtual Result<domain::Policy> create_policy(const domain::Policy& policy) = 0;
+    /// Replaces a policy's definition, giving it the next usn; NotFound, or Conflict when the name is taken.
+    virtual Result<domain::Policy> update_policy(const domain::Policy& policy) = 0;
+    /// Deletes a policy; each of its sessions gets policyRemoved and the next usn. Returns those sessions' ids.
+    virtual Result<std::vector<std::int64_t>> delete_policy(const std::string& id) = 0;
+    /// The last scheduled time the scheduler handled for a policy, if any.
+    virtual Result<std::optional<util::Micros>> policy_last_tick(const std::string& id) = 0;
+    /// Records the last scheduled time the scheduler handled for a policy.
+    virtual Result<void> set_policy_last_tick(const std::string& id, util::Micros tick) = 0;
+    /// Records a run whose child process has started.
+    virtual Result<void> insert_policy_run(const PolicyRun& run) = 0;
+    /// Forgets a run whose child process has ended.
+    virtual Result<void> remove_policy_run(std::int64_t session_id) = 0;
+    /// Every recorded run (at start-up: the runs of a server that stopped without ending them).
+    virtual Result<std::vector<PolicyRun>> list_policy_runs() = 0;
 
     // --- settings --------------------------------------------------------------------------------------------
     /// Returns the named secret, creating it from `make` on first use (shared by every server on the store).

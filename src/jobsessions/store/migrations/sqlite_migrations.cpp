@@ -195,9 +195,44 @@ BEGIN
 END;
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// Policies: jobs the server runs itself. Lists (command, warning codes) and the environment are JSON text.
+// `last_tick` is the last scheduled time the scheduler handled (ran, skipped or recorded as missed), so that a
+// restart knows whether a tick was missed. `policy_runs` holds the runs whose child process is alive: a server
+// that starts and finds rows here stopped during those runs.
+constexpr const char* kV003Policies = R"sql(
+CREATE TABLE policies (
+    id                  TEXT PRIMARY KEY,
+    name                TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    description         TEXT NOT NULL,
+    session_type        TEXT NOT NULL,
+    command             TEXT NOT NULL,
+    working_directory   TEXT NOT NULL,
+    environment         TEXT NOT NULL,
+    schedule            TEXT NOT NULL,
+    enabled             INTEGER NOT NULL,
+    timeout_seconds     INTEGER,
+    stop_grace_seconds  INTEGER NOT NULL,
+    warning_exit_codes  TEXT NOT NULL,
+    retention_days      INTEGER,
+    max_concurrent_runs INTEGER NOT NULL,
+    catch_up            INTEGER NOT NULL,
+    usn                 INTEGER NOT NULL,
+    created_at          INTEGER NOT NULL,
+    last_tick           INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE policy_runs (
+    session_id    INTEGER PRIMARY KEY,
+    policy_id     TEXT NOT NULL,
+    pid           INTEGER NOT NULL,
+    process_start INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "init", kV001Init},
     {2, "list indexes and per-day counts", kV002ListIndexesAndCounts},
+    {3, "policies", kV003Policies},
 }};
 
 } // namespace

@@ -157,22 +157,6 @@ Result<User> read_user(const Statement& row)
     return u;
 }
 
-Result<std::int64_t> next_usn(Connection& db)
-{
-    auto stmt = db.prepare(kNextUsn);
-    if (!stmt) {
-        return stmt.error();
-    }
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
-    if (!*row) {
-        return StoreError{StoreErrc::Unavailable, "the usn counter is missing"};
-    }
-    return stmt->column_int64(0);
-}
-
 // Inserts a new session with the next usn; the answer carries its id and usn.
 Result<JobSession> insert_session(Connection& db, const NewSession& session)
 {
@@ -298,6 +282,22 @@ Result<void> apply_migrations(Connection& db)
 
 } // namespace
 
+Result<std::int64_t> next_usn(Connection& db)
+{
+    auto stmt = db.prepare(kNextUsn);
+    if (!stmt) {
+        return stmt.error();
+    }
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return StoreError{StoreErrc::Unavailable, "the usn counter is missing"};
+    }
+    return stmt->column_int64(0);
+}
+
 // --- lifecycle ---------------------------------------------------------------------------------------------------
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path)
@@ -363,24 +363,6 @@ Result<Connection*> SqliteStore::reader()
     }
     t_readers.push_back({id_, raw});
     return raw;
-}
-
-template <class T, class Body> Result<T> SqliteStore::write(Body&& body)
-{
-    std::optional<Result<T>> produced;
-    WriteJob job;
-    job.body = [&](Connection& db) -> Result<void> {
-        produced.emplace(body(db));
-        if (!*produced) {
-            return produced->error();
-        }
-        return {};
-    };
-    writer_.run(job);
-    if (!job.outcome) {
-        return job.outcome.error();
-    }
-    return std::move(*produced);
 }
 
 // --- sessions ----------------------------------------------------------------------------------------------------

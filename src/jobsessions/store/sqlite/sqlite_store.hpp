@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace jobsessions::store::sqlite {
@@ -59,6 +60,18 @@ public:
     Result<std::string> get_or_create_secret(const std::string& name,
                                              const std::function<std::string()>& make) override;
 
+    // Policies: policy_store.cpp.
+    Result<std::vector<domain::Policy>> list_policies() override;
+    Result<domain::Policy> get_policy(const std::string& id) override;
+    Result<domain::Policy> create_policy(const domain::Policy& policy) override;
+    Result<domain::Policy> update_policy(const domain::Policy& policy) override;
+    Result<std::vector<std::int64_t>> delete_policy(const std::string& id) override;
+    Result<std::optional<util::Micros>> policy_last_tick(const std::string& id) override;
+    Result<void> set_policy_last_tick(const std::string& id, util::Micros tick) override;
+    Result<void> insert_policy_run(const PolicyRun& run) override;
+    Result<void> remove_policy_run(std::int64_t session_id) override;
+    Result<std::vector<PolicyRun>> list_policy_runs() override;
+
 private:
     SqliteStore(std::string path, std::unique_ptr<Connection> write_connection);
 
@@ -75,5 +88,26 @@ private:
     std::vector<std::unique_ptr<Connection>> readers_;
     Writer writer_;
 };
+
+template <class T, class Body> Result<T> SqliteStore::write(Body&& body)
+{
+    std::optional<Result<T>> produced;
+    WriteJob job;
+    job.body = [&](Connection& db) -> Result<void> {
+        produced.emplace(body(db));
+        if (!*produced) {
+            return produced->error();
+        }
+        return {};
+    };
+    writer_.run(job);
+    if (!job.outcome) {
+        return job.outcome.error();
+    }
+    return std::move(*produced);
+}
+
+/// Takes the next value of the store's usn counter (inside a write).
+Result<std::int64_t> next_usn(Connection& db);
 
 } // namespace jobsessions::store::sqlite

@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/runner/runner.hpp"
+
+#include "jobsessions/log/log.hpp"
+#include "jobsessions/util/utf8.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <thread>
+#include <vector>
+
+namespace jobsessions::runner {
+namespace {
+
+using domain::SessionStatus;
+using Steady = std::chrono::steady_clock;
+
+/// Lines longer than this are split into entries of this size.
+constexpr std::size_t kMaxLine = std::size_t{64} * 1024;
+
+/// Who the runner acts as: the system itself (no user), with every permission.
+const service::Principal kSystem{0, domain::Role::Administrator, 0};
+
+/// Why a run is being stopped.
+enum class StopReason : int {
+    None,
+    Requested,
+    Timeout,
+    PolicyDeleted,
+    Shutdown,
+};
+
+/// A file descriptor closed when it goes.
+class Fd {
+public:
+    Fd() = default;
+    explicit Fd(int fd) noexcept
+        : fd_(fd)
+    {
+    }
+    ~Fd() { reset(); }
+    Fd(Fd&& other) noexcept
+        : fd_(std::exchange(other.fd_, -1))
+    {
+    }
+    Fd& operator=(Fd&& other) noexcept
+    {
+        if (this != &other) {
+            reset();
+            fd_ = std::exchange(other.fd_, -1);
+        }
+        return *this;
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    [[nodiscard]] int get() const noexcept { return fd_; }
+    void reset() noexcept
+    {
+        if (fd_ >= 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+
+private:
+    int fd_ = -1;
+};
+
+/// What the child reports through its exec pipe when it cannot start the command.
+struct ExecFailure {
+    int stage; // 0: chdir, 1: exec
+    int error;
+};
+
+/// Everything the child needs, prepared before fork (the child may only make async-signal-safe calls).
+struct ChildSetup {
+    std::vector<char*> argv;
+    std::vector<char*> envp;
+    const char* directory;
+    int output;
+    int report;
+    pid_t parent;
+};
+
+[[noreturn]] void exec_child(const ChildSetup& s)
+{
+    ::setpgid(0, 0);
+    // If the server dies, so does the command (its process group is killed at the next start as well).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != s.parent) {
+        ::_exit(127);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    const int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, STDIN_FILENO);
+    ::dup2(s.output, STDOUT_FILENO);
+    ::dup2(s.output, STDERR_FILENO);
+    ExecFailure failure{0, 0};
+    if (::chdir(s.directory) != 0) {
+        failure = {0, errno};
+    } else {
+        ::execvpe(s.argv[0], s.argv.data(), s.envp.data());
+        failure = {1, errno};
+    }
+    (void)!::write(s.report, &failure, sizeof failure);
+    ::_exit(127);
+}
+
+/// The child's start time in clock ticks since boot (field 22 of /proc/<pid>/stat), or 0.
+std::int64_t process_start_ticks(pid_t pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos) {
+        return 0;
+    }
+    std::istringstream fields(stat.substr(paren + 2));
+    std::string field;
+    // After the command name: state is field 3, start time field 22.
+    for (int i = 3; i <= 22 && fields >> field; ++i) {
+        if (i == 22) {
+            return std::stoll(field);
+        }
+    }
+    return 0;
+}
+
+std::string signal_name(int signal)
+{
+    const char* abbrev = ::sigabbrev_np(signal);
+    return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
+}
+
+std::string command_line(const std::vector<std::string>& argv)
+{
+    std::string out;
+    for (const auto& arg : argv) {
+        if (!out.empty()) {
+            out += ' ';
+        }
+        const bool plain = !arg.empty() && arg.find_first_of(" \t\"'\\$`") == std::string::npos;
+        out += plain ? arg : "'" + arg + "'";
+    }
+    return out;
+}
+
+} // namespace
+
+/// One run: its session, its policy as it was when the run started, and how it is being stopped.
+struct Runner::Run {
+    domain::JobSession session;
+    domain::Policy policy;
+    Trigger trigger = Trigger::Manual;
+    std::atomic<StopReason> stop{StopReason::None};
+    /// Wakes the run's thread when `stop` is set.
+    Fd wake{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+
+    void request(StopReason reason)
+    {
+        auto expected = StopReason::None;
+        stop.compare_exchange_strong(expected, reason);
+        const std::uint64_t one = 1;
+        (void)!::write(wake.get(), &one, sizeof one);
+    }
+};
+
+Runner::Runner(store::Store& store, service::SessionService& sessions, const util::Clock& clock, RunnerConfig config)
+    : store_(store)
+    , sessions_(sessions)
+    , clock_(clock)
+    , config_(std::move(config))
+{
+}
+
+Runner::~Runner()
+{
+    shutdown();
+}
+
+void Runner::recover()
+{
+    auto left = store_.list_policy_runs();
+    if (!left) {
+        log::warning("cannot read the runs of the previous server: " + left.error().message);
+        return;
+    }
+    for (const auto& run : *left) {
+        const auto pid = static_cast<pid_t>(run.pid);
+        // Only a process that is still the one recorded (same start time) is killed: pids are reused.
+        if (run.process_start != 0 && process_start_ticks(pid) == run.process_start) {
+            ::kill(-pid, SIGKILL);
+        }
+        std::vector<service::AppendLogEntry> entries(1);
+        entries[0].status = SessionStatus::Error;
+        entries[0].message = "The server stopped during this run; the run was ended when it started again.";
+        (void)sessions_.append_log(kSystem, run.session_id, entries, nullptr);
+        domain::SessionChange change;
+        change.status = SessionStatus::Error;
+        if (auto changed = sessions_.change(kSystem, run.session_id, change, nullptr); !changed) {
+            log::warning("cannot end session " + std::to_string(run.session_id) +
+                         " of the previous server: " + changed.error().message);
+        }
+        (void)store_.remove_policy_run(run.session_id);
+        log::info("ended session " + std::to_string(run.session_id) + ", left running by the previous server");
+    }
+}
+
+service::Outcome<domain::JobSession> Runner::start(const domain::Policy& policy, Trigger trigger)
+{
+    {
+        std::lock_guard lock(mutex_);
+        if (shutting_down_) {
+            return service::DomainError{service::DomainErrc::Conflict, {}, "The server is shutting down."};
+        }
+    }
+    if (active_runs(policy.id) >= static_cast<std::size_t>(policy.max_concurrent_runs)) {
+        return service::DomainError{service::DomainErrc::Conflict,
+                                    {},
+                                    "Policy '" + policy.name + "' already has " +
+                                        std::to_string(policy.max_concurrent_runs) +
+                                        " run(s) going on (maxConcurrentRuns)."};
+    }
+    service::CreateSession request;
+    request.type = policy.session_type;
+    request.status = SessionStatus::Running;
+    request.backup_info = domain::BackupJobInfo{policy.id, policy.name, 0, false};
+    auto created = sessions_.create(kSystem, request, nullptr);
+    if (!created) {
+        return created;
+    }
+    auto run = std::make_shared<Run>();
+    run->session = *created;
+    run->policy = policy;
+    run->trigger = trigger;
+    {
+        std::lock_guard lock(mutex_);
+        if (shutting_down_) {
+            run->stop = StopReason::Shutdown;
+        }
+        runs_.emplace(created->id, run);
+    }
+    std::thread([this, run] { execute(run); }).detach();
+    return created;
+}
+
+service::Outcome<domain::JobSession> Runner::record_skipped(const domain::Policy& policy, util::Micros tick)
+{
+    // Created open so that its one log entry can go in, then ended at once.
+    service::CreateSession request;
+    request.type = policy.session_type;
+    request.status = SessionStatus::Pending;
+    request.start_time = tick;
+    request.backup_info = domain::BackupJobInfo{policy.id, policy.name, 0, false};
+    auto created = sessions_.create(kSystem, request, nullptr);
+    if (!created) {
+        return created;
+    }
+    std::vector<service::AppendLogEntry> entries(1);
+    entries[0].status = SessionStatus::NeverExecuted;
+    entries[0].message = "Not run: the previous run was still going on, and the policy allows " +
+                         std::to_string(policy.max_concurrent_runs) + " at a time (maxConcurrentRuns).";
+    if (auto appended = sessions_.append_log(kSystem, created->id, entries, nullptr); !appended) {
+        return appended.error();
+    }
+    domain::SessionChange change;
+    change.status = SessionStatus::NeverExecuted;
+    change.stop_time = std::max(tick, created->start_time);
+    return sessions_.change(kSystem, created->id, change, nullptr);
+}
+
+bool Runner::request_stop(std::int64_t session_id)
+{
+    std::lock_guard lock(mutex_);
+    const auto it = runs_.find(session_id);
+    if (it == runs_.end()) {
+        return false;
+    }
+    it->second->request(StopReason::Requested);
+    return true;
+}
+
+void Runner::stop_policy(const std::string& policy_id)
+{
+    std::unique_lock lock(mutex_);
+    for (auto& [id, run] : runs_) {
+        if (run->policy.id == policy_id) {
+            run->request(StopReason::PolicyDeleted);
+        }
+    }
+    ended_.wait(lock, [&] {
+        for (const auto& [id, run] : runs_) {
+            if (run->policy.id == policy_id) {
+                return false;
+            }
+        }
+        return true;
+    });
+}
+
+std::size_t Runner::active_runs(const std::string& policy_id) const
+{
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& [id, run] : runs_) {
+        n += run->policy.id == policy_id ? 1 : 0;
+    }
+    return n;
+}
+
+void Runner::shutdown()
+{
+    std::unique_lock lock(mutex_);
+    shutting_down_ = true;
+    for (auto& [id, run] : runs_) {
+        run->request(StopReason::Shutdown);
+    }
+    ended_.wait(lock, [&] { return runs_.empty(); });
+}
+
+void Runner::execute(const std::shared_ptr<Run>& run)
+{
+    const auto& policy = run->policy;
+    const auto id = run->session.id;
+    std::string exit_message;
+    std::optional<SessionStatus> exit_status;
+
+    const auto append = [&](SessionStatus status, std::string message) {
+        std::vector<service::AppendLogEntry> entries(1);
+        entries[0].status = status;
+        entries[0].message = std::move(message);
+        if (auto r = sessions_.append_log(kSystem, id, entries, nullptr); !r) {
+            log::warning("cannot append to the log of session " + std::to_string(id) + ": " + r.error().message);
+        }
+    };
+    const char* why = run->trigger == Trigger::Manual     ? "Started by request"
+                      : run->trigger == Trigger::Schedule ? "Started by schedule"
+                                                          : "Started at server start for a scheduled run it missed";
+    append(SessionStatus::Success, std::string(why) + ": " + command_line(policy.command));
+
+    // Everything the child needs, made before fork.
+    std::vector<std::string> env_strings;
+    for (const auto& [name, value] : policy.environment) {
+        std::string variable = name;
+        variable += '=';
+        variable += value;
+        env_strings.push_back(std::move(variable));
+    }
+    std::vector<std::string> argv_strings = policy.command;
+    const std::string directory =
+        policy.working_directory.empty() ? config_.default_working_directory : policy.working_directory;
+
+    std::array<int, 2> output{-1, -1};
+    std::array<int, 2> report{-1, -1};
+    if (::pipe2(output.data(), O_CLOEXEC) != 0 || ::pipe2(report.data(), O_CLOEXEC) != 0) {
+        append(SessionStatus::Error, std::string("Cannot start the command: ") + std::strerror(errno));
+        run->stop = StopReason::None;
+        exit_status = SessionStatus::Error;
+    }
+    Fd output_read(output[0]);
+    Fd output_write(output[1]);
+    Fd report_read(report[0]);
+    Fd report_write(report[1]);
+
+    pid_t pid = -1;
+    if (!exit_status) {
+        ChildSetup setup;
+        for (auto& a : argv_strings) {
+            setup.argv.push_back(a.data());
+        }
+        setup.argv.push_back(nullptr);
+        for (auto& e : env_strings) {
+            setup.envp.push_back(e.data());
+        }
+        setup.envp.push_back(nullptr);
+        setup.directory = directory.c_str();
+        setup.output = output_write.get();
+        setup.report = report_write.get();
+        setup.parent = ::getpid();
+        pid = ::fork();
+        if (pid == 0) {
+            exec_child(setup);
+        }
+        if (pid < 0) {
+            append(SessionStatus::Error, std::string("Cannot start the command: ") + std::strerror(errno));
+            exit_status = SessionStatus::Error;
+        }
+    }
+    output_write.reset();
+    report_write.reset();
+
+    if (pid > 0) {
+        ::setpgid(pid, pid); // also done by the child; whichever runs first wins
+        ExecFailure failure{};
+        const auto n = ::read(report_read.get(), &failure, sizeof failure);
+        if (n == static_cast<ssize_t>(sizeof failure)) {
+            int status = 0;
+            ::waitpid(pid, &status, 0);
+            const std::string what = failure.stage == 0 ? "Cannot enter the working directory '" + directory + "'"
+                                                        : "Cannot run '" + policy.command.front() + "'";
+            append(SessionStatus::Error, what + ": " + std::strerror(failure.error) + ".");
+            exit_status = SessionStatus::Error;
+            pid = -1;
+        }
+    }
+
+    if (pid > 0) {
+        (void)store_.insert_policy_run(store::PolicyRun{id, policy.id, pid, process_start_ticks(pid)});
+        Fd process(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); // readable once the child exits
+        ::fcntl(output_read.get(), F_SETFL, O_NONBLOCK);
+
+        const auto started = Steady::now();
+        std::optional<Steady::time_point> kill_at;
+        bool terminated = false;
+        bool exited = false;
+        int wait_status = 0;
+        std::string partial;
+        std::vector<char> buffer(kMaxLine);
+
+        // Appends the complete lines in `partial` (and, when `final`, the rest), splitting long ones.
+        const auto flush_lines = [&](bool final) {
+            std::vector<service::AppendLogEntry> entries;
+            const auto emit = [&](std::string_view line) {
+                if (!line.empty() && line.back() == '\r') {
+                    line.remove_suffix(1);
+                }
+                service::AppendLogEntry entry;
+                entry.status = SessionStatus::Success;
+                entry.message = util::to_valid_utf8(line);
+                entries.push_back(std::move(entry));
+            };
+            const std::string_view text = partial;
+            std::size_t begin = 0;
+            while (begin < text.size()) {
+                const auto newline = text.find('\n', begin);
+                const auto length = (newline == std::string_view::npos ? text.size() : newline) - begin;
+                if (length > kMaxLine || (newline == std::string_view::npos && length == kMaxLine)) {
+                    emit(text.substr(begin, kMaxLine));
+                    begin += kMaxLine;
+                } else if (newline != std::string_view::npos) {
+                    emit(text.substr(begin, length));
+                    begin = newline + 1;
+                } else {
+                    if (final) {
+                        emit(text.substr(begin));
+                        begin = text.size();
+                    }
+                    break;
+                }
+            }
+            partial.erase(0, begin);
+            if (!entries.empty()) {
+                if (auto r = sessions_.append_log(kSystem, id, entries, nullptr); !r) {
+                    log::warning("cannot append output to session " + std::to_string(id) + ": " + r.error().message);
+                }
+            }
+        };
+
+        const auto terminate = [&](StopReason reason) {
+            if (terminated) {
+                return;
+            }
+            terminated = true;
+            const auto grace = std::chrono::seconds(policy.stop_grace_seconds);
+            kill_at = Steady::now() + grace;
+            std::string message;
+            switch (reason) {
+            case StopReason::Timeout:
+                message = "Timed out after " + std::to_string(*policy.timeout_seconds) + " s";
+                break;
+            case StopReason::PolicyDeleted:
+                message = "Stopping: the policy was deleted";
+                break;
+            case StopReason::Shutdown:
+                message = "Stopping: the server is shutting down";
+                break;
+            default:
+                message = "Stopping by request";
+                break;
+            }
+            append(SessionStatus::Warning,
+                   message + "; sent SIGTERM, SIGKILL follows in " + std::to_string(policy.stop_grace_seconds) + " s.");
+            ::kill(-pid, SIGTERM);
+        };
+
+        bool output_open = true;
+        while (!exited || output_open) {
+            const auto reason = run->stop.load();
+            if (reason != StopReason::None) {
+                terminate(reason);
+            }
+            if (!terminated && policy.timeout_seconds &&
+                Steady::now() - started >= std::chrono::seconds(*policy.timeout_seconds)) {
+                run->stop = StopReason::Timeout;
+                terminate(StopReason::Timeout);
+            }
+            if (kill_at && Steady::now() >= *kill_at) {
+                ::kill(-pid, SIGKILL);
+                kill_at.reset();
+            }
+            if (exited) {
+                // The command has ended: take what is left in the pipe, then end whatever it left behind in its
+                // process group (which could otherwise hold the pipe open for ever).
+                while (true) {
+                    const auto n = ::read(output_read.get(), buffer.data(), buffer.size());
+                    if (n <= 0) {
+                        break;
+                    }
+                    partial.append(buffer.data(), static_cast<std::size_t>(n));
+                    flush_lines(false);
+                }
+                ::kill(-pid, SIGKILL);
+                output_open = false;
+                break;
+            }
+            int timeout_ms = -1;
+            const auto now = Steady::now();
+            const auto until = [&](Steady::time_point t) {
+                const auto ms = std::chrono::ceil<std::chrono::milliseconds>(t - now).count();
+                const int clipped = static_cast<int>(std::clamp<std::int64_t>(ms, 0, 60'000));
+                timeout_ms = timeout_ms < 0 ? clipped : std::min(timeout_ms, clipped);
+            };
+            if (kill_at) {
+                until(*kill_at);
+            }
+            if (!terminated && policy.timeout_seconds) {
+                until(started + std::chrono::seconds(*policy.timeout_seconds));
+            }
+            if (process.get() < 0) {
+                until(now + std::chrono::milliseconds(100)); // no pidfd: look for the exit every 100 ms
+            }
+            std::array<pollfd, 3> fds{{{output_open ? output_read.get() : -1, POLLIN, 0},
+                                       {process.get(), POLLIN, 0},
+                                       {run->wake.get(), POLLIN, 0}}};
+            if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) {
+                break;
+            }
+            if ((fds[2].revents & POLLIN) != 0) {
+                std::uint64_t count = 0;
+                (void)!::read(run->wake.get(), &count, sizeof count);
+            }
+            if ((fds[0].revents & (POLLIN | POLLHUP)) != 0) {
+                const auto n = ::read(output_read.get(), buffer.data(), buffer.size());
+                if (n > 0) {
+                    partial.append(buffer.data(), static_cast<std::size_t>(n));
+                    flush_lines(false);
+                } else if (n == 0) {
+                    output_open = false;
+                }
+            }
+            if ((fds[1].revents & POLLIN) != 0 || process.get() < 0) {
+                if (::waitpid(pid, &wait_status, WNOHANG) == pid) {
+                    exited = true;
+                }
+            }
+        }
+        if (!exited) {
+            ::kill(-pid, SIGKILL);
+            ::waitpid(pid, &wait_status, 0);
+        }
+        flush_lines(true);
+        (void)store_.remove_policy_run(id);
+
+        if (WIFEXITED(wait_status)) {
+            const int code = WEXITSTATUS(wait_status);
+            exit_message = "Exited with code " + std::to_string(code) + ".";
+            const bool warning = std::find(policy.warning_exit_codes.begin(), policy.warning_exit_codes.end(), code) !=
+                                 policy.warning_exit_codes.end();
+            exit_status = code == 0 ? SessionStatus::Success : warning ? SessionStatus::Warning : SessionStatus::Error;
+        } else if (WIFSIGNALED(wait_status)) {
+            const int signal = WTERMSIG(wait_status);
+            exit_message = "Killed by " + signal_name(signal) + " (" + std::to_string(signal) + ").";
+            exit_status = SessionStatus::Error;
+        } else {
+            exit_message = "Ended in an unknown way.";
+            exit_status = SessionStatus::Error;
+        }
+    }
+
+    // How the run ends: a stop wins over the exit code; a timeout is an Error.
+    SessionStatus final_status = exit_status.value_or(SessionStatus::Error);
+    const auto reason = run->stop.load();
+    auto current = sessions_.get(kSystem, id);
+    const bool canceling = current && current->status == SessionStatus::Canceling;
+    if (reason == StopReason::Timeout) {
+        final_status = SessionStatus::Error;
+        exit_message += " The run timed out.";
+    } else if (reason != StopReason::None || canceling) {
+        final_status = SessionStatus::Canceled;
+        exit_message += reason == StopReason::Shutdown        ? " Canceled: the server shut down."
+                        : reason == StopReason::PolicyDeleted ? " Canceled: the policy was deleted."
+                                                              : " Canceled by request.";
+    }
+    if (!exit_message.empty()) {
+        const auto first = exit_message.find_first_not_of(' ');
+        append(final_status, exit_message.substr(first == std::string::npos ? 0 : first));
+    }
+    domain::SessionChange change;
+    change.status = final_status;
+    if (auto changed = sessions_.change(kSystem, id, change, nullptr); !changed) {
+        log::warning("cannot record the end of session " + std::to_string(id) + ": " + changed.error().message);
+    }
+    finish(run);
+}
+
+void Runner::finish(const std::shared_ptr<Run>& run)
+{
+    {
+        std::lock_guard lock(mutex_);
+        runs_.erase(run->session.id);
+    }
+    ended_.notify_all();
+}
+
+} // namespace jobsessions::runner

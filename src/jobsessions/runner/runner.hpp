@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/domain/policy.hpp"
+#include "jobsessions/service/outcome.hpp"
+#include "jobsessions/service/session_service.hpp"
+#include "jobsessions/store/store.hpp"
+#include "jobsessions/util/clock.hpp"
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace jobsessions::runner {
+
+/// Settings of the runner.
+struct RunnerConfig {
+    /// Where a command runs when its policy names no working directory.
+    std::string default_working_directory = "/";
+};
+
+/// What started a run; it is said in the run's first log entry.
+enum class Trigger : std::uint8_t {
+    Manual,
+    Schedule,
+    CatchUp,
+};
+
+/// Runs policy commands as child processes and records each run as a session with its output as the log.
+///
+/// A run has a thread of its own that owns the child: it reads the child's output (stdout and stderr, one
+/// pipe) and appends each line before it reads on, so a child that writes faster than the store takes it blocks
+/// on its pipe instead of filling the server's memory. Thread-safe.
+class Runner {
+public:
+    Runner(store::Store& store, service::SessionService& sessions, const util::Clock& clock, RunnerConfig config);
+    /// Stops every run (as shutdown() does).
+    ~Runner();
+    Runner(const Runner&) = delete;
+    Runner& operator=(const Runner&) = delete;
+
+    /// Ends the runs a previous server left behind (it crashed or was killed): their process groups are killed
+    /// if still alive and their sessions end as Error, saying so in the log. Call once, before any run starts.
+    void recover();
+
+    /// Starts a run of `policy` now and returns its session (Running). Conflict when the policy already has
+    /// maxConcurrentRuns runs, or when the server is shutting down.
+    service::Outcome<domain::JobSession> start(const domain::Policy& policy, Trigger trigger);
+
+    /// Records a tick that could not run because the policy already has maxConcurrentRuns runs: a NeverExecuted
+    /// session saying why.
+    service::Outcome<domain::JobSession> record_skipped(const domain::Policy& policy, util::Micros tick);
+
+    /// Tells the run of a session to stop (its session is Canceling already); false when no run of this server
+    /// has that session.
+    bool request_stop(std::int64_t session_id);
+
+    /// Stops every run of a policy and waits until they have ended.
+    void stop_policy(const std::string& policy_id);
+
+    /// How many runs of a policy are going on.
+    [[nodiscard]] std::size_t active_runs(const std::string& policy_id) const;
+
+    /// Stops every run (SIGTERM, SIGKILL after its grace period), records each as Canceled, and waits until
+    /// they have ended. Later starts are refused.
+    void shutdown();
+
+private:
+    struct Run;
+    void execute(const std::shared_ptr<Run>& run);
+    void finish(const std::shared_ptr<Run>& run);
+
+    store::Store& store_;
+    service::SessionService& sessions_;
+    const util::Clock& clock_;
+    RunnerConfig config_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable ended_;
+    std::map<std::int64_t, std::shared_ptr<Run>> runs_;
+    bool shutting_down_ = false;
+};
+
+} // namespace jobsessions::runner

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/service/policy_service.hpp"
+
+#include "jobsessions/auth/token_codec.hpp"
+#include "jobsessions/runner/cron.hpp"
+
+#include <cstdio>
+
+namespace jobsessions::service {
+namespace {
+
+DomainError not_found(const std::string& id)
+{
+    return {DomainErrc::NotFound, {}, "Policy '" + id + "' was not found."};
+}
+
+DomainError from_store(const store::StoreError& error, const std::string& id, const std::string& name = {})
+{
+    switch (error.code) {
+    case store::StoreErrc::NotFound:
+        return not_found(id);
+    case store::StoreErrc::Conflict:
+        return {DomainErrc::Conflict, "name", "A policy named '" + name + "' exists already."};
+    case store::StoreErrc::Corrupt:
+        return {DomainErrc::Internal, {}, {}, error.message};
+    default:
+        return {DomainErrc::Unavailable, {}, "The policy store is unavailable.", error.message};
+    }
+}
+
+/// A random (version 4) UUID.
+std::string new_uuid()
+{
+    auto bytes = auth::random_bytes(16);
+    bytes[6] = static_cast<char>((static_cast<unsigned char>(bytes[6]) & 0x0FU) | 0x40U);
+    bytes[8] = static_cast<char>((static_cast<unsigned char>(bytes[8]) & 0x3FU) | 0x80U);
+    std::string out;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            out += '-';
+        }
+        char hex[3];
+        std::snprintf(hex, sizeof hex, "%02x", static_cast<unsigned>(static_cast<unsigned char>(bytes[i])));
+        out += hex;
+    }
+    return out;
+}
+
+} // namespace
+
+PolicyService::PolicyService(store::Store& store, runner::Runner& runner, const util::Clock& clock)
+    : store_(store)
+    , runner_(runner)
+    , clock_(clock)
+{
+}
+
+std::vector<domain::PolicyProblem> PolicyService::problems(const domain::Policy& policy)
+{
+    auto problems = domain::validate_policy(policy);
+    if (!policy.schedule.empty()) {
+        auto parsed = runner::CronSchedule::parse(policy.schedule);
+        if (const auto* error = std::get_if<std::string>(&parsed)) {
+            problems.push_back({"schedule", "Not a schedule: " + *error + "."});
+        }
+    }
+    return problems;
+}
+
+void PolicyService::changed() const
+{
+    if (changed_) {
+        changed_();
+    }
+}
+
+Outcome<std::vector<domain::Policy>> PolicyService::list()
+{
+    auto policies = store_.list_policies();
+    if (!policies) {
+        return from_store(policies.error(), {});
+    }
+    return std::move(*policies);
+}
+
+Outcome<domain::Policy> PolicyService::get(const std::string& id)
+{
+    auto policy = store_.get_policy(id);
+    if (!policy) {
+        return from_store(policy.error(), id);
+    }
+    return std::move(*policy);
+}
+
+Outcome<domain::Policy> PolicyService::create(domain::Policy policy)
+{
+    if (auto found = problems(policy); !found.empty()) {
+        return DomainError{DomainErrc::Invalid, found.front().field, found.front().message};
+    }
+    policy.id = new_uuid();
+    policy.created_at = clock_.now();
+    auto created = store_.create_policy(policy);
+    if (!created) {
+        return from_store(created.error(), policy.id, policy.name);
+    }
+    changed();
+    return std::move(*created);
+}
+
+Outcome<domain::Policy> PolicyService::update(const std::string& id, domain::Policy policy)
+{
+    auto current = store_.get_policy(id);
+    if (!current) {
+        return from_store(current.error(), id);
+    }
+    if (auto found = problems(policy); !found.empty()) {
+        return DomainError{DomainErrc::Invalid, found.front().field, found.front().message};
+    }
+    policy.id = id;
+    policy.created_at = current->created_at;
+    auto updated = store_.update_policy(policy);
+    if (!updated) {
+        return from_store(updated.error(), id, policy.name);
+    }
+    changed();
+    return std::move(*updated);
+}
+
+Outcome<void> PolicyService::remove(const std::string& id, bool force)
+{
+    auto current = store_.get_policy(id);
+    if (!current) {
+        return from_store(current.error(), id);
+    }
+    if (const auto running = runner_.active_runs(id); running > 0) {
+        if (!force) {
+            return DomainError{DomainErrc::Conflict,
+                               {},
+                               "Policy '" + current->name + "' has " + std::to_string(running) +
+                                   " run(s) going on; stop them first, or delete with force=true."};
+        }
+        runner_.stop_policy(id);
+    }
+    auto removed = store_.delete_policy(id);
+    if (!removed) {
+        return from_store(removed.error(), id);
+    }
+    changed();
+    return {};
+}
+
+Outcome<domain::JobSession> PolicyService::start(const std::string& id)
+{
+    auto policy = store_.get_policy(id);
+    if (!policy) {
+        return from_store(policy.error(), id);
+    }
+    return runner_.start(*policy, runner::Trigger::Manual);
+}
+
+} // namespace jobsessions::service

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/domain/policy.hpp"
+#include "jobsessions/runner/runner.hpp"
+#include "jobsessions/service/outcome.hpp"
+#include "jobsessions/store/store.hpp"
+#include "jobsessions/util/clock.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace jobsessions::service {
+
+/// The policy use cases: define, change, delete and start policies. No HTTP and no SQL here. Thread-safe.
+class PolicyService {
+public:
+    PolicyService(store::Store& store, runner::Runner& runner, const util::Clock& clock);
+
+    /// Called after every change to the policies (the scheduler re-reads them). Set once, before use.
+    void on_change(std::function<void()> handler) { changed_ = std::move(handler); }
+
+    /// Everything wrong with a definition, the schedule included; empty when it is valid.
+    static std::vector<domain::PolicyProblem> problems(const domain::Policy& policy);
+
+    Outcome<std::vector<domain::Policy>> list();
+    Outcome<domain::Policy> get(const std::string& id);
+    /// Stores a new policy with a new id; Invalid (the first problem) or Conflict (name taken).
+    Outcome<domain::Policy> create(domain::Policy policy);
+    /// Replaces the definition of policy `id`; runs going on keep the definition they started with.
+    Outcome<domain::Policy> update(const std::string& id, domain::Policy policy);
+    /// Deletes a policy. With runs going on: Conflict, unless `force`, which stops them first.
+    Outcome<void> remove(const std::string& id, bool force);
+    /// Starts a run now; Conflict when maxConcurrentRuns runs are going on.
+    Outcome<domain::JobSession> start(const std::string& id);
+
+private:
+    void changed() const;
+
+    store::Store& store_;
+    runner::Runner& runner_;
+    const util::Clock& clock_;
+    std::function<void()> changed_;
+};
+
+} // namespace jobsessions::service

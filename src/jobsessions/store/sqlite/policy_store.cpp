@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: Apache-2.0
+// The policy part of the SQLite store.
+#include "jobsessions/store/sqlite/sqlite_store.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <sqlite3.h>
+
+namespace jobsessions::store::sqlite {
+namespace {
+
+using domain::Policy;
+
+constexpr const char* kSelectPolicies =
+    "SELECT id, name, description, session_type, command, working_directory, environment, schedule, enabled,"
+    " timeout_seconds, stop_grace_seconds, warning_exit_codes, retention_days, max_concurrent_runs, catch_up, usn,"
+    " created_at FROM policies ORDER BY name COLLATE NOCASE";
+constexpr const char* kSelectPolicy =
+    "SELECT id, name, description, session_type, command, working_directory, environment, schedule, enabled,"
+    " timeout_seconds, stop_grace_seconds, warning_exit_codes, retention_days, max_concurrent_runs, catch_up, usn,"
+    " created_at FROM policies WHERE id = ?1";
+constexpr const char* kInsertPolicy =
+    "INSERT INTO policies (id, name, description, session_type, command, working_directory, environment, schedule,"
+    " enabled, timeout_seconds, stop_grace_seconds, warning_exit_codes, retention_days, max_concurrent_runs,"
+    " catch_up, usn, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+constexpr const char* kUpdatePolicy =
+    "UPDATE policies SET name = ?2, description = ?3, session_type = ?4, command = ?5, working_directory = ?6,"
+    " environment = ?7, schedule = ?8, enabled = ?9, timeout_seconds = ?10, stop_grace_seconds = ?11,"
+    " warning_exit_codes = ?12, retention_days = ?13, max_concurrent_runs = ?14, catch_up = ?15, usn = ?16"
+    " WHERE id = ?1";
+constexpr const char* kDeletePolicy = "DELETE FROM policies WHERE id = ?1";
+constexpr const char* kSelectPolicySessions =
+    "SELECT id FROM sessions INDEXED BY sessions_by_policy WHERE policy_id = ?1 AND policy_removed = 0";
+constexpr const char* kMarkPolicyRemoved = "UPDATE sessions SET policy_removed = 1, usn = ?2 WHERE id = ?1";
+constexpr const char* kSelectLastTick = "SELECT last_tick FROM policies WHERE id = ?1";
+constexpr const char* kUpdateLastTick = "UPDATE policies SET last_tick = ?2 WHERE id = ?1";
+constexpr const char* kInsertRun =
+    "INSERT OR REPLACE INTO policy_runs (session_id, policy_id, pid, process_start) VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kDeleteRun = "DELETE FROM policy_runs WHERE session_id = ?1";
+constexpr const char* kSelectRuns =
+    "SELECT session_id, policy_id, pid, process_start FROM policy_runs ORDER BY session_id";
+
+std::string to_json_text(const std::vector<std::string>& values)
+{
+    boost::json::array array;
+    for (const auto& v : values) {
+        array.emplace_back(boost::json::string(v));
+    }
+    return boost::json::serialize(array);
+}
+
+std::string to_json_text(const std::vector<int>& values)
+{
+    boost::json::array array;
+    for (const auto v : values) {
+        array.emplace_back(v);
+    }
+    return boost::json::serialize(array);
+}
+
+std::string to_json_text(const std::vector<std::pair<std::string, std::string>>& values)
+{
+    // An array of [name, value] pairs keeps the order the client gave.
+    boost::json::array array;
+    for (const auto& [name, value] : values) {
+        array.emplace_back(boost::json::array{boost::json::string(name), boost::json::string(value)});
+    }
+    return boost::json::serialize(array);
+}
+
+// Binds ?1..?17 in the column order of kInsertPolicy (kUpdatePolicy uses the first sixteen).
+void bind_policy(Statement& stmt, const Policy& p)
+{
+    stmt.bind(1, std::string_view(p.id));
+    stmt.bind(2, std::string_view(p.name));
+    stmt.bind(3, std::string_view(p.description));
+    stmt.bind(4, domain::to_string(p.session_type));
+    stmt.bind(5, std::string_view(to_json_text(p.command)));
+    stmt.bind(6, std::string_view(p.working_directory));
+    stmt.bind(7, std::string_view(to_json_text(p.environment)));
+    stmt.bind(8, std::string_view(p.schedule));
+    stmt.bind(9, std::int64_t{p.enabled ? 1 : 0});
+    stmt.bind(10, p.timeout_seconds);
+    stmt.bind(11, p.stop_grace_seconds);
+    stmt.bind(12, std::string_view(to_json_text(p.warning_exit_codes)));
+    stmt.bind(13, p.retention_days);
+    stmt.bind(14, p.max_concurrent_runs);
+    stmt.bind(15, std::int64_t{p.catch_up ? 1 : 0});
+    stmt.bind(16, p.usn);
+}
+
+Result<Policy> read_policy(const Statement& row)
+{
+    Policy p;
+    p.id = std::string(row.column_text(0));
+    const auto corrupt = [&] { return StoreError{StoreErrc::Corrupt, "policy " + p.id + " cannot be read"}; };
+    p.name = std::string(row.column_text(1));
+    p.description = std::string(row.column_text(2));
+    const auto type = domain::parse_session_type(row.column_text(3));
+    if (!type) {
+        return corrupt();
+    }
+    p.session_type = *type;
+    boost::system::error_code ec;
+    const auto command = boost::json::parse(row.column_text(4), ec);
+    if (ec || !command.is_array()) {
+        return corrupt();
+    }
+    for (const auto& v : command.get_array()) {
+        if (!v.is_string()) {
+            return corrupt();
+        }
+        p.command.emplace_back(v.get_string());
+    }
+    p.working_directory = std::string(row.column_text(5));
+    const auto environment = boost::json::parse(row.column_text(6), ec);
+    if (ec || !environment.is_array()) {
+        return corrupt();
+    }
+    for (const auto& v : environment.get_array()) {
+        if (!v.is_array() || v.get_array().size() != 2 || !v.get_array()[0].is_string() ||
+            !v.get_array()[1].is_string()) {
+            return corrupt();
+        }
+        p.environment.emplace_back(std::string(v.get_array()[0].get_string()),
+                                   std::string(v.get_array()[1].get_string()));
+    }
+    p.schedule = std::string(row.column_text(7));
+    p.enabled = row.column_int64(8) != 0;
+    p.timeout_seconds = row.column_optional_int64(9);
+    p.stop_grace_seconds = row.column_int64(10);
+    const auto codes = boost::json::parse(row.column_text(11), ec);
+    if (ec || !codes.is_array()) {
+        return corrupt();
+    }
+    for (const auto& v : codes.get_array()) {
+        if (!v.is_int64()) {
+            return corrupt();
+        }
+        p.warning_exit_codes.push_back(static_cast<int>(v.get_int64()));
+    }
+    p.retention_days = row.column_optional_int64(12);
+    p.max_concurrent_runs = row.column_int64(13);
+    p.catch_up = row.column_int64(14) != 0;
+    p.usn = row.column_int64(15);
+    p.created_at = row.column_int64(16);
+    return p;
+}
+
+} // namespace
+
+Result<std::vector<Policy>> SqliteStore::list_policies()
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(kSelectPolicies);
+    if (!stmt) {
+        return stmt.error();
+    }
+    std::vector<Policy> policies;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return policies;
+        }
+        auto policy = read_policy(*stmt);
+        if (!policy) {
+            return policy.error();
+        }
+        policies.push_back(std::move(*policy));
+    }
+}
+
+Result<Policy> SqliteStore::get_policy(const std::string& id)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(kSelectPolicy);
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, std::string_view(id));
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return StoreError{StoreErrc::NotFound, "policy not found"};
+    }
+    return read_policy(*stmt);
+}
+
+Result<Policy> SqliteStore::create_policy(const Policy& policy)
+{
+    return write<Policy>([&](Connection& db) -> Result<Policy> {
+        auto usn = next_usn(db);
+        if (!usn) {
+            return usn.error();
+        }
+        Policy created = policy;
+        created.usn = *usn;
+        auto stmt = db.prepare(kInsertPolicy);
+        if (!stmt) {
+            return stmt.error();
+        }
+        bind_policy(*stmt, created);
+        stmt->bind(17, created.created_at);
+        if (auto r = stmt->run(); !r) {
+            return r.error();
+        }
+        return created;
+    });
+}
+
+Result<Policy> SqliteStore::update_policy(const Policy& policy)
+{
+    return write<Policy>([&](Connection& db) -> Result<Policy> {
+        auto usn = next_usn(db);
+        if (!usn) {
+            return usn.error();
+        }
+        Policy updated = policy;
+        updated.usn = *usn;
+        auto stmt = db.prepare(kUpdatePolicy);
+        if (!stmt) {
+            return stmt.error();
+        }
+        bind_policy(*stmt, updated);
+        if (auto r = stmt->run(); !r) {
+            return r.error();
+        }
+        if (sqlite3_changes(db.handle()) == 0) {
+            return StoreError{StoreErrc::NotFound, "policy not found"};
+        }
+        return updated;
+    });
+}
+
+Result<std::vector<std::int64_t>> SqliteStore::delete_policy(const std::string& id)
+{
+    return write<std::vector<std::int64_t>>([&](Connection& db) -> Result<std::vector<std::int64_t>> {
+        auto remove = db.prepare(kDeletePolicy);
+        if (!remove) {
+            return remove.error();
+        }
+        remove->bind(1, std::string_view(id));
+        if (auto r = remove->run(); !r) {
+            return r.error();
+        }
+        if (sqlite3_changes(db.handle()) == 0) {
+            return StoreError{StoreErrc::NotFound, "policy not found"};
+        }
+        std::vector<std::int64_t> sessions;
+        {
+            auto select = db.prepare(kSelectPolicySessions);
+            if (!select) {
+                return select.error();
+            }
+            select->bind(1, std::string_view(id));
+            while (true) {
+                auto row = select->step();
+                if (!row) {
+                    return row.error();
+                }
+                if (!*row) {
+                    break;
+                }
+                sessions.push_back(select->column_int64(0));
+            }
+        }
+        auto mark = db.prepare(kMarkPolicyRemoved);
+        if (!mark) {
+            return mark.error();
+        }
+        for (const auto session_id : sessions) {
+            auto usn = next_usn(db);
+            if (!usn) {
+                return usn.error();
+            }
+            mark->bind(1, session_id);
+            mark->bind(2, *usn);
+            if (auto r = mark->run(); !r) {
+                return r.error();
+            }
+            mark->reset();
+        }
+        return sessions;
+    });
+}
+
+Result<std::optional<util::Micros>> SqliteStore::policy_last_tick(const std::string& id)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(kSelectLastTick);
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, std::string_view(id));
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return StoreError{StoreErrc::NotFound, "policy not found"};
+    }
+    return stmt->column_optional_int64(0);
+}
+
+Result<void> SqliteStore::set_policy_last_tick(const std::string& id, util::Micros tick)
+{
+    return write<void>([&](Connection& db) -> Result<void> {
+        auto stmt = db.prepare(kUpdateLastTick);
+        if (!stmt) {
+            return stmt.error();
+        }
+        stmt->bind(1, std::string_view(id));
+        stmt->bind(2, tick);
+        return stmt->run();
+    });
+}
+
+Result<void> SqliteStore::insert_policy_run(const PolicyRun& run)
+{
+    return write<void>([&](Connection& db) -> Result<void> {
+        auto stmt = db.prepare(kInsertRun);
+        if (!stmt) {
+            return stmt.error();
+        }
+        stmt->bind(1, run.session_id);
+        stmt->bind(2, std::string_view(run.policy_id));
+        stmt->bind(3, run.pid);
+        stmt->bind(4, run.process_start);
+        return stmt->run();
+    });
+}
+
+Result<void> SqliteStore::remove_policy_run(std::int64_t session_id)
+{
+    return write<void>([&](Connection& db) -> Result<void> {
+        auto stmt = db.prepare(kDeleteRun);
+        if (!stmt) {
+            return stmt.error();
+        }
+        stmt->bind(1, session_id);
+        return stmt->run();
+    });
+}
+
+Result<std::vector<PolicyRun>> SqliteStore::list_policy_runs()
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(kSelectRuns);
+    if (!stmt) {
+        return stmt.error();
+    }
+    std::vector<PolicyRun> runs;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return runs;
+        }
+        runs.push_back(PolicyRun{stmt->column_int64(0), std::string(stmt->column_text(1)), stmt->column_int64(2),
+                                 stmt->column_int64(3)});
+    }
+}
+
+} // namespace jobsessions::store::sqlite
