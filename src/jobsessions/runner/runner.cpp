@@ -158,8 +158,16 @@ std::string command_line(const std::vector<std::string>& argv)
         if (!out.empty()) {
             out += ' ';
         }
-        const bool plain = !arg.empty() && arg.find_first_of(" \t\"'\\$`") == std::string::npos;
-        out += plain ? arg : "'" + arg + "'";
+        // Shown as a shell would take it: quoted when needed, a ' inside as '\''.
+        if (!arg.empty() && arg.find_first_of(" \t\n\"'\\$`;&|<>*?()") == std::string::npos) {
+            out += arg;
+            continue;
+        }
+        out += '\'';
+        for (const char c : arg) {
+            out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        }
+        out += '\'';
     }
     return out;
 }
