@@ -59,16 +59,17 @@ protected:
         return out;
     }
 
-    /// Waits for the log to have an entry containing `text` (the run is going on), woken by the live follow.
+    /// Waits for the log to have an entry whose message is `text` (the run is going on), woken by the live follow.
     void wait_for_output(const std::string& id, const std::string& text)
     {
+        const std::string entry = R"("message":")" + text + '"';
         StreamReader follow(*server_, "GET /api/v1/jobSessions/" + id +
                                           "/log HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
                                           "Authorization: Bearer " +
                                           admin_token() + "\r\n\r\n");
-        follow.read_until([&](const std::string& got) { return got.find(text) != std::string::npos; },
+        follow.read_until([&](const std::string& got) { return got.find(entry) != std::string::npos; },
                           std::chrono::seconds(30));
-        ASSERT_NE(follow.received().find(text), std::string::npos) << follow.received();
+        ASSERT_NE(follow.received().find(entry), std::string::npos) << follow.received();
     }
 };
 
