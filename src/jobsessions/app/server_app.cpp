@@ -10,6 +10,7 @@
 #include "jobsessions/http/tls.hpp"
 #include "jobsessions/log/log.hpp"
 #include "jobsessions/runner/runner.hpp"
+#include "jobsessions/runner/scheduler.hpp"
 #include "jobsessions/service/policy_service.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -222,6 +223,9 @@ int run_server(const Config& config)
         runner.recover();
         sessions.on_stop([&runner](std::int64_t id) { runner.request_stop(id); });
         service::PolicyService policies(*store, runner, clock);
+        runner::Scheduler scheduler(*store, runner, clock);
+        policies.on_change([&scheduler] { scheduler.reload(); });
+        scheduler.start();
 
         api::ApiConfig api_config;
         api_config.public_url = config.public_url;
@@ -265,6 +269,7 @@ int run_server(const Config& config)
         sigwait(&stop_signals, &signal_number);
         log::info(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + "; shutting down");
         server.shutdown();
+        scheduler.stop();
         runner.shutdown();
         log::info("stopped");
         return 0;

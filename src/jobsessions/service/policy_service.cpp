@@ -122,6 +122,8 @@ Outcome<domain::Policy> PolicyService::update(const std::string& id, domain::Pol
     if (!updated) {
         return from_store(updated.error(), id, policy.name);
     }
+    // A new definition counts its schedule from now: ticks of the old one are not "missed" by the new one.
+    (void)store_.set_policy_last_tick(id, clock_.now());
     changed();
     return std::move(*updated);
 }
