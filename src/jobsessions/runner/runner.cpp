@@ -632,10 +632,10 @@ void Runner::execute(const std::shared_ptr<Run>& run)
 
 void Runner::finish(const std::shared_ptr<Run>& run)
 {
-    {
-        std::lock_guard lock(mutex_);
-        runs_.erase(run->session.id);
-    }
+    // Notified under the lock: once it is released, a waiting shutdown may destroy the runner, and this thread
+    // touches nothing of it any more.
+    std::lock_guard lock(mutex_);
+    runs_.erase(run->session.id);
     ended_.notify_all();
 }
 
