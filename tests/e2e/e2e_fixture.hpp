@@ -25,6 +25,7 @@ protected:
         server_ =
             std::make_unique<ServerProcess>(ServerOptions{data_dir(), tls, std::move(extra_args), std::move(env)});
         client_ = std::make_unique<HttpClient>(*server_);
+        feed_usn_ = 0;
     }
 
     [[nodiscard]] std::string data_dir() const { return dir_.file("data"); }
@@ -46,7 +47,19 @@ protected:
         return res.json().as_object();
     }
 
+    /// Returns after the next change to any session that this test has not seen yet: the change feed's long poll,
+    /// woken by the write itself (the first call returns at once with everything so far). For waiting on the
+    /// server without sleeping: check, wait for a change, check again.
+    void wait_for_change()
+    {
+        const auto res = client_->get("/api/v1/jobSessions/changes?limit=1000&wait=30&usn=" + std::to_string(feed_usn_),
+                                      admin_token());
+        ASSERT_EQ(res.status, 200) << res.body;
+        feed_usn_ = res.json().at("usn").as_int64();
+    }
+
     TempDir dir_;
+    std::int64_t feed_usn_ = 0;
     std::unique_ptr<ServerProcess> server_;
     std::unique_ptr<HttpClient> client_;
     std::string admin_token_;

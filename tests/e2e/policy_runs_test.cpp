@@ -41,8 +41,7 @@ protected:
             if (kFinal.contains(str(session, "status"))) {
                 return session;
             }
-            client_->get("/api/v1/jobSessions/changes?wait=10&usn=" + std::to_string(session.at("usn").as_int64()),
-                         admin_token());
+            wait_for_change();
         }
         ADD_FAILURE() << "session " << id << " did not end";
         return {};

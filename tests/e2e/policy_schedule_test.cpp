@@ -30,14 +30,12 @@ protected:
     {
         const auto give_up = std::chrono::steady_clock::now() + limit;
         while (std::chrono::steady_clock::now() < give_up) {
-            const auto usn =
-                client_->get("/api/v1/jobSessions/changes?limit=1&usn=0", admin_token()).json().at("usn").as_int64();
             for (const auto& s : sessions_of(policy)) {
                 if (str(s, "status") == status) {
                     return s.as_object();
                 }
             }
-            client_->get("/api/v1/jobSessions/changes?wait=30&usn=" + std::to_string(usn), admin_token());
+            wait_for_change();
         }
         ADD_FAILURE() << "no " << status << " session of policy " << policy;
         return {};

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/app/config.hpp"
 
+#include "jobsessions/runner/cron.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <cstdlib>
 #include <stdexcept>
 #include <string_view>
+#include <variant>
 
 namespace jobsessions::app {
 namespace {
@@ -59,6 +61,18 @@ bool apply(Config& config, std::string_view name, const std::string& value)
         config.threads = positive_count(name, value);
     } else if (name == "blocking-threads") {
         config.blocking_threads = positive_count(name, value);
+    } else if (name == "retention-schedule") {
+        auto parsed = runner::CronSchedule::parse(value);
+        if (const auto* error = std::get_if<std::string>(&parsed)) {
+            throw std::invalid_argument("--retention-schedule: " + *error);
+        }
+        config.retention_schedule = value;
+    } else if (name == "retention-days") {
+        const auto days = util::parse_int64(value);
+        if (!days || *days < 1 || *days > 36500) {
+            throw std::invalid_argument("--retention-days needs a whole number from 1 to 36500, not '" + value + "'");
+        }
+        config.retention_days = *days;
     } else if (name == "trusted-proxy") {
         for (const auto item : util::split_list(value)) {
             config.trusted_proxies.emplace_back(item);
@@ -69,8 +83,9 @@ bool apply(Config& config, std::string_view name, const std::string& value)
     return true;
 }
 
-constexpr std::string_view kValueFlags[] = {"listen",     "data-dir", "tls-cert",         "tls-key",
-                                            "public-url", "threads",  "blocking-threads", "trusted-proxy"};
+constexpr std::string_view kValueFlags[] = {
+    "listen",           "data-dir",      "tls-cert",           "tls-key",       "public-url", "threads",
+    "blocking-threads", "trusted-proxy", "retention-schedule", "retention-days"};
 
 } // namespace
 
@@ -92,6 +107,9 @@ Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR):
   --threads N              I/O threads (default: one per core)
   --blocking-threads N     threads for database writes and password hashing (default 32)
   --access-log             log every request, not only failures
+  --retention-schedule CRON  when the retention job deletes old sessions (default "0 3 * * *", UTC;
+                           "CRON_TZ=Europe/Berlin 0 3 * * *" for another zone)
+  --retention-days N       age in days at which sessions without a policy retention are deleted (default 90)
   --help                   show this text
   --version                print the version
 

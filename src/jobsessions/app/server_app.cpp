@@ -9,6 +9,7 @@
 #include "jobsessions/http/server.hpp"
 #include "jobsessions/http/tls.hpp"
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/runner/retention.hpp"
 #include "jobsessions/runner/runner.hpp"
 #include "jobsessions/runner/scheduler.hpp"
 #include "jobsessions/service/policy_service.hpp"
@@ -226,6 +227,12 @@ int run_server(const Config& config)
         runner::Scheduler scheduler(*store, runner, clock);
         policies.on_change([&scheduler] { scheduler.reload(); });
         scheduler.start();
+        runner::RetentionJob retention(
+            *store, sessions, clock,
+            runner::RetentionConfig{
+                std::get<runner::CronSchedule>(runner::CronSchedule::parse(config.retention_schedule)),
+                config.retention_days});
+        retention.start();
 
         api::ApiConfig api_config;
         api_config.public_url = config.public_url;
@@ -270,6 +277,7 @@ int run_server(const Config& config)
         log::info(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + "; shutting down");
         server.shutdown();
         scheduler.stop();
+        retention.stop();
         runner.shutdown();
         log::info("stopped");
         return 0;

@@ -155,6 +155,12 @@ struct PolicyRun {
     std::int64_t process_start = 0;
 };
 
+/// What one retention batch deleted.
+struct RetentionBatch {
+    std::int64_t sessions = 0;
+    std::int64_t log_entries = 0;
+};
+
 /// The storage interface: the only place SQL lives, behind which SQLite (and later PostgreSQL) sit.
 /// Thread-safety: every method may be called from any thread concurrently. Writes return only after the data is
 /// durable (fsync'd); reads never wait for writes.
@@ -248,6 +254,10 @@ public:
     virtual Result<void> remove_policy_run(std::int64_t session_id) = 0;
     /// Every recorded run (at start-up: the runs of a server that stopped without ending them).
     virtual Result<std::vector<PolicyRun>> list_policy_runs() = 0;
+    /// Deletes at most `max_sessions` finished sessions started before `before`, with their logs, in one short
+    /// write: those of policy `policy_id`, or (nullopt) those no policy's retentionDays covers.
+    virtual Result<RetentionBatch> delete_old_sessions(const std::optional<std::string>& policy_id, util::Micros before,
+                                                       std::int64_t max_sessions) = 0;
 
     // --- settings --------------------------------------------------------------------------------------------
     /// Returns the named secret, creating it from `make` on first use (shared by every server on the store).

@@ -39,6 +39,16 @@ constexpr const char* kUpdateLastTick = "UPDATE policies SET last_tick = ?2 WHER
 constexpr const char* kInsertRun =
     "INSERT OR REPLACE INTO policy_runs (session_id, policy_id, pid, process_start) VALUES (?1, ?2, ?3, ?4)";
 constexpr const char* kDeleteRun = "DELETE FROM policy_runs WHERE session_id = ?1";
+constexpr const char* kSelectOldPolicySessions =
+    "SELECT id FROM sessions INDEXED BY sessions_by_policy"
+    " WHERE policy_id = ?1 AND start_time < ?2 AND stop_time IS NOT NULL LIMIT ?3";
+constexpr const char* kSelectOldOtherSessions =
+    "SELECT id FROM sessions INDEXED BY sessions_by_start"
+    " WHERE start_time < ?1 AND stop_time IS NOT NULL"
+    " AND (policy_id IS NULL OR policy_id NOT IN (SELECT id FROM policies WHERE retention_days IS NOT NULL))"
+    " LIMIT ?2";
+constexpr const char* kCountLogEntries = "SELECT count(*) FROM log_entries WHERE session_id = ?1";
+constexpr const char* kDeleteSession = "DELETE FROM sessions WHERE id = ?1";
 constexpr const char* kSelectRuns =
     "SELECT session_id, policy_id, pid, process_start FROM policy_runs ORDER BY session_id";
 
@@ -380,6 +390,62 @@ Result<std::vector<PolicyRun>> SqliteStore::list_policy_runs()
         runs.push_back(PolicyRun{stmt->column_int64(0), std::string(stmt->column_text(1)), stmt->column_int64(2),
                                  stmt->column_int64(3)});
     }
+}
+
+Result<RetentionBatch> SqliteStore::delete_old_sessions(const std::optional<std::string>& policy_id,
+                                                        util::Micros before, std::int64_t max_sessions)
+{
+    return write<RetentionBatch>([&](Connection& db) -> Result<RetentionBatch> {
+        std::vector<std::int64_t> ids;
+        {
+            auto select = db.prepare(policy_id ? kSelectOldPolicySessions : kSelectOldOtherSessions);
+            if (!select) {
+                return select.error();
+            }
+            int index = 1;
+            if (policy_id) {
+                select->bind(index++, std::string_view(*policy_id));
+            }
+            select->bind(index++, before);
+            select->bind(index, max_sessions);
+            while (true) {
+                auto row = select->step();
+                if (!row) {
+                    return row.error();
+                }
+                if (!*row) {
+                    break;
+                }
+                ids.push_back(select->column_int64(0));
+            }
+        }
+        RetentionBatch batch;
+        auto count = db.prepare(kCountLogEntries);
+        auto remove = db.prepare(kDeleteSession);
+        if (!count) {
+            return count.error();
+        }
+        if (!remove) {
+            return remove.error();
+        }
+        for (const auto id : ids) {
+            count->bind(1, id);
+            auto row = count->step();
+            if (!row) {
+                return row.error();
+            }
+            batch.log_entries += count->column_int64(0);
+            count->reset();
+            // The log goes with the session (ON DELETE CASCADE); the count tables follow by trigger.
+            remove->bind(1, id);
+            if (auto r = remove->run(); !r) {
+                return r.error();
+            }
+            remove->reset();
+            ++batch.sessions;
+        }
+        return batch;
+    });
 }
 
 } // namespace jobsessions::store::sqlite

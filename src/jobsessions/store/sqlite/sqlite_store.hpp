@@ -71,6 +71,8 @@ public:
     Result<void> insert_policy_run(const PolicyRun& run) override;
     Result<void> remove_policy_run(std::int64_t session_id) override;
     Result<std::vector<PolicyRun>> list_policy_runs() override;
+    Result<RetentionBatch> delete_old_sessions(const std::optional<std::string>& policy_id, util::Micros before,
+                                               std::int64_t max_sessions) override;
 
 private:
     SqliteStore(std::string path, std::unique_ptr<Connection> write_connection);

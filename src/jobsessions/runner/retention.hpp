@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/runner/cron.hpp"
+#include "jobsessions/service/outcome.hpp"
+#include "jobsessions/service/session_service.hpp"
+#include "jobsessions/store/store.hpp"
+#include "jobsessions/util/clock.hpp"
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+namespace jobsessions::runner {
+
+/// Settings of the retention job.
+struct RetentionConfig {
+    /// When it runs.
+    CronSchedule schedule;
+    /// The age at which sessions that no policy's retentionDays covers are deleted.
+    std::int64_t default_days = 90;
+    /// Sessions deleted per write, so that readers and writers are never held up for long.
+    std::int64_t batch = 200;
+};
+
+/// The built-in daily job that deletes old sessions and their logs. Each run is itself a BackupRetention session
+/// whose log says what it deleted per policy and whose retentionJobInfo counts the sessions deleted.
+class RetentionJob {
+public:
+    RetentionJob(store::Store& store, service::SessionService& sessions, const util::Clock& clock,
+                 RetentionConfig config);
+    ~RetentionJob();
+    RetentionJob(const RetentionJob&) = delete;
+    RetentionJob& operator=(const RetentionJob&) = delete;
+
+    /// Starts the thread that runs the job at its scheduled times.
+    void start();
+    /// Stops it (a run going on finishes its current batch first).
+    void stop();
+
+    /// One run now; returns its session.
+    service::Outcome<domain::JobSession> run_once();
+
+private:
+    void loop();
+    [[nodiscard]] bool stopping();
+
+    store::Store& store_;
+    service::SessionService& sessions_;
+    const util::Clock& clock_;
+    RetentionConfig config_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+} // namespace jobsessions::runner
