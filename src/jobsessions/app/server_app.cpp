@@ -223,7 +223,7 @@ int run_server(const Config& config)
         runner::Runner runner(*store, sessions, clock, runner_config);
         runner.recover();
         sessions.on_stop([&runner](std::int64_t id) { runner.request_stop(id); });
-        service::PolicyService policies(*store, runner, clock);
+        service::PolicyService policies(*store, runner, clock, hub);
         runner::Scheduler scheduler(*store, runner, clock);
         policies.on_change([&scheduler] { scheduler.reload(); });
         scheduler.start();

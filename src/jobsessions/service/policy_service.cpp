@@ -48,10 +48,11 @@ std::string new_uuid()
 
 } // namespace
 
-PolicyService::PolicyService(store::Store& store, runner::Runner& runner, const util::Clock& clock)
+PolicyService::PolicyService(store::Store& store, runner::Runner& runner, const util::Clock& clock, ChangeHub& hub)
     : store_(store)
     , runner_(runner)
     , clock_(clock)
+    , hub_(hub)
 {
 }
 
@@ -146,6 +147,10 @@ Outcome<void> PolicyService::remove(const std::string& id, bool force)
     auto removed = store_.delete_policy(id);
     if (!removed) {
         return from_store(removed.error(), id);
+    }
+    // Its sessions now say policyRemoved, each with a new usn: wake whoever follows them.
+    for (const auto session_id : *removed) {
+        hub_.changed(session_id);
     }
     changed();
     return {};

@@ -3,6 +3,7 @@
 
 #include "jobsessions/domain/policy.hpp"
 #include "jobsessions/runner/runner.hpp"
+#include "jobsessions/service/change_hub.hpp"
 #include "jobsessions/service/outcome.hpp"
 #include "jobsessions/store/store.hpp"
 #include "jobsessions/util/clock.hpp"
@@ -16,7 +17,7 @@ namespace jobsessions::service {
 /// The policy use cases: define, change, delete and start policies. No HTTP and no SQL here. Thread-safe.
 class PolicyService {
 public:
-    PolicyService(store::Store& store, runner::Runner& runner, const util::Clock& clock);
+    PolicyService(store::Store& store, runner::Runner& runner, const util::Clock& clock, ChangeHub& hub);
 
     /// Called after every change to the policies (the scheduler re-reads them). Set once, before use.
     void on_change(std::function<void()> handler) { changed_ = std::move(handler); }
@@ -41,6 +42,7 @@ private:
     store::Store& store_;
     runner::Runner& runner_;
     const util::Clock& clock_;
+    ChangeHub& hub_;
     std::function<void()> changed_;
 };
 
