@@ -239,6 +239,37 @@ TEST_P(StoreContract, RevokingAUsersLoginsEndsAllItsRefreshTokens)
     EXPECT_EQ(store_->rotate_refresh_token("t2", 10, next)->outcome, RotationOutcome::Invalid);
 }
 
+TEST_P(StoreContract, ExpiredTokensAndOldIdempotencyRecordsAreSweptTheRestKept)
+{
+    domain::User u;
+    u.name = "erin";
+    u.password_hash = "x";
+    auto user = store_->create_user(u);
+    ASSERT_TRUE(user);
+    const util::Micros now = util::now_micros();
+    const util::Micros week = 7LL * 24 * 3600 * util::kMicrosPerSecond;
+    // Expired for longer than the reuse-detection grace (a week): swept. Expired yesterday: kept, so that a late
+    // reuse is still recognised.
+    ASSERT_TRUE(store_->insert_refresh_token({"long-gone", "login-a", user->id, now - 2 * week, 0}));
+    ASSERT_TRUE(store_->insert_refresh_token({"recent", "login-b", user->id, now - week / 7, 0}));
+    IdempotencyWrite idem;
+    idem.user_id = user->id;
+    idem.key = "old-key";
+    idem.request_hash = "hash";
+    idem.status_code = 201;
+    ASSERT_TRUE(store_->create_session(running(), &idem));
+
+    // Records older than "just after now": the idempotency record goes.
+    auto removed = store_->delete_expired_records(now, util::now_micros() + 1);
+    ASSERT_TRUE(removed);
+    EXPECT_EQ(*removed, 2);
+    EXPECT_FALSE(*store_->find_idempotency(user->id, "old-key"));
+    RefreshTokenRecord next{"n", "", 0, now + week, now};
+    EXPECT_EQ(store_->rotate_refresh_token("long-gone", now, next)->outcome, RotationOutcome::Invalid);
+    // The recent one is still known: presenting it is recognised (as expired), not unknown.
+    EXPECT_EQ(*store_->delete_expired_records(now, 0), 0);
+}
+
 TEST_P(StoreContract, SecretIsCreatedOnceAndThenKept)
 {
     auto first = store_->get_or_create_secret("key", [] { return std::string("one"); });

@@ -10,6 +10,8 @@ namespace {
 
 const service::Principal kSystem{0, domain::Role::Administrator, 0};
 constexpr util::Micros kMicrosPerDay = 24LL * 3600 * util::kMicrosPerSecond;
+/// How long a retried request with the same Idempotency-Key still gets the first answer.
+constexpr util::Micros kIdempotencyLifetime = kMicrosPerDay;
 /// The job looks at the clock at least this often, so that a clock change is noticed.
 constexpr auto kLongestSleep = std::chrono::seconds(60);
 
@@ -131,6 +133,13 @@ service::Outcome<domain::JobSession> RetentionJob::run_once()
             }
         }
         sweep(std::nullopt, "Sessions without a policy retention", config_.default_days);
+    }
+    // Housekeeping that is not about sessions: expired logins and idempotency records older than a day.
+    const auto now = clock_.now();
+    if (auto removed = store_.delete_expired_records(now, now - kIdempotencyLifetime); !removed) {
+        log::warning("retention: cannot remove expired tokens and idempotency records: " + removed.error().message);
+    } else if (*removed > 0) {
+        log::info("retention: removed " + std::to_string(*removed) + " expired tokens and idempotency records");
     }
     say(failed ? domain::SessionStatus::Error : domain::SessionStatus::Success,
         "Deleted " + std::to_string(total_sessions) + " session(s) and " + std::to_string(total_entries) +

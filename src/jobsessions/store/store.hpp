@@ -254,6 +254,9 @@ public:
     virtual Result<void> remove_policy_run(std::int64_t session_id) = 0;
     /// Every recorded run (at start-up: the runs of a server that stopped without ending them).
     virtual Result<std::vector<PolicyRun>> list_policy_runs() = 0;
+    /// Deletes refresh tokens expired for longer than the reuse-detection grace, and idempotency records created
+    /// before `idempotency_before`; returns how many rows went.
+    virtual Result<std::int64_t> delete_expired_records(util::Micros now, util::Micros idempotency_before) = 0;
     /// Deletes at most `max_sessions` finished sessions started before `before`, with their logs, in one short
     /// write: those of policy `policy_id`, or (nullopt) those no policy's retentionDays covers.
     virtual Result<RetentionBatch> delete_old_sessions(const std::optional<std::string>& policy_id, util::Micros before,

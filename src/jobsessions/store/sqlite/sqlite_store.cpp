@@ -76,6 +76,8 @@ constexpr const char* kSpendRefreshToken = "UPDATE refresh_tokens SET used = 1 W
 constexpr const char* kRevokeLogin = "UPDATE refresh_tokens SET revoked = 1 WHERE login_id = ?1";
 constexpr const char* kRevokeUserLogins = "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = ?1";
 constexpr const char* kDeleteExpiredRefreshTokens = "DELETE FROM refresh_tokens WHERE expires_at < ?1";
+constexpr const char* kDeleteOldIdempotency =
+    "DELETE FROM idempotency_keys INDEXED BY idempotency_keys_by_age WHERE created_at < ?1";
 
 constexpr const char* kSelectSetting = "SELECT value FROM settings WHERE name = ?1";
 constexpr const char* kInsertSettingIfAbsent = "INSERT OR IGNORE INTO settings (name, value) VALUES (?1, ?2)";
@@ -1018,6 +1020,32 @@ Result<std::string> SqliteStore::get_or_create_secret(const std::string& name, c
             return StoreError{StoreErrc::Unavailable, "setting vanished"};
         }
         return std::string(select->column_blob(0));
+    });
+}
+
+Result<std::int64_t> SqliteStore::delete_expired_records(util::Micros now, util::Micros idempotency_before)
+{
+    return write<std::int64_t>([&](Connection& db) -> Result<std::int64_t> {
+        std::int64_t removed = 0;
+        auto tokens = db.prepare(kDeleteExpiredRefreshTokens);
+        if (!tokens) {
+            return tokens.error();
+        }
+        tokens->bind(1, now - kExpiredTokenGrace);
+        if (auto r = tokens->run(); !r) {
+            return r.error();
+        }
+        removed += sqlite3_changes(db.handle());
+        auto keys = db.prepare(kDeleteOldIdempotency);
+        if (!keys) {
+            return keys.error();
+        }
+        keys->bind(1, idempotency_before);
+        if (auto r = keys->run(); !r) {
+            return r.error();
+        }
+        removed += sqlite3_changes(db.handle());
+        return removed;
     });
 }
 

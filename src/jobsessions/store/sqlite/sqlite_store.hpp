@@ -71,6 +71,7 @@ public:
     Result<void> insert_policy_run(const PolicyRun& run) override;
     Result<void> remove_policy_run(std::int64_t session_id) override;
     Result<std::vector<PolicyRun>> list_policy_runs() override;
+    Result<std::int64_t> delete_expired_records(util::Micros now, util::Micros idempotency_before) override;
     Result<RetentionBatch> delete_old_sessions(const std::optional<std::string>& policy_id, util::Micros before,
                                                std::int64_t max_sessions) override;
 
