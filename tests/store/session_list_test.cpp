@@ -229,8 +229,8 @@ TEST_F(SessionList, ChangedSessionsComeInUsnOrder)
     }
 }
 
-// Every list walks an index in list order: no table scan, no sort.
-TEST_F(SessionList, EveryListQueryIsServedFromAnIndex)
+// None, two types, a status, a type with two statuses, a policy, a creator, a one-day window.
+std::vector<SessionFilter> one_filter_of_each_kind()
 {
     std::vector<SessionFilter> filters(7);
     filters[1].types = {SessionType::PolicyBackup, SessionType::HealthCheck};
@@ -241,6 +241,13 @@ TEST_F(SessionList, EveryListQueryIsServedFromAnIndex)
     filters[5].created_by = 1;
     filters[6].from = kBase;
     filters[6].to = kBase + kDay;
+    return filters;
+}
+
+// Every list walks an index in list order: no table scan, no sort.
+TEST_F(SessionList, EveryListQueryIsServedFromAnIndex)
+{
+    auto filters = one_filter_of_each_kind();
     filters[6].text = "x";
     filters[6].usn_after = 10;
     for (const auto& f : filters) {
@@ -261,15 +268,7 @@ TEST_F(SessionList, EveryListQueryIsServedFromAnIndex)
 // the table.
 TEST_F(SessionList, PagesSkipTheirOffsetInACoveringIndex)
 {
-    std::vector<SessionFilter> filters(7);
-    filters[1].types = {SessionType::PolicyBackup, SessionType::HealthCheck};
-    filters[2].statuses = {SessionStatus::Success};
-    filters[3].types = {SessionType::PolicyBackup};
-    filters[3].statuses = {SessionStatus::Success, SessionStatus::Error};
-    filters[4].policy_id = "policy-1";
-    filters[5].created_by = 1;
-    filters[6].from = kBase;
-    filters[6].to = kBase + kDay;
+    const auto filters = one_filter_of_each_kind();
     for (const auto& f : filters) {
         const auto plan = store_->list_query_plans(f, true);
         EXPECT_NE(plan.find("USING COVERING INDEX sessions_by_"), std::string::npos) << plan;

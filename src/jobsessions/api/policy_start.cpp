@@ -17,9 +17,7 @@ void start_policy(Context& ctx)
     ctx.response.content_type = kJson;
     dto::append_session(ctx.response.body, *session, ctx.base, ctx.services.clock.now());
     std::string location;
-    ctx.base.append_to(location);
-    location += "/api/v1/jobSessions/";
-    util::append_int(location, session->id);
+    dto::append_session_url(location, ctx.base, session->id);
     ctx.response.add_header("Location", location);
 }
 

@@ -34,9 +34,7 @@ void create_session(Context& ctx)
                             [base, now](const store::WriteOutcome& outcome, store::IdempotencyRecord& record) {
                                 const auto& s = outcome.session;
                                 dto::append_session(record.body, s, base, now);
-                                base.append_to(record.location);
-                                record.location += "/api/v1/jobSessions/";
-                                util::append_int(record.location, s.id);
+                                dto::append_session_url(record.location, base, s.id);
                             });
     if (idempotency.replayed()) {
         return;
@@ -54,9 +52,7 @@ void create_session(Context& ctx)
     // The same clock reading as the recorded answer, so a replay is byte-identical.
     dto::append_session(ctx.response.body, *created, ctx.base, now);
     std::string location;
-    ctx.base.append_to(location);
-    location += "/api/v1/jobSessions/";
-    util::append_int(location, created->id);
+    dto::append_session_url(location, ctx.base, created->id);
     ctx.response.add_header("Location", location);
 }
 

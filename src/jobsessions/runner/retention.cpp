@@ -8,8 +8,7 @@
 namespace jobsessions::runner {
 namespace {
 
-const service::Principal kSystem{0, domain::Role::Administrator, 0};
-constexpr util::Micros kMicrosPerDay = 24LL * 3600 * util::kMicrosPerSecond;
+using util::kMicrosPerDay;
 /// How long a retried request with the same Idempotency-Key still gets the first answer.
 constexpr util::Micros kIdempotencyLifetime = kMicrosPerDay;
 /// The job looks at the clock at least this often, so that a clock change is noticed.
@@ -82,16 +81,13 @@ service::Outcome<domain::JobSession> RetentionJob::run_once()
     service::CreateSession request;
     request.type = domain::SessionType::BackupRetention;
     request.status = domain::SessionStatus::Running;
-    auto session = sessions_.create(kSystem, request, nullptr);
+    auto session = sessions_.create(service::kSystem, request, nullptr);
     if (!session) {
         return session;
     }
     const auto id = session->id;
     const auto say = [&](domain::SessionStatus status, std::string message) {
-        std::vector<service::AppendLogEntry> entries(1);
-        entries[0].status = status;
-        entries[0].message = std::move(message);
-        (void)sessions_.append_log(kSystem, id, entries, nullptr);
+        (void)sessions_.append_message(service::kSystem, id, status, std::move(message));
     };
 
     // Deletes batch after batch until a short one; false when the store failed or the job is stopping.
@@ -147,7 +143,7 @@ service::Outcome<domain::JobSession> RetentionJob::run_once()
     domain::SessionChange change;
     change.status = failed ? domain::SessionStatus::Error : domain::SessionStatus::Success;
     change.retention_info = domain::RetentionJobInfo{total_sessions};
-    return sessions_.change(kSystem, id, change, nullptr);
+    return sessions_.change(service::kSystem, id, change, nullptr);
 }
 
 } // namespace jobsessions::runner

@@ -34,9 +34,6 @@ using Steady = std::chrono::steady_clock;
 /// Lines longer than this are split into entries of this size.
 constexpr std::size_t kMaxLine = std::size_t{64} * 1024;
 
-/// Who the runner acts as: the system itself (no user), with every permission.
-const service::Principal kSystem{0, domain::Role::Administrator, 0};
-
 /// Why a run is being stopped.
 enum class StopReason : int {
     None,
@@ -218,13 +215,11 @@ void Runner::recover()
         if (run.process_start != 0 && process_start_ticks(pid) == run.process_start) {
             ::kill(-pid, SIGKILL);
         }
-        std::vector<service::AppendLogEntry> entries(1);
-        entries[0].status = SessionStatus::Error;
-        entries[0].message = "The server stopped during this run; the run was ended when it started again.";
-        (void)sessions_.append_log(kSystem, run.session_id, entries, nullptr);
+        (void)sessions_.append_message(service::kSystem, run.session_id, SessionStatus::Error,
+                                       "The server stopped during this run; the run was ended when it started again.");
         domain::SessionChange change;
         change.status = SessionStatus::Error;
-        if (auto changed = sessions_.change(kSystem, run.session_id, change, nullptr); !changed) {
+        if (auto changed = sessions_.change(service::kSystem, run.session_id, change, nullptr); !changed) {
             log::warning("cannot end session " + std::to_string(run.session_id) +
                          " of the previous server: " + changed.error().message);
         }
@@ -252,7 +247,7 @@ service::Outcome<domain::JobSession> Runner::start(const domain::Policy& policy,
     request.type = policy.session_type;
     request.status = SessionStatus::Running;
     request.backup_info = domain::BackupJobInfo{policy.id, policy.name, 0, false};
-    auto created = sessions_.create(kSystem, request, nullptr);
+    auto created = sessions_.create(service::kSystem, request, nullptr);
     if (!created) {
         return created;
     }
@@ -279,21 +274,22 @@ service::Outcome<domain::JobSession> Runner::record_skipped(const domain::Policy
     request.status = SessionStatus::Pending;
     request.start_time = tick;
     request.backup_info = domain::BackupJobInfo{policy.id, policy.name, 0, false};
-    auto created = sessions_.create(kSystem, request, nullptr);
+    auto created = sessions_.create(service::kSystem, request, nullptr);
     if (!created) {
         return created;
     }
-    std::vector<service::AppendLogEntry> entries(1);
-    entries[0].status = SessionStatus::NeverExecuted;
-    entries[0].message = "Not run: the previous run was still going on, and the policy allows " +
-                         std::to_string(policy.max_concurrent_runs) + " at a time (maxConcurrentRuns).";
-    if (auto appended = sessions_.append_log(kSystem, created->id, entries, nullptr); !appended) {
+    if (auto appended = sessions_.append_message(service::kSystem, created->id, SessionStatus::NeverExecuted,
+                                                 "Not run: the previous run was still going on, and the policy "
+                                                 "allows " +
+                                                     std::to_string(policy.max_concurrent_runs) +
+                                                     " at a time (maxConcurrentRuns).");
+        !appended) {
         return appended.error();
     }
     domain::SessionChange change;
     change.status = SessionStatus::NeverExecuted;
     change.stop_time = std::max(tick, created->start_time);
-    return sessions_.change(kSystem, created->id, change, nullptr);
+    return sessions_.change(service::kSystem, created->id, change, nullptr);
 }
 
 bool Runner::request_stop(std::int64_t session_id)
@@ -353,10 +349,7 @@ void Runner::execute(const std::shared_ptr<Run>& run)
     std::optional<SessionStatus> exit_status;
 
     const auto append = [&](SessionStatus status, std::string message) {
-        std::vector<service::AppendLogEntry> entries(1);
-        entries[0].status = status;
-        entries[0].message = std::move(message);
-        if (auto r = sessions_.append_log(kSystem, id, entries, nullptr); !r) {
+        if (auto r = sessions_.append_message(service::kSystem, id, status, std::move(message)); !r) {
             log::warning("cannot append to the log of session " + std::to_string(id) + ": " + r.error().message);
         }
     };
@@ -477,7 +470,7 @@ void Runner::execute(const std::shared_ptr<Run>& run)
             }
             partial.erase(0, begin);
             if (!entries.empty()) {
-                if (auto r = sessions_.append_log(kSystem, id, entries, nullptr); !r) {
+                if (auto r = sessions_.append_log(service::kSystem, id, entries, nullptr); !r) {
                     log::warning("cannot append output to session " + std::to_string(id) + ": " + r.error().message);
                 }
             }
@@ -607,7 +600,7 @@ void Runner::execute(const std::shared_ptr<Run>& run)
     // How the run ends: a stop wins over the exit code; a timeout is an Error.
     SessionStatus final_status = exit_status.value_or(SessionStatus::Error);
     const auto reason = run->stop.load();
-    auto current = sessions_.get(kSystem, id);
+    auto current = sessions_.get(service::kSystem, id);
     const bool canceling = current && current->status == SessionStatus::Canceling;
     if (reason == StopReason::Timeout) {
         final_status = SessionStatus::Error;
@@ -624,7 +617,7 @@ void Runner::execute(const std::shared_ptr<Run>& run)
     }
     domain::SessionChange change;
     change.status = final_status;
-    if (auto changed = sessions_.change(kSystem, id, change, nullptr); !changed) {
+    if (auto changed = sessions_.change(service::kSystem, id, change, nullptr); !changed) {
         log::warning("cannot record the end of session " + std::to_string(id) + ": " + changed.error().message);
     }
     finish(run);

@@ -15,4 +15,7 @@ struct Principal {
     std::uint64_t login_id = 0;
 };
 
+/// Who the server's own jobs (runner, scheduler, retention) act as: no user, every permission.
+inline constexpr Principal kSystem{0, domain::Role::Administrator, 0};
+
 } // namespace jobsessions::service

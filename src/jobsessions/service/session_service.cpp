@@ -240,6 +240,15 @@ Outcome<store::LogAppend> SessionService::append_log(const Principal& who, std::
     return std::move(*appended);
 }
 
+Outcome<store::LogAppend> SessionService::append_message(const Principal& who, std::int64_t id,
+                                                         domain::SessionStatus status, std::string message)
+{
+    std::vector<AppendLogEntry> entries(1);
+    entries[0].status = status;
+    entries[0].message = std::move(message);
+    return append_log(who, id, entries, nullptr);
+}
+
 Outcome<std::vector<domain::LogEntry>> SessionService::log(const Principal& who, std::int64_t id, std::int64_t offset,
                                                            std::int64_t limit)
 {

@@ -84,6 +84,10 @@ public:
                                          const std::vector<AppendLogEntry>& entries,
                                          const store::IdempotencyWrite* idempotency);
 
+    /// Appends one entry, logged now (the server's own jobs say what they do this way).
+    Outcome<store::LogAppend> append_message(const Principal& who, std::int64_t id, domain::SessionStatus status,
+                                             std::string message);
+
     /// A session's log, oldest first.
     Outcome<std::vector<domain::LogEntry>> log(const Principal& who, std::int64_t id, std::int64_t offset,
                                                std::int64_t limit);

@@ -11,7 +11,6 @@ using std::chrono::sys_days;
 
 constexpr Micros kMicrosPerMinute = 60 * kMicrosPerSecond;
 constexpr Micros kMicrosPerHour = 60 * kMicrosPerMinute;
-constexpr Micros kMicrosPerDay = 24 * kMicrosPerHour;
 
 void append_digits(std::string& out, std::int64_t value, int width)
 {

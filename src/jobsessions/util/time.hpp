@@ -12,6 +12,7 @@ namespace jobsessions::util {
 using Micros = std::int64_t;
 
 inline constexpr Micros kMicrosPerSecond = 1'000'000;
+inline constexpr Micros kMicrosPerDay = 86'400 * kMicrosPerSecond;
 
 /// The current time, from the system clock.
 Micros now_micros() noexcept;

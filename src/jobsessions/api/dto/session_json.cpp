@@ -85,14 +85,17 @@ void append_session(std::string& out, const domain::JobSession& s, const BaseUrl
         out.push_back('}');
     }
     out.append(R"(,"_links":{"self":{"href":")");
-    base.append_to(out);
-    out.append("/api/v1/jobSessions/");
-    util::append_int(out, s.id);
+    append_session_url(out, base, s.id);
     out.append(R"("},"log":{"href":")");
+    append_session_url(out, base, s.id);
+    out.append(R"(/log"}}})");
+}
+
+void append_session_url(std::string& out, const BaseUrl& base, std::int64_t id)
+{
     base.append_to(out);
     out.append("/api/v1/jobSessions/");
-    util::append_int(out, s.id);
-    out.append(R"(/log"}}})");
+    util::append_int(out, id);
 }
 
 void append_log_entry(std::string& out, const domain::LogEntry& e)

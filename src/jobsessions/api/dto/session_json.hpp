@@ -14,6 +14,9 @@ namespace jobsessions::api::dto {
 /// with (`https://abc.example.com`); `now` gives a running session its elapsed duration.
 void append_session(std::string& out, const domain::JobSession& session, const BaseUrl& base, util::Micros now);
 
+/// Appends the absolute URL of a session: `<base>/api/v1/jobSessions/<id>`.
+void append_session_url(std::string& out, const BaseUrl& base, std::int64_t id);
+
 /// Appends one log entry object of the v1 log shape.
 void append_log_entry(std::string& out, const domain::LogEntry& entry);
 

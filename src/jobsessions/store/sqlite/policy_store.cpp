@@ -159,6 +159,31 @@ Result<Policy> read_policy(const Statement& row)
     return p;
 }
 
+// Steps `stmt` to its end, reading each row with `read` (which returns a Result<T>).
+template <class T, class Read> Result<std::vector<T>> read_rows(Statement& stmt, Read read)
+{
+    std::vector<T> rows;
+    while (true) {
+        auto row = stmt.step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return rows;
+        }
+        auto value = read(stmt);
+        if (!value) {
+            return value.error();
+        }
+        rows.push_back(std::move(*value));
+    }
+}
+
+Result<std::int64_t> read_id(const Statement& row)
+{
+    return row.column_int64(0);
+}
+
 } // namespace
 
 Result<std::vector<Policy>> SqliteStore::list_policies()
@@ -171,21 +196,7 @@ Result<std::vector<Policy>> SqliteStore::list_policies()
     if (!stmt) {
         return stmt.error();
     }
-    std::vector<Policy> policies;
-    while (true) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return policies;
-        }
-        auto policy = read_policy(*stmt);
-        if (!policy) {
-            return policy.error();
-        }
-        policies.push_back(std::move(*policy));
-    }
+    return read_rows<Policy>(*stmt, read_policy);
 }
 
 Result<Policy> SqliteStore::get_policy(const std::string& id)
@@ -269,29 +280,20 @@ Result<std::vector<std::int64_t>> SqliteStore::delete_policy(const std::string& 
         if (sqlite3_changes(db.handle()) == 0) {
             return StoreError{StoreErrc::NotFound, "policy not found"};
         }
-        std::vector<std::int64_t> sessions;
-        {
-            auto select = db.prepare(kSelectPolicySessions);
-            if (!select) {
-                return select.error();
-            }
-            select->bind(1, std::string_view(id));
-            while (true) {
-                auto row = select->step();
-                if (!row) {
-                    return row.error();
-                }
-                if (!*row) {
-                    break;
-                }
-                sessions.push_back(select->column_int64(0));
-            }
+        auto select = db.prepare(kSelectPolicySessions);
+        if (!select) {
+            return select.error();
+        }
+        select->bind(1, std::string_view(id));
+        auto sessions = read_rows<std::int64_t>(*select, read_id);
+        if (!sessions) {
+            return sessions.error();
         }
         auto mark = db.prepare(kMarkPolicyRemoved);
         if (!mark) {
             return mark.error();
         }
-        for (const auto session_id : sessions) {
+        for (const auto session_id : *sessions) {
             auto usn = next_usn(db);
             if (!usn) {
                 return usn.error();
@@ -378,46 +380,29 @@ Result<std::vector<PolicyRun>> SqliteStore::list_policy_runs()
     if (!stmt) {
         return stmt.error();
     }
-    std::vector<PolicyRun> runs;
-    while (true) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return runs;
-        }
-        runs.push_back(PolicyRun{stmt->column_int64(0), std::string(stmt->column_text(1)), stmt->column_int64(2),
-                                 stmt->column_int64(3)});
-    }
+    return read_rows<PolicyRun>(*stmt, [](const Statement& row) -> Result<PolicyRun> {
+        return PolicyRun{row.column_int64(0), std::string(row.column_text(1)), row.column_int64(2),
+                         row.column_int64(3)};
+    });
 }
 
 Result<RetentionBatch> SqliteStore::delete_old_sessions(const std::optional<std::string>& policy_id,
                                                         util::Micros before, std::int64_t max_sessions)
 {
     return write<RetentionBatch>([&](Connection& db) -> Result<RetentionBatch> {
-        std::vector<std::int64_t> ids;
-        {
-            auto select = db.prepare(policy_id ? kSelectOldPolicySessions : kSelectOldOtherSessions);
-            if (!select) {
-                return select.error();
-            }
-            int index = 1;
-            if (policy_id) {
-                select->bind(index++, std::string_view(*policy_id));
-            }
-            select->bind(index++, before);
-            select->bind(index, max_sessions);
-            while (true) {
-                auto row = select->step();
-                if (!row) {
-                    return row.error();
-                }
-                if (!*row) {
-                    break;
-                }
-                ids.push_back(select->column_int64(0));
-            }
+        auto select = db.prepare(policy_id ? kSelectOldPolicySessions : kSelectOldOtherSessions);
+        if (!select) {
+            return select.error();
+        }
+        int index = 1;
+        if (policy_id) {
+            select->bind(index++, std::string_view(*policy_id));
+        }
+        select->bind(index++, before);
+        select->bind(index, max_sessions);
+        auto ids = read_rows<std::int64_t>(*select, read_id);
+        if (!ids) {
+            return ids.error();
         }
         RetentionBatch batch;
         auto count = db.prepare(kCountLogEntries);
@@ -428,7 +413,7 @@ Result<RetentionBatch> SqliteStore::delete_old_sessions(const std::optional<std:
         if (!remove) {
             return remove.error();
         }
-        for (const auto id : ids) {
+        for (const auto id : *ids) {
             count->bind(1, id);
             auto row = count->step();
             if (!row) {

@@ -11,7 +11,7 @@ namespace {
 
 using Param = std::variant<std::int64_t, std::string>;
 
-constexpr util::Micros kMicrosPerDay = 86'400 * util::kMicrosPerSecond;
+using util::kMicrosPerDay;
 
 std::int64_t day_of(util::Micros t)
 {
