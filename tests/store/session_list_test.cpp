@@ -163,6 +163,28 @@ TEST_F(SessionList, EveryFilterAloneAndCombined)
     within_a_day.to = kBase + 3 * kDay + kDay / 2;
     check(within_a_day, [&](const Row& r) { return r.start >= *within_a_day.from && r.start < *within_a_day.to; });
 
+    // Edges that cover most of their day are counted as the day's total less the rest of the day.
+    const util::Micros midnight = (kBase + 3 * kDay) / kDay * kDay;
+    for (const auto& [from, to] :
+         {std::pair{midnight + kDay / 24, midnight + 23 * kDay / 24}, std::pair{midnight, midnight + 23 * kDay / 24},
+          std::pair{midnight + 2 * kDay / 24, midnight + kDay + 22 * kDay / 24},
+          std::pair{midnight - kDay / 24, midnight + 2 * kDay}}) {
+        SessionFilter most_of_days;
+        most_of_days.from = from;
+        most_of_days.to = to;
+        check(most_of_days, [&](const Row& r) { return r.start >= from && r.start < to; });
+        most_of_days.types = {SessionType::PolicySnapshot};
+        most_of_days.policy_id = "policy-3";
+        check(most_of_days, [&](const Row& r) {
+            return r.type == SessionType::PolicySnapshot && r.policy == "policy-3" && r.start >= from && r.start < to;
+        });
+        most_of_days.policy_id.reset();
+        most_of_days.text = "nightly policy-1";
+        check(most_of_days, [&](const Row& r) {
+            return r.type == SessionType::PolicySnapshot && r.policy == "policy-1" && r.start >= from && r.start < to;
+        });
+    }
+
     SessionFilter text;
     text.text = "NIGHTLY POLICY-2";
     check(text, [](const Row& r) { return r.policy == "policy-2"; });
@@ -265,13 +287,14 @@ TEST_F(SessionList, EveryListQueryIsServedFromAnIndex)
 }
 
 // A page skips its offset in the index alone: the key walk of every filter an index answers whole never reads
-// the table.
+// the table; then the page's rows are read by their ids.
 TEST_F(SessionList, PagesSkipTheirOffsetInACoveringIndex)
 {
     const auto filters = one_filter_of_each_kind();
     for (const auto& f : filters) {
         const auto plan = store_->list_query_plans(f, true);
         EXPECT_NE(plan.find("USING COVERING INDEX sessions_by_"), std::string::npos) << plan;
+        EXPECT_NE(plan.find("SEARCH sessions USING INTEGER PRIMARY KEY (rowid=?)"), std::string::npos) << plan;
         EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
     }
 }

@@ -118,7 +118,7 @@ bool ApiApplication::needs_blocking_pool(http::Request& request) noexcept
     case Execution::Inline:
         return false;
     case Execution::Read:
-        return !services_.store.reads_are_local();
+        return !services_.store.reads_are_local() || (route.may_run_long != nullptr && route.may_run_long(request));
     case Execution::Blocking:
         return true;
     }

@@ -88,7 +88,7 @@ Router::Router(std::span<const Route> table)
         }
         t.method_not_allowed = std::make_unique<Route>(Route{boost::beast::http::verb::unknown, t.routes.front()->path,
                                                              &reply_method_not_allowed, std::nullopt, Execution::Inline,
-                                                             BodyKind::None, allow});
+                                                             BodyKind::None, nullptr, allow});
     }
 }
 

@@ -42,6 +42,9 @@ struct Route {
     std::optional<domain::Permission> permission;
     Execution execution;
     BodyKind body;
+    /// For a Read route whose requests may walk much of an index (deep pages, text search): true sends this
+    /// request to the blocking pool, so that it never holds up the other connections of its I/O thread.
+    bool (*may_run_long)(const http::Request&) = nullptr;
     /// For the router's own 405 routes: the methods of the path.
     std::string allow = {};
 };

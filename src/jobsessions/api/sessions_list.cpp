@@ -10,6 +10,8 @@ namespace {
 
 constexpr std::int64_t kDefaultPageSize = 30;
 constexpr std::int64_t kMaxPageSize = 1000;
+// Pages up to this offset skip it in the index in well under a millisecond.
+constexpr std::int64_t kShortOffset = 10'000;
 // Roughly how much a streamed list writes per piece.
 constexpr std::size_t kPieceBytes = std::size_t{64} * 1024;
 
@@ -145,6 +147,21 @@ private:
 };
 
 } // namespace
+
+bool list_sessions_may_run_long(const http::Request& request)
+{
+    const auto query = Params::from_target(request.target);
+    if (!query) {
+        return false; // refused at once
+    }
+    // A text filter matches policy names anywhere in them, and a usn filter is counted row by row.
+    if (query->first("Filter") || query->first("Usn")) {
+        return true;
+    }
+    const auto offset = query->first("offset");
+    const auto value = offset ? util::parse_int64(util::trim(*offset)) : std::nullopt;
+    return value && *value > kShortOffset;
+}
 
 void list_sessions(Context& ctx)
 {

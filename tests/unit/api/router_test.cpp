@@ -30,6 +30,29 @@ TEST(RouteTable, OnlyTheTokenIssueAndAboutArePublic)
     EXPECT_EQ(public_routes, (std::set<std::string>{"POST /api/oauth2/token", "GET /api/v1/system/about"}));
 }
 
+// Short pages of the list are read on the I/O thread; deep pages and text or usn filters, which may walk much of
+// an index, go to the blocking pool.
+TEST(RouteTable, OnlyShortPagesOfTheListRunOnTheIoThread)
+{
+    Router router(routes());
+    std::string parameter;
+    const auto& list = router.match(verb::get, "/api/v1/jobSessions", parameter);
+    EXPECT_EQ(list.execution, Execution::Read);
+    ASSERT_NE(list.may_run_long, nullptr);
+    const auto runs_long = [&](std::string_view target) {
+        http::Request request;
+        request.target = target;
+        return list.may_run_long(request);
+    };
+    EXPECT_FALSE(runs_long("/api/v1/jobSessions"));
+    EXPECT_FALSE(runs_long("/api/v1/jobSessions?Types=PolicyBackup&offset=9990&limit=1000"));
+    EXPECT_FALSE(runs_long("/api/v1/jobSessions?FromUtc=2026-01-01&Filter="));
+    EXPECT_FALSE(runs_long("/api/v1/jobSessions?offset=x"));
+    EXPECT_TRUE(runs_long("/api/v1/jobSessions?OFFSET=10001"));
+    EXPECT_TRUE(runs_long("/api/v1/jobSessions?filter=nightly"));
+    EXPECT_TRUE(runs_long("/api/v1/jobSessions?usn=5"));
+}
+
 TEST(Router, MatchesTemplatesWithoutRegardToCaseAndCapturesTheParameter)
 {
     Router router(routes());

@@ -169,7 +169,8 @@ void add_residuals(Conditions& c, const SessionFilter& f, const Drive& d)
 }
 
 std::vector<Query> range_queries(const SessionFilter& f, const std::string& select, std::optional<util::Micros> from,
-                                 std::optional<util::Micros> to, bool ordered, std::optional<std::int64_t> limit)
+                                 std::optional<util::Micros> to, bool ordered, std::optional<std::int64_t> limit,
+                                 std::int64_t offset = 0)
 {
     const Drive d = choose_drive(f);
     std::vector<Query> queries;
@@ -192,6 +193,9 @@ std::vector<Query> range_queries(const SessionFilter& f, const std::string& sele
         }
         if (limit) {
             q.sql += " LIMIT " + c.param(*limit);
+        }
+        if (offset > 0) {
+            q.sql += " OFFSET " + c.param(offset);
         }
         q.params = std::move(c.params);
         queries.push_back(std::move(q));
@@ -290,6 +294,37 @@ Result<std::int64_t> count_days(Connection& db, const SessionFilter& f, std::opt
     return *by_name + *by_type;
 }
 
+// The sessions matching `f` that started in [from, to), a part of `day`. Whichever is shorter is counted from the
+// index: the part itself, or the rest of the day, which is then taken from the day's kept total.
+Result<std::int64_t> count_part_of_day(Connection& db, const SessionFilter& f, std::int64_t day, util::Micros from,
+                                       util::Micros to)
+{
+    const util::Micros day_start = day * kMicrosPerDay;
+    const util::Micros day_end = day_start + kMicrosPerDay;
+    if (2 * (to - from) <= kMicrosPerDay) {
+        return count_rows(db, f, from, to);
+    }
+    auto total = count_days(db, f, day - 1, day + 1);
+    if (!total) {
+        return total;
+    }
+    if (from > day_start) {
+        auto before = count_rows(db, f, day_start, from);
+        if (!before) {
+            return before;
+        }
+        *total -= *before;
+    }
+    if (to < day_end) {
+        auto after = count_rows(db, f, to, day_end);
+        if (!after) {
+            return after;
+        }
+        *total -= *after;
+    }
+    return total;
+}
+
 } // namespace
 
 const char* const kSessionColumns =
@@ -347,9 +382,17 @@ std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::
     return range_queries(filter, kSessionColumns, filter.from, filter.to, true, limit);
 }
 
-std::vector<Query> list_key_queries(const SessionFilter& filter, std::optional<std::int64_t> limit)
+KeyQueries list_key_queries(const SessionFilter& filter, std::int64_t offset, std::int64_t limit)
 {
-    return range_queries(filter, "start_time, id", filter.from, filter.to, true, limit);
+    KeyQueries keys;
+    if (choose_drive(filter).ranges.size() == 1) {
+        // One range: SQLite skips the offset inside its own loop over the index.
+        keys.queries = range_queries(filter, "start_time, id", filter.from, filter.to, true, limit, offset);
+    } else {
+        keys.queries = range_queries(filter, "start_time, id", filter.from, filter.to, true, offset + limit);
+        keys.skip = offset;
+    }
+    return keys;
 }
 
 Result<MergedScan> MergedScan::open(Connection& db, const std::vector<Query>& queries, bool keys_only)
@@ -439,21 +482,21 @@ Result<std::int64_t> count_matching(Connection& db, const SessionFilter& f)
     const std::optional<std::int64_t> first_day = f.from ? std::optional(day_of(*f.from)) : std::nullopt;
     const std::optional<std::int64_t> last_day = f.to ? std::optional(day_of(*f.to - 1)) : std::nullopt;
     if (first_day && last_day && *first_day == *last_day) {
-        return count_rows(db, f, f.from, f.to);
+        return count_part_of_day(db, f, *first_day, *f.from, *f.to);
     }
     auto total = count_days(db, f, first_day, last_day);
     if (!total) {
         return total;
     }
     if (first_day) {
-        auto edge = count_rows(db, f, f.from, (*first_day + 1) * kMicrosPerDay);
+        auto edge = count_part_of_day(db, f, *first_day, *f.from, (*first_day + 1) * kMicrosPerDay);
         if (!edge) {
             return edge;
         }
         *total += *edge;
     }
     if (last_day) {
-        auto edge = count_rows(db, f, *last_day * kMicrosPerDay, f.to);
+        auto edge = count_part_of_day(db, f, *last_day, *last_day * kMicrosPerDay, *f.to);
         if (!edge) {
             return edge;
         }

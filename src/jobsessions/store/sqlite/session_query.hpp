@@ -32,9 +32,14 @@ void bind_all(Statement& stmt, const std::vector<std::variant<std::int64_t, std:
 /// query names its index, so none can fall back to a table scan or a sort.
 std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::int64_t> limit);
 
-/// The same queries reading only `start_time, id`: each range is walked in its index alone, without touching the
-/// table, which is how a page skips its offset cheaply.
-std::vector<Query> list_key_queries(const SessionFilter& filter, std::optional<std::int64_t> limit);
+/// The keys (`start_time, id`) of a page: each range is walked in its index alone, without touching the table,
+/// which is how a page skips its offset cheaply.
+struct KeyQueries {
+    std::vector<Query> queries;
+    /// How many of the merged keys to skip: the offset when there are several ranges, else 0 (SQL skipped it).
+    std::int64_t skip = 0;
+};
+KeyQueries list_key_queries(const SessionFilter& filter, std::int64_t offset, std::int64_t limit);
 
 /// Reads the merged, newest-first stream of a set of list queries.
 class MergedScan {

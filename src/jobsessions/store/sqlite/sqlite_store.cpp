@@ -3,9 +3,11 @@
 
 #include "jobsessions/store/migrations/sqlite_migrations.hpp"
 #include "jobsessions/store/sqlite/session_query.hpp"
+#include "jobsessions/util/strings.hpp"
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <optional>
 
 namespace jobsessions::store::sqlite {
@@ -21,6 +23,12 @@ constexpr const char* kSelectSession =
     "SELECT id, type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
     " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
     " repository_name, repository_removed, retention_deleted_count FROM sessions WHERE id = ?1";
+// The rows of a page, by a JSON array of ids (SQLite has no array parameter); read in any order.
+constexpr const char* kSelectSessionsIn =
+    "SELECT id, type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
+    " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
+    " repository_name, repository_removed, retention_deleted_count FROM sessions"
+    " WHERE id IN (SELECT value FROM json_each(?1))";
 constexpr const char* kNextUsn = "UPDATE counters SET value = value + 1 WHERE name = 'usn' RETURNING value";
 constexpr const char* kInsertSession =
     "INSERT INTO sessions (type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
@@ -560,14 +568,17 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     if (limit == 0 || offset >= page.total_count) {
         return page;
     }
-    // Each range yields at most offset + limit keys from its index alone; merged, the first offset are skipped
-    // and only the page's rows are read from the table. The open scan keeps one read snapshot for both steps.
-    auto keys = MergedScan::open(**db, list_key_queries(filter, offset + limit), true);
+    // The page's keys come from the indexes alone (the offset skipped there); then one statement reads the
+    // page's rows from the table. Both run in the read snapshot the open key scan holds.
+    const auto key_queries = list_key_queries(filter, offset, limit);
+    auto keys = MergedScan::open(**db, key_queries.queries, true);
     if (!keys) {
         return keys.error();
     }
+    std::string ids = "[";
+    std::size_t wanted = 0;
     JobSession key;
-    for (std::int64_t i = 0; i < offset + limit; ++i) {
+    for (std::int64_t i = 0; i < key_queries.skip + limit; ++i) {
         auto more = keys->next(key);
         if (!more) {
             return more.error();
@@ -575,27 +586,44 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
         if (!*more) {
             break;
         }
-        if (i < offset) {
+        if (i < key_queries.skip) {
             continue;
         }
-        auto stmt = (*db)->prepare(kSelectSession);
-        if (!stmt) {
-            return stmt.error();
+        if (wanted++ > 0) {
+            ids.push_back(',');
         }
-        stmt->bind(1, key.id);
-        auto row = stmt->step();
+        util::append_int(ids, key.id);
+    }
+    ids.push_back(']');
+    if (wanted == 0) {
+        return page;
+    }
+    auto rows = (*db)->prepare(kSelectSessionsIn);
+    if (!rows) {
+        return rows.error();
+    }
+    rows->bind(1, std::string_view(ids));
+    page.sessions.reserve(wanted);
+    for (;;) {
+        auto row = rows->step();
         if (!row) {
             return row.error();
         }
         if (!*row) {
-            return StoreError{StoreErrc::Corrupt, "session " + std::to_string(key.id) + " is in an index only"};
+            break;
         }
-        auto session = read_session(*stmt);
+        auto session = read_session(*rows);
         if (!session) {
             return session.error();
         }
         page.sessions.push_back(std::move(*session));
     }
+    if (page.sessions.size() != wanted) {
+        return StoreError{StoreErrc::Corrupt, "a session is in an index only"};
+    }
+    std::sort(page.sessions.begin(), page.sessions.end(), [](const JobSession& a, const JobSession& b) {
+        return a.start_time != b.start_time ? a.start_time > b.start_time : a.id > b.id;
+    });
     return page;
 }
 
@@ -605,12 +633,17 @@ std::string SqliteStore::list_query_plans(const SessionFilter& filter, bool keys
     if (!db) {
         return db.error().message;
     }
-    auto scan = keys_only ? MergedScan::open(**db, list_key_queries(filter, 30), true)
+    auto scan = keys_only ? MergedScan::open(**db, list_key_queries(filter, 0, 30).queries, true)
                           : MergedScan::open(**db, list_queries(filter, 30));
     if (!scan) {
         return scan.error().message;
     }
-    return scan->query_plans();
+    auto plans = scan->query_plans();
+    if (keys_only) {
+        auto rows = (*db)->prepare(kSelectSessionsIn);
+        plans += rows ? rows->query_plan() : rows.error().message;
+    }
+    return plans;
 }
 
 Result<std::int64_t> SqliteStore::count_sessions(const SessionFilter& filter)

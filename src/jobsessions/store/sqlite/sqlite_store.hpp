@@ -38,7 +38,8 @@ public:
                                                              std::optional<std::int64_t> created_by) override;
     Result<std::int64_t> highest_usn() override;
     /// The SQLite query plans of a list with this filter, one line per step, for tests that every list is
-    /// served from an index; with `keys_only`, of the key walk a page skips its offset with.
+    /// served from an index; with `keys_only`, of the key walk a page skips its offset with, then of the
+    /// statement that reads the page's rows.
     std::string list_query_plans(const SessionFilter& filter, bool keys_only = false);
     Result<std::vector<domain::LogEntry>> get_log(std::int64_t session_id, std::int64_t offset,
                                                   std::int64_t limit) override;
