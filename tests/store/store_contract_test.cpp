@@ -305,6 +305,8 @@ TEST_P(StoreContract, ConcurrentWritersAllLandWithDistinctIdsAndUsns)
     }
     EXPECT_EQ(ids.size(), static_cast<std::size_t>(kThreads * kPerThread));
     EXPECT_EQ(usns.size(), static_cast<std::size_t>(kThreads * kPerThread));
+    // Every batch stored the last usn it handed out.
+    EXPECT_EQ(*store_->highest_usn(), *usns.rbegin());
 }
 
 TEST_P(StoreContract, DataSurvivesReopening)

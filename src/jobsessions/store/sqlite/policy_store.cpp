@@ -223,7 +223,7 @@ Result<Policy> SqliteStore::get_policy(const std::string& id)
 Result<Policy> SqliteStore::create_policy(const Policy& policy)
 {
     return write<Policy>([&](Connection& db) -> Result<Policy> {
-        auto usn = next_usn(db);
+        auto usn = usn_.next(db);
         if (!usn) {
             return usn.error();
         }
@@ -245,7 +245,7 @@ Result<Policy> SqliteStore::create_policy(const Policy& policy)
 Result<Policy> SqliteStore::update_policy(const Policy& policy)
 {
     return write<Policy>([&](Connection& db) -> Result<Policy> {
-        auto usn = next_usn(db);
+        auto usn = usn_.next(db);
         if (!usn) {
             return usn.error();
         }
@@ -294,7 +294,7 @@ Result<std::vector<std::int64_t>> SqliteStore::delete_policy(const std::string& 
             return mark.error();
         }
         for (const auto session_id : *sessions) {
-            auto usn = next_usn(db);
+            auto usn = usn_.next(db);
             if (!usn) {
                 return usn.error();
             }

@@ -29,7 +29,6 @@ constexpr const char* kSelectSessionsIn =
     " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
     " repository_name, repository_removed, retention_deleted_count FROM sessions"
     " WHERE id IN (SELECT value FROM json_each(?1))";
-constexpr const char* kNextUsn = "UPDATE counters SET value = value + 1 WHERE name = 'usn' RETURNING value";
 constexpr const char* kInsertSession =
     "INSERT INTO sessions (type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
     " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
@@ -90,8 +89,11 @@ constexpr const char* kDeleteOldIdempotency =
 constexpr const char* kSelectSetting = "SELECT value FROM settings WHERE name = ?1";
 constexpr const char* kInsertSettingIfAbsent = "INSERT OR IGNORE INTO settings (name, value) VALUES (?1, ?2)";
 
+// Each write of a batch runs under a savepoint, whose journal of the pages it changes is kept in memory
+// (temp_store): otherwise SQLite spills it to a temporary file past 64 KiB, a syscall per page.
 constexpr const char* kPragmasWriter = "PRAGMA journal_mode = WAL;"
                                        "PRAGMA synchronous = FULL;"
+                                       "PRAGMA temp_store = MEMORY;"
                                        "PRAGMA foreign_keys = ON;"
                                        "PRAGMA busy_timeout = 10000;";
 // Readers map the file (up to SQLite's compiled-in limit of just under 2 GiB): a page read is then a memory
@@ -168,9 +170,9 @@ Result<User> read_user(const Statement& row)
 }
 
 // Inserts a new session with the next usn; the answer carries its id and usn.
-Result<JobSession> insert_session(Connection& db, const NewSession& session)
+Result<JobSession> insert_session(Connection& db, UsnCounter& usns, const NewSession& session)
 {
-    auto usn = next_usn(db);
+    auto usn = usns.next(db);
     if (!usn) {
         return usn.error();
     }
@@ -292,22 +294,6 @@ Result<void> apply_migrations(Connection& db)
 
 } // namespace
 
-Result<std::int64_t> next_usn(Connection& db)
-{
-    auto stmt = db.prepare(kNextUsn);
-    if (!stmt) {
-        return stmt.error();
-    }
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
-    if (!*row) {
-        return StoreError{StoreErrc::Unavailable, "the usn counter is missing"};
-    }
-    return stmt->column_int64(0);
-}
-
 // --- lifecycle ---------------------------------------------------------------------------------------------------
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path)
@@ -343,7 +329,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path)
 SqliteStore::SqliteStore(std::string path, std::unique_ptr<Connection> write_connection)
     : path_(std::move(path))
     , id_(g_next_store_id.fetch_add(1))
-    , writer_(std::move(write_connection))
+    , writer_(std::move(write_connection),
+              BatchHooks{[this] { usn_.begin_batch(); }, [this](Connection& db) { return usn_.write_back(db); }})
 {
 }
 
@@ -401,7 +388,7 @@ Result<JobSession> SqliteStore::get_session(std::int64_t id)
 Result<JobSession> SqliteStore::create_session(const NewSession& session, const IdempotencyWrite* idempotency)
 {
     return write<JobSession>([&](Connection& db) -> Result<JobSession> {
-        auto created = insert_session(db, session);
+        auto created = insert_session(db, usn_, session);
         if (!created) {
             return created;
         }
@@ -416,7 +403,7 @@ Result<void> SqliteStore::import_sessions(const std::vector<ImportedSession>& se
 {
     return write<void>([&](Connection& db) -> Result<void> {
         for (const auto& imported : sessions) {
-            auto created = insert_session(db, imported.session);
+            auto created = insert_session(db, usn_, imported.session);
             if (!created) {
                 return created.error();
             }
@@ -432,7 +419,7 @@ Result<JobSession> SqliteStore::replace_session(const JobSession& next, std::int
                                                 const IdempotencyWrite* idempotency)
 {
     return write<JobSession>([&](Connection& db) -> Result<JobSession> {
-        auto usn = next_usn(db);
+        auto usn = usn_.next(db);
         if (!usn) {
             return usn.error();
         }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/store/sqlite/connection.hpp"
+#include "jobsessions/store/sqlite/usn_counter.hpp"
 #include "jobsessions/store/sqlite/writer.hpp"
 #include "jobsessions/store/store.hpp"
 
@@ -90,6 +91,8 @@ private:
     std::uint64_t id_;
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<Connection>> readers_;
+    /// Used by the writer thread only; declared before the writer, which uses it until it stops.
+    UsnCounter usn_;
     Writer writer_;
 };
 
@@ -110,8 +113,5 @@ template <class T, class Body> Result<T> SqliteStore::write(Body&& body)
     }
     return std::move(*produced);
 }
-
-/// Takes the next value of the store's usn counter (inside a write).
-Result<std::int64_t> next_usn(Connection& db);
 
 } // namespace jobsessions::store::sqlite

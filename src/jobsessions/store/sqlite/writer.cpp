@@ -27,8 +27,24 @@ Result<void> run_statement(Connection& connection, const char* sql)
 
 } // namespace
 
-Writer::Writer(std::unique_ptr<Connection> connection)
+void WriteJob::finish()
+{
+    {
+        std::lock_guard lock(mutex_);
+        finished_ = true;
+    }
+    finished_cv_.notify_one();
+}
+
+void WriteJob::wait()
+{
+    std::unique_lock lock(mutex_);
+    finished_cv_.wait(lock, [this] { return finished_; });
+}
+
+Writer::Writer(std::unique_ptr<Connection> connection, BatchHooks hooks)
     : connection_(std::move(connection))
+    , hooks_(std::move(hooks))
     , thread_([this] { loop(); })
 {
 }
@@ -49,7 +65,7 @@ void Writer::run(WriteJob& job)
         queue_.push_back(&job);
     }
     wake_.notify_one();
-    job.done.acquire();
+    job.wait();
 }
 
 void Writer::stop()
@@ -91,12 +107,15 @@ void Writer::run_batch(std::vector<WriteJob*>& batch)
             if (!failure) {
                 job->outcome = failure;
             }
-            job->done.release();
+            job->finish();
         }
     };
     if (auto begun = run_statement(*connection_, kBegin); !begun) {
         finish_all(begun);
         return;
+    }
+    if (hooks_.begun) {
+        hooks_.begun();
     }
     for (WriteJob* job : batch) {
         if (auto saved = run_statement(*connection_, kSavepoint); !saved) {
@@ -115,7 +134,13 @@ void Writer::run_batch(std::vector<WriteJob*>& batch)
             job->outcome = released;
         }
     }
-    auto committed = run_statement(*connection_, kCommit);
+    Result<void> committed;
+    if (hooks_.committing) {
+        committed = hooks_.committing(*connection_);
+    }
+    if (committed) {
+        committed = run_statement(*connection_, kCommit);
+    }
     if (!committed) {
         (void)run_statement(*connection_, kRollback);
     }

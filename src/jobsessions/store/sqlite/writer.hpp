@@ -7,7 +7,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -19,8 +18,25 @@ struct WriteJob {
     std::function<Result<void>(Connection&)> body;
     /// Set by the writer: success only once the whole batch is committed and on disk.
     Result<void> outcome;
-    /// Released by the writer when `outcome` is final.
-    std::binary_semaphore done{0};
+    /// Called by the writer when `outcome` is final.
+    void finish();
+    /// Blocks until finish().
+    void wait();
+
+private:
+    // A mutex and a condition variable rather than a semaphore: libstdc++'s semaphore spins with sched_yield
+    // before it sleeps, which on a loaded core takes turns from the writer the waiter is waiting for.
+    std::mutex mutex_;
+    std::condition_variable finished_cv_;
+    bool finished_ = false;
+};
+
+/// What a store does around each batch, on the writer thread.
+struct BatchHooks {
+    /// Right after the batch's transaction begins.
+    std::function<void()> begun;
+    /// Right before it commits; a failure fails the whole batch.
+    std::function<Result<void>(Connection&)> committing;
 };
 
 /// The single writer of an SQLite database. Callers queue jobs; the writer thread runs every queued job in one
@@ -28,7 +44,7 @@ struct WriteJob {
 class Writer {
 public:
     /// Takes ownership of the write connection and starts the writer thread.
-    explicit Writer(std::unique_ptr<Connection> connection);
+    explicit Writer(std::unique_ptr<Connection> connection, BatchHooks hooks = {});
     ~Writer();
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
@@ -44,6 +60,7 @@ private:
     void run_batch(std::vector<WriteJob*>& batch);
 
     std::unique_ptr<Connection> connection_;
+    BatchHooks hooks_;
     std::mutex mutex_;
     std::condition_variable wake_;
     std::vector<WriteJob*> queue_;
