@@ -29,10 +29,9 @@ Result<void> run_statement(Connection& connection, const char* sql)
 
 void WriteJob::finish()
 {
-    {
-        std::lock_guard lock(mutex_);
-        finished_ = true;
-    }
+    // Notified under the lock: the waiter, which destroys the job as soon as it returns, cannot return before.
+    std::lock_guard lock(mutex_);
+    finished_ = true;
     finished_cv_.notify_one();
 }
 
