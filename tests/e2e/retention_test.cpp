@@ -99,6 +99,20 @@ TEST_F(Retention, DeletesOldSessionsByTheirPolicyOrTheDefaultAndRecordsItself)
     EXPECT_EQ(messages[2], "Deleted 3 session(s) and 5 log entries in all.");
 }
 
+// The server says at start whether and when it deletes old sessions; "off" turns the job off.
+TEST_F(Retention, TheStartSaysWhenSessionsAreDeletedOrThatTheJobIsOff)
+{
+    EXPECT_NE(server_->stderr_text().find("retention: on schedule '0 3 * * *', sessions without a policy retention "
+                                          "are deleted after 90 days"),
+              std::string::npos)
+        << server_->stderr_text();
+    ASSERT_EQ(server_->terminate(), 0);
+    start(false, {"--retention-schedule", "OFF"});
+    EXPECT_NE(server_->stderr_text().find("retention: off, no session is ever deleted"), std::string::npos)
+        << server_->stderr_text();
+    EXPECT_EQ(client_->get("/api/v1/jobSessions", admin_token()).status, 200);
+}
+
 TEST_F(Retention, ABadScheduleOrAgeStopsTheStart)
 {
     const auto schedule = run_jobsessiond({"serve", "--retention-schedule", "3 am", "--data-dir", data_dir() + "2"});

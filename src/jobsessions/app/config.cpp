@@ -62,11 +62,15 @@ bool apply(Config& config, std::string_view name, const std::string& value)
     } else if (name == "blocking-threads") {
         config.blocking_threads = positive_count(name, value);
     } else if (name == "retention-schedule") {
-        auto parsed = runner::CronSchedule::parse(value);
-        if (const auto* error = std::get_if<std::string>(&parsed)) {
-            throw std::invalid_argument("--retention-schedule: " + *error);
+        if (util::iequals(value, "off")) {
+            config.retention_schedule.reset();
+        } else {
+            auto parsed = runner::CronSchedule::parse(value);
+            if (const auto* error = std::get_if<std::string>(&parsed)) {
+                throw std::invalid_argument("--retention-schedule: " + *error);
+            }
+            config.retention_schedule = value;
         }
-        config.retention_schedule = value;
     } else if (name == "retention-days") {
         const auto days = util::parse_int64(value);
         if (!days || *days < 1 || *days > 36500) {
@@ -108,7 +112,7 @@ Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR):
   --blocking-threads N     threads for database writes and password hashing (default 32)
   --access-log             log every request, not only failures
   --retention-schedule CRON  when the retention job deletes old sessions (default "0 3 * * *", UTC;
-                           "CRON_TZ=Europe/Berlin 0 3 * * *" for another zone)
+                           "CRON_TZ=Europe/Berlin 0 3 * * *" for another zone; "off": never)
   --retention-days N       age in days at which sessions without a policy retention are deleted (default 90)
   --help                   show this text
   --version                print the version

@@ -24,8 +24,8 @@ struct Config {
     std::size_t blocking_threads = 32;
     std::vector<std::string> trusted_proxies;
     bool access_log = false;
-    /// When the built-in retention job runs (a cron schedule).
-    std::string retention_schedule = "0 3 * * *";
+    /// When the built-in retention job runs (a cron schedule); nullopt: never.
+    std::optional<std::string> retention_schedule = "0 3 * * *";
     /// How old a session without a policy retention (or of a deleted policy) may get, in days.
     std::int64_t retention_days = 90;
     http::Limits limits;

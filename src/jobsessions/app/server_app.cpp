@@ -227,12 +227,20 @@ int run_server(const Config& config)
         runner::Scheduler scheduler(*store, runner, clock);
         policies.on_change([&scheduler] { scheduler.reload(); });
         scheduler.start();
-        runner::RetentionJob retention(
-            *store, sessions, clock,
-            runner::RetentionConfig{
-                std::get<runner::CronSchedule>(runner::CronSchedule::parse(config.retention_schedule)),
-                config.retention_days});
-        retention.start();
+        std::optional<runner::RetentionJob> retention;
+        if (config.retention_schedule) {
+            retention.emplace(*store, sessions, clock,
+                              runner::RetentionConfig{std::get<runner::CronSchedule>(
+                                                          runner::CronSchedule::parse(*config.retention_schedule)),
+                                                      config.retention_days});
+            retention->start();
+            log::info("retention: on schedule '" + *config.retention_schedule +
+                      "', sessions without a policy "
+                      "retention are deleted after " +
+                      std::to_string(config.retention_days) + " days");
+        } else {
+            log::info("retention: off, no session is ever deleted");
+        }
 
         api::ApiConfig api_config;
         api_config.public_url = config.public_url;
@@ -277,7 +285,9 @@ int run_server(const Config& config)
         log::info(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + "; shutting down");
         server.shutdown();
         scheduler.stop();
-        retention.stop();
+        if (retention) {
+            retention->stop();
+        }
         runner.shutdown();
         log::info("stopped");
         return 0;
