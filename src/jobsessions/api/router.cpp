@@ -7,6 +7,9 @@
 #include <boost/url/decode_view.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
+#include <array>
+
 namespace jobsessions::api {
 namespace {
 
@@ -24,21 +27,34 @@ namespace urls = boost::urls;
 
 [[noreturn]] void reply_method_not_allowed(Context& ctx);
 
-bool decoded_iequals(const urls::pct_string_view& segment, std::string_view literal)
+// ASCII folding, not std::tolower: paths are ASCII here, and the C locale call costs on every request.
+char fold(char c)
 {
-    if (segment.decoded_size() != literal.size()) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// Whether a segment of a valid path (still percent-encoded) decodes to `literal`, without regard to ASCII case.
+bool segment_iequals(std::string_view encoded, std::string_view literal)
+{
+    if (encoded.find('%') == std::string_view::npos) {
+        return encoded.size() == literal.size() && std::equal(encoded.begin(), encoded.end(), literal.begin(),
+                                                              [](char a, char b) { return fold(a) == fold(b); });
+    }
+    const auto segment = urls::make_pct_string_view(encoded);
+    if (!segment || segment->decoded_size() != literal.size()) {
         return false;
     }
-    // ASCII folding, not std::tolower: paths are ASCII here, and the C locale call costs on every request.
-    auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
     std::size_t i = 0;
-    for (const char c : *segment) {
+    for (const char c : **segment) {
         if (fold(c) != fold(literal[i++])) {
             return false;
         }
     }
     return true;
 }
+
+// No route has more segments than this.
+constexpr std::size_t kMaxSegments = 8;
 
 } // namespace
 
@@ -98,10 +114,26 @@ const Route& Router::match(boost::beast::http::verb method, std::string_view tar
     if (!parsed) {
         return bad_target_;
     }
-    const auto segments = parsed->encoded_segments();
-    auto count = segments.size();
+    // The path's segments, still percent-encoded: a valid path splits on every '/'.
+    std::array<std::string_view, kMaxSegments> segments;
+    std::size_t count = 0;
+    std::string_view path = parsed->encoded_path();
+    if (path.starts_with('/')) {
+        path.remove_prefix(1);
+    }
+    for (;;) {
+        if (count == kMaxSegments) {
+            return not_found_;
+        }
+        const auto slash = path.find('/');
+        segments[count++] = path.substr(0, slash);
+        if (slash == std::string_view::npos) {
+            break;
+        }
+        path.remove_prefix(slash + 1);
+    }
     // "/api/v1/jobSessions/39/" names the same resource as without the slash, as ASP.NET Core routing has it.
-    if (count > 0 && segments.back().empty()) {
+    if (count > 0 && segments[count - 1].empty()) {
         --count;
     }
     for (const auto& t : templates_) {
@@ -109,30 +141,21 @@ const Route& Router::match(boost::beast::http::verb method, std::string_view tar
             continue;
         }
         bool matches = true;
-        std::size_t i = 0;
-        for (auto it = segments.begin(); i < count; ++it, ++i) {
+        for (std::size_t i = 0; i < count && matches; ++i) {
             const auto& segment = t.segments[i];
-            if (segment.parameter) {
-                if ((*it).empty()) {
-                    matches = false;
-                    break;
-                }
-                continue;
-            }
-            if (!decoded_iequals(*it, segment.text)) {
-                matches = false;
-                break;
-            }
+            matches = segment.parameter ? !segments[i].empty() : segment_iequals(segments[i], segment.text);
         }
         if (!matches) {
             continue;
         }
         parameter.clear();
-        i = 0;
-        for (auto it = segments.begin(); i < count; ++it, ++i) {
+        for (std::size_t i = 0; i < count; ++i) {
             if (t.segments[i].parameter) {
-                for (const char c : **it) {
-                    parameter.push_back(c);
+                const auto encoded = urls::make_pct_string_view(segments[i]);
+                if (encoded) {
+                    for (const char c : **encoded) {
+                        parameter.push_back(c);
+                    }
                 }
             }
         }

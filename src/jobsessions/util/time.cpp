@@ -28,24 +28,30 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b)
     return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
 }
 
+// Writes `value` as exactly `width` digits ending just before `end`.
+void put_digits(char* end, std::int64_t value, int width)
+{
+    for (int i = 1; i <= width; ++i) {
+        *(end - i) = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+}
+
+// yyyy-MM-ddTHH:mm:ss.ffffff, built in place and appended at once (every timestamp of every answer).
 void append_date_time(std::string& out, Micros t)
 {
     const std::int64_t day_number = floor_div(t, kMicrosPerDay);
     const Micros in_day = t - day_number * kMicrosPerDay;
     const std::chrono::year_month_day ymd{sys_days{days{day_number}}};
-    append_digits(out, static_cast<int>(ymd.year()), 4);
-    out.push_back('-');
-    append_digits(out, static_cast<unsigned>(ymd.month()), 2);
-    out.push_back('-');
-    append_digits(out, static_cast<unsigned>(ymd.day()), 2);
-    out.push_back('T');
-    append_digits(out, in_day / kMicrosPerHour, 2);
-    out.push_back(':');
-    append_digits(out, in_day / kMicrosPerMinute % 60, 2);
-    out.push_back(':');
-    append_digits(out, in_day / kMicrosPerSecond % 60, 2);
-    out.push_back('.');
-    append_digits(out, in_day % kMicrosPerSecond, 6);
+    char text[] = "0000-00-00T00:00:00.000000";
+    put_digits(text + 4, static_cast<int>(ymd.year()), 4);
+    put_digits(text + 7, static_cast<unsigned>(ymd.month()), 2);
+    put_digits(text + 10, static_cast<unsigned>(ymd.day()), 2);
+    put_digits(text + 13, in_day / kMicrosPerHour, 2);
+    put_digits(text + 16, in_day / kMicrosPerMinute % 60, 2);
+    put_digits(text + 19, in_day / kMicrosPerSecond % 60, 2);
+    put_digits(text + 26, in_day % kMicrosPerSecond, 6);
+    out.append(text, sizeof text - 1);
 }
 
 // A small cursor over the input; each reader consumes exactly what it accepts.

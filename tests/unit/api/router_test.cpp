@@ -66,6 +66,10 @@ TEST(Router, MatchesTemplatesWithoutRegardToCaseAndCapturesTheParameter)
     const auto& decoded = router.match(verb::get, "/api/v1/jobSessions/%34%31/log", parameter);
     EXPECT_EQ(decoded.path, "/api/v1/jobSessions/{id}/log");
     EXPECT_EQ(parameter, "41");
+    // Literal segments match after decoding, too; an encoded slash stays inside its segment.
+    const auto& literal = router.match(verb::get, "/api/v1/job%53essions/%34%2F2", parameter);
+    EXPECT_EQ(literal.path, "/api/v1/jobSessions/{id}");
+    EXPECT_EQ(parameter, "4/2");
 }
 
 TEST(Router, UnknownPathIsNotFoundAndWrongMethodListsTheAllowedOnes)
@@ -75,6 +79,10 @@ TEST(Router, UnknownPathIsNotFoundAndWrongMethodListsTheAllowedOnes)
     const auto& missing = router.match(verb::get, "/api/v1/nothing", parameter);
     EXPECT_EQ(missing.method, verb::unknown);
     EXPECT_EQ(missing.path, "");
+    for (const auto* target :
+         {"/", "/api/v1/jobSessions/1/log/x/y/z/a/b/c/d", "/api/v1//log", "/api/v1/jobSessions//log"}) {
+        EXPECT_EQ(router.match(verb::get, target, parameter).path, "") << target;
+    }
     const auto& wrong = router.match(verb::put, "/api/v1/jobSessions/1", parameter);
     EXPECT_EQ(wrong.method, verb::unknown);
     EXPECT_EQ(wrong.allow, "GET, PATCH");
