@@ -12,22 +12,6 @@ using std::chrono::sys_days;
 constexpr Micros kMicrosPerMinute = 60 * kMicrosPerSecond;
 constexpr Micros kMicrosPerHour = 60 * kMicrosPerMinute;
 
-void append_digits(std::string& out, std::int64_t value, int width)
-{
-    char buf[20];
-    for (int i = width - 1; i >= 0; --i) {
-        buf[i] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    }
-    out.append(buf, static_cast<std::size_t>(width));
-}
-
-// Floor division that keeps times before 1970 on the right day.
-constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b)
-{
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
-}
-
 // Writes `value` as exactly `width` digits ending just before `end`.
 void put_digits(char* end, std::int64_t value, int width)
 {
@@ -35,6 +19,19 @@ void put_digits(char* end, std::int64_t value, int width)
         *(end - i) = static_cast<char>('0' + value % 10);
         value /= 10;
     }
+}
+
+void append_digits(std::string& out, std::int64_t value, int width)
+{
+    char buf[20];
+    put_digits(buf + width, value, width);
+    out.append(buf, static_cast<std::size_t>(width));
+}
+
+// Floor division that keeps times before 1970 on the right day.
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b)
+{
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
 }
 
 // yyyy-MM-ddTHH:mm:ss.ffffff, built in place and appended at once (every timestamp of every answer).

@@ -19,16 +19,19 @@ using domain::User;
 
 // --- statements --------------------------------------------------------------------------------------------------
 
-constexpr const char* kSelectSession =
-    "SELECT id, type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
-    " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
-    " repository_name, repository_removed, retention_deleted_count FROM sessions WHERE id = ?1";
+// The statements that read whole sessions select kSessionColumns, in the order read_session expects. Built once:
+// Connection::prepare caches a statement by the address of its text, which these strings keep for good.
+std::string select_sessions(std::string_view rest)
+{
+    return std::string("SELECT ") + kSessionColumns + " FROM sessions " + std::string(rest);
+}
+const std::string kSelectSession = select_sessions("WHERE id = ?1");
 // The rows of a page, by a JSON array of ids (SQLite has no array parameter); read in any order.
-constexpr const char* kSelectSessionsIn =
-    "SELECT id, type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
-    " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
-    " repository_name, repository_removed, retention_deleted_count FROM sessions"
-    " WHERE id IN (SELECT value FROM json_each(?1))";
+const std::string kSelectSessionsIn = select_sessions("WHERE id IN (SELECT value FROM json_each(?1))");
+const std::string kSelectChangedSessions = select_sessions("WHERE usn > ?1 ORDER BY usn LIMIT ?2");
+const std::string kSelectChangedSessionsOfCreator =
+    select_sessions("WHERE usn > ?1 AND created_by = ?3 ORDER BY usn LIMIT ?2");
+
 constexpr const char* kInsertSession =
     "INSERT INTO sessions (type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
     " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
@@ -48,15 +51,6 @@ constexpr const char* kSelectLog =
     "SELECT seq, log_time, status, message, execution_start, execution_duration FROM log_entries"
     " WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
 
-constexpr const char* kSelectChangedSessions =
-    "SELECT id, type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
-    " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
-    " repository_name, repository_removed, retention_deleted_count FROM sessions WHERE usn > ?1 ORDER BY usn LIMIT ?2";
-constexpr const char* kSelectChangedSessionsOfCreator =
-    "SELECT id, type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
-    " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
-    " repository_name, repository_removed, retention_deleted_count FROM sessions"
-    " WHERE usn > ?1 AND created_by = ?3 ORDER BY usn LIMIT ?2";
 constexpr const char* kSelectHighestUsn = "SELECT value FROM counters WHERE name = 'usn'";
 
 constexpr const char* kSelectIdempotency =
@@ -370,7 +364,7 @@ Result<JobSession> SqliteStore::get_session(std::int64_t id)
     if (!db) {
         return db.error();
     }
-    auto stmt = (*db)->prepare(kSelectSession);
+    auto stmt = (*db)->prepare(kSelectSession.c_str());
     if (!stmt) {
         return stmt.error();
     }
@@ -463,7 +457,7 @@ Result<LogAppend> SqliteStore::append_log(std::int64_t session_id, const std::ve
     return write<LogAppend>([&](Connection& db) -> Result<LogAppend> {
         LogAppend appended;
         {
-            auto stmt = db.prepare(kSelectSession);
+            auto stmt = db.prepare(kSelectSession.c_str());
             if (!stmt) {
                 return stmt.error();
             }
@@ -585,7 +579,7 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     if (wanted == 0) {
         return page;
     }
-    auto rows = (*db)->prepare(kSelectSessionsIn);
+    auto rows = (*db)->prepare(kSelectSessionsIn.c_str());
     if (!rows) {
         return rows.error();
     }
@@ -627,7 +621,7 @@ std::string SqliteStore::list_query_plans(const SessionFilter& filter, bool keys
     }
     auto plans = scan->query_plans();
     if (keys_only) {
-        auto rows = (*db)->prepare(kSelectSessionsIn);
+        auto rows = (*db)->prepare(kSelectSessionsIn.c_str());
         plans += rows ? rows->query_plan() : rows.error().message;
     }
     return plans;
@@ -665,7 +659,7 @@ Result<std::vector<JobSession>> SqliteStore::changed_sessions(std::int64_t after
     if (!db) {
         return db.error();
     }
-    auto stmt = (*db)->prepare(created_by ? kSelectChangedSessionsOfCreator : kSelectChangedSessions);
+    auto stmt = (*db)->prepare(created_by ? kSelectChangedSessionsOfCreator.c_str() : kSelectChangedSessions.c_str());
     if (!stmt) {
         return stmt.error();
     }
