@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Lists, counts and cursors: part of the store contract, run against every backend.
+#include "jobsessions/store/sqlite/connection.hpp"
 #include "jobsessions/store/sqlite/sqlite_store.hpp"
 #include "jobsessions/store/store.hpp"
 
@@ -9,6 +10,7 @@
 
 #include <random>
 #include <sstream>
+#include <thread>
 
 namespace jobsessions::store {
 namespace {
@@ -234,6 +236,110 @@ TEST_F(SessionList, CountsFollowChanges)
     session.stop_time = session.start_time;
     ASSERT_TRUE(store_->replace_session(session, session.usn, nullptr));
     EXPECT_EQ(*store_->count_sessions(warning), before + (was_warning ? -1 : 1));
+}
+
+// The text of every row a query returns (its first `columns` columns), one line per row, to compare tables.
+std::string table_text(sqlite::Connection& db, const std::string& sql, int columns)
+{
+    auto stmt = db.prepare_owned(sql);
+    EXPECT_TRUE(stmt) << sql;
+    std::string text;
+    while (stmt && *stmt->step()) {
+        for (int i = 0; i < columns; ++i) {
+            text += std::string(stmt->column_text(i)) + '|';
+        }
+        text += '\n';
+    }
+    return text;
+}
+
+// Concurrent writers create (some refused after their insert, by a reused idempotency key), change and delete
+// sessions; the writer folds their counts per batch, and afterwards every aggregate row equals a recount of the
+// sessions table, with no row left at zero.
+TEST_F(SessionList, AggregateTablesEqualARecountAfterConcurrentWrites)
+{
+    constexpr int kThreads = 8;
+    constexpr int kPerThread = 60;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([this, t] {
+            std::mt19937 random(static_cast<unsigned>(t));
+            const SessionType types[] = {SessionType::PolicyBackup, SessionType::PolicySnapshot};
+            for (int i = 0; i < kPerThread; ++i) {
+                NewSession s;
+                s.type = types[random() % 2];
+                s.status = SessionStatus::Success;
+                s.start_time = kBase + static_cast<util::Micros>(random() % (12 * kDay)) / 1000 * 1000;
+                s.stop_time = s.start_time;
+                s.created_by = 1 + t % 2;
+                if (i % 3 != 0) {
+                    s.backup_info = domain::BackupJobInfo{"policy-" + std::to_string(i % 4), "Nightly", 1, false};
+                }
+                IdempotencyWrite idem;
+                idem.user_id = t;
+                idem.key = "key-" + std::to_string(i / 2); // every second creation reuses a key: refused
+                idem.request_hash = "hash";
+                idem.status_code = 201;
+                idem.render = [](const WriteOutcome&, IdempotencyRecord&) {};
+                auto created = store_->create_session(s, i % 5 == 0 ? nullptr : &idem);
+                if (!created) {
+                    ASSERT_EQ(created.error().code, StoreErrc::Conflict);
+                    continue;
+                }
+                if (i % 4 == 1) {
+                    auto changed = *created;
+                    changed.status = SessionStatus::Warning;
+                    changed.type = SessionType::HealthCheck;
+                    changed.backup_info.reset();
+                    changed.start_time += kDay;
+                    ASSERT_TRUE(store_->replace_session(changed, created->usn, nullptr));
+                }
+                if (i % 10 == 9) {
+                    ASSERT_TRUE(store_->delete_old_sessions(std::nullopt, kBase + 3 * kDay, 5));
+                }
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    auto opened = sqlite::Connection::open(dir_.file("db"), false);
+    ASSERT_TRUE(opened);
+    auto& db = **opened;
+    const std::string day = "start_time / 86400000000 - (start_time < 0 AND start_time % 86400000000 != 0)";
+    struct Aggregate {
+        std::string table;
+        std::string keys;
+        int key_count;
+    };
+    const Aggregate aggregates[] = {
+        {"session_totals", "type, status, created_by", 3},
+        {"session_day_counts", "day, type, status, created_by", 4},
+        {"session_policy_totals", "policy_id, policy_name, type, status, created_by", 5},
+        {"session_policy_day_counts", "day, policy_id, policy_name, type, status, created_by", 6},
+    };
+    for (const auto& a : aggregates) {
+        std::string positions;
+        for (int i = 1; i <= a.key_count; ++i) {
+            positions += (i > 1 ? ", " : "") + std::to_string(i);
+        }
+        std::string recounted_keys = a.keys;
+        if (recounted_keys.rfind("day, ", 0) == 0) {
+            recounted_keys.replace(0, 3, day);
+        }
+        const bool by_policy = a.table.find("policy") != std::string::npos;
+        const auto recount = table_text(db,
+                                        "SELECT " + recounted_keys + ", count(*) FROM sessions" +
+                                            (by_policy ? " WHERE policy_id IS NOT NULL" : "") + " GROUP BY " +
+                                            positions + " ORDER BY " + positions,
+                                        a.key_count + 1);
+        EXPECT_FALSE(recount.empty()) << a.table;
+        EXPECT_EQ(
+            table_text(db, "SELECT " + a.keys + ", n FROM " + a.table + " ORDER BY " + positions, a.key_count + 1),
+            recount)
+            << a.table;
+        EXPECT_EQ(table_text(db, "SELECT count(*) FROM " + a.table + " WHERE n <= 0", 1), "0|\n") << a.table;
+    }
 }
 
 TEST_F(SessionList, ChangedSessionsComeInUsnOrder)

@@ -194,6 +194,8 @@ void list_sessions(Context& ctx)
     }
     auto& out = ctx.response.body;
     ctx.response.content_type = kJson;
+    // A session is about half a kilobyte of JSON: one allocation for the page instead of a dozen regrowths.
+    out.reserve(1024 + page->sessions.size() * 768);
     append_head(out, offset, limit, page->total_count);
     const auto now = ctx.services.clock.now();
     bool first = true;

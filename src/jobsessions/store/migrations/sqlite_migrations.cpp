@@ -88,9 +88,9 @@ CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
 
 // The list indexes: each serves one kind of filter in the list's order (newest start first, then highest id), so
 // no list walks the table or sorts. Four aggregate tables keep how many sessions there are per type, status and
-// creator — overall, per day, per policy, and per policy and day — maintained by triggers in the same transaction
-// as every write, so that a list's totalCount adds up a few rows instead of counting sessions. Policy tables hold
-// only sessions with a policy.
+// creator — overall, per day, per policy, and per policy and day — maintained in the same transaction as every
+// write (by triggers until version 4), so that a list's totalCount adds up a few rows instead of counting
+// sessions. Policy tables hold only sessions with a policy.
 constexpr const char* kV002ListIndexesAndCounts = R"sql(
 CREATE INDEX sessions_by_type ON sessions (type, start_time DESC, id DESC);
 CREATE INDEX sessions_by_status ON sessions (status, start_time DESC, id DESC);
@@ -229,10 +229,19 @@ CREATE TABLE policy_runs (
 );
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{
+// The aggregate tables are kept by the store from here on (SessionCounts): it counts a batch's writes in memory
+// and writes each changed row once before the batch commits, where the triggers wrote four rows per session.
+constexpr const char* kV004CountsPerBatch = R"sql(
+DROP TRIGGER sessions_counted_on_insert;
+DROP TRIGGER sessions_counted_on_delete;
+DROP TRIGGER sessions_counted_on_update;
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "init", kV001Init},
     {2, "list indexes and per-day counts", kV002ListIndexesAndCounts},
     {3, "policies", kV003Policies},
+    {4, "session counts written per batch", kV004CountsPerBatch},
 }};
 
 } // namespace

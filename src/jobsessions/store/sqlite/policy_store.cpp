@@ -48,7 +48,8 @@ constexpr const char* kSelectOldOtherSessions =
     " AND (policy_id IS NULL OR policy_id NOT IN (SELECT id FROM policies WHERE retention_days IS NOT NULL))"
     " LIMIT ?2";
 constexpr const char* kCountLogEntries = "SELECT count(*) FROM log_entries WHERE session_id = ?1";
-constexpr const char* kDeleteSession = "DELETE FROM sessions WHERE id = ?1";
+// Returns what the session was counted under, for SessionCounts.
+const std::string kDeleteSession = std::string("DELETE FROM sessions WHERE id = ?1 RETURNING ") + kCountedColumns;
 constexpr const char* kSelectRuns =
     "SELECT session_id, policy_id, pid, process_start FROM policy_runs ORDER BY session_id";
 
@@ -406,7 +407,7 @@ Result<RetentionBatch> SqliteStore::delete_old_sessions(const std::optional<std:
         }
         RetentionBatch batch;
         auto count = db.prepare(kCountLogEntries);
-        auto remove = db.prepare(kDeleteSession);
+        auto remove = db.prepare(kDeleteSession.c_str());
         if (!count) {
             return count.error();
         }
@@ -421,10 +422,14 @@ Result<RetentionBatch> SqliteStore::delete_old_sessions(const std::optional<std:
             }
             batch.log_entries += count->column_int64(0);
             count->reset();
-            // The log goes with the session (ON DELETE CASCADE); the count tables follow by trigger.
+            // The log goes with the session (ON DELETE CASCADE).
             remove->bind(1, id);
-            if (auto r = remove->run(); !r) {
-                return r.error();
+            auto removed = remove->step();
+            if (!removed) {
+                return removed.error();
+            }
+            if (*removed) {
+                counts_.count(counted_as(*remove), -1);
             }
             remove->reset();
             ++batch.sessions;

@@ -66,7 +66,7 @@ private:
     bool keys_only_ = false;
 };
 
-/// The exact number of sessions matching `filter`: whole days from the per-day totals the triggers keep, the
+/// The exact number of sessions matching `filter`: whole days from the per-day totals (SessionCounts), the
 /// partial days at the window's edges counted from the index. A `usn_after` filter counts from the index.
 Result<std::int64_t> count_matching(Connection& db, const SessionFilter& filter);
 

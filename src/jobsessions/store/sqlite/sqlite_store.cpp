@@ -26,8 +26,12 @@ std::string select_sessions(std::string_view rest)
     return std::string("SELECT ") + kSessionColumns + " FROM sessions " + std::string(rest);
 }
 const std::string kSelectSession = select_sessions("WHERE id = ?1");
-// The rows of a page, by a JSON array of ids (SQLite has no array parameter); read in any order.
-const std::string kSelectSessionsIn = select_sessions("WHERE id IN (SELECT value FROM json_each(?1))");
+// The rows of a page, by a JSON array of ids (SQLite has no array parameter). The array drives the join, so
+// each id is one primary-key lookup and the rows come in the array's order; `WHERE id IN (…)` would first copy
+// the ids into a temporary index.
+const std::string kSelectSessionsIn = std::string("SELECT ") + kSessionColumns +
+                                      " FROM (SELECT value AS page_id FROM json_each(?1))"
+                                      " CROSS JOIN sessions ON sessions.id = page_id";
 const std::string kSelectChangedSessions = select_sessions("WHERE usn > ?1 ORDER BY usn LIMIT ?2");
 const std::string kSelectChangedSessionsOfCreator =
     select_sessions("WHERE usn > ?1 AND created_by = ?3 ORDER BY usn LIMIT ?2");
@@ -43,6 +47,9 @@ constexpr const char* kUpdateSession =
     " restore_reason = ?11, restore_policy_name = ?12, repository_id = ?13, repository_name = ?14,"
     " repository_removed = ?15, retention_deleted_count = ?16 WHERE id = ?17 AND usn = ?18";
 constexpr const char* kSelectSessionUsnStatus = "SELECT usn, status FROM sessions WHERE id = ?1";
+// What a session is counted under before a change (SessionCounts), if it still has the usn the change expects.
+const std::string kSelectCountedAs =
+    std::string("SELECT ") + kCountedColumns + " FROM sessions WHERE id = ?1 AND usn = ?2";
 constexpr const char* kLastLogSequence = "SELECT max(seq) FROM log_entries WHERE session_id = ?1";
 constexpr const char* kInsertLogEntry =
     "INSERT INTO log_entries (session_id, seq, log_time, status, message, execution_start, execution_duration)"
@@ -164,7 +171,7 @@ Result<User> read_user(const Statement& row)
 }
 
 // Inserts a new session with the next usn; the answer carries its id and usn.
-Result<JobSession> insert_session(Connection& db, UsnCounter& usns, const NewSession& session)
+Result<JobSession> insert_session(Connection& db, UsnCounter& usns, SessionCounts& counts, const NewSession& session)
 {
     auto usn = usns.next(db);
     if (!usn) {
@@ -190,6 +197,7 @@ Result<JobSession> insert_session(Connection& db, UsnCounter& usns, const NewSes
         return r.error();
     }
     created.id = sqlite3_last_insert_rowid(db.handle());
+    counts.count(counted_as(created), 1);
     return created;
 }
 
@@ -323,8 +331,17 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path)
 SqliteStore::SqliteStore(std::string path, std::unique_ptr<Connection> write_connection)
     : path_(std::move(path))
     , id_(g_next_store_id.fetch_add(1))
-    , writer_(std::move(write_connection),
-              BatchHooks{[this] { usn_.begin_batch(); }, [this](Connection& db) { return usn_.write_back(db); }})
+    , writer_(std::move(write_connection), BatchHooks{[this] {
+                                                          usn_.begin_batch();
+                                                          counts_.begin_batch();
+                                                      },
+                                                      [this](bool kept) { counts_.end_write(kept); },
+                                                      [this](Connection& db) -> Result<void> {
+                                                          if (auto r = usn_.write_back(db); !r) {
+                                                              return r;
+                                                          }
+                                                          return counts_.write_back(db);
+                                                      }})
 {
 }
 
@@ -382,7 +399,7 @@ Result<JobSession> SqliteStore::get_session(std::int64_t id)
 Result<JobSession> SqliteStore::create_session(const NewSession& session, const IdempotencyWrite* idempotency)
 {
     return write<JobSession>([&](Connection& db) -> Result<JobSession> {
-        auto created = insert_session(db, usn_, session);
+        auto created = insert_session(db, usn_, counts_, session);
         if (!created) {
             return created;
         }
@@ -397,7 +414,7 @@ Result<void> SqliteStore::import_sessions(const std::vector<ImportedSession>& se
 {
     return write<void>([&](Connection& db) -> Result<void> {
         for (const auto& imported : sessions) {
-            auto created = insert_session(db, usn_, imported.session);
+            auto created = insert_session(db, usn_, counts_, imported.session);
             if (!created) {
                 return created.error();
             }
@@ -419,6 +436,22 @@ Result<JobSession> SqliteStore::replace_session(const JobSession& next, std::int
         }
         JobSession stored = next;
         stored.usn = *usn;
+        std::optional<CountedAs> was;
+        {
+            auto current = db.prepare(kSelectCountedAs.c_str());
+            if (!current) {
+                return current.error();
+            }
+            current->bind(1, stored.id);
+            current->bind(2, expected_usn);
+            auto row = current->step();
+            if (!row) {
+                return row.error();
+            }
+            if (*row) {
+                was = counted_as(*current);
+            }
+        }
         auto stmt = db.prepare(kUpdateSession);
         if (!stmt) {
             return stmt.error();
@@ -443,6 +476,10 @@ Result<JobSession> SqliteStore::replace_session(const JobSession& next, std::int
                 return StoreError{StoreErrc::NotFound, "session not found"};
             }
             return StoreError{StoreErrc::Conflict, "session changed meanwhile"};
+        }
+        if (was) {
+            counts_.count(std::move(*was), -1);
+            counts_.count(counted_as(stored), 1);
         }
         if (auto r = insert_idempotency(db, idempotency, WriteOutcome{stored}); !r) {
             return r.error();
@@ -556,8 +593,8 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     if (!keys) {
         return keys.error();
     }
-    std::string ids = "[";
-    std::size_t wanted = 0;
+    std::vector<std::int64_t> listed; // the page's ids in list order
+    listed.reserve(static_cast<std::size_t>(limit));
     JobSession key;
     for (std::int64_t i = 0; i < key_queries.skip + limit; ++i) {
         auto more = keys->next(key);
@@ -567,24 +604,31 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
         if (!*more) {
             break;
         }
-        if (i < key_queries.skip) {
-            continue;
+        if (i >= key_queries.skip) {
+            listed.push_back(key.id);
         }
-        if (wanted++ > 0) {
-            ids.push_back(',');
-        }
-        util::append_int(ids, key.id);
     }
-    ids.push_back(']');
-    if (wanted == 0) {
+    if (listed.empty()) {
         return page;
     }
+    // Looked up in ascending id order, each lookup starts where the last ended in the table's b-tree.
+    std::vector<std::int64_t> ascending = listed;
+    std::sort(ascending.begin(), ascending.end());
+    std::string ids = "[";
+    for (const auto id : ascending) {
+        if (ids.size() > 1) {
+            ids.push_back(',');
+        }
+        util::append_int(ids, id);
+    }
+    ids.push_back(']');
     auto rows = (*db)->prepare(kSelectSessionsIn.c_str());
     if (!rows) {
         return rows.error();
     }
     rows->bind(1, std::string_view(ids));
-    page.sessions.reserve(wanted);
+    std::vector<JobSession> found;
+    found.reserve(ascending.size());
     for (;;) {
         auto row = rows->step();
         if (!row) {
@@ -597,14 +641,21 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
         if (!session) {
             return session.error();
         }
-        page.sessions.push_back(std::move(*session));
+        found.push_back(std::move(*session));
     }
-    if (page.sessions.size() != wanted) {
+    if (found.size() != listed.size()) {
         return StoreError{StoreErrc::Corrupt, "a session is in an index only"};
     }
-    std::sort(page.sessions.begin(), page.sessions.end(), [](const JobSession& a, const JobSession& b) {
-        return a.start_time != b.start_time ? a.start_time > b.start_time : a.id > b.id;
-    });
+    const auto by_id = [](const JobSession& a, const JobSession& b) { return a.id < b.id; };
+    if (!std::is_sorted(found.begin(), found.end(), by_id)) { // the join keeps the array's order; just in case
+        std::sort(found.begin(), found.end(), by_id);
+    }
+    page.sessions.reserve(listed.size());
+    for (const auto id : listed) {
+        auto at = std::lower_bound(found.begin(), found.end(), id,
+                                   [](const JobSession& s, std::int64_t wanted) { return s.id < wanted; });
+        page.sessions.push_back(std::move(*at));
+    }
     return page;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/store/sqlite/connection.hpp"
+#include "jobsessions/store/sqlite/session_counts.hpp"
 #include "jobsessions/store/sqlite/usn_counter.hpp"
 #include "jobsessions/store/sqlite/writer.hpp"
 #include "jobsessions/store/store.hpp"
@@ -91,8 +92,9 @@ private:
     std::uint64_t id_;
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<Connection>> readers_;
-    /// Used by the writer thread only; declared before the writer, which uses it until it stops.
+    /// Used by the writer thread only; declared before the writer, which uses them until it stops.
     UsnCounter usn_;
+    SessionCounts counts_;
     Writer writer_;
 };
 

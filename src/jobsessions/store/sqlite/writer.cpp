@@ -132,6 +132,9 @@ void Writer::run_batch(std::vector<WriteJob*>& batch)
         if (auto released = run_statement(*connection_, kRelease); !released && job->outcome) {
             job->outcome = released;
         }
+        if (hooks_.job_ended) {
+            hooks_.job_ended(job->outcome.has_value());
+        }
     }
     Result<void> committed;
     if (hooks_.committing) {

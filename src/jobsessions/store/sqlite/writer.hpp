@@ -35,6 +35,8 @@ private:
 struct BatchHooks {
     /// Right after the batch's transaction begins.
     std::function<void()> begun;
+    /// After each job: `kept` unless it was rolled back to its savepoint.
+    std::function<void(bool kept)> job_ended;
     /// Right before it commits; a failure fails the whole batch.
     std::function<Result<void>(Connection&)> committing;
 };

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/domain/session.hpp"
+#include "jobsessions/store/sqlite/connection.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace jobsessions::store::sqlite {
+
+/// What a session is counted under in the four aggregate tables (overall, per day, per policy, per policy and
+/// day). Sessions without a policy are left out of the policy tables.
+struct CountedAs {
+    std::int64_t day = 0;
+    std::string type;
+    std::string status;
+    std::int64_t created_by = 0;
+    bool has_policy = false;
+    std::string policy_id;
+    std::string policy_name;
+
+    auto operator<=>(const CountedAs&) const = default;
+};
+
+/// The key of a session.
+CountedAs counted_as(const domain::JobSession& session);
+
+/// The columns a row's key is read from, for statements that select or return them.
+inline constexpr const char* kCountedColumns = "type, status, start_time, created_by, policy_id, policy_name";
+/// The key of a row whose first columns are kCountedColumns.
+CountedAs counted_as(const Statement& row);
+
+/// Keeps the aggregate tables that give a list its totalCount without counting sessions. The writes of a batch
+/// add and take away sessions here, in memory; before the batch commits, the net change of each row is written
+/// once — a batch of a thousand creations of one kind costs four upserts instead of four thousand. A write
+/// rolled back to its savepoint takes its counts with it. Writer thread only.
+class SessionCounts {
+public:
+    /// Forgets what an earlier batch counted (written or rolled back with it).
+    void begin_batch() noexcept;
+    /// Counts a session in (+1) or out (-1) for the write now running.
+    void count(CountedAs key, int delta);
+    /// The write now running is done: its counts join the batch if it is kept, and go if it was rolled back.
+    void end_write(bool kept);
+    /// Writes the batch's net changes into the aggregate tables (inside the batch's transaction); rows that
+    /// reach zero are removed.
+    Result<void> write_back(Connection& db);
+
+private:
+    std::vector<std::pair<CountedAs, int>> write_;
+    std::map<CountedAs, std::int64_t> batch_;
+};
+
+} // namespace jobsessions::store::sqlite
