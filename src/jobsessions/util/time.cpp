@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/util/time.hpp"
 
+#include <charconv>
 #include <chrono>
+#include <cstring>
 
 namespace jobsessions::util {
 namespace {
@@ -21,34 +23,28 @@ void put_digits(char* end, std::int64_t value, int width)
     }
 }
 
-void append_digits(std::string& out, std::int64_t value, int width)
-{
-    char buf[20];
-    put_digits(buf + width, value, width);
-    out.append(buf, static_cast<std::size_t>(width));
-}
-
 // Floor division that keeps times before 1970 on the right day.
 constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b)
 {
     return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
 }
 
-// yyyy-MM-ddTHH:mm:ss.ffffff, built in place and appended at once (every timestamp of every answer).
-void append_date_time(std::string& out, Micros t)
+// yyyy-MM-ddTHH:mm:ss.ffffff (26 characters) at `out`; returns its end.
+char* put_date_time(char* out, Micros t)
 {
     const std::int64_t day_number = floor_div(t, kMicrosPerDay);
     const Micros in_day = t - day_number * kMicrosPerDay;
     const std::chrono::year_month_day ymd{sys_days{days{day_number}}};
-    char text[] = "0000-00-00T00:00:00.000000";
-    put_digits(text + 4, static_cast<int>(ymd.year()), 4);
-    put_digits(text + 7, static_cast<unsigned>(ymd.month()), 2);
-    put_digits(text + 10, static_cast<unsigned>(ymd.day()), 2);
-    put_digits(text + 13, in_day / kMicrosPerHour, 2);
-    put_digits(text + 16, in_day / kMicrosPerMinute % 60, 2);
-    put_digits(text + 19, in_day / kMicrosPerSecond % 60, 2);
-    put_digits(text + 26, in_day % kMicrosPerSecond, 6);
-    out.append(text, sizeof text - 1);
+    constexpr char kPattern[] = "0000-00-00T00:00:00.000000";
+    std::memcpy(out, kPattern, sizeof kPattern - 1);
+    put_digits(out + 4, static_cast<int>(ymd.year()), 4);
+    put_digits(out + 7, static_cast<unsigned>(ymd.month()), 2);
+    put_digits(out + 10, static_cast<unsigned>(ymd.day()), 2);
+    put_digits(out + 13, in_day / kMicrosPerHour, 2);
+    put_digits(out + 16, in_day / kMicrosPerMinute % 60, 2);
+    put_digits(out + 19, in_day / kMicrosPerSecond % 60, 2);
+    put_digits(out + 26, in_day % kMicrosPerSecond, 6);
+    return out + sizeof kPattern - 1;
 }
 
 // A small cursor over the input; each reader consumes exactly what it accepts.
@@ -112,10 +108,17 @@ Micros now_micros() noexcept
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+char* put_timestamp(char* out, Micros t)
+{
+    out = put_date_time(out, t);
+    *out++ = 'Z';
+    return out;
+}
+
 void append_timestamp(std::string& out, Micros t)
 {
-    append_date_time(out, t);
-    out.push_back('Z');
+    char text[kMaxTimestampChars];
+    out.append(text, put_timestamp(text, t));
 }
 
 std::string format_timestamp(Micros t)
@@ -128,12 +131,11 @@ std::string format_timestamp(Micros t)
 
 std::string format_timestamp_7(Micros t)
 {
-    std::string out;
-    out.reserve(29);
-    append_date_time(out, t);
-    out.push_back('0');
-    out.push_back('Z');
-    return out;
+    char text[kMaxTimestampChars + 1];
+    char* end = put_date_time(text, t);
+    *end++ = '0';
+    *end++ = 'Z';
+    return std::string(text, end);
 }
 
 std::optional<Micros> parse_timestamp(std::string_view text) noexcept
@@ -215,34 +217,32 @@ std::optional<Micros> parse_timestamp(std::string_view text) noexcept
            offset;
 }
 
-void append_timespan(std::string& out, Micros duration)
+char* put_timespan(char* out, Micros duration)
 {
     if (duration < 0) {
-        out.push_back('-');
+        *out++ = '-';
         duration = -duration;
     }
     const Micros whole_days = duration / kMicrosPerDay;
     if (whole_days > 0) {
-        char buf[24];
-        int n = 0;
-        for (Micros d = whole_days; d > 0; d /= 10) {
-            buf[n++] = static_cast<char>('0' + d % 10);
-        }
-        while (n > 0) {
-            out.push_back(buf[--n]);
-        }
-        out.push_back('.');
+        out = std::to_chars(out, out + 20, whole_days).ptr;
+        *out++ = '.';
     }
     const Micros rest = duration % kMicrosPerDay;
-    append_digits(out, rest / kMicrosPerHour, 2);
-    out.push_back(':');
-    append_digits(out, rest / kMicrosPerMinute % 60, 2);
-    out.push_back(':');
-    append_digits(out, rest / kMicrosPerSecond % 60, 2);
-    out.push_back('.');
+    constexpr char kPattern[] = "00:00:00.0000000";
+    std::memcpy(out, kPattern, sizeof kPattern - 1);
+    put_digits(out + 2, rest / kMicrosPerHour, 2);
+    put_digits(out + 5, rest / kMicrosPerMinute % 60, 2);
+    put_digits(out + 8, rest / kMicrosPerSecond % 60, 2);
     // Seven digits: .NET counts 100 ns ticks; we keep microseconds, so the last digit is always 0.
-    append_digits(out, rest % kMicrosPerSecond, 6);
-    out.push_back('0');
+    put_digits(out + 15, rest % kMicrosPerSecond, 6);
+    return out + sizeof kPattern - 1;
+}
+
+void append_timespan(std::string& out, Micros duration)
+{
+    char text[kMaxTimespanChars];
+    out.append(text, put_timespan(text, duration));
 }
 
 std::string format_timespan(Micros duration)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +21,13 @@ Micros now_micros() noexcept;
 /// Appends an API timestamp: UTC, exactly six fractional digits, `Z` (`2020-02-05T11:07:10.002679Z`).
 void append_timestamp(std::string& out, Micros t);
 
+/// The most characters put_timestamp and put_timespan write.
+inline constexpr std::size_t kMaxTimestampChars = 28;
+inline constexpr std::size_t kMaxTimespanChars = 40;
+
+/// Writes an API timestamp (see append_timestamp) at `out`; returns the end of what it wrote.
+char* put_timestamp(char* out, Micros t);
+
 /// Returns an API timestamp (see append_timestamp).
 std::string format_timestamp(Micros t);
 
@@ -33,6 +41,9 @@ std::optional<Micros> parse_timestamp(std::string_view text) noexcept;
 /// Appends a duration in .NET TimeSpan "c" form with seven fractional digits: `00:02:47.7726740`, and a day
 /// prefix from 24 hours on: `1.02:03:04.5000000`. Negative durations get a leading `-`.
 void append_timespan(std::string& out, Micros duration);
+
+/// Writes a duration (see append_timespan) at `out`; returns the end of what it wrote.
+char* put_timespan(char* out, Micros duration);
 
 /// Returns a duration in .NET TimeSpan "c" form (see append_timespan).
 std::string format_timespan(Micros duration);

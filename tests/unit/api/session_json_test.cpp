@@ -60,6 +60,30 @@ TEST(SessionJson, InfoObjectsFollowUsnInContractOrderAndEscapeText)
         << out;
 }
 
+// Text longer than the formatter's kilobyte buffer, plain and escaped, next to short fields, comes out whole
+// and in order.
+TEST(SessionJson, LongTextAroundTheFormattersBufferComesOutWhole)
+{
+    auto s = seed();
+    const std::string long_id(1500, 'i');
+    const std::string long_name = std::string(900, 'n') + "\"" + std::string(300, 'm');
+    s.backup_info = domain::BackupJobInfo{long_id, long_name, 3, true};
+    s.restore_info = domain::RestoreJobInfo{std::string(1020, 'r'), "Daily"};
+    std::string out = "[";
+    append_session(out, s, BaseUrl{"http://", std::string(2000, 'h')}, 0);
+    EXPECT_NE(out.find(R"({"policyId":")" + long_id + R"(","policyName":")" + std::string(900, 'n') + "\\\"" +
+                       std::string(300, 'm') +
+                       R"(","protectedInstancesCount":3,"policyRemoved":true},)"
+                       R"("restoreJobInfo":{"reason":")" +
+                       std::string(1020, 'r') +
+                       R"(","backupPolicyDisplayName":"Daily"},"_links":{"self":{"href":"http://)" +
+                       std::string(2000, 'h') + "/api/v1/jobSessions/39\"},"),
+              std::string::npos)
+        << out;
+    EXPECT_TRUE(out.ends_with(std::string(2000, 'h') + R"(/api/v1/jobSessions/39/log"}}})")) << out;
+    EXPECT_TRUE(out.starts_with(R"([{"id":"39","type":"BackupRetention",)")) << out;
+}
+
 TEST(SessionJson, LogHasTheV1Shape)
 {
     domain::LogEntry e;

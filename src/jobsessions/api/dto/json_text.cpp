@@ -4,24 +4,20 @@
 #include <boost/json/serializer.hpp>
 
 namespace jobsessions::api::dto {
-namespace {
-
-bool needs_escaping(std::string_view text) noexcept
+bool is_plain_json_text(std::string_view text) noexcept
 {
     for (const char c : text) {
         if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
-            return true;
+            return false;
         }
     }
-    return false;
+    return true;
 }
-
-} // namespace
 
 void append_json_string(std::string& out, std::string_view text)
 {
     // Most of what we print (ids, names, timestamps) needs no escaping; skip the serializer for those.
-    if (!needs_escaping(text)) {
+    if (is_plain_json_text(text)) {
         out.push_back('"');
         out.append(text);
         out.push_back('"');

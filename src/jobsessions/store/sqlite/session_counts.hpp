@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -23,7 +24,11 @@ struct CountedAs {
     std::string policy_id;
     std::string policy_name;
 
-    auto operator<=>(const CountedAs&) const = default;
+    friend bool operator<(const CountedAs& a, const CountedAs& b) noexcept
+    {
+        return std::tie(a.day, a.type, a.status, a.created_by, a.has_policy, a.policy_id, a.policy_name) <
+               std::tie(b.day, b.type, b.status, b.created_by, b.has_policy, b.policy_id, b.policy_name);
+    }
 };
 
 /// The key of a session.
