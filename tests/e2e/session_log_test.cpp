@@ -50,6 +50,49 @@ TEST_F(SessionLog, EmptyLogIsAnEmptyList)
     EXPECT_EQ(log.body, R"({"jobSessionId":")" + id + R"(","log":[]})");
 }
 
+// A log longer than one batch, asked for without a limit, is streamed (chunked) and comes whole and in order;
+// from an offset it starts after that many entries; with a limit it is a plain page.
+TEST_F(SessionLog, WholeLongLogIsStreamedCompleteAndInOrder)
+{
+    const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");
+    constexpr int kEntries = 2'500;
+    for (int first = 0; first < kEntries; first += 500) {
+        std::string body = R"({"log":[)";
+        for (int i = first; i < first + 500; ++i) {
+            body += (i > first ? "," : "") + std::string(R"({"status":"Success","message":"line )") +
+                    std::to_string(i + 1) + "\"}";
+        }
+        body += "]}";
+        const auto appended = client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log", body, admin_token());
+        ASSERT_EQ(appended.status, 201) << appended.body;
+    }
+    const auto messages = [](const HttpResponse& res) {
+        std::vector<std::string> out;
+        const auto doc = res.json();
+        for (const auto& e : doc.at("log").as_array()) {
+            out.emplace_back(str(e, "message"));
+        }
+        return out;
+    };
+    const auto whole = client_->get("/api/v1/jobSessions/" + id + "/log", admin_token());
+    ASSERT_EQ(whole.status, 200);
+    EXPECT_EQ(whole.header("Transfer-Encoding"), "chunked");
+    EXPECT_EQ(str(whole.json(), "jobSessionId"), id);
+    const auto all = messages(whole);
+    ASSERT_EQ(all.size(), static_cast<std::size_t>(kEntries));
+    for (int i = 0; i < kEntries; ++i) {
+        ASSERT_EQ(all[static_cast<std::size_t>(i)], "line " + std::to_string(i + 1));
+    }
+    const auto rest = messages(client_->get("/api/v1/jobSessions/" + id + "/log?offset=1200", admin_token()));
+    ASSERT_EQ(rest.size(), static_cast<std::size_t>(kEntries - 1200));
+    EXPECT_EQ(rest.front(), "line 1201");
+    EXPECT_EQ(rest.back(), "line 2500");
+    const auto page = client_->get("/api/v1/jobSessions/" + id + "/log?offset=1998&limit=5", admin_token());
+    EXPECT_FALSE(page.has_header("Transfer-Encoding"));
+    EXPECT_EQ(messages(page),
+              (std::vector<std::string>{"line 1999", "line 2000", "line 2001", "line 2002", "line 2003"}));
+}
+
 TEST_F(SessionLog, InvalidEntriesAreNamedAndNothingIsAppended)
 {
     const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");

@@ -14,6 +14,9 @@ constexpr std::int64_t kMaxLogPage = 10'000;
 // How many entries a follower reads from the store at a time.
 constexpr std::int64_t kFollowBatch = 500;
 constexpr auto kHeartbeat = std::chrono::seconds(15);
+// A whole log (no limit) longer than this is streamed a batch at a time instead of built in memory.
+constexpr std::int64_t kWholeLogBatch = 1'000;
+constexpr std::size_t kPieceBytes = std::size_t{64} * 1024;
 
 bool wants_event_stream(std::string_view accept)
 {
@@ -127,6 +130,69 @@ private:
     std::atomic<bool> stopped_{false};
 };
 
+/// A whole log (the request gave no limit) of more than one batch: written a batch at a time as it is read, so
+/// a log of millions of lines costs the server a batch of memory, not the whole document. Entries appended
+/// while it is written are included; a session removed meanwhile ends the document where it got to.
+class WholeLogStream final : public http::BodySource {
+public:
+    WholeLogStream(service::SessionService& sessions, service::Principal who, std::int64_t session_id,
+                   std::vector<domain::LogEntry> first_batch)
+        : sessions_(sessions)
+        , who_(who)
+        , session_id_(session_id)
+        , batch_(std::move(first_batch))
+    {
+    }
+
+    Step produce(std::string& out) override
+    {
+        if (!started_) {
+            started_ = true;
+            out.append(R"({"jobSessionId":")");
+            util::append_int(out, session_id_);
+            out.append(R"(","log":[)");
+        }
+        while (out.size() < kPieceBytes) {
+            if (next_ == batch_.size()) {
+                if (batch_.size() < static_cast<std::size_t>(kWholeLogBatch) || !read_batch()) {
+                    out.append("]}");
+                    return Step::Done;
+                }
+                continue;
+            }
+            if (written_++ > 0) {
+                out.push_back(',');
+            }
+            dto::append_log_entry(out, batch_[next_]);
+            last_sequence_ = batch_[next_].sequence;
+            ++next_;
+        }
+        return Step::More;
+    }
+
+private:
+    // The batch after the last entry written; false at the end of the log (or when it went away).
+    bool read_batch()
+    {
+        auto entries = sessions_.log(who_, session_id_, last_sequence_, kWholeLogBatch);
+        if (!entries || entries->empty()) {
+            return false;
+        }
+        batch_ = std::move(*entries);
+        next_ = 0;
+        return true;
+    }
+
+    service::SessionService& sessions_;
+    service::Principal who_;
+    std::int64_t session_id_;
+    std::vector<domain::LogEntry> batch_;
+    std::size_t next_ = 0;
+    std::int64_t last_sequence_ = 0;
+    std::int64_t written_ = 0;
+    bool started_ = false;
+};
+
 } // namespace
 
 void get_session_log(Context& ctx)
@@ -160,11 +226,16 @@ void get_session_log(Context& ctx)
                                                             ctx.base, ctx.services.clock);
         return;
     }
-    auto log = ctx.services.sessions.log(ctx.who(), id, offset, limit == 0 ? 0 : limit);
+    // Without a limit, the first batch tells whether the log is short enough to answer at once.
+    auto log = ctx.services.sessions.log(ctx.who(), id, offset, limit == -1 ? kWholeLogBatch : limit);
     if (!log) {
         throw_domain_error(log.error());
     }
     ctx.response.content_type = kJson;
+    if (limit == -1 && static_cast<std::int64_t>(log->size()) == kWholeLogBatch) {
+        ctx.response.stream = std::make_shared<WholeLogStream>(ctx.services.sessions, ctx.who(), id, std::move(*log));
+        return;
+    }
     dto::append_log(ctx.response.body, id, *log);
 }
 
