@@ -117,4 +117,25 @@ private:
 /// Builds a StoreError from a connection's last failure.
 StoreError make_error(sqlite3* db, int code, std::string_view what);
 
+/// Runs `sql` (a named constant selecting at most one row) with `key` bound to ?1 and returns `read(row)`, a
+/// Result; NotFound naming `what` ("session not found") when there is no row.
+template <class Key, class Read>
+auto select_one(Connection& db, const char* sql, const Key& key, std::string_view what, Read&& read)
+    -> decltype(read(std::declval<const Statement&>()))
+{
+    auto stmt = db.prepare(sql);
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, key);
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return StoreError{StoreErrc::NotFound, std::string(what)};
+    }
+    return read(*stmt);
+}
+
 } // namespace jobsessions::store::sqlite

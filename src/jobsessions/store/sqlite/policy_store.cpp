@@ -206,19 +206,7 @@ Result<Policy> SqliteStore::get_policy(const std::string& id)
     if (!db) {
         return db.error();
     }
-    auto stmt = (*db)->prepare(kSelectPolicy);
-    if (!stmt) {
-        return stmt.error();
-    }
-    stmt->bind(1, std::string_view(id));
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
-    if (!*row) {
-        return StoreError{StoreErrc::NotFound, "policy not found"};
-    }
-    return read_policy(*stmt);
+    return select_one(**db, kSelectPolicy, std::string_view(id), "policy not found", read_policy);
 }
 
 Result<Policy> SqliteStore::create_policy(const Policy& policy)
@@ -316,19 +304,9 @@ Result<std::optional<util::Micros>> SqliteStore::policy_last_tick(const std::str
     if (!db) {
         return db.error();
     }
-    auto stmt = (*db)->prepare(kSelectLastTick);
-    if (!stmt) {
-        return stmt.error();
-    }
-    stmt->bind(1, std::string_view(id));
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
-    if (!*row) {
-        return StoreError{StoreErrc::NotFound, "policy not found"};
-    }
-    return stmt->column_optional_int64(0);
+    return select_one(
+        **db, kSelectLastTick, std::string_view(id), "policy not found",
+        [](const Statement& row) -> Result<std::optional<util::Micros>> { return row.column_optional_int64(0); });
 }
 
 Result<void> SqliteStore::set_policy_last_tick(const std::string& id, util::Micros tick)

@@ -381,19 +381,7 @@ Result<JobSession> SqliteStore::get_session(std::int64_t id)
     if (!db) {
         return db.error();
     }
-    auto stmt = (*db)->prepare(kSelectSession.c_str());
-    if (!stmt) {
-        return stmt.error();
-    }
-    stmt->bind(1, id);
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
-    if (!*row) {
-        return StoreError{StoreErrc::NotFound, "session not found"};
-    }
-    return read_session(*stmt);
+    return select_one(**db, kSelectSession.c_str(), id, "session not found", read_session);
 }
 
 Result<JobSession> SqliteStore::create_session(const NewSession& session, const IdempotencyWrite* idempotency)
@@ -863,19 +851,7 @@ Result<User> SqliteStore::find_user(const std::string& name)
     if (!db) {
         return db.error();
     }
-    auto stmt = (*db)->prepare(kSelectUserByName);
-    if (!stmt) {
-        return stmt.error();
-    }
-    stmt->bind(1, std::string_view(name));
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
-    if (!*row) {
-        return StoreError{StoreErrc::NotFound, "user not found"};
-    }
-    return read_user(*stmt);
+    return select_one(**db, kSelectUserByName, std::string_view(name), "user not found", read_user);
 }
 
 Result<User> SqliteStore::create_user(const User& user)
