@@ -16,7 +16,6 @@ constexpr std::int64_t kFollowBatch = 500;
 constexpr auto kHeartbeat = std::chrono::seconds(15);
 // A whole log (no limit) longer than this is streamed a batch at a time instead of built in memory.
 constexpr std::int64_t kWholeLogBatch = 1'000;
-constexpr std::size_t kPieceBytes = std::size_t{64} * 1024;
 
 bool wants_event_stream(std::string_view accept)
 {
@@ -148,14 +147,12 @@ public:
     {
         if (!started_) {
             started_ = true;
-            out.append(R"({"jobSessionId":")");
-            util::append_int(out, session_id_);
-            out.append(R"(","log":[)");
+            dto::append_log_start(out, session_id_);
         }
         while (out.size() < kPieceBytes) {
             if (next_ == batch_.size()) {
                 if (batch_.size() < static_cast<std::size_t>(kWholeLogBatch) || !read_batch()) {
-                    out.append("]}");
+                    dto::append_log_end(out);
                     return Step::Done;
                 }
                 continue;

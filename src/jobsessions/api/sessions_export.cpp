@@ -9,8 +9,6 @@
 namespace jobsessions::api {
 namespace {
 
-constexpr std::size_t kPieceBytes = std::size_t{64} * 1024;
-
 enum class ExportFormat : std::uint8_t { Csv, Json };
 
 // Picks the format from Accept: JSON when asked for, CSV for text/csv, */* or no Accept; nullopt for anything

@@ -13,7 +13,6 @@ constexpr std::int64_t kMaxPageSize = 1000;
 // Pages up to this offset skip it in the index in well under a millisecond.
 constexpr std::int64_t kShortOffset = 10'000;
 // Roughly how much a streamed list writes per piece.
-constexpr std::size_t kPieceBytes = std::size_t{64} * 1024;
 
 // The request's query without its offset and limit, kept as the client encoded it, so links keep the filters.
 std::string filters_of(std::string_view target)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -29,7 +30,11 @@ public:
     BodySource(const BodySource&) = delete;
     BodySource& operator=(const BodySource&) = delete;
 
-    /// Appends the next part of the body (ideally tens of KiB at most) to `out`.
+    /// How much a source that has plenty to say appends per piece: large enough that the per-piece costs (a
+    /// chunk header, a write) vanish, small enough to keep memory flat.
+    static constexpr std::size_t kPieceBytes = std::size_t{64} * 1024;
+
+    /// Appends the next part of the body (ideally about kPieceBytes at most) to `out`.
     virtual Step produce(std::string& out) = 0;
 
     /// True when produce() may block (it reads the store), so it runs on the blocking pool.

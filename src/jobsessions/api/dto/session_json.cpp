@@ -103,11 +103,21 @@ void append_log_entry(std::string& out, const domain::LogEntry& e)
     text.raw('}');
 }
 
-void append_log(std::string& out, std::int64_t session_id, const std::vector<domain::LogEntry>& entries)
+void append_log_start(std::string& out, std::int64_t session_id)
 {
     out.append(R"({"jobSessionId":")");
     util::append_int(out, session_id);
     out.append(R"(","log":[)");
+}
+
+void append_log_end(std::string& out)
+{
+    out.append("]}");
+}
+
+void append_log(std::string& out, std::int64_t session_id, const std::vector<domain::LogEntry>& entries)
+{
+    append_log_start(out, session_id);
     bool first = true;
     for (const auto& e : entries) {
         if (!first) {
@@ -116,7 +126,7 @@ void append_log(std::string& out, std::int64_t session_id, const std::vector<dom
         first = false;
         append_log_entry(out, e);
     }
-    out.append("]}");
+    append_log_end(out);
 }
 
 } // namespace jobsessions::api::dto

@@ -23,4 +23,9 @@ void append_log_entry(std::string& out, const domain::LogEntry& entry);
 /// Appends a log in the v1 shape of contract §6.
 void append_log(std::string& out, std::int64_t session_id, const std::vector<domain::LogEntry>& entries);
 
+/// The same document in pieces, for a log written as it is read: its start, then the entries (comma-separated,
+/// each by append_log_entry), then its end.
+void append_log_start(std::string& out, std::int64_t session_id);
+void append_log_end(std::string& out);
+
 } // namespace jobsessions::api::dto
