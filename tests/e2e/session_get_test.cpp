@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/store/sqlite/connection.hpp"
+
 #include "e2e/e2e_fixture.hpp"
 
+#include <atomic>
 #include <regex>
+#include <thread>
 
 namespace jobsessions::test {
 namespace {
@@ -123,6 +127,75 @@ TEST_F(SessionGet, AgentReadsOnlyTheSessionsItCreated)
     EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id, t2).status, 404);
     EXPECT_EQ(client_->send_json("PATCH", "/api/v1/jobSessions/" + id, R"({"status":"Success"})", t2).status, 404);
     EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id, admin_token()).status, 200);
+}
+
+TEST_F(SessionGet, EveryAcknowledgedWriteIsReadBackOnAnyConnection)
+{
+    const std::string token = admin_token();
+    const auto busy = create(R"({"type":"HealthCheck"})");
+    // Readers keep the server's I/O threads answering many reads at once while the writers write.
+    std::atomic<bool> stop{false};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int r = 0; r < 4; ++r) {
+        threads.emplace_back([&] {
+            HttpClient c(*server_);
+            while (!stop.load()) {
+                if (c.get("/api/v1/jobSessions/" + str(busy, "id"), token).status != 200) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 4; ++w) {
+        writers.emplace_back([&] {
+            HttpClient write(*server_);
+            HttpClient read(*server_);
+            for (int i = 0; i < 40; ++i) {
+                const auto created =
+                    write.send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup"})", token);
+                if (created.status != 201) {
+                    ++failures;
+                    continue;
+                }
+                const auto id = str(created.json(), "id");
+                const auto changed =
+                    write.send_json("PATCH", "/api/v1/jobSessions/" + id, R"({"status":"Success"})", token);
+                const auto got = read.get("/api/v1/jobSessions/" + id, token);
+                if (changed.status != 200 || got.status != 200 || str(got.json(), "status") != "Success") {
+                    ADD_FAILURE() << "session " << id << ": " << got.status << " " << got.body;
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& w : writers) {
+        w.join();
+    }
+    stop = true;
+    for (auto& t : threads) {
+        t.join();
+    }
+    EXPECT_EQ(failures.load(), 0);
+}
+
+TEST_F(SessionGet, AnIdleServerLeavesTheDatabaseLogFreeToCheckpoint)
+{
+    // What an online backup of the data directory with sqlite3 needs: no read transaction held between requests.
+    const auto created = create(R"({"type":"PolicyBackup"})");
+    for (int i = 0; i < 20; ++i) {
+        ASSERT_EQ(client_->get("/api/v1/jobSessions/" + str(created, "id"), admin_token()).status, 200);
+    }
+    auto db = store::sqlite::Connection::open(data_dir() + "/jobsessions.db", false);
+    ASSERT_TRUE(db);
+    // Waits up to ten seconds for readers, then reports busy.
+    ASSERT_TRUE((*db)->exec("PRAGMA busy_timeout = 10000"));
+    auto checkpoint = (*db)->prepare_owned("PRAGMA wal_checkpoint(TRUNCATE)");
+    ASSERT_TRUE(checkpoint);
+    auto row = checkpoint->step();
+    ASSERT_TRUE(row && *row);
+    EXPECT_EQ(checkpoint->column_int64(0), 0) << "a reader kept the log from being reset";
 }
 
 } // namespace

@@ -309,6 +309,44 @@ TEST_P(StoreContract, ConcurrentWritersAllLandWithDistinctIdsAndUsns)
     EXPECT_EQ(*store_->highest_usn(), *usns.rbegin());
 }
 
+TEST_P(StoreContract, ReadsInARoundSeeEveryWriteAcknowledgedBeforeThem)
+{
+    auto first = store_->create_session(running(), nullptr);
+    ASSERT_TRUE(first);
+    store_->begin_read_round();
+    ASSERT_TRUE(store_->get_session(first->id)); // the round's reads have begun
+    // Writes acknowledged to another thread while the round is open: a new session and a change of the first.
+    std::optional<domain::JobSession> created;
+    std::optional<domain::JobSession> changed;
+    std::thread writer([&] {
+        auto c = store_->create_session(running(SessionType::HealthCheck), nullptr);
+        ASSERT_TRUE(c);
+        created = *c;
+        auto next = *first;
+        next.status = SessionStatus::Success;
+        next.stop_time = first->start_time + 5'000'000;
+        auto r = store_->replace_session(next, first->usn, nullptr);
+        ASSERT_TRUE(r);
+        changed = *r;
+    });
+    writer.join();
+    ASSERT_TRUE(created && changed);
+    auto read_created = store_->get_session(created->id);
+    ASSERT_TRUE(read_created);
+    EXPECT_EQ(*read_created, *created);
+    auto read_changed = store_->get_session(first->id);
+    ASSERT_TRUE(read_changed);
+    EXPECT_EQ(read_changed->status, SessionStatus::Success);
+    EXPECT_EQ(read_changed->usn, changed->usn);
+    EXPECT_EQ(*store_->highest_usn(), changed->usn);
+    // And a write of this thread's own, in the same round.
+    auto own = store_->create_session(running(), nullptr);
+    ASSERT_TRUE(own);
+    EXPECT_TRUE(store_->get_session(own->id));
+    store_->end_read_round();
+    EXPECT_TRUE(store_->get_session(own->id));
+}
+
 TEST_P(StoreContract, DataSurvivesReopening)
 {
     auto created = store_->create_session(running(), nullptr);

@@ -125,6 +125,17 @@ bool ApiApplication::needs_blocking_pool(http::Request& request) noexcept
     return true;
 }
 
+// The requests an I/O thread answers in one round read from one snapshot, refreshed after every write.
+void ApiApplication::begin_round() noexcept
+{
+    services_.store.begin_read_round();
+}
+
+void ApiApplication::end_round() noexcept
+{
+    services_.store.end_read_round();
+}
+
 void ApiApplication::run_chain(const Route& route, Context& ctx)
 {
     if (ctx.request.duplicate_field) {

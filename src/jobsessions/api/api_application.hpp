@@ -15,6 +15,8 @@ public:
     explicit ApiApplication(Services& services);
 
     bool needs_blocking_pool(http::Request& request) noexcept override;
+    void begin_round() noexcept override;
+    void end_round() noexcept override;
     void handle(http::Request& request, http::Response& response) noexcept override;
     void refuse(int status, std::string_view detail, const http::Request& request,
                 http::Response& response) noexcept override;

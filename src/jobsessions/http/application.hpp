@@ -21,6 +21,11 @@ public:
     /// must therefore run on the blocking pool instead of the I/O thread.
     virtual bool needs_blocking_pool(Request& request) noexcept = 0;
 
+    /// Called by an I/O thread before the first request it answers itself in a round (the requests its event loop
+    /// had ready at once) and after the last, before it waits again: reads may share work across a round.
+    virtual void begin_round() noexcept {}
+    virtual void end_round() noexcept {}
+
     /// Answers `request` into `response`. Never throws: every failure becomes an error response.
     virtual void handle(Request& request, Response& response) noexcept = 0;
 

@@ -135,6 +135,7 @@ struct Server::Worker {
     asio::steady_timer sweeper{ctx};
     std::list<ConnectionState> connections;
     bool draining = false;
+    bool round_open = false;
     std::thread thread;
 };
 
@@ -148,6 +149,21 @@ struct ConnectionContext {
     Server::Worker& worker;
     std::atomic<std::size_t>& connections;
 };
+
+/// Opens a round unless one is open: it ends with a handler posted now, which runs after every handler the event
+/// loop has ready at this moment and before it waits for more.
+void open_round(ConnectionContext& cx)
+{
+    if (cx.worker.round_open) {
+        return;
+    }
+    cx.worker.round_open = true;
+    cx.app.begin_round();
+    asio::post(cx.worker.ctx, [&worker = cx.worker, &app = cx.app] {
+        worker.round_open = false;
+        app.end_round();
+    });
+}
 
 /// Reads and discards what the client still sends for a moment after we stopped reading, so that closing the
 /// socket does not reset the connection before the client has read our final answer.
@@ -376,6 +392,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
                 auto work = [&] { cx.app.handle(request, response); };
                 co_await run_blocking(cx.pool, work);
             } else {
+                open_round(cx);
                 cx.app.handle(request, response);
             }
             state.in_handler = false;

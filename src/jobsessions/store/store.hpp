@@ -174,6 +174,13 @@ public:
     /// True when reads are served from local memory or disk quickly enough to run on an I/O thread.
     [[nodiscard]] virtual bool reads_are_local() const noexcept = 0;
 
+    /// Between these two calls, the reads of the calling thread may share one read transaction: an I/O thread
+    /// answering a burst of short reads then takes the database's read lock once per burst rather than once per
+    /// read. A read still sees every write acknowledged before it starts. The thread must end the round before
+    /// it waits for anything, so that no read transaction is held while idle.
+    virtual void begin_read_round() noexcept {}
+    virtual void end_read_round() noexcept {}
+
     // --- sessions --------------------------------------------------------------------------------------------
     /// One session by id.
     virtual Result<domain::JobSession> get_session(std::int64_t id) = 0;

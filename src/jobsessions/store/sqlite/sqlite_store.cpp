@@ -88,6 +88,9 @@ constexpr const char* kDeleteOldIdempotency =
     "DELETE FROM idempotency_keys INDEXED BY idempotency_keys_by_age WHERE created_at < ?1";
 
 constexpr const char* kSelectSetting = "SELECT value FROM settings WHERE name = ?1";
+// A round's read transaction: deferred, so the snapshot is taken by the first read after it.
+constexpr const char* kBeginRead = "BEGIN";
+constexpr const char* kEndRead = "COMMIT";
 constexpr const char* kInsertSettingIfAbsent = "INSERT OR IGNORE INTO settings (name, value) VALUES (?1, ?2)";
 
 // Each write of a batch runs under a savepoint, whose journal of the pages it changes is kept in memory
@@ -114,11 +117,29 @@ constexpr util::Micros kExpiredTokenGrace = 7LL * 24 * 3600 * util::kMicrosPerSe
 
 std::atomic<std::uint64_t> g_next_store_id{1};
 
+} // namespace
+
 struct ReaderSlot {
     std::uint64_t store_id;
     Connection* connection;
+    /// Between begin_read_round() and end_read_round() on this thread.
+    bool in_round = false;
+    /// The writer's commit count when the open read transaction began.
+    std::uint64_t snapshot_commits = 0;
 };
+
+namespace {
+
 thread_local std::vector<ReaderSlot> t_readers;
+
+Result<void> run_cached(Connection& db, const char* sql)
+{
+    auto stmt = db.prepare(sql);
+    if (!stmt) {
+        return stmt.error();
+    }
+    return stmt->run();
+}
 
 // --- row mapping -------------------------------------------------------------------------------------------------
 
@@ -350,27 +371,81 @@ SqliteStore::~SqliteStore()
     writer_.stop();
 }
 
-Result<Connection*> SqliteStore::reader()
+ReaderSlot* SqliteStore::reader_slot()
 {
-    for (const auto& slot : t_readers) {
+    for (auto& slot : t_readers) {
         if (slot.store_id == id_) {
-            return slot.connection;
+            return &slot;
         }
     }
-    auto connection = Connection::open(path_, false);
-    if (!connection) {
-        return connection.error();
+    return nullptr;
+}
+
+Result<Connection*> SqliteStore::reader()
+{
+    ReaderSlot* slot = reader_slot();
+    if (slot == nullptr) {
+        auto connection = Connection::open(path_, false);
+        if (!connection) {
+            return connection.error();
+        }
+        if (auto r = (*connection)->exec(kPragmasReader); !r) {
+            return r.error();
+        }
+        Connection* raw = connection->get();
+        {
+            std::lock_guard lock(readers_mutex_);
+            readers_.push_back(std::move(*connection));
+        }
+        slot = &t_readers.emplace_back(ReaderSlot{id_, raw});
     }
-    if (auto r = (*connection)->exec(kPragmasReader); !r) {
-        return r.error();
+    if (slot->in_round) {
+        if (auto r = keep_snapshot_current(*slot); !r) {
+            return r.error();
+        }
     }
-    Connection* raw = connection->get();
-    {
-        std::lock_guard lock(readers_mutex_);
-        readers_.push_back(std::move(*connection));
+    return slot->connection;
+}
+
+// A snapshot older than the writer's last commit might miss an acknowledged write: it is ended and the next read
+// takes a new one. Cheap while nothing is written: one atomic load per read.
+Result<void> SqliteStore::keep_snapshot_current(ReaderSlot& slot)
+{
+    const auto commits = writer_.commits();
+    const bool open = sqlite3_get_autocommit(slot.connection->handle()) == 0;
+    if (open && slot.snapshot_commits == commits) {
+        return {};
     }
-    t_readers.push_back({id_, raw});
-    return raw;
+    if (open) {
+        if (auto r = run_cached(*slot.connection, kEndRead); !r) {
+            return r;
+        }
+    }
+    if (auto r = run_cached(*slot.connection, kBeginRead); !r) {
+        return r;
+    }
+    slot.snapshot_commits = commits;
+    return {};
+}
+
+void SqliteStore::begin_read_round() noexcept
+{
+    if (!reader()) {
+        return; // reads will report the failure
+    }
+    reader_slot()->in_round = true;
+}
+
+void SqliteStore::end_read_round() noexcept
+{
+    ReaderSlot* slot = reader_slot();
+    if (slot == nullptr || !slot->in_round) {
+        return;
+    }
+    slot->in_round = false;
+    if (sqlite3_get_autocommit(slot->connection->handle()) == 0) {
+        (void)run_cached(*slot->connection, kEndRead);
+    }
 }
 
 // --- sessions ----------------------------------------------------------------------------------------------------

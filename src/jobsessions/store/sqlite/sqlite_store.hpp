@@ -15,9 +15,12 @@
 
 namespace jobsessions::store::sqlite {
 
+struct ReaderSlot;
+
 /// The embedded backend: one SQLite file in WAL mode. Writes go through one Writer (group commit, fsync before
 /// acknowledging); each thread reads through its own connection, so reads run in parallel with each other and
 /// with the writer.
+
 class SqliteStore final : public Store {
 public:
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -25,6 +28,8 @@ public:
     ~SqliteStore() override;
 
     [[nodiscard]] bool reads_are_local() const noexcept override { return true; }
+    void begin_read_round() noexcept override;
+    void end_read_round() noexcept override;
 
     Result<domain::JobSession> get_session(std::int64_t id) override;
     Result<domain::JobSession> create_session(const NewSession& session, const IdempotencyWrite* idempotency) override;
@@ -81,8 +86,11 @@ public:
 private:
     SqliteStore(std::string path, std::unique_ptr<Connection> write_connection);
 
-    /// This thread's read connection, opened on first use.
+    /// This thread's read connection, opened on first use; in a read round, with a current snapshot.
     Result<Connection*> reader();
+    /// This thread's reader of this store, if it has one yet.
+    ReaderSlot* reader_slot();
+    Result<void> keep_snapshot_current(ReaderSlot& slot);
 
     /// Runs `body` on the writer and returns its result once committed.
     template <class T, class Body> Result<T> write(Body&& body);

@@ -143,7 +143,9 @@ void Writer::run_batch(std::vector<WriteJob*>& batch)
     if (committed) {
         committed = run_statement(*connection_, kCommit);
     }
-    if (!committed) {
+    if (committed) {
+        commits_.fetch_add(1, std::memory_order_release);
+    } else {
         (void)run_statement(*connection_, kRollback);
     }
     finish_all(committed);

@@ -3,7 +3,9 @@
 
 #include "jobsessions/store/sqlite/connection.hpp"
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -57,6 +59,10 @@ public:
     /// Finishes the queued jobs, then stops the thread; later jobs fail with Unavailable.
     void stop();
 
+    /// How many batches have committed so far. It grows before any write of a batch is acknowledged, so a reader
+    /// that sees the same number as when its read transaction began has missed no acknowledged write.
+    [[nodiscard]] std::uint64_t commits() const noexcept { return commits_.load(std::memory_order_acquire); }
+
 private:
     void loop();
     void run_batch(std::vector<WriteJob*>& batch);
@@ -67,6 +73,7 @@ private:
     std::condition_variable wake_;
     std::vector<WriteJob*> queue_;
     bool stopping_ = false;
+    std::atomic<std::uint64_t> commits_{0};
     std::thread thread_;
 };
 
