@@ -165,7 +165,7 @@ TEST_F(SessionList, EveryFilterAloneAndCombined)
     within_a_day.to = kBase + 3 * kDay + kDay / 2;
     check(within_a_day, [&](const Row& r) { return r.start >= *within_a_day.from && r.start < *within_a_day.to; });
 
-    // Edges that cover most of their day are counted as the day's total less the rest of the day.
+    // Windows that cover most of their days, counted from whole days, hours and minutes.
     const util::Micros midnight = (kBase + 3 * kDay) / kDay * kDay;
     for (const auto& [from, to] :
          {std::pair{midnight + kDay / 24, midnight + 23 * kDay / 24}, std::pair{midnight, midnight + 23 * kDay / 24},
@@ -306,7 +306,11 @@ TEST_F(SessionList, AggregateTablesEqualARecountAfterConcurrentWrites)
     auto opened = sqlite::Connection::open(dir_.file("db"), false);
     ASSERT_TRUE(opened);
     auto& db = **opened;
-    const std::string day = "start_time / 86400000000 - (start_time < 0 AND start_time % 86400000000 != 0)";
+    auto bucket = [](const char* micros) {
+        return std::string("start_time / ") + micros + " - (start_time < 0 AND start_time % " + micros + " != 0)";
+    };
+    const std::pair<std::string, std::string> buckets[] = {
+        {"day, ", bucket("86400000000")}, {"hour, ", bucket("3600000000")}, {"minute, ", bucket("60000000")}};
     struct Aggregate {
         std::string table;
         std::string keys;
@@ -317,6 +321,10 @@ TEST_F(SessionList, AggregateTablesEqualARecountAfterConcurrentWrites)
         {"session_day_counts", "day, type, status, created_by", 4},
         {"session_policy_totals", "policy_id, policy_name, type, status, created_by", 5},
         {"session_policy_day_counts", "day, policy_id, policy_name, type, status, created_by", 6},
+        {"session_hour_counts", "hour, type, status, created_by", 4},
+        {"session_policy_hour_counts", "hour, policy_id, policy_name, type, status, created_by", 6},
+        {"session_minute_counts", "minute, type, status, created_by", 4},
+        {"session_policy_minute_counts", "minute, policy_id, policy_name, type, status, created_by", 6},
     };
     for (const auto& a : aggregates) {
         std::string positions;
@@ -324,8 +332,10 @@ TEST_F(SessionList, AggregateTablesEqualARecountAfterConcurrentWrites)
             positions += (i > 1 ? ", " : "") + std::to_string(i);
         }
         std::string recounted_keys = a.keys;
-        if (recounted_keys.rfind("day, ", 0) == 0) {
-            recounted_keys.replace(0, 3, day);
+        for (const auto& [column, expression] : buckets) {
+            if (recounted_keys.rfind(column, 0) == 0) {
+                recounted_keys.replace(0, column.size() - 2, expression);
+            }
         }
         const bool by_policy = a.table.find("policy") != std::string::npos;
         const auto recount = table_text(db,
@@ -340,6 +350,98 @@ TEST_F(SessionList, AggregateTablesEqualARecountAfterConcurrentWrites)
             << a.table;
         EXPECT_EQ(table_text(db, "SELECT count(*) FROM " + a.table + " WHERE n <= 0", 1), "0|\n") << a.table;
     }
+}
+
+// Many sessions in a few hours (some exactly on a minute or an hour; one hour busier than the rest, so that both
+// a day and an hour hold more than the store counts row by row), and windows whose edges fall on and around every
+// size of bucket: the count of each equals the sessions it holds.
+TEST_F(SessionList, WindowCountsAreExactWhereverTheEdgesFall)
+{
+    constexpr util::Micros kMinute = 60 * util::kMicrosPerSecond;
+    constexpr util::Micros kHour = 60 * kMinute;
+    const util::Micros busy = kBase + 4 * kDay + 22 * kHour; // two hours before midnight, into the next day
+    const util::Micros busiest = busy + kHour + 10 * kMinute;
+    std::mt19937 random(7);
+    std::vector<ImportedSession> imported;
+    for (int i = 0; i < 5000; ++i) {
+        const util::Micros start = i % 2 == 0 ? busiest + static_cast<util::Micros>(random() % kHour)
+                                              : busy + static_cast<util::Micros>(random() % (4 * kHour));
+        Row r{i % 2 == 0 ? SessionType::PolicyBackup : SessionType::HealthCheck,
+              i % 3 == 0 ? SessionStatus::Warning : SessionStatus::Success, start, i % 4 == 0 ? "policy-1" : "", 1};
+        if (i % 7 == 0) {
+            r.start = r.start / kMinute * kMinute;
+        }
+        if (i % 50 == 0) {
+            r.start = r.start / kHour * kHour;
+        }
+        ImportedSession s;
+        s.session.type = r.type;
+        s.session.status = r.status;
+        s.session.start_time = r.start;
+        s.session.created_by = r.creator;
+        if (!r.policy.empty()) {
+            s.session.backup_info = domain::BackupJobInfo{r.policy, "Nightly " + r.policy, 1, false};
+        }
+        imported.push_back(std::move(s));
+        rows_.push_back(r);
+    }
+    // One write: the sessions take the next ids in order.
+    ASSERT_TRUE(store_->import_sessions(imported));
+    const std::int64_t last_id = ids_.back();
+    for (std::size_t i = 0; i < imported.size(); ++i) {
+        ids_.push_back(last_id + 1 + static_cast<std::int64_t>(i));
+    }
+    ASSERT_EQ(store_->get_session(ids_.back())->start_time, rows_.back().start);
+    std::vector<util::Micros> edges;
+    for (const util::Micros base : {busy, busiest, busy + 2 * kHour, busy + 3 * kHour + 17 * kMinute}) {
+        for (const util::Micros shift : {util::Micros{0}, util::Micros{1}, util::Micros{-1},
+                                         30 * util::kMicrosPerSecond, kMinute - 1, 7 * kMinute, kHour / 2, kHour + 1}) {
+            edges.push_back(base + shift);
+        }
+    }
+    edges.push_back(kBase + 4 * kDay);     // the start of the busy day
+    edges.push_back(kBase + 5 * kDay);     // midnight within the busy hours
+    edges.push_back(kBase + 7 * kDay + 3); // days later
+    int windows = 0;
+    for (const auto from : edges) {
+        for (const auto to : edges) {
+            if (from >= to) {
+                continue;
+            }
+            ++windows;
+            SessionFilter window;
+            window.from = from;
+            window.to = to;
+            const auto all = expected([&](const Row& r) { return r.start >= from && r.start < to; });
+            ASSERT_EQ(*store_->count_sessions(window), static_cast<std::int64_t>(all.size()))
+                << "from " << from << " to " << to;
+            SessionFilter backups = window;
+            backups.types = {SessionType::PolicyBackup};
+            backups.statuses = {SessionStatus::Success};
+            ASSERT_EQ(*store_->count_sessions(backups),
+                      static_cast<std::int64_t>(expected([&](const Row& r) {
+                                                    return r.type == SessionType::PolicyBackup &&
+                                                           r.status == SessionStatus::Success && r.start >= from &&
+                                                           r.start < to;
+                                                }).size()))
+                << "from " << from << " to " << to;
+            SessionFilter policy = window;
+            policy.policy_id = "policy-1";
+            ASSERT_EQ(*store_->count_sessions(policy),
+                      static_cast<std::int64_t>(expected([&](const Row& r) {
+                                                    return r.policy == "policy-1" && r.start >= from && r.start < to;
+                                                }).size()))
+                << "from " << from << " to " << to;
+        }
+    }
+    EXPECT_GT(windows, 300);
+    // Open-ended windows.
+    SessionFilter since;
+    since.from = busy + kHour + 1;
+    check(since, [&](const Row& r) { return r.start >= *since.from; });
+    SessionFilter until;
+    until.to = busy + 2 * kHour + kMinute / 2;
+    check(until, [&](const Row& r) { return r.start < *until.to; });
 }
 
 TEST_F(SessionList, ChangedSessionsComeInUsnOrder)

@@ -237,11 +237,70 @@ DROP TRIGGER sessions_counted_on_delete;
 DROP TRIGGER sessions_counted_on_update;
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+// Counts per hour and per minute, below the counts per day: a window's edges are summed from the hours and
+// minutes they cover and only the partial minutes at its ends are counted row by row, however many sessions a
+// day holds (a server recording a hundred thousand sessions a day counted up to half a day of them per list).
+constexpr const char* kV005CountsPerHourAndMinute = R"sql(
+CREATE TABLE session_hour_counts (
+    hour INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (hour, type, status, created_by)
+) WITHOUT ROWID;
+
+INSERT INTO session_hour_counts (hour, type, status, created_by, n)
+SELECT start_time / 3600000000 - (start_time < 0 AND start_time % 3600000000 != 0), type, status, created_by, count(*) FROM sessions GROUP BY 1, 2, 3, 4;
+
+CREATE TABLE session_policy_hour_counts (
+    hour INTEGER NOT NULL,
+    policy_id TEXT NOT NULL,
+    policy_name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (hour, policy_id, policy_name, type, status, created_by)
+) WITHOUT ROWID;
+
+INSERT INTO session_policy_hour_counts (hour, policy_id, policy_name, type, status, created_by, n)
+SELECT start_time / 3600000000 - (start_time < 0 AND start_time % 3600000000 != 0), policy_id, policy_name, type, status, created_by, count(*) FROM sessions WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
+
+CREATE TABLE session_minute_counts (
+    minute INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (minute, type, status, created_by)
+) WITHOUT ROWID;
+
+INSERT INTO session_minute_counts (minute, type, status, created_by, n)
+SELECT start_time / 60000000 - (start_time < 0 AND start_time % 60000000 != 0), type, status, created_by, count(*) FROM sessions GROUP BY 1, 2, 3, 4;
+
+CREATE TABLE session_policy_minute_counts (
+    minute INTEGER NOT NULL,
+    policy_id TEXT NOT NULL,
+    policy_name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (minute, policy_id, policy_name, type, status, created_by)
+) WITHOUT ROWID;
+
+INSERT INTO session_policy_minute_counts (minute, policy_id, policy_name, type, status, created_by, n)
+SELECT start_time / 60000000 - (start_time < 0 AND start_time % 60000000 != 0), policy_id, policy_name, type, status, created_by, count(*) FROM sessions WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
+
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "init", kV001Init},
     {2, "list indexes and per-day counts", kV002ListIndexesAndCounts},
     {3, "policies", kV003Policies},
     {4, "session counts written per batch", kV004CountsPerBatch},
+    {5, "session counts per hour and minute", kV005CountsPerHourAndMinute},
 }};
 
 } // namespace

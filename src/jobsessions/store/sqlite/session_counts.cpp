@@ -1,45 +1,74 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/store/sqlite/session_counts.hpp"
 
-#include <array>
+#include <string>
+#include <vector>
 
 namespace jobsessions::store::sqlite {
 namespace {
 
-constexpr std::int64_t kMicrosPerDay = 86'400'000'000;
+constexpr std::int64_t kMicrosPerMinute = 60'000'000;
+constexpr std::int64_t kMinutesPerHour = 60;
+constexpr std::int64_t kMinutesPerDay = 24 * kMinutesPerHour;
 
-// Every statement numbers its parameters alike and uses those its table has: ?1 day, ?2 type, ?3 status,
-// ?4 created_by, ?5 policy id, ?6 policy name, ?7 the change.
+// One aggregate table. Its statements number their parameters alike and use those the table has: ?1 the bucket
+// (day, hour or minute number), ?2 type, ?3 status, ?4 created_by, ?5 policy id, ?6 policy name, ?7 the change.
 struct CountTable {
-    const char* add;
-    const char* remove_empty;
-    bool by_day;
+    std::string add;
+    std::string remove_empty;
+    std::int64_t minutes_per_bucket; // 0: no time column
     bool by_policy;
 };
 
-constexpr std::array<CountTable, 4> kCountTables{{
-    {"INSERT INTO session_totals (type, status, created_by, n) VALUES (?2, ?3, ?4, ?7)"
-     " ON CONFLICT DO UPDATE SET n = n + excluded.n",
-     "DELETE FROM session_totals WHERE type = ?2 AND status = ?3 AND created_by = ?4 AND n <= 0", false, false},
-    {"INSERT INTO session_day_counts (day, type, status, created_by, n) VALUES (?1, ?2, ?3, ?4, ?7)"
-     " ON CONFLICT DO UPDATE SET n = n + excluded.n",
-     "DELETE FROM session_day_counts WHERE day = ?1 AND type = ?2 AND status = ?3 AND created_by = ?4 AND n <= 0", true,
-     false},
-    {"INSERT INTO session_policy_totals (policy_id, policy_name, type, status, created_by, n)"
-     " VALUES (?5, ?6, ?2, ?3, ?4, ?7) ON CONFLICT DO UPDATE SET n = n + excluded.n",
-     "DELETE FROM session_policy_totals WHERE policy_id = ?5 AND policy_name = ?6 AND type = ?2 AND status = ?3"
-     " AND created_by = ?4 AND n <= 0",
-     false, true},
-    {"INSERT INTO session_policy_day_counts (day, policy_id, policy_name, type, status, created_by, n)"
-     " VALUES (?1, ?5, ?6, ?2, ?3, ?4, ?7) ON CONFLICT DO UPDATE SET n = n + excluded.n",
-     "DELETE FROM session_policy_day_counts WHERE day = ?1 AND policy_id = ?5 AND policy_name = ?6 AND type = ?2"
-     " AND status = ?3 AND created_by = ?4 AND n <= 0",
-     true, true},
-}};
+CountTable count_table(const std::string& name, const char* bucket, std::int64_t minutes_per_bucket, bool by_policy)
+{
+    std::string keys;
+    std::string values;
+    std::string match;
+    auto key = [&](const char* column, const char* param) {
+        keys += std::string(keys.empty() ? "" : ", ") + column;
+        values += std::string(values.empty() ? "" : ", ") + param;
+        match += std::string(match.empty() ? "" : " AND ") + column + " = " + param;
+    };
+    if (bucket != nullptr) {
+        key(bucket, "?1");
+    }
+    if (by_policy) {
+        key("policy_id", "?5");
+        key("policy_name", "?6");
+    }
+    key("type", "?2");
+    key("status", "?3");
+    key("created_by", "?4");
+    return {"INSERT INTO " + name + " (" + keys + ", n) VALUES (" + values +
+                ", ?7) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            "DELETE FROM " + name + " WHERE " + match + " AND n <= 0", minutes_per_bucket, by_policy};
+}
+
+const std::vector<CountTable>& count_tables()
+{
+    static const std::vector<CountTable> tables{
+        count_table("session_totals", nullptr, 0, false),
+        count_table("session_day_counts", "day", kMinutesPerDay, false),
+        count_table("session_hour_counts", "hour", kMinutesPerHour, false),
+        count_table("session_minute_counts", "minute", 1, false),
+        count_table("session_policy_totals", nullptr, 0, true),
+        count_table("session_policy_day_counts", "day", kMinutesPerDay, true),
+        count_table("session_policy_hour_counts", "hour", kMinutesPerHour, true),
+        count_table("session_policy_minute_counts", "minute", 1, true),
+    };
+    return tables;
+}
+
+// Floor division: a time before 1970 belongs to the bucket it falls in.
+std::int64_t floor_div(std::int64_t value, std::int64_t divisor)
+{
+    return value / divisor - (value < 0 && value % divisor != 0 ? 1 : 0);
+}
 
 void bind_row(Statement& stmt, const CountedAs& key, std::int64_t delta)
 {
-    stmt.bind(1, key.day);
+    stmt.bind(1, key.minute);
     stmt.bind(2, std::string_view(key.type));
     stmt.bind(3, std::string_view(key.status));
     stmt.bind(4, key.created_by);
@@ -58,18 +87,12 @@ Result<void> run_row(Connection& db, const char* sql, const CountedAs& key, std:
     return stmt->run();
 }
 
-// Days are counted in UTC, floored (a start before 1970 belongs to the day it falls in).
-std::int64_t day_of(std::int64_t start_time)
-{
-    return start_time / kMicrosPerDay - (start_time < 0 && start_time % kMicrosPerDay != 0);
-}
-
 } // namespace
 
 CountedAs counted_as(const domain::JobSession& session)
 {
     CountedAs key;
-    key.day = day_of(session.start_time);
+    key.minute = floor_div(session.start_time, kMicrosPerMinute);
     key.type = domain::to_string(session.type);
     key.status = domain::to_string(session.status);
     key.created_by = session.created_by;
@@ -86,7 +109,7 @@ CountedAs counted_as(const Statement& row)
     CountedAs key;
     key.type = std::string(row.column_text(0));
     key.status = std::string(row.column_text(1));
-    key.day = day_of(row.column_int64(2));
+    key.minute = floor_div(row.column_int64(2), kMicrosPerMinute);
     key.created_by = row.column_int64(3);
     if (!row.column_is_null(4)) {
         key.has_policy = true;
@@ -119,7 +142,7 @@ void SessionCounts::end_write(bool kept)
 
 Result<void> SessionCounts::write_back(Connection& db)
 {
-    for (const auto& table : kCountTables) {
+    for (const auto& table : count_tables()) {
         // The rows of this table: keys that differ only in what it does not keep fold into one.
         std::map<CountedAs, std::int64_t> rows;
         for (const auto& [key, delta] : batch_) {
@@ -127,9 +150,7 @@ Result<void> SessionCounts::write_back(Connection& db)
                 continue;
             }
             CountedAs row = key;
-            if (!table.by_day) {
-                row.day = 0;
-            }
+            row.minute = table.minutes_per_bucket == 0 ? 0 : floor_div(key.minute, table.minutes_per_bucket);
             if (!table.by_policy) {
                 row.has_policy = false;
                 row.policy_id.clear();
@@ -141,11 +162,11 @@ Result<void> SessionCounts::write_back(Connection& db)
             if (delta == 0) {
                 continue;
             }
-            if (auto r = run_row(db, table.add, row, delta); !r) {
+            if (auto r = run_row(db, table.add.c_str(), row, delta); !r) {
                 return r;
             }
             if (delta < 0) {
-                if (auto r = run_row(db, table.remove_empty, row, delta); !r) {
+                if (auto r = run_row(db, table.remove_empty.c_str(), row, delta); !r) {
                     return r;
                 }
             }

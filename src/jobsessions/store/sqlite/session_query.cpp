@@ -4,6 +4,7 @@
 #include "jobsessions/util/strings.hpp"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 
 namespace jobsessions::store::sqlite {
@@ -11,11 +12,27 @@ namespace {
 
 using Param = std::variant<std::int64_t, std::string>;
 
-using util::kMicrosPerDay;
+// The time buckets the aggregate tables count sessions in, coarsest first.
+struct TimeLevel {
+    util::Micros size;
+    const char* column;
+    const char* table;
+    const char* policy_table;
+};
+constexpr std::array<TimeLevel, 3> kTimeLevels{{
+    {util::kMicrosPerDay, "day", "session_day_counts", "session_policy_day_counts"},
+    {3600 * util::kMicrosPerSecond, "hour", "session_hour_counts", "session_policy_hour_counts"},
+    {60 * util::kMicrosPerSecond, "minute", "session_minute_counts", "session_policy_minute_counts"},
+}};
 
-std::int64_t day_of(util::Micros t)
+std::int64_t floor_div(std::int64_t value, std::int64_t divisor)
 {
-    return t / kMicrosPerDay - (t < 0 && t % kMicrosPerDay != 0 ? 1 : 0);
+    return value / divisor - (value < 0 && value % divisor != 0 ? 1 : 0);
+}
+
+std::int64_t ceil_div(std::int64_t value, std::int64_t divisor)
+{
+    return -floor_div(-value, divisor);
 }
 
 template <class T> std::vector<T> unique(std::vector<T> values)
@@ -232,13 +249,12 @@ Result<std::int64_t> count_rows(Connection& db, const SessionFilter& f, std::opt
     return total;
 }
 
-// Sums the kept totals of the sessions matching `f` whose day lies strictly between `after_day` and
-// `before_day` (each optional; with neither, the totals without days serve). Policy and text filters read the
-// policy tables; a text filter also matches types by their localized names, counted from the plain tables.
-Result<std::int64_t> count_days(Connection& db, const SessionFilter& f, std::optional<std::int64_t> after_day,
-                                std::optional<std::int64_t> before_day)
+// Sums the kept counts of the sessions matching `f` in the buckets of `level` numbered from `first` up to, not
+// including, `end` (each optional); without a level, the totals without time serve. Policy and text filters read
+// the policy tables; a text filter also matches types by their localized names, counted from the plain tables.
+Result<std::int64_t> count_buckets(Connection& db, const SessionFilter& f, const TimeLevel* level,
+                                   std::optional<std::int64_t> first, std::optional<std::int64_t> end)
 {
-    const bool by_day = after_day || before_day;
     const bool has_text = f.text && !f.text->empty();
     const auto named_types = has_text ? types_named_like(*f.text) : std::vector<domain::SessionType>{};
 
@@ -254,15 +270,15 @@ Result<std::int64_t> count_days(Connection& db, const SessionFilter& f, std::opt
         if (f.created_by) {
             c.add("created_by = " + c.param(*f.created_by));
         }
-        if (after_day) {
-            c.add("day > " + c.param(*after_day));
+        if (level != nullptr && first) {
+            c.add(std::string(level->column) + " >= " + c.param(*first));
         }
-        if (before_day) {
-            c.add("day < " + c.param(*before_day));
+        if (level != nullptr && end) {
+            c.add(std::string(level->column) + " < " + c.param(*end));
         }
         extra(c);
-        const char* table = policy_table ? (by_day ? "session_policy_day_counts" : "session_policy_totals")
-                                         : (by_day ? "session_day_counts" : "session_totals");
+        const char* table = level == nullptr ? (policy_table ? "session_policy_totals" : "session_totals")
+                                             : (policy_table ? level->policy_table : level->table);
         return single_integer(db, Query{std::string("SELECT coalesce(sum(n), 0) FROM ") + table + c.where(), c.params});
     };
     if (f.policy_id) {
@@ -294,33 +310,72 @@ Result<std::int64_t> count_days(Connection& db, const SessionFilter& f, std::opt
     return *by_name + *by_type;
 }
 
-// The sessions matching `f` that started in [from, to), a part of `day`. Whichever is shorter is counted from the
-// index: the part itself, or the rest of the day, which is then taken from the day's kept total.
-Result<std::int64_t> count_part_of_day(Connection& db, const SessionFilter& f, std::int64_t day, util::Micros from,
-                                       util::Micros to)
+// Up to this many sessions of a bucket are counted from the index rather than from finer buckets: where sessions
+// are sparse, the finer tables hold about a row per session and summing them costs more than counting.
+constexpr std::int64_t kRowsCountedAtMost = 2000;
+
+Result<std::int64_t> count_range(Connection& db, const SessionFilter& f, std::size_t level,
+                                 std::optional<util::Micros> from, std::optional<util::Micros> to);
+
+// The sessions matching `f` that started in [from, to), a part of bucket `bucket` of `level`. A sparse bucket's
+// part is counted from the index — the part itself, or the rest of the bucket, whichever is shorter, taken from
+// the bucket's kept count; a busy bucket's part is counted from the next finer level.
+Result<std::int64_t> count_part(Connection& db, const SessionFilter& f, std::size_t level, std::int64_t bucket,
+                                util::Micros from, util::Micros to)
 {
-    const util::Micros day_start = day * kMicrosPerDay;
-    const util::Micros day_end = day_start + kMicrosPerDay;
-    if (2 * (to - from) <= kMicrosPerDay) {
+    const TimeLevel& unit = kTimeLevels[level];
+    auto in_bucket = count_buckets(db, f, &unit, bucket, bucket + 1);
+    if (!in_bucket || *in_bucket == 0) {
+        return in_bucket;
+    }
+    if (*in_bucket > kRowsCountedAtMost && level + 1 < kTimeLevels.size()) {
+        return count_range(db, f, level + 1, from, to);
+    }
+    if (2 * (to - from) <= unit.size) {
         return count_rows(db, f, from, to);
     }
-    auto total = count_days(db, f, day - 1, day + 1);
-    if (!total) {
-        return total;
-    }
-    if (from > day_start) {
-        auto before = count_rows(db, f, day_start, from);
-        if (!before) {
-            return before;
+    const util::Micros bucket_start = bucket * unit.size;
+    for (const auto& [rest_from, rest_to] : {std::pair{bucket_start, from}, std::pair{to, bucket_start + unit.size}}) {
+        if (rest_from < rest_to) {
+            auto rest = count_rows(db, f, rest_from, rest_to);
+            if (!rest) {
+                return rest;
+            }
+            *in_bucket -= *rest;
         }
-        *total -= *before;
     }
-    if (to < day_end) {
-        auto after = count_rows(db, f, to, day_end);
-        if (!after) {
-            return after;
+    return in_bucket;
+}
+
+// The sessions matching `f` that started in [from, to) (each optional): the whole buckets of `level` inside the
+// window from its table, and the parts of a bucket at either end by count_part. However many sessions a day
+// holds, at most a few thousand of them are counted row by row.
+Result<std::int64_t> count_range(Connection& db, const SessionFilter& f, std::size_t level,
+                                 std::optional<util::Micros> from, std::optional<util::Micros> to)
+{
+    const TimeLevel& unit = kTimeLevels[level];
+    const auto first = from ? std::optional(ceil_div(*from, unit.size)) : std::nullopt;
+    const auto end = to ? std::optional(floor_div(*to, unit.size)) : std::nullopt;
+    if (first && end && *first > *end) {
+        return count_part(db, f, level, *end, *from, *to); // inside one bucket
+    }
+    Result<std::int64_t> total = std::int64_t{0};
+    if (!first || !end || *first < *end) {
+        total = count_buckets(db, f, &unit, first, end);
+    }
+    if (total && from && *from < *first * unit.size) {
+        auto part = count_part(db, f, level, *first - 1, *from, *first * unit.size);
+        if (!part) {
+            return part;
         }
-        *total -= *after;
+        *total += *part;
+    }
+    if (total && to && *end * unit.size < *to) {
+        auto part = count_part(db, f, level, *end, *end * unit.size, *to);
+        if (!part) {
+            return part;
+        }
+        *total += *part;
     }
     return total;
 }
@@ -479,30 +534,10 @@ Result<std::int64_t> count_matching(Connection& db, const SessionFilter& f)
     if (f.from && f.to && *f.from >= *f.to) {
         return 0;
     }
-    const std::optional<std::int64_t> first_day = f.from ? std::optional(day_of(*f.from)) : std::nullopt;
-    const std::optional<std::int64_t> last_day = f.to ? std::optional(day_of(*f.to - 1)) : std::nullopt;
-    if (first_day && last_day && *first_day == *last_day) {
-        return count_part_of_day(db, f, *first_day, *f.from, *f.to);
+    if (!f.from && !f.to) {
+        return count_buckets(db, f, nullptr, std::nullopt, std::nullopt);
     }
-    auto total = count_days(db, f, first_day, last_day);
-    if (!total) {
-        return total;
-    }
-    if (first_day) {
-        auto edge = count_part_of_day(db, f, *first_day, *f.from, (*first_day + 1) * kMicrosPerDay);
-        if (!edge) {
-            return edge;
-        }
-        *total += *edge;
-    }
-    if (last_day) {
-        auto edge = count_part_of_day(db, f, *last_day, *last_day * kMicrosPerDay, *f.to);
-        if (!edge) {
-            return edge;
-        }
-        *total += *edge;
-    }
-    return total;
+    return count_range(db, f, 0, f.from, f.to);
 }
 
 } // namespace jobsessions::store::sqlite
