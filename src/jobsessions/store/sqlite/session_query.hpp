@@ -66,8 +66,9 @@ private:
     bool keys_only_ = false;
 };
 
-/// The exact number of sessions matching `filter`: whole days from the per-day totals (SessionCounts), the
-/// partial days at the window's edges counted from the index. A `usn_after` filter counts from the index.
+/// The exact number of sessions matching `filter`: whole days from the per-day counts (SessionCounts); the partial
+/// days at the window's edges from the index when they hold few sessions, else from hours and then minutes. A
+/// `usn_after` filter counts from the index.
 Result<std::int64_t> count_matching(Connection& db, const SessionFilter& filter);
 
 } // namespace jobsessions::store::sqlite
