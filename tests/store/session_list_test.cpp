@@ -253,6 +253,58 @@ std::string table_text(sqlite::Connection& db, const std::string& sql, int colum
     return text;
 }
 
+// Every aggregate row equals a recount of the sessions table, and no row is left at zero.
+void expect_aggregates_equal_a_recount(const std::string& path)
+{
+    auto opened = sqlite::Connection::open(path, false);
+    ASSERT_TRUE(opened);
+    auto& db = **opened;
+    auto bucket = [](const char* micros) {
+        return std::string("start_time / ") + micros + " - (start_time < 0 AND start_time % " + micros + " != 0)";
+    };
+    const std::pair<std::string, std::string> buckets[] = {
+        {"day, ", bucket("86400000000")}, {"hour, ", bucket("3600000000")}, {"minute, ", bucket("60000000")}};
+    struct Aggregate {
+        std::string table;
+        std::string keys;
+        int key_count;
+    };
+    const Aggregate aggregates[] = {
+        {"session_totals", "type, status, created_by", 3},
+        {"session_day_counts", "day, type, status, created_by", 4},
+        {"session_policy_totals", "policy_id, policy_name, type, status, created_by", 5},
+        {"session_policy_day_counts", "day, policy_id, policy_name, type, status, created_by", 6},
+        {"session_hour_counts", "hour, type, status, created_by", 4},
+        {"session_policy_hour_counts", "hour, policy_id, policy_name, type, status, created_by", 6},
+        {"session_minute_counts", "minute, type, status, created_by", 4},
+        {"session_policy_minute_counts", "minute, policy_id, policy_name, type, status, created_by", 6},
+    };
+    for (const auto& a : aggregates) {
+        std::string positions;
+        for (int i = 1; i <= a.key_count; ++i) {
+            positions += (i > 1 ? ", " : "") + std::to_string(i);
+        }
+        std::string recounted_keys = a.keys;
+        for (const auto& [column, expression] : buckets) {
+            if (recounted_keys.rfind(column, 0) == 0) {
+                recounted_keys.replace(0, column.size() - 2, expression);
+            }
+        }
+        const bool by_policy = a.table.find("policy") != std::string::npos;
+        const auto recount = table_text(db,
+                                        "SELECT " + recounted_keys + ", count(*) FROM sessions" +
+                                            (by_policy ? " WHERE policy_id IS NOT NULL" : "") + " GROUP BY " +
+                                            positions + " ORDER BY " + positions,
+                                        a.key_count + 1);
+        EXPECT_FALSE(recount.empty()) << a.table;
+        EXPECT_EQ(
+            table_text(db, "SELECT " + a.keys + ", n FROM " + a.table + " ORDER BY " + positions, a.key_count + 1),
+            recount)
+            << a.table;
+        EXPECT_EQ(table_text(db, "SELECT count(*) FROM " + a.table + " WHERE n <= 0", 1), "0|\n") << a.table;
+    }
+}
+
 // Concurrent writers create (some refused after their insert, by a reused idempotency key), change and delete
 // sessions; the writer folds their counts per batch, and afterwards every aggregate row equals a recount of the
 // sessions table, with no row left at zero.
@@ -303,58 +355,34 @@ TEST_F(SessionList, AggregateTablesEqualARecountAfterConcurrentWrites)
     for (auto& t : threads) {
         t.join();
     }
-    auto opened = sqlite::Connection::open(dir_.file("db"), false);
-    ASSERT_TRUE(opened);
-    auto& db = **opened;
-    auto bucket = [](const char* micros) {
-        return std::string("start_time / ") + micros + " - (start_time < 0 AND start_time % " + micros + " != 0)";
-    };
-    const std::pair<std::string, std::string> buckets[] = {
-        {"day, ", bucket("86400000000")}, {"hour, ", bucket("3600000000")}, {"minute, ", bucket("60000000")}};
-    struct Aggregate {
-        std::string table;
-        std::string keys;
-        int key_count;
-    };
-    const Aggregate aggregates[] = {
-        {"session_totals", "type, status, created_by", 3},
-        {"session_day_counts", "day, type, status, created_by", 4},
-        {"session_policy_totals", "policy_id, policy_name, type, status, created_by", 5},
-        {"session_policy_day_counts", "day, policy_id, policy_name, type, status, created_by", 6},
-        {"session_hour_counts", "hour, type, status, created_by", 4},
-        {"session_policy_hour_counts", "hour, policy_id, policy_name, type, status, created_by", 6},
-        {"session_minute_counts", "minute, type, status, created_by", 4},
-        {"session_policy_minute_counts", "minute, policy_id, policy_name, type, status, created_by", 6},
-    };
-    for (const auto& a : aggregates) {
-        std::string positions;
-        for (int i = 1; i <= a.key_count; ++i) {
-            positions += (i > 1 ? ", " : "") + std::to_string(i);
-        }
-        std::string recounted_keys = a.keys;
-        for (const auto& [column, expression] : buckets) {
-            if (recounted_keys.rfind(column, 0) == 0) {
-                recounted_keys.replace(0, column.size() - 2, expression);
-            }
-        }
-        const bool by_policy = a.table.find("policy") != std::string::npos;
-        const auto recount = table_text(db,
-                                        "SELECT " + recounted_keys + ", count(*) FROM sessions" +
-                                            (by_policy ? " WHERE policy_id IS NOT NULL" : "") + " GROUP BY " +
-                                            positions + " ORDER BY " + positions,
-                                        a.key_count + 1);
-        EXPECT_FALSE(recount.empty()) << a.table;
-        EXPECT_EQ(
-            table_text(db, "SELECT " + a.keys + ", n FROM " + a.table + " ORDER BY " + positions, a.key_count + 1),
-            recount)
-            << a.table;
-        EXPECT_EQ(table_text(db, "SELECT count(*) FROM " + a.table + " WHERE n <= 0", 1), "0|\n") << a.table;
-    }
+    expect_aggregates_equal_a_recount(dir_.file("db"));
 }
 
-// Many sessions in a few hours (some exactly on a minute or an hour; one hour busier than the rest, so that both
-// a day and an hour hold more than the store counts row by row), and windows whose edges fall on and around every
-// size of bucket: the count of each equals the sessions it holds.
+// A store of schema version 4 (counts per day only) is upgraded when opened: the counts per hour and minute are
+// made from the sessions it holds, and windows are counted exactly right away.
+TEST_F(SessionList, UpgradeFromDayCountsMakesTheHourAndMinuteCounts)
+{
+    store_.reset();
+    {
+        auto opened = sqlite::Connection::open(dir_.file("db"), false);
+        ASSERT_TRUE(opened);
+        ASSERT_TRUE((*opened)->exec("DROP TABLE session_hour_counts; DROP TABLE session_minute_counts;"
+                                    "DROP TABLE session_policy_hour_counts; DROP TABLE session_policy_minute_counts;"
+                                    "PRAGMA user_version = 4;"));
+    }
+    auto reopened = sqlite::SqliteStore::open(dir_.file("db"));
+    ASSERT_TRUE(reopened);
+    store_ = std::move(*reopened);
+    expect_aggregates_equal_a_recount(dir_.file("db"));
+    SessionFilter window;
+    window.from = kBase + 2 * kDay + 3 * 3600 * util::kMicrosPerSecond + 17;
+    window.to = kBase + 5 * kDay + 7 * 60 * util::kMicrosPerSecond;
+    window.types = {SessionType::PolicyBackup};
+    check(window, [&](const Row& r) {
+        return r.type == SessionType::PolicyBackup && r.start >= *window.from && r.start < *window.to;
+    });
+}
+
 TEST_F(SessionList, WindowCountsAreExactWhereverTheEdgesFall)
 {
     constexpr util::Micros kMinute = 60 * util::kMicrosPerSecond;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/store/sqlite/sqlite_store.hpp"
 
+#include "jobsessions/log/log.hpp"
 #include "jobsessions/store/migrations/sqlite_migrations.hpp"
 #include "jobsessions/store/sqlite/session_query.hpp"
 #include "jobsessions/util/strings.hpp"
@@ -294,6 +295,10 @@ Result<void> apply_migrations(Connection& db)
     for (const auto& m : all) {
         if (m.version <= current) {
             continue;
+        }
+        if (current > 0) {
+            // An upgrade rewrites what the store already holds, which can take a while on a big one.
+            log::info("database: upgrading to schema version " + std::to_string(m.version) + " (" + m.name + ")");
         }
         if (auto r = db.exec("BEGIN IMMEDIATE"); !r) {
             return r;
