@@ -522,6 +522,59 @@ TEST_F(SessionList, EveryListQueryIsServedFromAnIndex)
     }
 }
 
+// Every count reads the aggregate tables by their keys, and the index for what it counts row by row: the sessions
+// table itself is never scanned. Windows over sparse days (counted from the index) and over a busy hour (from the
+// hours and minutes).
+TEST_F(SessionList, EveryCountIsServedFromAnIndexOrTheCounts)
+{
+    constexpr util::Micros kHour = 3600 * util::kMicrosPerSecond;
+    const util::Micros busy_day = kBase / kDay * kDay + 20 * kDay;
+    std::vector<ImportedSession> busy(2500);
+    for (std::size_t i = 0; i < busy.size(); ++i) {
+        busy[i].session.type = i % 2 == 0 ? SessionType::PolicyBackup : SessionType::HealthCheck;
+        busy[i].session.status = SessionStatus::Success;
+        busy[i].session.start_time = busy_day + static_cast<util::Micros>(i) * util::kMicrosPerSecond;
+        busy[i].session.created_by = 1;
+        if (i % 3 == 0) {
+            busy[i].session.backup_info = domain::BackupJobInfo{"policy-1", "Nightly policy-1", 1, false};
+        }
+    }
+    ASSERT_TRUE(store_->import_sessions(busy));
+    std::vector<SessionFilter> filters;
+    for (auto f : one_filter_of_each_kind()) {
+        filters.push_back(f);
+        for (const auto& [from, to] : {std::pair{kBase + kDay / 3, kBase + 3 * kDay + kDay / 2},
+                                       std::pair{busy_day + kHour / 6 + 17, busy_day + 3 * kHour + 23}}) {
+            f.from = from;
+            f.to = to;
+            filters.push_back(f);
+        }
+    }
+    filters.back().text = "night";
+    bool summed_hours = false;
+    bool summed_minutes = false;
+    for (const auto& f : filters) {
+        const auto plan = store_->count_query_plans(f);
+        ASSERT_FALSE(plan.empty());
+        summed_hours = summed_hours || plan.find("session_hour_counts USING PRIMARY KEY") != std::string::npos;
+        summed_minutes = summed_minutes || plan.find("session_minute_counts USING PRIMARY KEY") != std::string::npos;
+        std::istringstream lines(plan);
+        for (std::string line; std::getline(lines, line);) {
+            // Only the totals without time are read whole: a row per type, status and creator (and policy).
+            if (line.rfind("SCAN", 0) == 0) {
+                EXPECT_TRUE(line == "SCAN session_totals" || line == "SCAN session_policy_totals") << plan;
+            } else {
+                EXPECT_TRUE(line.find("USING INDEX sessions_by_") != std::string::npos ||
+                            line.find("USING COVERING INDEX sessions_by_") != std::string::npos ||
+                            line.find("USING PRIMARY KEY") != std::string::npos)
+                    << plan;
+            }
+        }
+        EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+    }
+    EXPECT_TRUE(summed_hours && summed_minutes);
+}
+
 // A page skips its offset in the index alone: the key walk of every filter an index answers whole never reads
 // the table; then the page's rows are read by their ids.
 TEST_F(SessionList, PagesSkipTheirOffsetInACoveringIndex)

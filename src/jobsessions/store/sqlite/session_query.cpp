@@ -220,13 +220,23 @@ std::vector<Query> range_queries(const SessionFilter& f, const std::string& sele
     return queries;
 }
 
-Result<std::int64_t> single_integer(Connection& db, const Query& q)
+// One count: the connection, the filter, and where to note the query plans of the statements it runs (tests).
+struct Counting {
+    Connection& db;
+    const SessionFilter& filter;
+    std::string* plans = nullptr;
+};
+
+Result<std::int64_t> single_integer(const Counting& counting, const Query& q)
 {
-    auto stmt = db.prepare_cached(q.sql);
+    auto stmt = counting.db.prepare_cached(q.sql);
     if (!stmt) {
         return stmt.error();
     }
     bind_all(*stmt, q.params);
+    if (counting.plans != nullptr) {
+        *counting.plans += stmt->query_plan();
+    }
     auto row = stmt->step();
     if (!row) {
         return row.error();
@@ -235,12 +245,13 @@ Result<std::int64_t> single_integer(Connection& db, const Query& q)
 }
 
 // Counts rows from the index, for a window small enough (an edge day) or a filter the totals cannot answer.
-Result<std::int64_t> count_rows(Connection& db, const SessionFilter& f, std::optional<util::Micros> from,
+Result<std::int64_t> count_rows(const Counting& counting, std::optional<util::Micros> from,
                                 std::optional<util::Micros> to)
 {
+    const SessionFilter& f = counting.filter;
     std::int64_t total = 0;
     for (const auto& q : range_queries(f, "count(*)", from, to, false, std::nullopt)) {
-        auto n = single_integer(db, q);
+        auto n = single_integer(counting, q);
         if (!n) {
             return n.error();
         }
@@ -252,9 +263,10 @@ Result<std::int64_t> count_rows(Connection& db, const SessionFilter& f, std::opt
 // Sums the kept counts of the sessions matching `f` in the buckets of `level` numbered from `first` up to, not
 // including, `end` (each optional); without a level, the totals without time serve. Policy and text filters read
 // the policy tables; a text filter also matches types by their localized names, counted from the plain tables.
-Result<std::int64_t> count_buckets(Connection& db, const SessionFilter& f, const TimeLevel* level,
-                                   std::optional<std::int64_t> first, std::optional<std::int64_t> end)
+Result<std::int64_t> count_buckets(const Counting& counting, const TimeLevel* level, std::optional<std::int64_t> first,
+                                   std::optional<std::int64_t> end)
 {
+    const SessionFilter& f = counting.filter;
     const bool has_text = f.text && !f.text->empty();
     const auto named_types = has_text ? types_named_like(*f.text) : std::vector<domain::SessionType>{};
 
@@ -279,7 +291,8 @@ Result<std::int64_t> count_buckets(Connection& db, const SessionFilter& f, const
         extra(c);
         const char* table = level == nullptr ? (policy_table ? "session_policy_totals" : "session_totals")
                                              : (policy_table ? level->policy_table : level->table);
-        return single_integer(db, Query{std::string("SELECT coalesce(sum(n), 0) FROM ") + table + c.where(), c.params});
+        return single_integer(counting,
+                              Query{std::string("SELECT coalesce(sum(n), 0) FROM ") + table + c.where(), c.params});
     };
     if (f.policy_id) {
         return sum(true, [&](Conditions& c) {
@@ -314,30 +327,30 @@ Result<std::int64_t> count_buckets(Connection& db, const SessionFilter& f, const
 // are sparse, the finer tables hold about a row per session and summing them costs more than counting.
 constexpr std::int64_t kRowsCountedAtMost = 2000;
 
-Result<std::int64_t> count_range(Connection& db, const SessionFilter& f, std::size_t level,
-                                 std::optional<util::Micros> from, std::optional<util::Micros> to);
+Result<std::int64_t> count_range(const Counting& counting, std::size_t level, std::optional<util::Micros> from,
+                                 std::optional<util::Micros> to);
 
 // The sessions matching `f` that started in [from, to), a part of bucket `bucket` of `level`. A sparse bucket's
 // part is counted from the index — the part itself, or the rest of the bucket, whichever is shorter, taken from
 // the bucket's kept count; a busy bucket's part is counted from the next finer level.
-Result<std::int64_t> count_part(Connection& db, const SessionFilter& f, std::size_t level, std::int64_t bucket,
-                                util::Micros from, util::Micros to)
+Result<std::int64_t> count_part(const Counting& counting, std::size_t level, std::int64_t bucket, util::Micros from,
+                                util::Micros to)
 {
     const TimeLevel& unit = kTimeLevels[level];
-    auto in_bucket = count_buckets(db, f, &unit, bucket, bucket + 1);
+    auto in_bucket = count_buckets(counting, &unit, bucket, bucket + 1);
     if (!in_bucket || *in_bucket == 0) {
         return in_bucket;
     }
     if (*in_bucket > kRowsCountedAtMost && level + 1 < kTimeLevels.size()) {
-        return count_range(db, f, level + 1, from, to);
+        return count_range(counting, level + 1, from, to);
     }
     if (2 * (to - from) <= unit.size) {
-        return count_rows(db, f, from, to);
+        return count_rows(counting, from, to);
     }
     const util::Micros bucket_start = bucket * unit.size;
     for (const auto& [rest_from, rest_to] : {std::pair{bucket_start, from}, std::pair{to, bucket_start + unit.size}}) {
         if (rest_from < rest_to) {
-            auto rest = count_rows(db, f, rest_from, rest_to);
+            auto rest = count_rows(counting, rest_from, rest_to);
             if (!rest) {
                 return rest;
             }
@@ -350,28 +363,28 @@ Result<std::int64_t> count_part(Connection& db, const SessionFilter& f, std::siz
 // The sessions matching `f` that started in [from, to) (each optional): the whole buckets of `level` inside the
 // window from its table, and the parts of a bucket at either end by count_part. However many sessions a day
 // holds, at most a few thousand of them are counted row by row.
-Result<std::int64_t> count_range(Connection& db, const SessionFilter& f, std::size_t level,
-                                 std::optional<util::Micros> from, std::optional<util::Micros> to)
+Result<std::int64_t> count_range(const Counting& counting, std::size_t level, std::optional<util::Micros> from,
+                                 std::optional<util::Micros> to)
 {
     const TimeLevel& unit = kTimeLevels[level];
     const auto first = from ? std::optional(ceil_div(*from, unit.size)) : std::nullopt;
     const auto end = to ? std::optional(floor_div(*to, unit.size)) : std::nullopt;
     if (first && end && *first > *end) {
-        return count_part(db, f, level, *end, *from, *to); // inside one bucket
+        return count_part(counting, level, *end, *from, *to); // inside one bucket
     }
     Result<std::int64_t> total = std::int64_t{0};
     if (!first || !end || *first < *end) {
-        total = count_buckets(db, f, &unit, first, end);
+        total = count_buckets(counting, &unit, first, end);
     }
     if (total && from && *from < *first * unit.size) {
-        auto part = count_part(db, f, level, *first - 1, *from, *first * unit.size);
+        auto part = count_part(counting, level, *first - 1, *from, *first * unit.size);
         if (!part) {
             return part;
         }
         *total += *part;
     }
     if (total && to && *end * unit.size < *to) {
-        auto part = count_part(db, f, level, *end, *end * unit.size, *to);
+        auto part = count_part(counting, level, *end, *end * unit.size, *to);
         if (!part) {
             return part;
         }
@@ -526,18 +539,19 @@ std::string MergedScan::query_plans() const
     return plans;
 }
 
-Result<std::int64_t> count_matching(Connection& db, const SessionFilter& f)
+Result<std::int64_t> count_matching(Connection& db, const SessionFilter& f, std::string* plans)
 {
+    const Counting counting{db, f, plans};
     if (f.usn_after) {
-        return count_rows(db, f, f.from, f.to);
+        return count_rows(counting, f.from, f.to);
     }
     if (f.from && f.to && *f.from >= *f.to) {
         return 0;
     }
     if (!f.from && !f.to) {
-        return count_buckets(db, f, nullptr, std::nullopt, std::nullopt);
+        return count_buckets(counting, nullptr, std::nullopt, std::nullopt);
     }
-    return count_range(db, f, 0, f.from, f.to);
+    return count_range(counting, 0, f.from, f.to);
 }
 
 } // namespace jobsessions::store::sqlite

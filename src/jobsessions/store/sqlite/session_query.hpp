@@ -69,6 +69,7 @@ private:
 /// The exact number of sessions matching `filter`: whole days from the per-day counts (SessionCounts); the partial
 /// days at the window's edges from the index when they hold few sessions, else from hours and then minutes. A
 /// `usn_after` filter counts from the index.
-Result<std::int64_t> count_matching(Connection& db, const SessionFilter& filter);
+/// `plans`, when given, receives the query plan of each statement run (tests).
+Result<std::int64_t> count_matching(Connection& db, const SessionFilter& filter, std::string* plans = nullptr);
 
 } // namespace jobsessions::store::sqlite

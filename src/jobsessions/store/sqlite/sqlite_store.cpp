@@ -746,6 +746,19 @@ std::string SqliteStore::list_query_plans(const SessionFilter& filter, bool keys
     return plans;
 }
 
+std::string SqliteStore::count_query_plans(const SessionFilter& filter)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error().message;
+    }
+    std::string plans;
+    if (auto counted = count_matching(**db, filter, &plans); !counted) {
+        return counted.error().message;
+    }
+    return plans;
+}
+
 Result<std::int64_t> SqliteStore::count_sessions(const SessionFilter& filter)
 {
     auto db = reader();

@@ -48,6 +48,8 @@ public:
     /// served from an index; with `keys_only`, of the key walk a page skips its offset with, then of the
     /// statement that reads the page's rows.
     std::string list_query_plans(const SessionFilter& filter, bool keys_only = false);
+    /// The query plans of the statements that count the sessions matching `filter` (tests).
+    std::string count_query_plans(const SessionFilter& filter);
     Result<std::vector<domain::LogEntry>> get_log(std::int64_t session_id, std::int64_t offset,
                                                   std::int64_t limit) override;
 
