@@ -150,6 +150,7 @@ Result<void> SessionCounts::write_back(Connection& db)
                 continue;
             }
             CountedAs row = key;
+            // From here on `minute` holds the number of the table's bucket (day, hour or minute), bound as ?1.
             row.minute = table.minutes_per_bucket == 0 ? 0 : floor_div(key.minute, table.minutes_per_bucket);
             if (!table.by_policy) {
                 row.has_policy = false;
