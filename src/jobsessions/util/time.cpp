@@ -11,9 +11,6 @@ namespace {
 using std::chrono::days;
 using std::chrono::sys_days;
 
-constexpr Micros kMicrosPerMinute = 60 * kMicrosPerSecond;
-constexpr Micros kMicrosPerHour = 60 * kMicrosPerMinute;
-
 // Writes `value` as exactly `width` digits ending just before `end`.
 void put_digits(char* end, std::int64_t value, int width)
 {
@@ -21,12 +18,6 @@ void put_digits(char* end, std::int64_t value, int width)
         *(end - i) = static_cast<char>('0' + value % 10);
         value /= 10;
     }
-}
-
-// Floor division that keeps times before 1970 on the right day.
-constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b)
-{
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
 }
 
 // yyyy-MM-ddTHH:mm:ss.ffffff (26 characters) at `out`; returns its end.

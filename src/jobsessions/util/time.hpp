@@ -13,7 +13,15 @@ namespace jobsessions::util {
 using Micros = std::int64_t;
 
 inline constexpr Micros kMicrosPerSecond = 1'000'000;
-inline constexpr Micros kMicrosPerDay = 86'400 * kMicrosPerSecond;
+inline constexpr Micros kMicrosPerMinute = 60 * kMicrosPerSecond;
+inline constexpr Micros kMicrosPerHour = 60 * kMicrosPerMinute;
+inline constexpr Micros kMicrosPerDay = 24 * kMicrosPerHour;
+
+/// Floor division: a time before 1970 falls in the day (hour, minute) it lies in, not the one after.
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b)
+{
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
 
 /// The current time, from the system clock.
 Micros now_micros() noexcept;

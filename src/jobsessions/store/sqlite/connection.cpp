@@ -181,6 +181,15 @@ Result<void> Connection::exec(const char* sql)
     return {};
 }
 
+Result<void> Connection::run(const char* sql)
+{
+    auto stmt = prepare(sql);
+    if (!stmt) {
+        return stmt.error();
+    }
+    return stmt->run();
+}
+
 Result<Statement> Connection::prepare(const char* sql)
 {
     auto it = statements_.find(sql);

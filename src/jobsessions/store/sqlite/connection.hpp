@@ -92,6 +92,9 @@ public:
     Result<void> exec(const char* sql);
     /// Returns the cached prepared statement for `sql` (a named constant: it is cached by address).
     Result<Statement> prepare(const char* sql);
+    /// Runs the cached statement for `sql` (a named constant without parameters that returns no rows, such as
+    /// BEGIN or COMMIT).
+    Result<void> run(const char* sql);
     /// Prepares a statement of its own for SQL built at run time; it is finalized when the Statement goes.
     Result<Statement> prepare_owned(const std::string& sql);
     /// The cached prepared statement for SQL built at run time (filters give a few dozen shapes, their values

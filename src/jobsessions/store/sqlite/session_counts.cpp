@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/store/sqlite/session_counts.hpp"
 
+#include "jobsessions/util/time.hpp"
+
 #include <string>
 #include <vector>
 
 namespace jobsessions::store::sqlite {
 namespace {
 
-constexpr std::int64_t kMicrosPerMinute = 60'000'000;
-constexpr std::int64_t kMinutesPerHour = 60;
-constexpr std::int64_t kMinutesPerDay = 24 * kMinutesPerHour;
+using util::floor_div;
+using util::kMicrosPerMinute;
+
+constexpr std::int64_t kMinutesPerHour = util::kMicrosPerHour / kMicrosPerMinute;
+constexpr std::int64_t kMinutesPerDay = util::kMicrosPerDay / kMicrosPerMinute;
 
 // One aggregate table. Its statements number their parameters alike and use those the table has: ?1 the bucket
 // (day, hour or minute number), ?2 type, ?3 status, ?4 created_by, ?5 policy id, ?6 policy name, ?7 the change.
@@ -58,12 +62,6 @@ const std::vector<CountTable>& count_tables()
         count_table("session_policy_minute_counts", "minute", 1, true),
     };
     return tables;
-}
-
-// Floor division: a time before 1970 belongs to the bucket it falls in.
-std::int64_t floor_div(std::int64_t value, std::int64_t divisor)
-{
-    return value / divisor - (value < 0 && value % divisor != 0 ? 1 : 0);
 }
 
 void bind_row(Statement& stmt, const CountedAs& key, std::int64_t delta)

@@ -2,6 +2,7 @@
 #include "jobsessions/store/sqlite/session_query.hpp"
 
 #include "jobsessions/util/strings.hpp"
+#include "jobsessions/util/time.hpp"
 
 #include <algorithm>
 #include <array>
@@ -21,14 +22,11 @@ struct TimeLevel {
 };
 constexpr std::array<TimeLevel, 3> kTimeLevels{{
     {util::kMicrosPerDay, "day", "session_day_counts", "session_policy_day_counts"},
-    {3600 * util::kMicrosPerSecond, "hour", "session_hour_counts", "session_policy_hour_counts"},
-    {60 * util::kMicrosPerSecond, "minute", "session_minute_counts", "session_policy_minute_counts"},
+    {util::kMicrosPerHour, "hour", "session_hour_counts", "session_policy_hour_counts"},
+    {util::kMicrosPerMinute, "minute", "session_minute_counts", "session_policy_minute_counts"},
 }};
 
-std::int64_t floor_div(std::int64_t value, std::int64_t divisor)
-{
-    return value / divisor - (value < 0 && value % divisor != 0 ? 1 : 0);
-}
+using util::floor_div;
 
 std::int64_t ceil_div(std::int64_t value, std::int64_t divisor)
 {

@@ -133,15 +133,6 @@ namespace {
 
 thread_local std::vector<ReaderSlot> t_readers;
 
-Result<void> run_cached(Connection& db, const char* sql)
-{
-    auto stmt = db.prepare(sql);
-    if (!stmt) {
-        return stmt.error();
-    }
-    return stmt->run();
-}
-
 // --- row mapping -------------------------------------------------------------------------------------------------
 
 // Binds parameters 1..16 in the column order of kInsertSession and kUpdateSession.
@@ -422,11 +413,11 @@ Result<void> SqliteStore::keep_snapshot_current(ReaderSlot& slot)
         return {};
     }
     if (open) {
-        if (auto r = run_cached(*slot.connection, kEndRead); !r) {
+        if (auto r = slot.connection->run(kEndRead); !r) {
             return r;
         }
     }
-    if (auto r = run_cached(*slot.connection, kBeginRead); !r) {
+    if (auto r = slot.connection->run(kBeginRead); !r) {
         return r;
     }
     slot.snapshot_commits = commits;
@@ -449,7 +440,7 @@ void SqliteStore::end_read_round() noexcept
     }
     slot->in_round = false;
     if (sqlite3_get_autocommit(slot->connection->handle()) == 0) {
-        (void)run_cached(*slot->connection, kEndRead);
+        (void)slot->connection->run(kEndRead);
     }
 }
 

@@ -16,15 +16,6 @@ constexpr const char* kRollbackToSavepoint = "ROLLBACK TO job";
 // Bounds one transaction, so a flood of writers still sees regular commits.
 constexpr std::size_t kMaxBatch = 1024;
 
-Result<void> run_statement(Connection& connection, const char* sql)
-{
-    auto stmt = connection.prepare(sql);
-    if (!stmt) {
-        return stmt.error();
-    }
-    return stmt->run();
-}
-
 } // namespace
 
 void WriteJob::finish()
@@ -109,7 +100,7 @@ void Writer::run_batch(std::vector<WriteJob*>& batch)
             job->finish();
         }
     };
-    if (auto begun = run_statement(*connection_, kBegin); !begun) {
+    if (auto begun = connection_->run(kBegin); !begun) {
         finish_all(begun);
         return;
     }
@@ -117,7 +108,7 @@ void Writer::run_batch(std::vector<WriteJob*>& batch)
         hooks_.begun();
     }
     for (WriteJob* job : batch) {
-        if (auto saved = run_statement(*connection_, kSavepoint); !saved) {
+        if (auto saved = connection_->run(kSavepoint); !saved) {
             job->outcome = saved;
             continue;
         }
@@ -127,9 +118,9 @@ void Writer::run_batch(std::vector<WriteJob*>& batch)
             job->outcome = StoreError{StoreErrc::Unavailable, e.what()};
         }
         if (!job->outcome) {
-            (void)run_statement(*connection_, kRollbackToSavepoint);
+            (void)connection_->run(kRollbackToSavepoint);
         }
-        if (auto released = run_statement(*connection_, kRelease); !released && job->outcome) {
+        if (auto released = connection_->run(kRelease); !released && job->outcome) {
             job->outcome = released;
         }
         if (hooks_.job_ended) {
@@ -141,12 +132,12 @@ void Writer::run_batch(std::vector<WriteJob*>& batch)
         committed = hooks_.committing(*connection_);
     }
     if (committed) {
-        committed = run_statement(*connection_, kCommit);
+        committed = connection_->run(kCommit);
     }
     if (committed) {
         commits_.fetch_add(1, std::memory_order_release);
     } else {
-        (void)run_statement(*connection_, kRollback);
+        (void)connection_->run(kRollback);
     }
     finish_all(committed);
 }
