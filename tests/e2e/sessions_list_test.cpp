@@ -124,5 +124,42 @@ TEST_F(SessionsList, AgentListsOnlyItsOwnSessions)
     EXPECT_EQ(ids(res.json()), std::vector<std::string>{"9"});
 }
 
+// Deep pages of a store of 30,000 sessions over five days (6,000 a day): each page is its slice of the whole
+// list streamed with limit=-1, however deep, with and without filters.
+TEST(SessionsListDeep, EveryPageIsItsSliceOfTheWholeList)
+{
+    TempDir dir;
+    const auto data = dir.file("data");
+    const auto seeded =
+        run_program({JOBSESSIONS_SEED_BINARY, "--data-dir", data, "--sessions", "30000", "--days", "5"});
+    ASSERT_EQ(seeded.exit_code, 0) << seeded.err;
+    ServerProcess server(ServerOptions{data, false, {"--retention-schedule", "off"}, {}});
+    HttpClient client(server);
+    const auto token = login(client, "admin", kAdminPassword);
+    auto ids = [&](const std::string& query) {
+        const auto res = client.get("/api/v1/jobSessions?" + query, token);
+        EXPECT_EQ(res.status, 200) << query << " " << res.body;
+        const auto page = res.json();
+        std::vector<std::string> out;
+        for (const auto& s : page.at("results").as_array()) {
+            out.push_back(str(s, "id"));
+        }
+        return out;
+    };
+    for (const std::string filter :
+         {"", "Types=PolicyBackup&", "Status=Success,Error&Types=PolicyBackup,HealthCheck&",
+          "FromUtc=2000-01-01&ToUtc=2100-01-01&Status=Warning&", "Types=PolicySnapshot&Filter=group&"}) {
+        const auto all = ids(filter + "limit=-1");
+        const auto size = static_cast<std::int64_t>(all.size());
+        ASSERT_GT(size, 2500) << filter;
+        for (const std::int64_t offset : {std::int64_t{0}, size / 3, size / 2 + 1, size - 25, size - 1}) {
+            const auto end = std::min(offset + 50, size);
+            EXPECT_EQ(ids(filter + "offset=" + std::to_string(offset) + "&limit=50"),
+                      std::vector<std::string>(all.begin() + offset, all.begin() + end))
+                << filter << "offset=" << offset;
+        }
+    }
+}
+
 } // namespace
 } // namespace jobsessions::test

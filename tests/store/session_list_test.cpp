@@ -20,6 +20,11 @@ using domain::SessionType;
 
 constexpr util::Micros kDay = 86'400 * util::kMicrosPerSecond;
 constexpr util::Micros kBase = 1'600'000'000LL * util::kMicrosPerSecond; // 2020-09-13
+constexpr util::Micros kMinute = 60 * util::kMicrosPerSecond;
+constexpr util::Micros kHour = 60 * kMinute;
+// The busy hours of import_busy_hours: two hours before a midnight into the next day; the busiest a little later.
+constexpr util::Micros kBusy = kBase + 4 * kDay + 22 * kHour;
+constexpr util::Micros kBusiest = kBusy + kHour + 10 * kMinute;
 
 struct Row {
     SessionType type;
@@ -120,6 +125,43 @@ protected:
         EXPECT_TRUE(listed(filter, static_cast<std::int64_t>(all.size()), 30).empty());
         EXPECT_EQ(walked(filter), all);
         EXPECT_EQ(*store_->count_sessions(filter), static_cast<std::int64_t>(all.size()));
+    }
+
+    // 5,000 sessions in four busy hours across a midnight (half of them in the busiest hour), some on whole
+    // minutes and hours, imported in one write: what makes counts and pages descend to hours and minutes.
+    void import_busy_hours()
+    {
+        std::mt19937 random(7);
+        std::vector<ImportedSession> imported;
+        for (int i = 0; i < 5000; ++i) {
+            const util::Micros start = i % 2 == 0 ? kBusiest + static_cast<util::Micros>(random() % kHour)
+                                                  : kBusy + static_cast<util::Micros>(random() % (4 * kHour));
+            Row r{i % 2 == 0 ? SessionType::PolicyBackup : SessionType::HealthCheck,
+                  i % 3 == 0 ? SessionStatus::Warning : SessionStatus::Success, start, i % 4 != 3 ? "policy-1" : "", 1};
+            if (i % 7 == 0) {
+                r.start = r.start / kMinute * kMinute;
+            }
+            if (i % 50 == 0) {
+                r.start = r.start / kHour * kHour;
+            }
+            ImportedSession s;
+            s.session.type = r.type;
+            s.session.status = r.status;
+            s.session.start_time = r.start;
+            s.session.created_by = r.creator;
+            if (!r.policy.empty()) {
+                s.session.backup_info = domain::BackupJobInfo{r.policy, "Nightly " + r.policy, 1, false};
+            }
+            imported.push_back(std::move(s));
+            rows_.push_back(r);
+        }
+        // One write: the sessions take the next ids in order.
+        ASSERT_TRUE(store_->import_sessions(imported));
+        const std::int64_t last_id = ids_.back();
+        for (std::size_t i = 0; i < imported.size(); ++i) {
+            ids_.push_back(last_id + 1 + static_cast<std::int64_t>(i));
+        }
+        ASSERT_EQ(store_->get_session(ids_.back())->start_time, rows_.back().start);
     }
 
     test::TempDir dir_;
@@ -385,41 +427,9 @@ TEST_F(SessionList, UpgradeFromDayCountsMakesTheHourAndMinuteCounts)
 
 TEST_F(SessionList, WindowCountsAreExactWhereverTheEdgesFall)
 {
-    constexpr util::Micros kMinute = 60 * util::kMicrosPerSecond;
-    constexpr util::Micros kHour = 60 * kMinute;
-    const util::Micros busy = kBase + 4 * kDay + 22 * kHour; // two hours before midnight, into the next day
-    const util::Micros busiest = busy + kHour + 10 * kMinute;
-    std::mt19937 random(7);
-    std::vector<ImportedSession> imported;
-    for (int i = 0; i < 5000; ++i) {
-        const util::Micros start = i % 2 == 0 ? busiest + static_cast<util::Micros>(random() % kHour)
-                                              : busy + static_cast<util::Micros>(random() % (4 * kHour));
-        Row r{i % 2 == 0 ? SessionType::PolicyBackup : SessionType::HealthCheck,
-              i % 3 == 0 ? SessionStatus::Warning : SessionStatus::Success, start, i % 4 == 0 ? "policy-1" : "", 1};
-        if (i % 7 == 0) {
-            r.start = r.start / kMinute * kMinute;
-        }
-        if (i % 50 == 0) {
-            r.start = r.start / kHour * kHour;
-        }
-        ImportedSession s;
-        s.session.type = r.type;
-        s.session.status = r.status;
-        s.session.start_time = r.start;
-        s.session.created_by = r.creator;
-        if (!r.policy.empty()) {
-            s.session.backup_info = domain::BackupJobInfo{r.policy, "Nightly " + r.policy, 1, false};
-        }
-        imported.push_back(std::move(s));
-        rows_.push_back(r);
-    }
-    // One write: the sessions take the next ids in order.
-    ASSERT_TRUE(store_->import_sessions(imported));
-    const std::int64_t last_id = ids_.back();
-    for (std::size_t i = 0; i < imported.size(); ++i) {
-        ids_.push_back(last_id + 1 + static_cast<std::int64_t>(i));
-    }
-    ASSERT_EQ(store_->get_session(ids_.back())->start_time, rows_.back().start);
+    import_busy_hours();
+    const util::Micros busy = kBusy;
+    const util::Micros busiest = kBusiest;
     std::vector<util::Micros> edges;
     for (const util::Micros base : {busy, busiest, busy + 2 * kHour, busy + 3 * kHour + 17 * kMinute}) {
         for (const util::Micros shift : {util::Micros{0}, util::Micros{1}, util::Micros{-1},
@@ -470,6 +480,79 @@ TEST_F(SessionList, WindowCountsAreExactWhereverTheEdgesFall)
     SessionFilter until;
     until.to = busy + 2 * kHour + kMinute / 2;
     check(until, [&](const Row& r) { return r.start < *until.to; });
+}
+
+// A page deep in a list starts where its offset says, wherever that falls among days, hours and minutes: the kept
+// counts pass over the sessions before it (read by the aggregate tables' keys), so its key walk skips at most a
+// few thousand of them in the index, however deep the page.
+TEST_F(SessionList, DeepPagesStartAtTheirOffsetFromTheCounts)
+{
+    import_busy_hours();
+    struct Case {
+        const char* name;
+        SessionFilter filter;
+        std::function<bool(const Row&)> match;
+    };
+    std::vector<Case> cases(9);
+    cases[0] = {"all", {}, [](const Row&) { return true; }};
+    cases[1] = {"type", {}, [](const Row& r) { return r.type == SessionType::PolicyBackup; }};
+    cases[1].filter.types = {SessionType::PolicyBackup};
+    cases[2] = {"two types, two statuses", {}, [](const Row& r) {
+                    return (r.type == SessionType::PolicyBackup || r.type == SessionType::HealthCheck) &&
+                           (r.status == SessionStatus::Success || r.status == SessionStatus::Warning);
+                }};
+    cases[2].filter.types = {SessionType::HealthCheck, SessionType::PolicyBackup};
+    cases[2].filter.statuses = {SessionStatus::Warning, SessionStatus::Success};
+    cases[3] = {"policy", {}, [](const Row& r) { return r.policy == "policy-1"; }};
+    cases[3].filter.policy_id = "policy-1";
+    cases[4] = {"creator", {}, [](const Row& r) { return r.creator == 1; }};
+    cases[4].filter.created_by = 1;
+    cases[5] = {"window", {}, [](const Row& r) {
+                    return r.start >= kBusy + 17 * kMinute + 3 && r.start < kBusy + 3 * kHour + 5;
+                }};
+    cases[5].filter.from = kBusy + 17 * kMinute + 3;
+    cases[5].filter.to = kBusy + 3 * kHour + 5;
+    cases[6] = {"until", {}, [](const Row& r) { return r.start < kBusiest + kHour / 2; }};
+    cases[6].filter.to = kBusiest + kHour / 2;
+    cases[7] = {"since, type", {}, [](const Row& r) {
+                    return r.start >= kBase + kDay + 1 && r.type == SessionType::HealthCheck;
+                }};
+    cases[7].filter.from = kBase + kDay + 1;
+    cases[7].filter.types = {SessionType::HealthCheck};
+    cases[8] = {"text (walked, not sought)", {}, [](const Row& r) { return !r.policy.empty(); }};
+    cases[8].filter.text = "Nightly";
+    for (const auto& c : cases) {
+        const auto all = expected(c.match);
+        const auto size = static_cast<std::int64_t>(all.size());
+        ASSERT_GT(size, 2200) << c.name;
+        std::vector<std::int64_t> offsets{2000, 2001, 2999, size - 30, size - 1, size, size + 5};
+        for (std::int64_t offset = 0; offset < size; offset += 89) {
+            offsets.push_back(offset);
+        }
+        for (const auto offset : offsets) {
+            const auto begin = std::min(offset, size);
+            const auto end = std::min(offset + 7, size);
+            ASSERT_EQ(listed(c.filter, offset, 7), std::vector<std::int64_t>(all.begin() + begin, all.begin() + end))
+                << c.name << ", offset " << offset;
+            if (offset >= size || c.filter.text) {
+                continue;
+            }
+            std::int64_t walked = -1;
+            const auto plans = store_->seek_query_plans(c.filter, offset, walked);
+            ASSERT_LE(walked, 2000) << c.name << ", offset " << offset << "\n" << plans;
+            EXPECT_EQ(plans.find("TEMP B-TREE"), std::string::npos) << c.name << "\n" << plans;
+            std::istringstream lines(plans);
+            for (std::string line; std::getline(lines, line);) {
+                // Without a window, the days are walked newest first in the key's order until the page is reached.
+                EXPECT_TRUE(line == "SCAN session_day_counts" || line == "SCAN session_policy_day_counts" ||
+                            line.find("USING PRIMARY KEY") != std::string::npos ||
+                            line.find("USING INDEX sessions_by_") != std::string::npos ||
+                            line.find("USING COVERING INDEX sessions_by_") != std::string::npos)
+                    << c.name << "\n"
+                    << plans;
+            }
+        }
+    }
 }
 
 TEST_F(SessionList, ChangedSessionsComeInUsnOrder)
@@ -527,7 +610,6 @@ TEST_F(SessionList, EveryListQueryIsServedFromAnIndex)
 // hours and minutes).
 TEST_F(SessionList, EveryCountIsServedFromAnIndexOrTheCounts)
 {
-    constexpr util::Micros kHour = 3600 * util::kMicrosPerSecond;
     const util::Micros busy_day = kBase / kDay * kDay + 20 * kDay;
     std::vector<ImportedSession> busy(2500);
     for (std::size_t i = 0; i < busy.size(); ++i) {

@@ -258,6 +258,31 @@ Result<std::int64_t> count_rows(const Counting& counting, std::optional<util::Mi
     return total;
 }
 
+// The conditions on an aggregate table (the plain or the policy one) that select the kept counts of the sessions
+// matching `f`'s types, statuses and creator in the buckets of `level` numbered from `first` up to, not including,
+// `end` (each optional); without a level, the table is a time-less total.
+Conditions count_conditions(const SessionFilter& f, const TimeLevel* level, std::optional<std::int64_t> first,
+                            std::optional<std::int64_t> end)
+{
+    Conditions c;
+    if (!f.types.empty()) {
+        c.add_in("type", unique(f.types));
+    }
+    if (!f.statuses.empty()) {
+        c.add_in("status", unique(f.statuses));
+    }
+    if (f.created_by) {
+        c.add("created_by = " + c.param(*f.created_by));
+    }
+    if (level != nullptr && first) {
+        c.add(std::string(level->column) + " >= " + c.param(*first));
+    }
+    if (level != nullptr && end) {
+        c.add(std::string(level->column) + " < " + c.param(*end));
+    }
+    return c;
+}
+
 // Sums the kept counts of the sessions matching `f` in the buckets of `level` numbered from `first` up to, not
 // including, `end` (each optional); without a level, the totals without time serve. Policy and text filters read
 // the policy tables; a text filter also matches types by their localized names, counted from the plain tables.
@@ -270,22 +295,7 @@ Result<std::int64_t> count_buckets(const Counting& counting, const TimeLevel* le
 
     // One SUM over one table: the common conditions, plus `extra`.
     auto sum = [&](bool policy_table, const std::function<void(Conditions&)>& extra) -> Result<std::int64_t> {
-        Conditions c;
-        if (!f.types.empty()) {
-            c.add_in("type", unique(f.types));
-        }
-        if (!f.statuses.empty()) {
-            c.add_in("status", unique(f.statuses));
-        }
-        if (f.created_by) {
-            c.add("created_by = " + c.param(*f.created_by));
-        }
-        if (level != nullptr && first) {
-            c.add(std::string(level->column) + " >= " + c.param(*first));
-        }
-        if (level != nullptr && end) {
-            c.add(std::string(level->column) + " < " + c.param(*end));
-        }
+        Conditions c = count_conditions(f, level, first, end);
         extra(c);
         const char* table = level == nullptr ? (policy_table ? "session_policy_totals" : "session_totals")
                                              : (policy_table ? level->policy_table : level->table);
@@ -389,6 +399,101 @@ Result<std::int64_t> count_range(const Counting& counting, std::size_t level, st
         *total += *part;
     }
     return total;
+}
+
+// Whether the kept counts can place an offset: they count by type, status, creator and policy, not by text or usn.
+bool counts_can_seek(const SessionFilter& f)
+{
+    return !f.usn_after && !(f.text && !f.text->empty());
+}
+
+// The kept counts per bucket of `level` of the sessions matching `f`, from bucket `first` up to, not including,
+// `end` (each optional), newest first: rows of (bucket, count), read by the table's key.
+Result<Statement> bucket_counts(const Counting& counting, const TimeLevel& level, std::optional<std::int64_t> first,
+                                std::optional<std::int64_t> end)
+{
+    const SessionFilter& f = counting.filter;
+    Conditions c = count_conditions(f, &level, first, end);
+    if (f.policy_id) {
+        c.add("policy_id = " + c.param(*f.policy_id));
+    }
+    const std::string column = level.column;
+    auto stmt = counting.db.prepare_cached("SELECT " + column + ", sum(n) FROM " +
+                                           (f.policy_id ? level.policy_table : level.table) + c.where() + " GROUP BY " +
+                                           column + " ORDER BY " + column + " DESC");
+    if (!stmt) {
+        return stmt.error();
+    }
+    bind_all(*stmt, c.params);
+    if (counting.plans != nullptr) {
+        *counting.plans += stmt->query_plan();
+    }
+    return stmt;
+}
+
+// Where the list of the sessions matching `f` that started in [from, to) reaches `offset`: the upper edge of a
+// narrower window whose list starts there after skipping `PageStart::offset` sessions. Whole buckets of `level`
+// are passed over by their kept counts, newest first; the bucket the offset falls in is searched the same way at
+// the next finer level, until at most kRowsCountedAtMost sessions, or those of one minute, are left to skip.
+Result<PageStart> seek_offset(const Counting& counting, std::size_t level, std::optional<util::Micros> from,
+                              std::optional<util::Micros> to, std::int64_t offset)
+{
+    if (offset <= kRowsCountedAtMost) {
+        return PageStart{to, offset};
+    }
+    const TimeLevel& unit = kTimeLevels[level];
+    // Goes on in the narrower window [narrowed_from, narrowed_to) with `left` sessions still to skip.
+    auto narrow = [&](std::optional<util::Micros> narrowed_from, util::Micros narrowed_to,
+                      std::int64_t left) -> Result<PageStart> {
+        if (level + 1 == kTimeLevels.size()) {
+            return PageStart{narrowed_to, left};
+        }
+        return seek_offset(counting, level + 1, narrowed_from, narrowed_to, left);
+    };
+    const auto first = from ? std::optional(ceil_div(*from, unit.size)) : std::nullopt;
+    const auto end = to ? std::optional(floor_div(*to, unit.size)) : std::nullopt;
+    if (first && end && *first > *end) {
+        return narrow(from, *to, offset); // inside one bucket
+    }
+    if (to && *end * unit.size < *to) { // the newest sessions: the part of a bucket at the upper edge
+        auto part = count_part(counting, level, *end, *end * unit.size, *to);
+        if (!part) {
+            return part.error();
+        }
+        if (offset < *part) {
+            return narrow(*end * unit.size, *to, offset);
+        }
+        offset -= *part;
+    }
+    std::optional<std::int64_t> reached; // the whole bucket the offset falls in
+    {
+        auto buckets = bucket_counts(counting, unit, first, end);
+        if (!buckets) {
+            return buckets.error();
+        }
+        for (;;) {
+            auto row = buckets->step();
+            if (!row) {
+                return row.error();
+            }
+            if (!*row) {
+                break;
+            }
+            const std::int64_t in_bucket = buckets->column_int64(1);
+            if (offset < in_bucket) {
+                reached = buckets->column_int64(0);
+                break;
+            }
+            offset -= in_bucket;
+        }
+    }
+    if (reached) {
+        return narrow(*reached * unit.size, (*reached + 1) * unit.size, offset);
+    }
+    if (!first) {
+        return PageStart{to, offset}; // past the oldest session: the page is empty
+    }
+    return narrow(from, *first * unit.size, offset); // the part of a bucket at the lower edge
 }
 
 } // namespace
@@ -535,6 +640,14 @@ std::string MergedScan::query_plans() const
         plans += s.statement.query_plan();
     }
     return plans;
+}
+
+Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::int64_t offset, std::string* plans)
+{
+    if (!counts_can_seek(filter) || (filter.from && filter.to && *filter.from >= *filter.to)) {
+        return PageStart{filter.to, offset};
+    }
+    return seek_offset(Counting{db, filter, plans}, 0, filter.from, filter.to, offset);
 }
 
 Result<std::int64_t> count_matching(Connection& db, const SessionFilter& f, std::string* plans)

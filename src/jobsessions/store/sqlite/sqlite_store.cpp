@@ -645,9 +645,16 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     if (limit == 0 || offset >= page.total_count) {
         return page;
     }
-    // The page's keys come from the indexes alone (the offset skipped there); then one statement reads the
-    // page's rows from the table. Both run in the read snapshot the open key scan holds.
-    const auto key_queries = list_key_queries(filter, offset, limit);
+    // The page's keys come from the indexes alone (what the kept counts cannot pass over of the offset skipped
+    // there); then one statement reads the page's rows from the table. Both run in the read snapshot the open key
+    // scan holds.
+    auto start = seek_page(**db, filter, offset);
+    if (!start) {
+        return start.error();
+    }
+    SessionFilter from_start = filter;
+    from_start.to = start->to;
+    const auto key_queries = list_key_queries(from_start, start->offset, limit);
     auto keys = MergedScan::open(**db, key_queries.queries, true);
     if (!keys) {
         return keys.error();
@@ -747,6 +754,21 @@ std::string SqliteStore::count_query_plans(const SessionFilter& filter)
     if (auto counted = count_matching(**db, filter, &plans); !counted) {
         return counted.error().message;
     }
+    return plans;
+}
+
+std::string SqliteStore::seek_query_plans(const SessionFilter& filter, std::int64_t offset, std::int64_t& walked)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error().message;
+    }
+    std::string plans;
+    auto start = seek_page(**db, filter, offset, &plans);
+    if (!start) {
+        return start.error().message;
+    }
+    walked = start->offset;
     return plans;
 }
 

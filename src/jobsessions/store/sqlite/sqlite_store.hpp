@@ -50,6 +50,9 @@ public:
     std::string list_query_plans(const SessionFilter& filter, bool keys_only = false);
     /// The query plans of the statements that count the sessions matching `filter` (tests).
     std::string count_query_plans(const SessionFilter& filter);
+    /// The query plans of the statements that find where the page at `offset` starts, and in `walked` how many
+    /// sessions the page's key walk still skips in the index (tests).
+    std::string seek_query_plans(const SessionFilter& filter, std::int64_t offset, std::int64_t& walked);
     Result<std::vector<domain::LogEntry>> get_log(std::int64_t session_id, std::int64_t offset,
                                                   std::int64_t limit) override;
 
