@@ -128,11 +128,11 @@ protected:
     }
 
     // 5,000 sessions in four busy hours across a midnight (half of them in the busiest hour), some on whole
-    // minutes and hours, imported in one write: what makes counts and pages descend to hours and minutes.
+    // minutes and hours: what makes counts and pages descend to hours and minutes.
     void import_busy_hours()
     {
         std::mt19937 random(7);
-        std::vector<ImportedSession> imported;
+        std::vector<Row> rows;
         for (int i = 0; i < 5000; ++i) {
             const util::Micros start = i % 2 == 0 ? kBusiest + static_cast<util::Micros>(random() % kHour)
                                                   : kBusy + static_cast<util::Micros>(random() % (4 * kHour));
@@ -144,6 +144,16 @@ protected:
             if (i % 50 == 0) {
                 r.start = r.start / kHour * kHour;
             }
+            rows.push_back(r);
+        }
+        import_rows(rows);
+    }
+
+    // Imports `rows` in one write: the sessions take the next ids in order.
+    void import_rows(const std::vector<Row>& rows)
+    {
+        std::vector<ImportedSession> imported;
+        for (const auto& r : rows) {
             ImportedSession s;
             s.session.type = r.type;
             s.session.status = r.status;
@@ -155,7 +165,6 @@ protected:
             imported.push_back(std::move(s));
             rows_.push_back(r);
         }
-        // One write: the sessions take the next ids in order.
         ASSERT_TRUE(store_->import_sessions(imported));
         const std::int64_t last_id = ids_.back();
         for (std::size_t i = 0; i < imported.size(); ++i) {
@@ -304,8 +313,10 @@ void expect_aggregates_equal_a_recount(const std::string& path)
     auto bucket = [](const char* micros) {
         return std::string("start_time / ") + micros + " - (start_time < 0 AND start_time % " + micros + " != 0)";
     };
-    const std::pair<std::string, std::string> buckets[] = {
-        {"day, ", bucket("86400000000")}, {"hour, ", bucket("3600000000")}, {"minute, ", bucket("60000000")}};
+    const std::pair<std::string, std::string> buckets[] = {{"period, ", bucket("2764800000000")}, // 32 days
+                                                           {"day, ", bucket("86400000000")},
+                                                           {"hour, ", bucket("3600000000")},
+                                                           {"minute, ", bucket("60000000")}};
     struct Aggregate {
         std::string table;
         std::string keys;
@@ -320,6 +331,8 @@ void expect_aggregates_equal_a_recount(const std::string& path)
         {"session_policy_hour_counts", "hour, policy_id, policy_name, type, status, created_by", 6},
         {"session_minute_counts", "minute, type, status, created_by", 4},
         {"session_policy_minute_counts", "minute, policy_id, policy_name, type, status, created_by", 6},
+        {"session_period_counts", "period, type, status, created_by", 4},
+        {"session_policy_period_counts", "period, policy_id, policy_name, type, status, created_by", 6},
     };
     for (const auto& a : aggregates) {
         std::string positions;
@@ -400,9 +413,9 @@ TEST_F(SessionList, AggregateTablesEqualARecountAfterConcurrentWrites)
     expect_aggregates_equal_a_recount(dir_.file("db"));
 }
 
-// A store of schema version 4 (counts per day only) is upgraded when opened: the counts per hour and minute are
-// made from the sessions it holds, and windows are counted exactly right away.
-TEST_F(SessionList, UpgradeFromDayCountsMakesTheHourAndMinuteCounts)
+// A store of schema version 4 (counts per day only) is upgraded when opened: the counts per hour, minute and
+// period are made from the sessions and days it holds, and windows are counted exactly right away.
+TEST_F(SessionList, UpgradeFromDayCountsMakesTheFinerAndCoarserCounts)
 {
     store_.reset();
     {
@@ -410,6 +423,7 @@ TEST_F(SessionList, UpgradeFromDayCountsMakesTheHourAndMinuteCounts)
         ASSERT_TRUE(opened);
         ASSERT_TRUE((*opened)->exec("DROP TABLE session_hour_counts; DROP TABLE session_minute_counts;"
                                     "DROP TABLE session_policy_hour_counts; DROP TABLE session_policy_minute_counts;"
+                                    "DROP TABLE session_period_counts; DROP TABLE session_policy_period_counts;"
                                     "PRAGMA user_version = 4;"));
     }
     auto reopened = sqlite::SqliteStore::open(dir_.file("db"));
@@ -488,6 +502,14 @@ TEST_F(SessionList, WindowCountsAreExactWhereverTheEdgesFall)
 TEST_F(SessionList, DeepPagesStartAtTheirOffsetFromTheCounts)
 {
     import_busy_hours();
+    // And a year before them, a session every four hours: the oldest part of the list spans a dozen periods.
+    std::vector<Row> year;
+    for (int i = 0; i < 2200; ++i) {
+        year.push_back({i % 3 == 0 ? SessionType::HealthCheck : SessionType::PolicyBackup,
+                        i % 5 == 0 ? SessionStatus::Warning : SessionStatus::Success,
+                        kBase - 400 * kDay + i * 4 * kHour + 7, i % 2 == 0 ? "policy-1" : "", 1});
+    }
+    import_rows(year);
     struct Case {
         const char* name;
         SessionFilter filter;
@@ -543,8 +565,8 @@ TEST_F(SessionList, DeepPagesStartAtTheirOffsetFromTheCounts)
             EXPECT_EQ(plans.find("TEMP B-TREE"), std::string::npos) << c.name << "\n" << plans;
             std::istringstream lines(plans);
             for (std::string line; std::getline(lines, line);) {
-                // Without a window, the days are walked newest first in the key's order until the page is reached.
-                EXPECT_TRUE(line == "SCAN session_day_counts" || line == "SCAN session_policy_day_counts" ||
+                // Without a window, the periods are walked newest first in the key's order until the page is reached.
+                EXPECT_TRUE(line == "SCAN session_period_counts" || line == "SCAN session_policy_period_counts" ||
                             line.find("USING PRIMARY KEY") != std::string::npos ||
                             line.find("USING INDEX sessions_by_") != std::string::npos ||
                             line.find("USING COVERING INDEX sessions_by_") != std::string::npos)

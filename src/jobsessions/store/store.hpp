@@ -198,7 +198,7 @@ public:
     virtual Result<LogAppend> append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
                                          const IdempotencyWrite* idempotency) = 0;
     /// A page of matching sessions, newest first, and the exact number that match. Served from indexes: the
-    /// count from per-day totals kept by the store, so it does not count rows one by one.
+    /// count from totals per period, day, hour and minute kept by the store, so it does not count rows one by one.
     virtual Result<SessionPage> list_sessions(const SessionFilter& filter, std::int64_t offset, std::int64_t limit) = 0;
     /// How many sessions match (as list_sessions counts them).
     virtual Result<std::int64_t> count_sessions(const SessionFilter& filter) = 0;

@@ -295,12 +295,44 @@ SELECT start_time / 60000000 - (start_time < 0 AND start_time % 60000000 != 0), 
 
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations{{
+// Counts per period of 32 days (numbered from the epoch, like days), summed from the day counts: a list deep in
+// two years of sessions, or a long window, passes over a few dozen periods instead of hundreds of days.
+constexpr const char* kV006CountsPerPeriod = R"sql(
+CREATE TABLE session_period_counts (
+    period INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (period, type, status, created_by)
+) WITHOUT ROWID;
+
+INSERT INTO session_period_counts (period, type, status, created_by, n)
+SELECT day / 32 - (day < 0 AND day % 32 != 0), type, status, created_by, sum(n) FROM session_day_counts GROUP BY 1, 2, 3, 4;
+
+CREATE TABLE session_policy_period_counts (
+    period INTEGER NOT NULL,
+    policy_id TEXT NOT NULL,
+    policy_name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (period, policy_id, policy_name, type, status, created_by)
+) WITHOUT ROWID;
+
+INSERT INTO session_policy_period_counts (period, policy_id, policy_name, type, status, created_by, n)
+SELECT day / 32 - (day < 0 AND day % 32 != 0), policy_id, policy_name, type, status, created_by, sum(n) FROM session_policy_day_counts GROUP BY 1, 2, 3, 4, 5, 6;
+
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations{{
     {1, "init", kV001Init},
     {2, "list indexes and per-day counts", kV002ListIndexesAndCounts},
     {3, "policies", kV003Policies},
     {4, "session counts written per batch", kV004CountsPerBatch},
     {5, "session counts per hour and minute", kV005CountsPerHourAndMinute},
+    {6, "session counts per 32-day period", kV006CountsPerPeriod},
 }};
 
 } // namespace

@@ -14,9 +14,10 @@ using util::kMicrosPerMinute;
 
 constexpr std::int64_t kMinutesPerHour = util::kMicrosPerHour / kMicrosPerMinute;
 constexpr std::int64_t kMinutesPerDay = util::kMicrosPerDay / kMicrosPerMinute;
+constexpr std::int64_t kMinutesPerPeriod = kDaysPerPeriod * kMinutesPerDay;
 
 // One aggregate table. Its statements number their parameters alike and use those the table has: ?1 the bucket
-// (day, hour or minute number), ?2 type, ?3 status, ?4 created_by, ?5 policy id, ?6 policy name, ?7 the change.
+// (period, day, hour or minute number), ?2 type, ?3 status, ?4 created_by, ?5 policy id, ?6 policy name, ?7 the change.
 struct CountTable {
     std::string add;
     std::string remove_empty;
@@ -53,10 +54,12 @@ const std::vector<CountTable>& count_tables()
 {
     static const std::vector<CountTable> tables{
         count_table("session_totals", nullptr, 0, false),
+        count_table("session_period_counts", "period", kMinutesPerPeriod, false),
         count_table("session_day_counts", "day", kMinutesPerDay, false),
         count_table("session_hour_counts", "hour", kMinutesPerHour, false),
         count_table("session_minute_counts", "minute", 1, false),
         count_table("session_policy_totals", nullptr, 0, true),
+        count_table("session_policy_period_counts", "period", kMinutesPerPeriod, true),
         count_table("session_policy_day_counts", "day", kMinutesPerDay, true),
         count_table("session_policy_hour_counts", "hour", kMinutesPerHour, true),
         count_table("session_policy_minute_counts", "minute", 1, true),
@@ -148,7 +151,7 @@ Result<void> SessionCounts::write_back(Connection& db)
                 continue;
             }
             CountedAs row = key;
-            // From here on `minute` holds the number of the table's bucket (day, hour or minute), bound as ?1.
+            // From here on `minute` holds the number of the table's bucket (period, day, hour or minute), bound as ?1.
             row.minute = table.minutes_per_bucket == 0 ? 0 : floor_div(key.minute, table.minutes_per_bucket);
             if (!table.by_policy) {
                 row.has_policy = false;

@@ -13,10 +13,13 @@
 
 namespace jobsessions::store::sqlite {
 
-/// What a session is counted under in the aggregate tables (overall, per day, hour and minute of its start, each
-/// also per policy). Sessions without a policy are left out of the policy tables.
+/// The coarsest time bucket of the aggregate tables: 32 days, numbered from the epoch like days.
+inline constexpr std::int64_t kDaysPerPeriod = 32;
+
+/// What a session is counted under in the aggregate tables (overall, per period, day, hour and minute of its
+/// start, each also per policy). Sessions without a policy are left out of the policy tables.
 struct CountedAs {
-    /// The minute the session started in (UTC minutes since 1970, floored); the day and hour follow from it.
+    /// The minute the session started in (UTC minutes since 1970, floored); the period, day and hour follow from it.
     std::int64_t minute = 0;
     std::string type;
     std::string status;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/store/sqlite/session_query.hpp"
 
+#include "jobsessions/store/sqlite/session_counts.hpp"
 #include "jobsessions/util/strings.hpp"
 #include "jobsessions/util/time.hpp"
 
@@ -20,7 +21,8 @@ struct TimeLevel {
     const char* table;
     const char* policy_table;
 };
-constexpr std::array<TimeLevel, 3> kTimeLevels{{
+constexpr std::array<TimeLevel, 4> kTimeLevels{{
+    {kDaysPerPeriod * util::kMicrosPerDay, "period", "session_period_counts", "session_policy_period_counts"},
     {util::kMicrosPerDay, "day", "session_day_counts", "session_policy_day_counts"},
     {util::kMicrosPerHour, "hour", "session_hour_counts", "session_policy_hour_counts"},
     {util::kMicrosPerMinute, "minute", "session_minute_counts", "session_policy_minute_counts"},

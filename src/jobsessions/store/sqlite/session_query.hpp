@@ -75,15 +75,15 @@ struct PageStart {
 
 /// Where the page at `offset` of the list of `filter` starts, found from the kept counts (SessionCounts) so that a
 /// deep page walks at most a few thousand index entries (or one minute's sessions) instead of its whole offset:
-/// whole days, then hours, then minutes newer than the page are passed over by their counts. Filters the counts
+/// whole periods, then days, hours and minutes newer than the page are passed over by their counts. Filters the counts
 /// cannot place (a text or a usn) start at the offset itself.
 /// `plans`, when given, receives the query plan of each statement run (tests).
 Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::int64_t offset,
                             std::string* plans = nullptr);
 
-/// The exact number of sessions matching `filter`: whole days from the per-day counts (SessionCounts); the partial
-/// days at the window's edges from the index when they hold few sessions, else from hours and then minutes. A
-/// `usn_after` filter counts from the index.
+/// The exact number of sessions matching `filter`: whole 32-day periods from their counts (SessionCounts); the
+/// partial periods at the window's edges from the index when they hold few sessions, else from days, then hours,
+/// then minutes. A `usn_after` filter counts from the index.
 /// `plans`, when given, receives the query plan of each statement run (tests).
 Result<std::int64_t> count_matching(Connection& db, const SessionFilter& filter, std::string* plans = nullptr);
 
