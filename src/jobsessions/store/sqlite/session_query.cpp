@@ -379,6 +379,10 @@ Result<std::int64_t> count_range(const Counting& counting, std::size_t level, st
     const TimeLevel& unit = kTimeLevels[level];
     const auto first = from ? std::optional(ceil_div(*from, unit.size)) : std::nullopt;
     const auto end = to ? std::optional(floor_div(*to, unit.size)) : std::nullopt;
+    if (first && end && *first > *end && level == 0) {
+        // Inside one period: its days count it as cheaply as a look at the period's own count would decide how.
+        return count_range(counting, 1, from, to);
+    }
     if (first && end && *first > *end) {
         return count_part(counting, level, *end, *from, *to); // inside one bucket
     }
