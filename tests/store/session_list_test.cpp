@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -32,6 +34,7 @@ struct Row {
     util::Micros start;
     std::string policy;
     std::int64_t creator;
+    std::string policy_name{}; // empty: "Nightly <policy>"
 };
 
 class SessionList : public ::testing::Test {
@@ -160,7 +163,8 @@ protected:
             s.session.start_time = r.start;
             s.session.created_by = r.creator;
             if (!r.policy.empty()) {
-                s.session.backup_info = domain::BackupJobInfo{r.policy, "Nightly " + r.policy, 1, false};
+                s.session.backup_info = domain::BackupJobInfo{
+                    r.policy, r.policy_name.empty() ? "Nightly " + r.policy : r.policy_name, 1, false};
             }
             imported.push_back(std::move(s));
             rows_.push_back(r);
@@ -577,6 +581,88 @@ TEST_F(SessionList, DeepPagesStartAtTheirOffsetFromTheCounts)
     }
 }
 
+// A text filter reads the index ranges of the policies whose names contain the text and of the types named like
+// it, so a rare match costs what it finds, not a walk over every session; past a few dozen policies it walks.
+TEST_F(SessionList, TextFiltersReadTheRangesOfThePoliciesAndTypesTheyName)
+{
+    std::vector<Row> rows;
+    for (int i = 0; i < 40; ++i) { // a year before the others: newest first, a walk would pass everything else
+        rows.push_back({i % 2 == 0 ? SessionType::PolicyBackup : SessionType::HealthCheck, SessionStatus::Success,
+                        kBase - 365 * kDay + i * kHour, "old-1", 1 + static_cast<std::int64_t>(i % 2)});
+    }
+    for (int i = 0; i < 33; ++i) {
+        rows.push_back({SessionType::PolicySnapshot, SessionStatus::Warning, kBase + i * kHour + 5,
+                        "many-" + std::to_string(i), 1});
+    }
+    // Sessions of policy old-1 recorded before it was renamed: the text is in its current name only.
+    rows.push_back({SessionType::PolicyBackup, SessionStatus::Success, kBase - 366 * kDay, "old-1", 1, "Weekly"});
+    import_rows(rows);
+    auto named = [](std::string_view text) {
+        return [text](const Row& r) {
+            std::string name = r.policy.empty() ? "" : r.policy_name.empty() ? "nightly " + r.policy : r.policy_name;
+            std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+            return name.find(text) != std::string::npos;
+        };
+    };
+    struct Case {
+        const char* name;
+        SessionFilter filter;
+        std::function<bool(const Row&)> match;
+        const char* walks; // an index the plan must name
+    };
+    std::vector<Case> cases(7);
+    cases[0] = {"one old policy", {}, named("old-1"), "sessions_by_policy"};
+    ASSERT_EQ(expected(named("old-1")).size(), 40U);
+    cases[0].filter.text = "OLD-1";
+    cases[1] = {"a part of a policy's name", {}, named("ld-1"), "sessions_by_policy"};
+    cases[1].filter.text = "ld-1";
+    cases[2] = {
+        "a type by its name", {}, [](const Row& r) { return r.type == SessionType::HealthCheck; }, "sessions_by_type"};
+    cases[2].filter.text = "health";
+    cases[3] = {"policies of a creator",
+                {},
+                [&](const Row& r) { return named("old-1")(r) && r.creator == 2; },
+                "sessions_by_policy"};
+    cases[3].filter.text = "old-1";
+    cases[3].filter.created_by = 2;
+    cases[4] = {
+        "in a window",
+        {},
+        [&](const Row& r) { return named("policy-")(r) && r.start >= kBase + 2 * kDay && r.start < kBase + 6 * kDay; },
+        "sessions_by_policy"};
+    cases[4].filter.text = "policy-";
+    cases[4].filter.from = kBase + 2 * kDay;
+    cases[4].filter.to = kBase + 6 * kDay;
+    cases[5] = {"nothing", {}, [](const Row&) { return false; }, ""};
+    cases[5].filter.text = "zzz";
+    cases[6] = {"more policies than it reads ranges of", {}, named("many-"), "sessions_by_start"};
+    cases[6].filter.text = "many-";
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        check(c.filter, c.match);
+        const auto all = expected(c.match);
+        if (all.size() > 12) {
+            EXPECT_EQ(listed(c.filter, 10, 3), std::vector<std::int64_t>(all.begin() + 10, all.begin() + 13));
+        }
+        const auto plan = store_->list_query_plans(c.filter);
+        EXPECT_NE(plan.find(c.walks), std::string::npos) << plan;
+        if (std::string_view(c.walks) != "sessions_by_start") {
+            EXPECT_EQ(plan.find("sessions_by_start"), std::string::npos) << plan;
+        }
+        EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+    }
+    // A type and a policy named alike: each session once, though both ranges hold it.
+    SessionFilter both;
+    both.text = "check";
+    std::vector<Row> checks{{SessionType::HealthCheck, SessionStatus::Success, kBase + 3, "check-vms", 1},
+                            {SessionType::PolicyBackup, SessionStatus::Success, kBase + 4, "check-vms", 1}};
+    import_rows(checks);
+    check(both, [&](const Row& r) { return named("check")(r) || r.type == SessionType::HealthCheck; });
+    const auto plan = store_->list_query_plans(both);
+    EXPECT_NE(plan.find("sessions_by_policy"), std::string::npos) << plan;
+    EXPECT_NE(plan.find("sessions_by_type"), std::string::npos) << plan;
+}
+
 TEST_F(SessionList, ChangedSessionsComeInUsnOrder)
 {
     auto changed = store_->changed_sessions(295, 3, std::nullopt);
@@ -611,7 +697,7 @@ std::vector<SessionFilter> one_filter_of_each_kind()
 TEST_F(SessionList, EveryListQueryIsServedFromAnIndex)
 {
     auto filters = one_filter_of_each_kind();
-    filters[6].text = "x";
+    filters[6].text = "night";
     filters[6].usn_after = 10;
     for (const auto& f : filters) {
         const auto plan = store_->list_query_plans(f);

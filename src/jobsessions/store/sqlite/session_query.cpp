@@ -30,6 +30,14 @@ constexpr std::array<TimeLevel, 4> kTimeLevels{{
 
 using util::floor_div;
 
+// A text filter whose text is in more policy names than this walks all sessions rather than a range per policy
+// (its matches are then frequent, and so many ranges cost more to open than to merge).
+constexpr std::size_t kTextPoliciesAtMost = 32;
+
+// The policies any session recorded with a name containing ?1 (a LIKE pattern).
+const std::string kPoliciesNamedLike =
+    "SELECT DISTINCT policy_id FROM session_policy_totals WHERE policy_name LIKE ?1 ESCAPE '\\' ORDER BY policy_id";
+
 std::int64_t ceil_div(std::int64_t value, std::int64_t divisor)
 {
     return -floor_div(-value, divisor);
@@ -116,60 +124,73 @@ void add_text_condition(Conditions& c, std::string_view text)
     c.add(condition + ")");
 }
 
-// How a filter is walked: which index, and which equality values give one range each.
+// One range of an index a list walks: the index, and the column = value pairs that fix its leading columns.
+struct Range {
+    const char* index;
+    std::vector<std::pair<const char*, Param>> equals;
+    // A text filter's range of one policy: the session's policy name must contain the text, and its type must not
+    // be one named like the text (the type's own range lists those).
+    bool checks_policy_name = false;
+};
+
+// How a filter is walked: the ranges of indexes whose merged lists are the filter's list.
 struct Drive {
-    const char* index = "sessions_by_start";
-    // Each range: column = value pairs.
-    std::vector<std::vector<std::pair<const char*, Param>>> ranges{{}};
+    std::vector<Range> ranges{{"sessions_by_start", {}}};
     bool by_type = false;
     bool by_status = false;
     bool by_policy = false;
     bool by_creator = false;
+    bool by_text = false;
 };
 
-Drive choose_drive(const SessionFilter& f)
+Drive choose_drive(const SessionFilter& f, const TextMatches* text = nullptr)
 {
     Drive d;
     const auto types = unique(f.types);
     const auto statuses = unique(f.statuses);
     if (!types.empty() && !statuses.empty()) {
-        d.index = "sessions_by_type_status";
         d.ranges.clear();
         for (const auto t : types) {
             for (const auto s : statuses) {
                 d.ranges.push_back(
-                    {{"type", std::string(domain::to_string(t))}, {"status", std::string(domain::to_string(s))}});
+                    {"sessions_by_type_status",
+                     {{"type", std::string(domain::to_string(t))}, {"status", std::string(domain::to_string(s))}}});
             }
         }
         d.by_type = d.by_status = true;
     } else if (!types.empty()) {
-        d.index = "sessions_by_type";
         d.ranges.clear();
         for (const auto t : types) {
-            d.ranges.push_back({{"type", std::string(domain::to_string(t))}});
+            d.ranges.push_back({"sessions_by_type", {{"type", std::string(domain::to_string(t))}}});
         }
         d.by_type = true;
     } else if (!statuses.empty()) {
-        d.index = "sessions_by_status";
         d.ranges.clear();
         for (const auto s : statuses) {
-            d.ranges.push_back({{"status", std::string(domain::to_string(s))}});
+            d.ranges.push_back({"sessions_by_status", {{"status", std::string(domain::to_string(s))}}});
         }
         d.by_status = true;
     } else if (f.policy_id) {
-        d.index = "sessions_by_policy";
-        d.ranges = {{{"policy_id", *f.policy_id}}};
+        d.ranges = {{"sessions_by_policy", {{"policy_id", *f.policy_id}}}};
         d.by_policy = true;
+    } else if (text != nullptr && f.text) {
+        d.ranges.clear();
+        for (const auto& policy_id : text->policy_ids) {
+            d.ranges.push_back({"sessions_by_policy", {{"policy_id", policy_id}}, true});
+        }
+        for (const auto type : types_named_like(*f.text)) {
+            d.ranges.push_back({"sessions_by_type", {{"type", std::string(domain::to_string(type))}}});
+        }
+        d.by_text = true;
     } else if (f.created_by) {
-        d.index = "sessions_by_creator";
-        d.ranges = {{{"created_by", *f.created_by}}};
+        d.ranges = {{"sessions_by_creator", {{"created_by", *f.created_by}}}};
         d.by_creator = true;
     }
     return d;
 }
 
 // The conditions a drive range leaves to check row by row.
-void add_residuals(Conditions& c, const SessionFilter& f, const Drive& d)
+void add_residuals(Conditions& c, const SessionFilter& f, const Drive& d, const Range& range)
 {
     if (f.policy_id && !d.by_policy) {
         c.add("policy_id = " + c.param(*f.policy_id));
@@ -177,8 +198,14 @@ void add_residuals(Conditions& c, const SessionFilter& f, const Drive& d)
     if (f.created_by && !d.by_creator) {
         c.add("created_by = " + c.param(*f.created_by));
     }
-    if (f.text && !f.text->empty()) {
+    if (f.text && !f.text->empty() && !d.by_text) {
         add_text_condition(c, *f.text);
+    }
+    if (range.checks_policy_name) {
+        c.add("policy_name LIKE " + c.param(like_pattern(*f.text)) + " ESCAPE '\\'");
+        if (const auto named = types_named_like(*f.text); !named.empty()) {
+            c.add_in("type", named, true);
+        }
     }
     if (f.usn_after) {
         c.add("usn > " + c.param(*f.usn_after));
@@ -187,13 +214,13 @@ void add_residuals(Conditions& c, const SessionFilter& f, const Drive& d)
 
 std::vector<Query> range_queries(const SessionFilter& f, const std::string& select, std::optional<util::Micros> from,
                                  std::optional<util::Micros> to, bool ordered, std::optional<std::int64_t> limit,
-                                 std::int64_t offset = 0)
+                                 std::int64_t offset = 0, const TextMatches* text = nullptr)
 {
-    const Drive d = choose_drive(f);
+    const Drive d = choose_drive(f, text);
     std::vector<Query> queries;
     for (const auto& range : d.ranges) {
         Conditions c;
-        for (const auto& [column, value] : range) {
+        for (const auto& [column, value] : range.equals) {
             c.add(std::string(column) + " = " + c.param(value));
         }
         if (from) {
@@ -202,9 +229,9 @@ std::vector<Query> range_queries(const SessionFilter& f, const std::string& sele
         if (to) {
             c.add("start_time < " + c.param(*to));
         }
-        add_residuals(c, f, d);
+        add_residuals(c, f, d, range);
         Query q;
-        q.sql = "SELECT " + select + " FROM sessions INDEXED BY " + d.index + c.where();
+        q.sql = "SELECT " + select + " FROM sessions INDEXED BY " + range.index + c.where();
         if (ordered) {
             q.sql += " ORDER BY start_time DESC, id DESC";
         }
@@ -554,19 +581,47 @@ void bind_all(Statement& stmt, const std::vector<Param>& params)
     }
 }
 
-std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::int64_t> limit)
+Result<std::optional<TextMatches>> match_text(Connection& db, const SessionFilter& filter)
 {
-    return range_queries(filter, kSessionColumns, filter.from, filter.to, true, limit);
+    if (!filter.text || filter.text->empty() || !filter.types.empty() || !filter.statuses.empty() || filter.policy_id) {
+        return std::nullopt;
+    }
+    auto stmt = db.prepare_cached(kPoliciesNamedLike);
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, std::string_view(like_pattern(*filter.text)));
+    TextMatches matches;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        if (matches.policy_ids.size() == kTextPoliciesAtMost) {
+            return std::nullopt;
+        }
+        matches.policy_ids.emplace_back(stmt->column_text(0));
+    }
+    return matches;
 }
 
-KeyQueries list_key_queries(const SessionFilter& filter, std::int64_t offset, std::int64_t limit)
+std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::int64_t> limit, const TextMatches* text)
+{
+    return range_queries(filter, kSessionColumns, filter.from, filter.to, true, limit, 0, text);
+}
+
+KeyQueries list_key_queries(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+                            const TextMatches* text)
 {
     KeyQueries keys;
-    if (choose_drive(filter).ranges.size() == 1) {
+    if (choose_drive(filter, text).ranges.size() == 1) {
         // One range: SQLite skips the offset inside its own loop over the index.
-        keys.queries = range_queries(filter, "start_time, id", filter.from, filter.to, true, limit, offset);
+        keys.queries = range_queries(filter, "start_time, id", filter.from, filter.to, true, limit, offset, text);
     } else {
-        keys.queries = range_queries(filter, "start_time, id", filter.from, filter.to, true, offset + limit);
+        keys.queries = range_queries(filter, "start_time, id", filter.from, filter.to, true, offset + limit, 0, text);
         keys.skip = offset;
     }
     return keys;

@@ -27,10 +27,23 @@ struct Query {
 /// Binds `params` to ?1, ?2, …
 void bind_all(Statement& stmt, const std::vector<std::variant<std::int64_t, std::string>>& params);
 
+/// What a text filter matches besides the types named like it: the policies whose recorded names contain the
+/// text. A list then walks those policies' ranges of the index and the named types' ranges, not every session.
+struct TextMatches {
+    std::vector<std::string> policy_ids;
+};
+
+/// The text matches of `filter`; none when it has no text, when its types, statuses or policy choose the index,
+/// or when the text is in more than a few dozen policy names (the list then walks all sessions, where its
+/// matches are frequent).
+Result<std::optional<TextMatches>> match_text(Connection& db, const SessionFilter& filter);
+
 /// The list queries for a filter: one per index range (a type, a status, a type and status pair, a policy, a
-/// creator, or all sessions), each walking its index newest first; merged, they give the list in order. Every
-/// query names its index, so none can fall back to a table scan or a sort.
-std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::int64_t> limit);
+/// creator, the policies and types a text matches, or all sessions), each walking its index newest first;
+/// merged, they give the list in order. Every query names its index, so none can fall back to a table scan or a
+/// sort.
+std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::int64_t> limit,
+                                const TextMatches* text = nullptr);
 
 /// The keys (`start_time, id`) of a page: each range is walked in its index alone, without touching the table,
 /// which is how a page skips its offset cheaply.
@@ -39,7 +52,8 @@ struct KeyQueries {
     /// How many of the merged keys to skip: the offset when there are several ranges, else 0 (SQL skipped it).
     std::int64_t skip = 0;
 };
-KeyQueries list_key_queries(const SessionFilter& filter, std::int64_t offset, std::int64_t limit);
+KeyQueries list_key_queries(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+                            const TextMatches* text = nullptr);
 
 /// Reads the merged, newest-first stream of a set of list queries.
 class MergedScan {

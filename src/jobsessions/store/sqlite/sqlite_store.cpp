@@ -654,7 +654,11 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     }
     SessionFilter from_start = filter;
     from_start.to = start->to;
-    const auto key_queries = list_key_queries(from_start, start->offset, limit);
+    auto text = match_text(**db, filter);
+    if (!text) {
+        return text.error();
+    }
+    const auto key_queries = list_key_queries(from_start, start->offset, limit, text->has_value() ? &**text : nullptr);
     auto keys = MergedScan::open(**db, key_queries.queries, true);
     if (!keys) {
         return keys.error();
@@ -731,8 +735,13 @@ std::string SqliteStore::list_query_plans(const SessionFilter& filter, bool keys
     if (!db) {
         return db.error().message;
     }
-    auto scan = keys_only ? MergedScan::open(**db, list_key_queries(filter, 0, 30).queries, true)
-                          : MergedScan::open(**db, list_queries(filter, 30));
+    auto text = match_text(**db, filter);
+    if (!text) {
+        return text.error().message;
+    }
+    const TextMatches* matches = text->has_value() ? &**text : nullptr;
+    auto scan = keys_only ? MergedScan::open(**db, list_key_queries(filter, 0, 30, matches).queries, true)
+                          : MergedScan::open(**db, list_queries(filter, 30, matches));
     if (!scan) {
         return scan.error().message;
     }
@@ -790,7 +799,12 @@ Result<std::unique_ptr<SessionCursor>> SqliteStore::open_session_cursor(const Se
     if (auto r = (*connection)->exec(kPragmasCursor); !r) {
         return r.error();
     }
-    auto scan = MergedScan::open(**connection, list_queries(filter, std::nullopt));
+    auto text = match_text(**connection, filter);
+    if (!text) {
+        return text.error();
+    }
+    auto scan =
+        MergedScan::open(**connection, list_queries(filter, std::nullopt, text->has_value() ? &**text : nullptr));
     if (!scan) {
         return scan.error();
     }
