@@ -663,6 +663,43 @@ TEST_F(SessionList, TextFiltersReadTheRangesOfThePoliciesAndTypesTheyName)
     EXPECT_NE(plan.find("sessions_by_type"), std::string::npos) << plan;
 }
 
+// A usn filter (an incremental poll) reads the few sessions changed after the usn along the usn index and sorts
+// them; when many changed, its list walks a list index and its count subtracts the few before the usn from the
+// aggregates; when many are on both sides, it counts row by row. Each way lists and counts exactly.
+TEST_F(SessionList, UsnFiltersReadTheFewChangedSessionsAlongTheUsnIndex)
+{
+    import_busy_hours();
+    std::vector<std::int64_t> usns; // of rows_[i]
+    for (const auto id : ids_) {
+        usns.push_back(store_->get_session(id)->usn);
+    }
+    const auto highest = *std::max_element(usns.begin(), usns.end());
+    ASSERT_GT(highest, 5000);
+    for (const std::int64_t after :
+         {highest - 40, highest - 1999, std::int64_t{25}, std::int64_t{1999}, highest / 2, highest}) {
+        SCOPED_TRACE("usn after " + std::to_string(after));
+        auto changed = [&, after](const Row& r) { return usns[static_cast<std::size_t>(&r - rows_.data())] > after; };
+        SessionFilter f;
+        f.usn_after = after;
+        check(f, changed);
+        SessionFilter backups = f;
+        backups.types = {SessionType::PolicyBackup};
+        backups.text = "policy-1";
+        backups.from = kBase + 2 * kDay;
+        check(backups, [&](const Row& r) {
+            return changed(r) && r.type == SessionType::PolicyBackup && r.policy == "policy-1" &&
+                   r.start >= *backups.from;
+        });
+        const auto plan = store_->list_query_plans(f);
+        if (highest - after <= 2000) {
+            EXPECT_NE(plan.find("USING INDEX sqlite_autoindex_sessions_1 (usn>?)"), std::string::npos) << plan;
+        } else {
+            EXPECT_NE(plan.find("USING INDEX sessions_by_start"), std::string::npos) << plan;
+            EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+        }
+    }
+}
+
 TEST_F(SessionList, ChangedSessionsComeInUsnOrder)
 {
     auto changed = store_->changed_sessions(295, 3, std::nullopt);
@@ -697,8 +734,7 @@ std::vector<SessionFilter> one_filter_of_each_kind()
 TEST_F(SessionList, EveryListQueryIsServedFromAnIndex)
 {
     auto filters = one_filter_of_each_kind();
-    filters[6].text = "night";
-    filters[6].usn_after = 10;
+    filters[6].text = "night"; // (usn filters: UsnFiltersReadTheFewChangedSessionsAlongTheUsnIndex)
     for (const auto& f : filters) {
         const auto plan = store_->list_query_plans(f);
         EXPECT_NE(plan.find("USING INDEX sessions_by_"), std::string::npos) << plan;

@@ -30,6 +30,10 @@ constexpr std::array<TimeLevel, 4> kTimeLevels{{
 
 using util::floor_div;
 
+// The index of the sessions' unique usn (SQLite names a constraint's index after its table), named by the
+// statements that must read along it.
+constexpr const char* kByUsn = " INDEXED BY sqlite_autoindex_sessions_1";
+
 // A text filter whose text is in more policy names than this walks all sessions rather than a range per policy
 // (its matches are then frequent, and so many ranges cost more to open than to merge).
 constexpr std::size_t kTextPoliciesAtMost = 32;
@@ -529,6 +533,56 @@ Result<PageStart> seek_offset(const Counting& counting, std::size_t level, std::
     return narrow(from, *first * unit.size, offset); // the part of a bucket at the lower edge
 }
 
+// Every condition of `f` except its usn, row by row: for statements driven by the usn index.
+void add_all_but_usn(Conditions& c, const SessionFilter& f)
+{
+    if (!f.types.empty()) {
+        c.add_in("type", unique(f.types));
+    }
+    if (!f.statuses.empty()) {
+        c.add_in("status", unique(f.statuses));
+    }
+    if (f.policy_id) {
+        c.add("policy_id = " + c.param(*f.policy_id));
+    }
+    if (f.created_by) {
+        c.add("created_by = " + c.param(*f.created_by));
+    }
+    if (f.text && !f.text->empty()) {
+        add_text_condition(c, *f.text);
+    }
+    if (f.from) {
+        c.add("start_time >= " + c.param(*f.from));
+    }
+    if (f.to) {
+        c.add("start_time < " + c.param(*f.to));
+    }
+}
+
+// Whether at most kRowsCountedAtMost sessions have a usn on the `side` (">" or "<=") of `usn`: counted in the usn
+// index, which the count stops reading past that many.
+Result<bool> few_on_side_of_usn(const Counting& counting, const char* side, std::int64_t usn)
+{
+    Conditions c;
+    c.add(std::string("usn ") + side + " " + c.param(usn));
+    auto n = single_integer(counting, Query{"SELECT count(*) FROM (SELECT 1 FROM sessions" + std::string(kByUsn) +
+                                                c.where() + " LIMIT " + std::to_string(kRowsCountedAtMost + 1) + ")",
+                                            c.params});
+    if (!n) {
+        return n.error();
+    }
+    return *n <= kRowsCountedAtMost;
+}
+
+// The sessions matching `f` (but for its usn) whose usn is on the `side` of `usn`, counted along the usn index.
+Result<std::int64_t> count_by_usn(const Counting& counting, const char* side, std::int64_t usn)
+{
+    Conditions c;
+    c.add(std::string("usn ") + side + " " + c.param(usn));
+    add_all_but_usn(c, counting.filter);
+    return single_integer(counting, Query{"SELECT count(*) FROM sessions" + std::string(kByUsn) + c.where(), c.params});
+}
+
 } // namespace
 
 const char* const kSessionColumns =
@@ -579,6 +633,29 @@ void bind_all(Statement& stmt, const std::vector<Param>& params)
         }
         ++index;
     }
+}
+
+Result<bool> few_changed_after(Connection& db, const SessionFilter& filter)
+{
+    if (!filter.usn_after) {
+        return false;
+    }
+    return few_on_side_of_usn(Counting{db, filter}, ">", *filter.usn_after);
+}
+
+Query changed_after_query(const SessionFilter& filter, std::optional<std::int64_t> limit, std::int64_t offset)
+{
+    Conditions c;
+    c.add("usn > " + c.param(filter.usn_after.value_or(0)));
+    add_all_but_usn(c, filter);
+    Query q;
+    q.sql = std::string("SELECT ") + kSessionColumns + " FROM sessions" + kByUsn + c.where() +
+            " ORDER BY start_time DESC, id DESC";
+    if (limit) {
+        q.sql += " LIMIT " + c.param(*limit) + " OFFSET " + c.param(offset);
+    }
+    q.params = std::move(c.params);
+    return q;
 }
 
 Result<std::optional<TextMatches>> match_text(Connection& db, const SessionFilter& filter)
@@ -715,7 +792,27 @@ Result<std::int64_t> count_matching(Connection& db, const SessionFilter& f, std:
 {
     const Counting counting{db, f, plans};
     if (f.usn_after) {
-        return count_rows(counting, f.from, f.to);
+        // Few sessions changed after the usn (an incremental poll): count them along the usn index. Few at or
+        // before it: count the filter without the usn from the aggregates, less those. Else row by row.
+        auto few_after = few_on_side_of_usn(counting, ">", *f.usn_after);
+        if (!few_after || *few_after) {
+            return few_after ? count_by_usn(counting, ">", *f.usn_after) : few_after.error();
+        }
+        auto few_before = few_on_side_of_usn(counting, "<=", *f.usn_after);
+        if (!few_before) {
+            return few_before.error();
+        }
+        if (!*few_before) {
+            return count_rows(counting, f.from, f.to);
+        }
+        SessionFilter any_usn = f;
+        any_usn.usn_after.reset();
+        auto all = count_matching(db, any_usn, plans);
+        if (!all) {
+            return all;
+        }
+        auto before = count_by_usn(Counting{db, any_usn, plans}, "<=", *f.usn_after);
+        return before ? Result<std::int64_t>(*all - *before) : before;
     }
     if (f.from && f.to && *f.from >= *f.to) {
         return 0;

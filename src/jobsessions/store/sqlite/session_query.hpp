@@ -27,6 +27,14 @@ struct Query {
 /// Binds `params` to ?1, ?2, …
 void bind_all(Statement& stmt, const std::vector<std::variant<std::int64_t, std::string>>& params);
 
+/// Whether `filter` has a usn that at most a few thousand sessions changed after (an incremental poll): its list
+/// is then read along the usn index and sorted (changed_after_query) rather than met walking a list index.
+Result<bool> few_changed_after(Connection& db, const SessionFilter& filter);
+
+/// The sessions matching `filter` (which has a usn) newest first, read along the usn index and sorted: for
+/// filters few_changed_after accepts. With a limit, the page at `offset`.
+Query changed_after_query(const SessionFilter& filter, std::optional<std::int64_t> limit, std::int64_t offset = 0);
+
 /// What a text filter matches besides the types named like it: the policies whose recorded names contain the
 /// text. A list then walks those policies' ranges of the index and the named types' ranges, not every session.
 struct TextMatches {

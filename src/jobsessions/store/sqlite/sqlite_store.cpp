@@ -648,6 +648,26 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     // The page's keys come from the indexes alone (what the kept counts cannot pass over of the offset skipped
     // there); then one statement reads the page's rows from the table. Both run in the read snapshot the open key
     // scan holds.
+    auto few_changed = few_changed_after(**db, filter);
+    if (!few_changed) {
+        return few_changed.error();
+    }
+    if (*few_changed) { // an incremental poll: its few sessions read along the usn index and sorted
+        auto scan = MergedScan::open(**db, {changed_after_query(filter, limit, offset)});
+        if (!scan) {
+            return scan.error();
+        }
+        for (JobSession s;;) {
+            auto more = scan->next(s);
+            if (!more) {
+                return more.error();
+            }
+            if (!*more) {
+                return page;
+            }
+            page.sessions.push_back(std::move(s));
+        }
+    }
     auto start = seek_page(**db, filter, offset);
     if (!start) {
         return start.error();
@@ -735,6 +755,14 @@ std::string SqliteStore::list_query_plans(const SessionFilter& filter, bool keys
     if (!db) {
         return db.error().message;
     }
+    auto few_changed = few_changed_after(**db, filter);
+    if (!few_changed) {
+        return few_changed.error().message;
+    }
+    if (*few_changed) {
+        auto scan = MergedScan::open(**db, {changed_after_query(filter, 30)});
+        return scan ? scan->query_plans() : scan.error().message;
+    }
     auto text = match_text(**db, filter);
     if (!text) {
         return text.error().message;
@@ -799,12 +827,17 @@ Result<std::unique_ptr<SessionCursor>> SqliteStore::open_session_cursor(const Se
     if (auto r = (*connection)->exec(kPragmasCursor); !r) {
         return r.error();
     }
+    auto few_changed = few_changed_after(**connection, filter);
+    if (!few_changed) {
+        return few_changed.error();
+    }
     auto text = match_text(**connection, filter);
     if (!text) {
         return text.error();
     }
-    auto scan =
-        MergedScan::open(**connection, list_queries(filter, std::nullopt, text->has_value() ? &**text : nullptr));
+    auto scan = MergedScan::open(
+        **connection, *few_changed ? std::vector{changed_after_query(filter, std::nullopt)}
+                                   : list_queries(filter, std::nullopt, text->has_value() ? &**text : nullptr));
     if (!scan) {
         return scan.error();
     }
