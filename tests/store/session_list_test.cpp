@@ -675,8 +675,8 @@ TEST_F(SessionList, UsnFiltersReadTheFewChangedSessionsAlongTheUsnIndex)
     }
     const auto highest = *std::max_element(usns.begin(), usns.end());
     ASSERT_GT(highest, 5000);
-    for (const std::int64_t after :
-         {highest - 40, highest - 1999, std::int64_t{25}, std::int64_t{1999}, highest / 2, highest}) {
+    for (const std::int64_t after : {highest - 40, highest - 1999, std::int64_t{25}, std::int64_t{1999},
+                                     highest / 2 - 200, highest / 2 + 200, highest}) {
         SCOPED_TRACE("usn after " + std::to_string(after));
         auto changed = [&, after](const Row& r) { return usns[static_cast<std::size_t>(&r - rows_.data())] > after; };
         SessionFilter f;

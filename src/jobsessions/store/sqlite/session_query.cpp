@@ -792,8 +792,8 @@ Result<std::int64_t> count_matching(Connection& db, const SessionFilter& f, std:
 {
     const Counting counting{db, f, plans};
     if (f.usn_after) {
-        // Few sessions changed after the usn (an incremental poll): count them along the usn index. Few at or
-        // before it: count the filter without the usn from the aggregates, less those. Else row by row.
+        // Counted along the usn index on the side of the usn that holds fewer sessions: those changed after it
+        // (an incremental poll), or those at or before it (a first sync), less from the filter's aggregate count.
         auto few_after = few_on_side_of_usn(counting, ">", *f.usn_after);
         if (!few_after || *few_after) {
             return few_after ? count_by_usn(counting, ">", *f.usn_after) : few_after.error();
@@ -802,8 +802,15 @@ Result<std::int64_t> count_matching(Connection& db, const SessionFilter& f, std:
         if (!few_before) {
             return few_before.error();
         }
-        if (!*few_before) {
-            return count_rows(counting, f.from, f.to);
+        if (!*few_before) { // many on both sides: the side spanning fewer usns
+            auto lowest = single_integer(counting, Query{"SELECT min(usn) FROM sessions", {}});
+            auto highest = single_integer(counting, Query{"SELECT max(usn) FROM sessions", {}});
+            if (!lowest || !highest) {
+                return !lowest ? lowest : highest;
+            }
+            if (*highest - *f.usn_after <= *f.usn_after - *lowest) {
+                return count_by_usn(counting, ">", *f.usn_after);
+            }
         }
         SessionFilter any_usn = f;
         any_usn.usn_after.reset();
