@@ -635,33 +635,18 @@ void bind_all(Statement& stmt, const std::vector<Param>& params)
     }
 }
 
-Result<bool> few_changed_after(Connection& db, const SessionFilter& filter)
+Result<ListSource> list_source(Connection& db, const SessionFilter& filter)
 {
-    if (!filter.usn_after) {
-        return false;
+    ListSource source;
+    if (filter.usn_after) {
+        auto few = few_on_side_of_usn(Counting{db, filter}, ">", *filter.usn_after);
+        if (!few) {
+            return few.error();
+        }
+        source.few_changed_after_usn = *few;
     }
-    return few_on_side_of_usn(Counting{db, filter}, ">", *filter.usn_after);
-}
-
-Query changed_after_query(const SessionFilter& filter, std::optional<std::int64_t> limit, std::int64_t offset)
-{
-    Conditions c;
-    c.add("usn > " + c.param(filter.usn_after.value_or(0)));
-    add_all_but_usn(c, filter);
-    Query q;
-    q.sql = std::string("SELECT ") + kSessionColumns + " FROM sessions" + kByUsn + c.where() +
-            " ORDER BY start_time DESC, id DESC";
-    if (limit) {
-        q.sql += " LIMIT " + c.param(*limit) + " OFFSET " + c.param(offset);
-    }
-    q.params = std::move(c.params);
-    return q;
-}
-
-Result<std::optional<TextMatches>> match_text(Connection& db, const SessionFilter& filter)
-{
     if (!filter.text || filter.text->empty() || !filter.types.empty() || !filter.statuses.empty() || filter.policy_id) {
-        return std::nullopt;
+        return source;
     }
     auto stmt = db.prepare_cached(kPoliciesNamedLike);
     if (!stmt) {
@@ -678,21 +663,38 @@ Result<std::optional<TextMatches>> match_text(Connection& db, const SessionFilte
             break;
         }
         if (matches.policy_ids.size() == kTextPoliciesAtMost) {
-            return std::nullopt;
+            return source;
         }
         matches.policy_ids.emplace_back(stmt->column_text(0));
     }
-    return matches;
+    source.text = std::move(matches);
+    return source;
 }
 
-std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::int64_t> limit, const TextMatches* text)
+std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::int64_t> limit,
+                                const ListSource& source)
 {
+    if (source.few_changed_after_usn) {
+        Conditions c;
+        c.add("usn > " + c.param(filter.usn_after.value_or(0)));
+        add_all_but_usn(c, filter);
+        Query q;
+        q.sql = std::string("SELECT ") + kSessionColumns + " FROM sessions" + kByUsn + c.where() +
+                " ORDER BY start_time DESC, id DESC";
+        if (limit) {
+            q.sql += " LIMIT " + c.param(*limit);
+        }
+        q.params = std::move(c.params);
+        return {q};
+    }
+    const TextMatches* text = source.text ? &*source.text : nullptr;
     return range_queries(filter, kSessionColumns, filter.from, filter.to, true, limit, 0, text);
 }
 
 KeyQueries list_key_queries(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
-                            const TextMatches* text)
+                            const ListSource& source)
 {
+    const TextMatches* text = source.text ? &*source.text : nullptr;
     KeyQueries keys;
     if (choose_drive(filter, text).ranges.size() == 1) {
         // One range: SQLite skips the offset inside its own loop over the index.

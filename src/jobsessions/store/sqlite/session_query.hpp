@@ -27,31 +27,30 @@ struct Query {
 /// Binds `params` to ?1, ?2, …
 void bind_all(Statement& stmt, const std::vector<std::variant<std::int64_t, std::string>>& params);
 
-/// Whether `filter` has a usn that at most a few thousand sessions changed after (an incremental poll): its list
-/// is then read along the usn index and sorted (changed_after_query) rather than met walking a list index.
-Result<bool> few_changed_after(Connection& db, const SessionFilter& filter);
-
-/// The sessions matching `filter` (which has a usn) newest first, read along the usn index and sorted: for
-/// filters few_changed_after accepts. With a limit, the page at `offset`.
-Query changed_after_query(const SessionFilter& filter, std::optional<std::int64_t> limit, std::int64_t offset = 0);
-
 /// What a text filter matches besides the types named like it: the policies whose recorded names contain the
 /// text. A list then walks those policies' ranges of the index and the named types' ranges, not every session.
 struct TextMatches {
     std::vector<std::string> policy_ids;
 };
 
-/// The text matches of `filter`; none when it has no text, when its types, statuses or policy choose the index,
-/// or when the text is in more than a few dozen policy names (the list then walks all sessions, where its
-/// matches are frequent).
-Result<std::optional<TextMatches>> match_text(Connection& db, const SessionFilter& filter);
+/// What a list reads besides its filter's values, looked up in the store before its queries are built.
+struct ListSource {
+    /// At most a few thousand sessions changed after the filter's usn (an incremental poll): they are read along
+    /// the usn index and sorted, not met walking a list index.
+    bool few_changed_after_usn = false;
+    /// The policies the filter's text names, when the text chooses the index: none when there is no text, when
+    /// types, statuses or a policy choose it, or when the text is in more than a few dozen policy names (the list
+    /// then walks all sessions, where its matches are frequent).
+    std::optional<TextMatches> text;
+};
+Result<ListSource> list_source(Connection& db, const SessionFilter& filter);
 
 /// The list queries for a filter: one per index range (a type, a status, a type and status pair, a policy, a
-/// creator, the policies and types a text matches, or all sessions), each walking its index newest first;
-/// merged, they give the list in order. Every query names its index, so none can fall back to a table scan or a
-/// sort.
+/// creator, the policies and types a text names, or all sessions), each walking its index newest first; merged,
+/// they give the list in order. Every query names its index, so none can fall back to a table scan or a sort —
+/// but for the few sessions changed after a usn, which one query reads along the usn index and sorts.
 std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::int64_t> limit,
-                                const TextMatches* text = nullptr);
+                                const ListSource& source = {});
 
 /// The keys (`start_time, id`) of a page: each range is walked in its index alone, without touching the table,
 /// which is how a page skips its offset cheaply.
@@ -60,8 +59,9 @@ struct KeyQueries {
     /// How many of the merged keys to skip: the offset when there are several ranges, else 0 (SQL skipped it).
     std::int64_t skip = 0;
 };
+/// Not for a source of few changed sessions (list_queries reads those).
 KeyQueries list_key_queries(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
-                            const TextMatches* text = nullptr);
+                            const ListSource& source = {});
 
 /// Reads the merged, newest-first stream of a set of list queries.
 class MergedScan {

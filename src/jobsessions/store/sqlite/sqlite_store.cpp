@@ -645,19 +645,17 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     if (limit == 0 || offset >= page.total_count) {
         return page;
     }
-    // The page's keys come from the indexes alone (what the kept counts cannot pass over of the offset skipped
-    // there); then one statement reads the page's rows from the table. Both run in the read snapshot the open key
-    // scan holds.
-    auto few_changed = few_changed_after(**db, filter);
-    if (!few_changed) {
-        return few_changed.error();
+    auto source = list_source(**db, filter);
+    if (!source) {
+        return source.error();
     }
-    if (*few_changed) { // an incremental poll: its few sessions read along the usn index and sorted
-        auto scan = MergedScan::open(**db, {changed_after_query(filter, limit, offset)});
+    if (source->few_changed_after_usn) { // an incremental poll: a few thousand rows at most, read and sorted
+        auto scan = MergedScan::open(**db, list_queries(filter, offset + limit, *source));
         if (!scan) {
             return scan.error();
         }
-        for (JobSession s;;) {
+        for (std::int64_t i = 0;; ++i) {
+            JobSession s;
             auto more = scan->next(s);
             if (!more) {
                 return more.error();
@@ -665,20 +663,21 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
             if (!*more) {
                 return page;
             }
-            page.sessions.push_back(std::move(s));
+            if (i >= offset) {
+                page.sessions.push_back(std::move(s));
+            }
         }
     }
+    // The page's keys come from the indexes alone (what the kept counts cannot pass over of the offset skipped
+    // there); then one statement reads the page's rows from the table. Both run in the read snapshot the open key
+    // scan holds.
     auto start = seek_page(**db, filter, offset);
     if (!start) {
         return start.error();
     }
     SessionFilter from_start = filter;
     from_start.to = start->to;
-    auto text = match_text(**db, filter);
-    if (!text) {
-        return text.error();
-    }
-    const auto key_queries = list_key_queries(from_start, start->offset, limit, text->has_value() ? &**text : nullptr);
+    const auto key_queries = list_key_queries(from_start, start->offset, limit, *source);
     auto keys = MergedScan::open(**db, key_queries.queries, true);
     if (!keys) {
         return keys.error();
@@ -755,21 +754,13 @@ std::string SqliteStore::list_query_plans(const SessionFilter& filter, bool keys
     if (!db) {
         return db.error().message;
     }
-    auto few_changed = few_changed_after(**db, filter);
-    if (!few_changed) {
-        return few_changed.error().message;
+    auto source = list_source(**db, filter);
+    if (!source) {
+        return source.error().message;
     }
-    if (*few_changed) {
-        auto scan = MergedScan::open(**db, {changed_after_query(filter, 30)});
-        return scan ? scan->query_plans() : scan.error().message;
-    }
-    auto text = match_text(**db, filter);
-    if (!text) {
-        return text.error().message;
-    }
-    const TextMatches* matches = text->has_value() ? &**text : nullptr;
-    auto scan = keys_only ? MergedScan::open(**db, list_key_queries(filter, 0, 30, matches).queries, true)
-                          : MergedScan::open(**db, list_queries(filter, 30, matches));
+    auto scan = keys_only && !source->few_changed_after_usn
+                    ? MergedScan::open(**db, list_key_queries(filter, 0, 30, *source).queries, true)
+                    : MergedScan::open(**db, list_queries(filter, 30, *source));
     if (!scan) {
         return scan.error().message;
     }
@@ -827,17 +818,11 @@ Result<std::unique_ptr<SessionCursor>> SqliteStore::open_session_cursor(const Se
     if (auto r = (*connection)->exec(kPragmasCursor); !r) {
         return r.error();
     }
-    auto few_changed = few_changed_after(**connection, filter);
-    if (!few_changed) {
-        return few_changed.error();
+    auto source = list_source(**connection, filter);
+    if (!source) {
+        return source.error();
     }
-    auto text = match_text(**connection, filter);
-    if (!text) {
-        return text.error();
-    }
-    auto scan = MergedScan::open(
-        **connection, *few_changed ? std::vector{changed_after_query(filter, std::nullopt)}
-                                   : list_queries(filter, std::nullopt, text->has_value() ? &**text : nullptr));
+    auto scan = MergedScan::open(**connection, list_queries(filter, std::nullopt, *source));
     if (!scan) {
         return scan.error();
     }
