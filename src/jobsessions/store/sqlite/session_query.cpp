@@ -291,9 +291,9 @@ Result<std::int64_t> count_rows(const Counting& counting, std::optional<util::Mi
     return total;
 }
 
-// The conditions on an aggregate table (the plain or the policy one) that select the kept counts of the sessions
-// matching `f`'s types, statuses and creator in the buckets of `level` numbered from `first` up to, not including,
-// `end` (each optional); without a level, the table is a time-less total.
+// The conditions on `f`'s types, statuses and creator (columns of the sessions and of the aggregate tables alike)
+// and, on an aggregate table of `level`, on its buckets numbered from `first` up to, not including, `end` (each
+// optional); without a level, none on time.
 Conditions count_conditions(const SessionFilter& f, const TimeLevel* level, std::optional<std::int64_t> first,
                             std::optional<std::int64_t> end)
 {
@@ -533,20 +533,12 @@ Result<PageStart> seek_offset(const Counting& counting, std::size_t level, std::
     return narrow(from, *first * unit.size, offset); // the part of a bucket at the lower edge
 }
 
-// Every condition of `f` except its usn, row by row: for statements driven by the usn index.
-void add_all_but_usn(Conditions& c, const SessionFilter& f)
+// Every condition of `f` except its usn, checked row by row: for statements that read along the usn index.
+Conditions all_but_usn(const SessionFilter& f)
 {
-    if (!f.types.empty()) {
-        c.add_in("type", unique(f.types));
-    }
-    if (!f.statuses.empty()) {
-        c.add_in("status", unique(f.statuses));
-    }
+    Conditions c = count_conditions(f, nullptr, std::nullopt, std::nullopt);
     if (f.policy_id) {
         c.add("policy_id = " + c.param(*f.policy_id));
-    }
-    if (f.created_by) {
-        c.add("created_by = " + c.param(*f.created_by));
     }
     if (f.text && !f.text->empty()) {
         add_text_condition(c, *f.text);
@@ -557,6 +549,7 @@ void add_all_but_usn(Conditions& c, const SessionFilter& f)
     if (f.to) {
         c.add("start_time < " + c.param(*f.to));
     }
+    return c;
 }
 
 // Whether at most kRowsCountedAtMost sessions have a usn on the `side` (">" or "<=") of `usn`: counted in the usn
@@ -577,9 +570,8 @@ Result<bool> few_on_side_of_usn(const Counting& counting, const char* side, std:
 // The sessions matching `f` (but for its usn) whose usn is on the `side` of `usn`, counted along the usn index.
 Result<std::int64_t> count_by_usn(const Counting& counting, const char* side, std::int64_t usn)
 {
-    Conditions c;
+    Conditions c = all_but_usn(counting.filter);
     c.add(std::string("usn ") + side + " " + c.param(usn));
-    add_all_but_usn(c, counting.filter);
     return single_integer(counting, Query{"SELECT count(*) FROM sessions" + std::string(kByUsn) + c.where(), c.params});
 }
 
@@ -675,9 +667,8 @@ std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::
                                 const ListSource& source)
 {
     if (source.few_changed_after_usn) {
-        Conditions c;
+        Conditions c = all_but_usn(filter);
         c.add("usn > " + c.param(filter.usn_after.value_or(0)));
-        add_all_but_usn(c, filter);
         Query q;
         q.sql = std::string("SELECT ") + kSessionColumns + " FROM sessions" + kByUsn + c.where() +
                 " ORDER BY start_time DESC, id DESC";
