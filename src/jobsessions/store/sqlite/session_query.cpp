@@ -258,7 +258,8 @@ struct Counting {
     std::string* plans = nullptr;
 };
 
-Result<std::int64_t> single_integer(const Counting& counting, const Query& q)
+// `q` prepared (cached) and bound, its plan noted when the count notes plans.
+Result<Statement> prepare_counting(const Counting& counting, const Query& q)
 {
     auto stmt = counting.db.prepare_cached(q.sql);
     if (!stmt) {
@@ -267,6 +268,15 @@ Result<std::int64_t> single_integer(const Counting& counting, const Query& q)
     bind_all(*stmt, q.params);
     if (counting.plans != nullptr) {
         *counting.plans += stmt->query_plan();
+    }
+    return stmt;
+}
+
+Result<std::int64_t> single_integer(const Counting& counting, const Query& q)
+{
+    auto stmt = prepare_counting(counting, q);
+    if (!stmt) {
+        return stmt.error();
     }
     auto row = stmt->step();
     if (!row) {
@@ -455,17 +465,10 @@ Result<Statement> bucket_counts(const Counting& counting, const TimeLevel& level
         c.add("policy_id = " + c.param(*f.policy_id));
     }
     const std::string column = level.column;
-    auto stmt = counting.db.prepare_cached("SELECT " + column + ", sum(n) FROM " +
-                                           (f.policy_id ? level.policy_table : level.table) + c.where() + " GROUP BY " +
-                                           column + " ORDER BY " + column + " DESC");
-    if (!stmt) {
-        return stmt.error();
-    }
-    bind_all(*stmt, c.params);
-    if (counting.plans != nullptr) {
-        *counting.plans += stmt->query_plan();
-    }
-    return stmt;
+    return prepare_counting(counting, Query{"SELECT " + column + ", sum(n) FROM " +
+                                                (f.policy_id ? level.policy_table : level.table) + c.where() +
+                                                " GROUP BY " + column + " ORDER BY " + column + " DESC",
+                                            c.params});
 }
 
 // Where the list of the sessions matching `f` that started in [from, to) reaches `offset`: the upper edge of a
