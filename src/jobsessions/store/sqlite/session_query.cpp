@@ -784,13 +784,15 @@ Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::in
     return seek_offset(Counting{db, filter, plans}, 0, filter.from, filter.to, offset);
 }
 
-Result<std::int64_t> count_matching(Connection& db, const SessionFilter& f, std::string* plans)
+Result<std::int64_t> count_matching(Connection& db, const SessionFilter& f, std::string* plans,
+                                    const ListSource* source)
 {
     const Counting counting{db, f, plans};
     if (f.usn_after) {
         // Counted along the usn index on the side of the usn that holds fewer sessions: those changed after it
         // (an incremental poll), or those at or before it (a first sync), less from the filter's aggregate count.
-        auto few_after = few_on_side_of_usn(counting, ">", *f.usn_after);
+        auto few_after = source != nullptr ? Result<bool>(source->few_changed_after_usn)
+                                           : few_on_side_of_usn(counting, ">", *f.usn_after);
         if (!few_after || *few_after) {
             return few_after ? count_by_usn(counting, ">", *f.usn_after) : few_after.error();
         }

@@ -106,7 +106,9 @@ Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::in
 /// The exact number of sessions matching `filter`: whole 32-day periods from their counts (SessionCounts); the
 /// partial periods at the window's edges from the index when they hold few sessions, else from days, then hours,
 /// then minutes. A `usn_after` filter counts from the index.
-/// `plans`, when given, receives the query plan of each statement run (tests).
-Result<std::int64_t> count_matching(Connection& db, const SessionFilter& filter, std::string* plans = nullptr);
+/// `plans`, when given, receives the query plan of each statement run (tests); `source`, what list_source found for
+/// the same filter (a list counts what it reads without counting the changed sessions twice).
+Result<std::int64_t> count_matching(Connection& db, const SessionFilter& filter, std::string* plans = nullptr,
+                                    const ListSource* source = nullptr);
 
 } // namespace jobsessions::store::sqlite

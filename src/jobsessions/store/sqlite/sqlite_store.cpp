@@ -636,18 +636,18 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     if (!db) {
         return db.error();
     }
+    auto source = list_source(**db, filter);
+    if (!source) {
+        return source.error();
+    }
     SessionPage page;
-    auto total = count_matching(**db, filter);
+    auto total = count_matching(**db, filter, nullptr, &*source);
     if (!total) {
         return total.error();
     }
     page.total_count = *total;
     if (limit == 0 || offset >= page.total_count) {
         return page;
-    }
-    auto source = list_source(**db, filter);
-    if (!source) {
-        return source.error();
     }
     if (source->few_changed_after_usn) { // an incremental poll: a few thousand rows at most, read and sorted
         auto scan = MergedScan::open(**db, list_queries(filter, offset + limit, *source));
