@@ -69,12 +69,11 @@ int main(int argc, char** argv)
         const util::Micros now = util::now_micros();
         const util::Micros span = options.days * 86'400 * util::kMicrosPerSecond;
         const util::Micros step = span / options.sessions;
-        std::vector<store::ImportedSession> batch;
+        std::vector<store::NewSession> batch;
         batch.reserve(kBatch);
         std::int64_t written = 0;
         for (std::int64_t i = 0; i < options.sessions; ++i) {
-            store::ImportedSession imported;
-            auto& s = imported.session;
+            store::NewSession s;
             s.type = types[random() % std::size(types)];
             s.status = statuses[random() % std::size(statuses)];
             s.start_time = now - span + i * step;
@@ -96,9 +95,9 @@ int main(int argc, char** argv)
                 entry.message = "Processed disk " + std::to_string(e) + " of vm-" + std::to_string(i % 997);
                 entry.execution_start_time = entry.log_time;
                 entry.execution_duration = util::kMicrosPerSecond;
-                imported.log.push_back(std::move(entry));
+                s.log.push_back(std::move(entry));
             }
-            batch.push_back(std::move(imported));
+            batch.push_back(std::move(s));
             if (batch.size() == kBatch || i + 1 == options.sessions) {
                 if (auto r = store->import_sessions(batch); !r) {
                     std::cerr << "jobsessions-seed: " << r.error().message << '\n';

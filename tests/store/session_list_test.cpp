@@ -155,15 +155,15 @@ protected:
     // Imports `rows` in one write: the sessions take the next ids in order.
     void import_rows(const std::vector<Row>& rows)
     {
-        std::vector<ImportedSession> imported;
+        std::vector<NewSession> imported;
         for (const auto& r : rows) {
-            ImportedSession s;
-            s.session.type = r.type;
-            s.session.status = r.status;
-            s.session.start_time = r.start;
-            s.session.created_by = r.creator;
+            NewSession s;
+            s.type = r.type;
+            s.status = r.status;
+            s.start_time = r.start;
+            s.created_by = r.creator;
             if (!r.policy.empty()) {
-                s.session.backup_info = domain::BackupJobInfo{
+                s.backup_info = domain::BackupJobInfo{
                     r.policy, r.policy_name.empty() ? "Nightly " + r.policy : r.policy_name, 1, false};
             }
             imported.push_back(std::move(s));
@@ -755,14 +755,14 @@ TEST_F(SessionList, EveryListQueryIsServedFromAnIndex)
 TEST_F(SessionList, EveryCountIsServedFromAnIndexOrTheCounts)
 {
     const util::Micros busy_day = kBase / kDay * kDay + 20 * kDay;
-    std::vector<ImportedSession> busy(2500);
+    std::vector<NewSession> busy(2500);
     for (std::size_t i = 0; i < busy.size(); ++i) {
-        busy[i].session.type = i % 2 == 0 ? SessionType::PolicyBackup : SessionType::HealthCheck;
-        busy[i].session.status = SessionStatus::Success;
-        busy[i].session.start_time = busy_day + static_cast<util::Micros>(i) * util::kMicrosPerSecond;
-        busy[i].session.created_by = 1;
+        busy[i].type = i % 2 == 0 ? SessionType::PolicyBackup : SessionType::HealthCheck;
+        busy[i].status = SessionStatus::Success;
+        busy[i].start_time = busy_day + static_cast<util::Micros>(i) * util::kMicrosPerSecond;
+        busy[i].created_by = 1;
         if (i % 3 == 0) {
-            busy[i].session.backup_info = domain::BackupJobInfo{"policy-1", "Nightly policy-1", 1, false};
+            busy[i].backup_info = domain::BackupJobInfo{"policy-1", "Nightly policy-1", 1, false};
         }
     }
     ASSERT_TRUE(store_->import_sessions(busy));

@@ -135,6 +135,36 @@ TEST_P(StoreContract, LogEntriesGetDenseSequencesAndPage)
     EXPECT_EQ((*page)[0].sequence, 2);
 }
 
+TEST_P(StoreContract, ASessionIsCreatedWithItsFirstLogEntriesInOneWrite)
+{
+    auto s = running();
+    s.log.resize(2);
+    s.log[0].message = "Started by schedule: backup";
+    s.log[1].message = "Reading the configuration";
+    auto created = store_->create_session(s, nullptr);
+    ASSERT_TRUE(created);
+    auto appended = store_->append_log(created->id, {NewLogEntry{}}, nullptr);
+    ASSERT_TRUE(appended);
+    EXPECT_EQ(appended->first_sequence, 3); // after the entries it was created with
+
+    // A session created final keeps the entries it was created with: its log was never open to appends.
+    auto skipped = running();
+    skipped.status = SessionStatus::NeverExecuted;
+    skipped.stop_time = skipped.start_time;
+    skipped.log.resize(1);
+    skipped.log[0].status = SessionStatus::NeverExecuted;
+    skipped.log[0].message = "Not run";
+    auto ended = store_->create_session(skipped, nullptr);
+    ASSERT_TRUE(ended);
+    auto log = store_->get_log(ended->id, 0, -1);
+    ASSERT_TRUE(log);
+    ASSERT_EQ(log->size(), 1U);
+    EXPECT_EQ((*log)[0].sequence, 1);
+    EXPECT_EQ((*log)[0].message, "Not run");
+    EXPECT_EQ((*log)[0].status, SessionStatus::NeverExecuted);
+    EXPECT_EQ(store_->get_log(created->id, 0, -1)->at(0).message, "Started by schedule: backup");
+}
+
 TEST_P(StoreContract, FinalSessionRefusesLogEntries)
 {
     auto s = running();

@@ -31,6 +31,15 @@ namespace {
 using domain::SessionStatus;
 using Steady = std::chrono::steady_clock;
 
+/// A log entry of the runner's own, logged when it is written.
+service::AppendLogEntry logged_now(SessionStatus status, std::string message)
+{
+    service::AppendLogEntry entry;
+    entry.status = status;
+    entry.message = std::move(message);
+    return entry;
+}
+
 /// Lines longer than this are split into entries of this size.
 constexpr std::size_t kMaxLine = std::size_t{64} * 1024;
 
@@ -247,6 +256,10 @@ service::Outcome<domain::JobSession> Runner::start(const domain::Policy& policy,
     request.type = policy.session_type;
     request.status = SessionStatus::Running;
     request.backup_info = domain::BackupJobInfo{policy.id, policy.name, 0, false};
+    const char* why = trigger == Trigger::Manual     ? "Started by request"
+                      : trigger == Trigger::Schedule ? "Started by schedule"
+                                                     : "Started at server start for a scheduled run it missed";
+    request.log.push_back(logged_now(SessionStatus::Success, why + (": " + command_line(policy.command))));
     auto created = sessions_.create(service::kSystem, request, nullptr);
     if (!created) {
         return created;
@@ -268,28 +281,17 @@ service::Outcome<domain::JobSession> Runner::start(const domain::Policy& policy,
 
 service::Outcome<domain::JobSession> Runner::record_skipped(const domain::Policy& policy, util::Micros tick)
 {
-    // Created open so that its one log entry can go in, then ended at once.
     service::CreateSession request;
     request.type = policy.session_type;
-    request.status = SessionStatus::Pending;
+    request.status = SessionStatus::NeverExecuted;
     request.start_time = tick;
+    request.stop_time = tick;
     request.backup_info = domain::BackupJobInfo{policy.id, policy.name, 0, false};
-    auto created = sessions_.create(service::kSystem, request, nullptr);
-    if (!created) {
-        return created;
-    }
-    if (auto appended = sessions_.append_message(service::kSystem, created->id, SessionStatus::NeverExecuted,
-                                                 "Not run: the previous run was still going on, and the policy "
-                                                 "allows " +
-                                                     std::to_string(policy.max_concurrent_runs) +
-                                                     " at a time (maxConcurrentRuns).");
-        !appended) {
-        return appended.error();
-    }
-    domain::SessionChange change;
-    change.status = SessionStatus::NeverExecuted;
-    change.stop_time = std::max(tick, created->start_time);
-    return sessions_.change(service::kSystem, created->id, change, nullptr);
+    request.log.push_back(logged_now(SessionStatus::NeverExecuted,
+                                     "Not run: the previous run was still going on, and the policy allows " +
+                                         std::to_string(policy.max_concurrent_runs) +
+                                         " at a time (maxConcurrentRuns)."));
+    return sessions_.create(service::kSystem, request, nullptr);
 }
 
 bool Runner::request_stop(std::int64_t session_id)
@@ -353,11 +355,6 @@ void Runner::execute(const std::shared_ptr<Run>& run)
             log::warning("cannot append to the log of session " + std::to_string(id) + ": " + r.error().message);
         }
     };
-    const char* why = run->trigger == Trigger::Manual     ? "Started by request"
-                      : run->trigger == Trigger::Schedule ? "Started by schedule"
-                                                          : "Started at server start for a scheduled run it missed";
-    append(SessionStatus::Success, std::string(why) + ": " + command_line(policy.command));
-
     // Everything the child needs, made before fork.
     std::vector<std::string> env_strings;
     for (const auto& [name, value] : policy.environment) {

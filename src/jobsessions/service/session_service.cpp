@@ -27,6 +27,23 @@ bool may_see(const Principal& who, const domain::JobSession& session)
     return who.role != domain::Role::Agent || session.created_by == who.user_id;
 }
 
+/// Log entries as stored: absent times take the contract's defaults (logged now, starting when logged).
+std::vector<store::NewLogEntry> to_rows(const std::vector<AppendLogEntry>& entries, util::Micros now)
+{
+    std::vector<store::NewLogEntry> rows;
+    rows.reserve(entries.size());
+    for (const auto& e : entries) {
+        store::NewLogEntry row;
+        row.log_time = e.log_time.value_or(now);
+        row.status = e.status;
+        row.message = e.message;
+        row.execution_start_time = e.execution_start_time.value_or(row.log_time);
+        row.execution_duration = e.execution_duration.value_or(0);
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
 // Optimistic concurrency: a change that loses a race is re-applied to the fresh session, a few times at most.
 constexpr int kChangeAttempts = 8;
 
@@ -136,6 +153,7 @@ Outcome<domain::JobSession> SessionService::create(const Principal& who, const C
     session.restore_info = request.restore_info;
     session.repository_info = request.repository_info;
     session.retention_info = request.retention_info;
+    session.log = to_rows(request.log, now);
     if (request.stop_time) {
         if (!domain::is_final(session.status)) {
             return DomainError{DomainErrc::Invalid, "executionStopTime",
@@ -211,19 +229,7 @@ Outcome<store::LogAppend> SessionService::append_log(const Principal& who, std::
     if (!session) {
         return session.error();
     }
-    const auto now = clock_.now();
-    std::vector<store::NewLogEntry> rows;
-    rows.reserve(entries.size());
-    for (const auto& e : entries) {
-        store::NewLogEntry row;
-        row.log_time = e.log_time.value_or(now);
-        row.status = e.status;
-        row.message = e.message;
-        row.execution_start_time = e.execution_start_time.value_or(row.log_time);
-        row.execution_duration = e.execution_duration.value_or(0);
-        rows.push_back(std::move(row));
-    }
-    auto appended = store_.append_log(id, rows, idempotency);
+    auto appended = store_.append_log(id, to_rows(entries, clock_.now()), idempotency);
     if (!appended) {
         if (appended.error().code == store::StoreErrc::Conflict && idempotency != nullptr) {
             return DomainError{DomainErrc::IdempotencyRace, {}, "The same Idempotency-Key is in use."};

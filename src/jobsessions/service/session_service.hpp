@@ -15,6 +15,15 @@
 
 namespace jobsessions::service {
 
+/// A log entry as a client sends it; absent times take the defaults of the contract.
+struct AppendLogEntry {
+    std::optional<util::Micros> log_time;
+    domain::SessionStatus status = domain::SessionStatus::Success;
+    std::string message;
+    std::optional<util::Micros> execution_start_time;
+    std::optional<util::Micros> execution_duration;
+};
+
 /// What a client asks to create; absent members take their defaults.
 struct CreateSession {
     domain::SessionType type = domain::SessionType::PolicyBackup;
@@ -25,15 +34,8 @@ struct CreateSession {
     std::optional<domain::RestoreJobInfo> restore_info;
     std::optional<domain::RepositoryJobInfo> repository_info;
     std::optional<domain::RetentionJobInfo> retention_info;
-};
-
-/// A log entry as a client sends it; absent times take the defaults of the contract.
-struct AppendLogEntry {
-    std::optional<util::Micros> log_time;
-    domain::SessionStatus status = domain::SessionStatus::Success;
-    std::string message;
-    std::optional<util::Micros> execution_start_time;
-    std::optional<util::Micros> execution_duration;
+    /// Its first log entries, written with it (the server's own jobs say at once why a session exists).
+    std::vector<AppendLogEntry> log;
 };
 
 /// The session use cases: read, create, change, log. No HTTP and no SQL here. Thread-safe.

@@ -15,6 +15,15 @@
 
 namespace jobsessions::store {
 
+/// A log entry to append; the store assigns the sequence number.
+struct NewLogEntry {
+    util::Micros log_time = 0;
+    domain::SessionStatus status = domain::SessionStatus::Success;
+    std::string message;
+    util::Micros execution_start_time = 0;
+    util::Micros execution_duration = 0;
+};
+
 /// A session to create; the store assigns id and usn.
 struct NewSession {
     domain::SessionType type = domain::SessionType::PolicyBackup;
@@ -26,20 +35,7 @@ struct NewSession {
     std::optional<domain::RestoreJobInfo> restore_info;
     std::optional<domain::RepositoryJobInfo> repository_info;
     std::optional<domain::RetentionJobInfo> retention_info;
-};
-
-/// A log entry to append; the store assigns the sequence number.
-struct NewLogEntry {
-    util::Micros log_time = 0;
-    domain::SessionStatus status = domain::SessionStatus::Success;
-    std::string message;
-    util::Micros execution_start_time = 0;
-    util::Micros execution_duration = 0;
-};
-
-/// A session with its whole log, for bulk import.
-struct ImportedSession {
-    NewSession session;
+    /// Its first log entries, written in the same transaction: no reader sees the session without them.
     std::vector<NewLogEntry> log;
 };
 
@@ -189,7 +185,7 @@ public:
                                                       const IdempotencyWrite* idempotency) = 0;
     /// Creates many finished or running sessions with their logs in one write (importing history, data
     /// generators); each gets the next usn in order.
-    virtual Result<void> import_sessions(const std::vector<ImportedSession>& sessions) = 0;
+    virtual Result<void> import_sessions(const std::vector<NewSession>& sessions) = 0;
     /// Stores `next` (same id) with the next usn, if the stored session still has `expected_usn`: optimistic
     /// concurrency, so that the status rules stay in the service. Conflict when it changed meanwhile.
     virtual Result<domain::JobSession> replace_session(const domain::JobSession& next, std::int64_t expected_usn,

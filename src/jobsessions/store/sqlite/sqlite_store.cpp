@@ -218,6 +218,9 @@ Result<JobSession> insert_session(Connection& db, UsnCounter& usns, SessionCount
 Result<std::int64_t> insert_log_entries(Connection& db, std::int64_t session_id, std::int64_t after_sequence,
                                         const std::vector<NewLogEntry>& entries)
 {
+    if (entries.empty()) {
+        return after_sequence;
+    }
     auto insert = db.prepare(kInsertLogEntry);
     if (!insert) {
         return insert.error();
@@ -462,6 +465,9 @@ Result<JobSession> SqliteStore::create_session(const NewSession& session, const 
         if (!created) {
             return created;
         }
+        if (auto r = insert_log_entries(db, created->id, 0, session.log); !r) {
+            return r.error();
+        }
         if (auto r = insert_idempotency(db, idempotency, WriteOutcome{*created}); !r) {
             return r.error();
         }
@@ -469,15 +475,15 @@ Result<JobSession> SqliteStore::create_session(const NewSession& session, const 
     });
 }
 
-Result<void> SqliteStore::import_sessions(const std::vector<ImportedSession>& sessions)
+Result<void> SqliteStore::import_sessions(const std::vector<NewSession>& sessions)
 {
     return write<void>([&](Connection& db) -> Result<void> {
-        for (const auto& imported : sessions) {
-            auto created = insert_session(db, usn_, counts_, imported.session);
+        for (const auto& session : sessions) {
+            auto created = insert_session(db, usn_, counts_, session);
             if (!created) {
                 return created.error();
             }
-            if (auto r = insert_log_entries(db, created->id, 0, imported.log); !r) {
+            if (auto r = insert_log_entries(db, created->id, 0, session.log); !r) {
                 return r.error();
             }
         }

@@ -33,7 +33,7 @@ public:
 
     Result<domain::JobSession> get_session(std::int64_t id) override;
     Result<domain::JobSession> create_session(const NewSession& session, const IdempotencyWrite* idempotency) override;
-    Result<void> import_sessions(const std::vector<ImportedSession>& sessions) override;
+    Result<void> import_sessions(const std::vector<NewSession>& sessions) override;
     Result<domain::JobSession> replace_session(const domain::JobSession& next, std::int64_t expected_usn,
                                                const IdempotencyWrite* idempotency) override;
     Result<LogAppend> append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
