@@ -124,6 +124,63 @@ TEST_F(SessionsList, AgentListsOnlyItsOwnSessions)
     EXPECT_EQ(ids(res.json()), std::vector<std::string>{"9"});
 }
 
+// A list keeps the bodies of the finished sessions it rendered and copies them the next time: what it shows is
+// still what GET shows, a change to a finished session (its policy deleted) shows at once, and a running session's
+// duration grows from one list to the next.
+TEST_F(SessionsList, AListedSessionIsWhatGetShowsAndChangesShowAtOnce)
+{
+    const auto policy =
+        client_->send_json("POST", "/api/v1/policies", R"({"name":"nightly","command":["true"]})", admin_token());
+    ASSERT_EQ(policy.status, 201) << policy.body;
+    const auto policy_id = str(policy.json(), "id");
+    const auto done = create(R"({"type":"PolicyBackup","status":"Success","executionStartTime":"2021-06-03T00:00:00Z",)"
+                             R"("executionStopTime":"2021-06-03T01:00:00Z","backupJobInfo":{"policyId":")" +
+                             policy_id + R"(","policyName":"nightly"}})");
+    const auto done_id = str(done, "id");
+    auto results = [&](const std::string& query) {
+        const auto res = client_->get("/api/v1/jobSessions" + query, admin_token());
+        EXPECT_EQ(res.status, 200) << res.body;
+        auto page = res.json();
+        return page.at("results").as_array();
+    };
+    const auto first = results("");
+    const auto second = results("");
+    ASSERT_EQ(second.size(), 9U);
+    ASSERT_EQ(first.size(), second.size());
+    for (std::size_t i = 0; i < second.size(); ++i) {
+        const auto id = str(second[i], "id");
+        const auto got = client_->get("/api/v1/jobSessions/" + id, admin_token()).json();
+        if (str(second[i], "status") == "Running") {
+            EXPECT_NE(str(first[i], "executionDuration"), str(second[i], "executionDuration")) << id;
+            EXPECT_NE(str(second[i], "executionDuration"), str(got, "executionDuration")) << id;
+            continue;
+        }
+        EXPECT_EQ(second[i], got) << id;
+        EXPECT_EQ(second[i], first[i]) << id;
+    }
+    // The same sessions through a usn filter, which reads the changed sessions along the usn index.
+    const auto changed = results("?Usn=0");
+    ASSERT_EQ(changed.size(), second.size());
+    for (std::size_t i = 0; i < changed.size(); ++i) {
+        EXPECT_EQ(str(changed[i], "id"), str(second[i], "id"));
+        if (str(changed[i], "status") != "Running") {
+            EXPECT_EQ(changed[i], second[i]) << str(changed[i], "id");
+        }
+    }
+
+    const auto auth = Headers{{"Authorization", "Bearer " + admin_token()}};
+    ASSERT_EQ(client_->request("DELETE", "/api/v1/policies/" + policy_id, "", auth).status, 204);
+    const auto after = results("");
+    ASSERT_EQ(str(after[0], "id"), done_id);
+    EXPECT_TRUE(after[0].at("backupJobInfo").at("policyRemoved").as_bool());
+    EXPECT_GT(after[0].at("usn").as_int64(), done.at("usn").as_int64());
+    EXPECT_EQ(after[0], client_->get("/api/v1/jobSessions/" + done_id, admin_token()).json());
+    EXPECT_TRUE(results("?Usn=" + std::to_string(done.at("usn").as_int64()))[0]
+                    .at("backupJobInfo")
+                    .at("policyRemoved")
+                    .as_bool());
+}
+
 // Deep pages of a store of 30,000 sessions over five days (6,000 a day): each page is its slice of the whole
 // list streamed with limit=-1, however deep, with and without filters.
 TEST(SessionsListDeep, EveryPageIsItsSliceOfTheWholeList)

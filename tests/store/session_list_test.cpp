@@ -91,7 +91,7 @@ protected:
     std::vector<std::int64_t> listed(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
                                      std::int64_t* total = nullptr)
     {
-        auto page = store_->list_sessions(filter, offset, limit);
+        auto page = store_->list_sessions(filter, offset, limit, nullptr);
         EXPECT_TRUE(page);
         std::vector<std::int64_t> ids;
         for (const auto& s : page->sessions) {

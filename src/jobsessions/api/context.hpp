@@ -3,6 +3,7 @@
 
 #include "jobsessions/api/base_url.hpp"
 #include "jobsessions/api/params.hpp"
+#include "jobsessions/api/session_body_cache.hpp"
 #include "jobsessions/api/trace.hpp"
 #include "jobsessions/http/request.hpp"
 #include "jobsessions/http/response.hpp"
@@ -37,6 +38,8 @@ struct Services {
     service::SessionService& sessions;
     service::AuthService& auth;
     service::PolicyService& policies;
+    /// Rendered bodies of finished sessions, for lists.
+    SessionBodyCache& session_bodies;
     const util::Clock& clock;
     ApiConfig config;
 };

@@ -2,8 +2,11 @@
 #include "jobsessions/api/dto/session_json.hpp"
 #include "jobsessions/api/handlers.hpp"
 #include "jobsessions/api/problem.hpp"
+#include "jobsessions/api/session_body_cache.hpp"
 #include "jobsessions/api/session_filter_input.hpp"
 #include "jobsessions/util/strings.hpp"
+
+#include <stdexcept>
 
 namespace jobsessions::api {
 namespace {
@@ -12,7 +15,6 @@ constexpr std::int64_t kDefaultPageSize = 30;
 constexpr std::int64_t kMaxPageSize = 1000;
 // Pages up to this offset skip it in the index in well under a millisecond.
 constexpr std::int64_t kShortOffset = 10'000;
-// Roughly how much a streamed list writes per piece.
 
 // The request's query without its offset and limit, kept as the client encoded it, so links keep the filters.
 std::string filters_of(std::string_view target)
@@ -187,23 +189,40 @@ void list_sessions(Context& ctx)
                                                                   ctx.services.clock);
         return;
     }
-    auto page = ctx.services.sessions.list(ctx.who(), filter, offset, limit);
+    HeldSessionBodies held(ctx.services.session_bodies);
+    auto page = ctx.services.sessions.list(ctx.who(), filter, offset, limit, &held);
     if (!page) {
         throw_domain_error(page.error());
     }
     auto& out = ctx.response.body;
     ctx.response.content_type = kJson;
     // A session is about half a kilobyte of JSON: one allocation for the page instead of a dozen regrowths.
-    out.reserve(1024 + page->sessions.size() * 768);
+    out.reserve(1024 + held.listed().size() * 768);
     append_head(out, offset, limit, page->total_count);
     const auto now = ctx.services.clock.now();
+    // The page in list order: bodies the cache held, and the rows the store read for the others (in the same
+    // order), rendered and, once final, kept for the next time.
+    auto row = page->sessions.begin();
     bool first = true;
-    for (const auto& session : page->sessions) {
+    for (const auto& listed : held.listed()) {
         if (!first) {
             out.push_back(',');
         }
         first = false;
-        dto::append_session(out, session, ctx.base, now);
+        if (listed.held()) {
+            out.append(held.body(listed));
+        } else {
+            if (row == page->sessions.end() || row->id != listed.id) {
+                throw std::logic_error("the page's rows are not those it listed");
+            }
+            const auto begin = out.size();
+            dto::append_session_members(out, *row, now);
+            if (domain::is_final(row->status)) {
+                ctx.services.session_bodies.keep(row->id, row->usn, std::string_view(out).substr(begin));
+            }
+            ++row;
+        }
+        dto::append_session_links(out, ctx.base, listed.id);
     }
     out.append("]");
     append_links(out, ctx.base, filters, offset, limit, page->total_count);

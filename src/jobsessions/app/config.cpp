@@ -77,6 +77,13 @@ bool apply(Config& config, std::string_view name, const std::string& value)
             throw std::invalid_argument("--retention-days needs a whole number from 1 to 36500, not '" + value + "'");
         }
         config.retention_days = *days;
+    } else if (name == "session-cache-mb") {
+        const auto megabytes = util::parse_int64(value);
+        if (!megabytes || *megabytes < 0 || *megabytes > 1'048'576) {
+            throw std::invalid_argument("--session-cache-mb needs a whole number from 0 to 1048576, not '" + value +
+                                        "'");
+        }
+        config.session_cache_mb = static_cast<std::size_t>(*megabytes);
     } else if (name == "trusted-proxy") {
         for (const auto item : util::split_list(value)) {
             config.trusted_proxies.emplace_back(item);
@@ -88,8 +95,8 @@ bool apply(Config& config, std::string_view name, const std::string& value)
 }
 
 constexpr std::string_view kValueFlags[] = {
-    "listen",           "data-dir",      "tls-cert",           "tls-key",       "public-url", "threads",
-    "blocking-threads", "trusted-proxy", "retention-schedule", "retention-days"};
+    "listen",           "data-dir",      "tls-cert",           "tls-key",        "public-url",      "threads",
+    "blocking-threads", "trusted-proxy", "retention-schedule", "retention-days", "session-cache-mb"};
 
 } // namespace
 
@@ -114,6 +121,7 @@ Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR):
   --retention-schedule CRON  when the retention job deletes old sessions (default "0 3 * * *", UTC;
                            "CRON_TZ=Europe/Berlin 0 3 * * *" for another zone; "off": never)
   --retention-days N       age in days at which sessions without a policy retention are deleted (default 90)
+  --session-cache-mb N     memory for rendered finished sessions that lists reuse (default 64; 0: none)
   --help                   show this text
   --version                print the version
 

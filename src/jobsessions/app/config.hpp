@@ -28,6 +28,8 @@ struct Config {
     std::optional<std::string> retention_schedule = "0 3 * * *";
     /// How old a session without a policy retention (or of a deleted policy) may get, in days.
     std::int64_t retention_days = 90;
+    /// Memory for the rendered bodies of finished sessions that lists copy instead of reading again; 0: none.
+    std::size_t session_cache_mb = 64;
     http::Limits limits;
 };
 

@@ -253,7 +253,8 @@ int run_server(const Config& config)
             }
             api_config.trusted_proxies.push_back(address);
         }
-        api::Services services{*store, sessions, auth_service, policies, clock, api_config};
+        api::SessionBodyCache session_bodies(config.session_cache_mb * 1024 * 1024);
+        api::Services services{*store, sessions, auth_service, policies, session_bodies, clock, api_config};
         api::ApiApplication application(services);
         application.set_access_log(config.access_log);
 

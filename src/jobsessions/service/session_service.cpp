@@ -64,10 +64,10 @@ void SessionService::limit_to(const Principal& who, store::SessionFilter& filter
 }
 
 Outcome<store::SessionPage> SessionService::list(const Principal& who, store::SessionFilter filter, std::int64_t offset,
-                                                 std::int64_t limit)
+                                                 std::int64_t limit, store::KnownSessions* known)
 {
     limit_to(who, filter);
-    auto page = store_.list_sessions(filter, offset, limit);
+    auto page = store_.list_sessions(filter, offset, limit, known);
     if (!page) {
         return from_store(page.error(), 0);
     }

@@ -43,9 +43,10 @@ class SessionService {
 public:
     SessionService(store::Store& store, const util::Clock& clock, ChangeHub& hub);
 
-    /// A page of the sessions the principal may see, newest first, with the total that match.
+    /// A page of the sessions the principal may see, newest first, with the total that match; the rows of those
+    /// `known` holds (when given) are not read.
     Outcome<store::SessionPage> list(const Principal& who, store::SessionFilter filter, std::int64_t offset,
-                                     std::int64_t limit);
+                                     std::int64_t limit, store::KnownSessions* known = nullptr);
 
     /// How many sessions match, of those the principal may see.
     Outcome<std::int64_t> count(const Principal& who, store::SessionFilter filter);

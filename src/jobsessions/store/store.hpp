@@ -98,8 +98,23 @@ struct SessionFilter {
 
 /// One page of a list, and how many sessions match in all.
 struct SessionPage {
+    /// The page's sessions in list order, less those the caller said it holds (see KnownSessions).
     std::vector<domain::JobSession> sessions;
     std::int64_t total_count = 0;
+};
+
+/// What the caller of a list already holds of some sessions (their rendered bodies, say): a page does not read
+/// those rows again. Held by id and usn: a session's usn changes with every change to it, so what was taken at the
+/// same usn is current.
+class KnownSessions {
+public:
+    virtual ~KnownSessions() = default;
+    KnownSessions() = default;
+    KnownSessions(const KnownSessions&) = delete;
+    KnownSessions& operator=(const KnownSessions&) = delete;
+    /// Whether the caller holds the session as it is at `usn`. Asked once for each session of the page, in list
+    /// order, before the rows are read.
+    virtual bool holds(std::int64_t id, std::int64_t usn) = 0;
 };
 
 /// Walks matching sessions newest first (start time, then id). It owns its database connection, so it may be
@@ -195,7 +210,9 @@ public:
                                          const IdempotencyWrite* idempotency) = 0;
     /// A page of matching sessions, newest first, and the exact number that match. Served from indexes: the
     /// count from totals per period, day, hour and minute kept by the store, so it does not count rows one by one.
-    virtual Result<SessionPage> list_sessions(const SessionFilter& filter, std::int64_t offset, std::int64_t limit) = 0;
+    /// The sessions `known` holds (when given) are left out of the page's rows.
+    virtual Result<SessionPage> list_sessions(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+                                              KnownSessions* known) = 0;
     /// How many sessions match (as list_sessions counts them).
     virtual Result<std::int64_t> count_sessions(const SessionFilter& filter) = 0;
     /// A cursor over every matching session, newest first, for streaming without holding them all.

@@ -19,7 +19,13 @@ void put_session_url(TextBuffer& text, const BaseUrl& base, std::int64_t id)
 
 } // namespace
 
-void append_session(std::string& out, const domain::JobSession& s, const BaseUrl& base, util::Micros now)
+void append_session(std::string& out, const domain::JobSession& session, const BaseUrl& base, util::Micros now)
+{
+    append_session_members(out, session, now);
+    append_session_links(out, base, session.id);
+}
+
+void append_session_members(std::string& out, const domain::JobSession& s, util::Micros now)
 {
     TextBuffer text(out);
     text.raw(R"({"id":")");
@@ -74,10 +80,15 @@ void append_session(std::string& out, const domain::JobSession& s, const BaseUrl
         text.integer(s.retention_info->deleted_restore_points_count);
         text.raw('}');
     }
+}
+
+void append_session_links(std::string& out, const BaseUrl& base, std::int64_t id)
+{
+    TextBuffer text(out);
     text.raw(R"(,"_links":{"self":{"href":")");
-    put_session_url(text, base, s.id);
+    put_session_url(text, base, id);
     text.raw(R"("},"log":{"href":")");
-    put_session_url(text, base, s.id);
+    put_session_url(text, base, id);
     text.raw(R"(/log"}}})");
 }
 

@@ -14,6 +14,12 @@ namespace jobsessions::api::dto {
 /// with (`https://abc.example.com`); `now` gives a running session its elapsed duration.
 void append_session(std::string& out, const domain::JobSession& session, const BaseUrl& base, util::Micros now);
 
+/// The same object in two pieces: its members up to the links, which depend on the session alone (and, while it
+/// runs, on `now`)…
+void append_session_members(std::string& out, const domain::JobSession& session, util::Micros now);
+/// …and its links, which close it.
+void append_session_links(std::string& out, const BaseUrl& base, std::int64_t id);
+
 /// Appends the absolute URL of a session: `<base>/api/v1/jobSessions/<id>`.
 void append_session_url(std::string& out, const BaseUrl& base, std::int64_t id);
 

@@ -326,13 +326,31 @@ SELECT day / 32 - (day < 0 AND day % 32 != 0), policy_id, policy_name, type, sta
 
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations{{
+// The list indexes carry each session's usn: a page's keys (start time, id, usn) come from the index alone, and a
+// session rendered before at the same usn (a usn changes with every change to a session) need not be read again.
+constexpr const char* kV007ListIndexesWithUsn = R"sql(
+DROP INDEX sessions_by_start;
+CREATE INDEX sessions_by_start ON sessions (start_time DESC, id DESC, usn);
+DROP INDEX sessions_by_type;
+CREATE INDEX sessions_by_type ON sessions (type, start_time DESC, id DESC, usn);
+DROP INDEX sessions_by_status;
+CREATE INDEX sessions_by_status ON sessions (status, start_time DESC, id DESC, usn);
+DROP INDEX sessions_by_type_status;
+CREATE INDEX sessions_by_type_status ON sessions (type, status, start_time DESC, id DESC, usn);
+DROP INDEX sessions_by_policy;
+CREATE INDEX sessions_by_policy ON sessions (policy_id, start_time DESC, id DESC, usn);
+DROP INDEX sessions_by_creator;
+CREATE INDEX sessions_by_creator ON sessions (created_by, start_time DESC, id DESC, usn);
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations{{
     {1, "init", kV001Init},
     {2, "list indexes and per-day counts", kV002ListIndexesAndCounts},
     {3, "policies", kV003Policies},
     {4, "session counts written per batch", kV004CountsPerBatch},
     {5, "session counts per hour and minute", kV005CountsPerHourAndMinute},
     {6, "session counts per 32-day period", kV006CountsPerPeriod},
+    {7, "list indexes with the usn", kV007ListIndexesWithUsn},
 }};
 
 } // namespace

@@ -692,9 +692,10 @@ KeyQueries list_key_queries(const SessionFilter& filter, std::int64_t offset, st
     KeyQueries keys;
     if (choose_drive(filter, text).ranges.size() == 1) {
         // One range: SQLite skips the offset inside its own loop over the index.
-        keys.queries = range_queries(filter, "start_time, id", filter.from, filter.to, true, limit, offset, text);
+        keys.queries = range_queries(filter, "start_time, id, usn", filter.from, filter.to, true, limit, offset, text);
     } else {
-        keys.queries = range_queries(filter, "start_time, id", filter.from, filter.to, true, offset + limit, 0, text);
+        keys.queries =
+            range_queries(filter, "start_time, id, usn", filter.from, filter.to, true, offset + limit, 0, text);
         keys.skip = offset;
     }
     return keys;
@@ -735,6 +736,7 @@ Result<void> MergedScan::advance(Stream& stream)
     if (*row && keys_only_) {
         stream.head.start_time = stream.statement.column_int64(0);
         stream.head.id = stream.statement.column_int64(1);
+        stream.head.usn = stream.statement.column_int64(2);
     } else if (*row) {
         auto session = read_session(stream.statement);
         if (!session) {

@@ -52,7 +52,7 @@ Result<ListSource> list_source(Connection& db, const SessionFilter& filter);
 std::vector<Query> list_queries(const SessionFilter& filter, std::optional<std::int64_t> limit,
                                 const ListSource& source = {});
 
-/// The keys (`start_time, id`) of a page: each range is walked in its index alone, without touching the table,
+/// The keys (`start_time, id, usn`) of a page: each range is walked in its index alone, without touching the table,
 /// which is how a page skips its offset cheaply.
 struct KeyQueries {
     std::vector<Query> queries;
@@ -67,7 +67,7 @@ KeyQueries list_key_queries(const SessionFilter& filter, std::int64_t offset, st
 class MergedScan {
 public:
     /// Prepares and binds `queries` on `db` (which must outlive the scan). Queries from list_key_queries are
-    /// opened with `keys_only`, and then only `start_time` and `id` of the sessions are set.
+    /// opened with `keys_only`, and then only `start_time`, `id` and `usn` of the sessions are set.
     static Result<MergedScan> open(Connection& db, const std::vector<Query>& queries, bool keys_only = false);
 
     /// The next session into `out`: true, or false at the end.

@@ -272,15 +272,19 @@ Result<void> insert_idempotency(Connection& db, const IdempotencyWrite* idempote
 
 Result<void> apply_migrations(Connection& db)
 {
-    auto version_stmt = db.prepare("PRAGMA user_version");
-    if (!version_stmt) {
-        return version_stmt.error();
+    std::int64_t current = 0;
+    {
+        // Finalised before the migrations run: a statement still open would lock the tables an index is dropped from.
+        auto version_stmt = db.prepare("PRAGMA user_version");
+        if (!version_stmt) {
+            return version_stmt.error();
+        }
+        auto row = version_stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        current = version_stmt->column_int64(0);
     }
-    auto row = version_stmt->step();
-    if (!row) {
-        return row.error();
-    }
-    const auto current = version_stmt->column_int64(0);
     const auto all = migrations::sqlite_migrations();
     if (current > all.back().version) {
         return StoreError{StoreErrc::Unavailable, "the database schema (version " + std::to_string(current) +
@@ -636,7 +640,8 @@ private:
 
 } // namespace
 
-Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std::int64_t offset, std::int64_t limit)
+Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+                                               KnownSessions* known)
 {
     auto db = reader();
     if (!db) {
@@ -669,14 +674,14 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
             if (!*more) {
                 return page;
             }
-            if (i >= offset) {
+            if (i >= offset && (known == nullptr || !known->holds(s.id, s.usn))) {
                 page.sessions.push_back(std::move(s));
             }
         }
     }
     // The page's keys come from the indexes alone (what the kept counts cannot pass over of the offset skipped
-    // there); then one statement reads the page's rows from the table. Both run in the read snapshot the open key
-    // scan holds.
+    // there); then one statement reads from the table the rows the caller does not hold. Both run in the read
+    // snapshot the open key scan holds.
     auto start = seek_page(**db, filter, offset);
     if (!start) {
         return start.error();
@@ -688,7 +693,7 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     if (!keys) {
         return keys.error();
     }
-    std::vector<std::int64_t> listed; // the page's ids in list order
+    std::vector<std::int64_t> listed; // the ids of the rows to read, in list order
     listed.reserve(static_cast<std::size_t>(limit));
     JobSession key;
     for (std::int64_t i = 0; i < key_queries.skip + limit; ++i) {
@@ -699,7 +704,7 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
         if (!*more) {
             break;
         }
-        if (i >= key_queries.skip) {
+        if (i >= key_queries.skip && (known == nullptr || !known->holds(key.id, key.usn))) {
             listed.push_back(key.id);
         }
     }

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/api/session_body_cache.hpp"
+
+namespace jobsessions::api {
+namespace {
+
+/// What an entry costs besides its body: the map's node and bucket, the string's header.
+constexpr std::size_t kEntryOverhead = 96;
+
+} // namespace
+
+SessionBodyCache::SessionBodyCache(std::size_t capacity_bytes)
+    : half_capacity_(capacity_bytes / 2)
+{
+}
+
+std::size_t SessionBodyCache::cost(const Entry& entry) noexcept
+{
+    return entry.body.size() + kEntryOverhead;
+}
+
+SessionBodyCache::Generation SessionBodyCache::make_room(std::size_t bytes)
+{
+    Generation dropped;
+    if (newer_bytes_ + bytes > half_capacity_) {
+        dropped = std::move(older_);
+        older_ = std::move(newer_);
+        older_bytes_ = newer_bytes_;
+        newer_ = Generation{};
+        newer_bytes_ = 0;
+    }
+    return dropped;
+}
+
+bool SessionBodyCache::append(std::int64_t id, std::int64_t usn, std::string& out)
+{
+    Generation dropped;
+    std::lock_guard lock(mutex_);
+    if (const auto it = newer_.find(id); it != newer_.end()) {
+        if (it->second.usn != usn) {
+            return false;
+        }
+        out.append(it->second.body);
+        return true;
+    }
+    auto node = older_.extract(id);
+    if (node.empty() || node.mapped().usn != usn) {
+        return false;
+    }
+    out.append(node.mapped().body);
+    // Used again: it moves to the newer generation, so that what is read often stays.
+    const auto bytes = cost(node.mapped());
+    older_bytes_ -= bytes;
+    dropped = make_room(bytes);
+    newer_bytes_ += bytes;
+    newer_.insert(std::move(node));
+    return true;
+}
+
+void SessionBodyCache::keep(std::int64_t id, std::int64_t usn, std::string_view body)
+{
+    Entry entry{usn, std::string(body)};
+    const auto bytes = cost(entry);
+    if (bytes > half_capacity_) {
+        return;
+    }
+    Generation dropped; // freed after the lock is released
+    std::lock_guard lock(mutex_);
+    if (auto stale = older_.find(id); stale != older_.end()) {
+        older_bytes_ -= cost(stale->second);
+        older_.erase(stale);
+    }
+    if (auto it = newer_.find(id); it != newer_.end()) {
+        newer_bytes_ -= cost(it->second);
+        it->second = std::move(entry);
+        newer_bytes_ += bytes;
+        return;
+    }
+    dropped = make_room(bytes);
+    newer_bytes_ += bytes;
+    newer_.emplace(id, std::move(entry));
+}
+
+std::size_t SessionBodyCache::size_bytes()
+{
+    std::lock_guard lock(mutex_);
+    return newer_bytes_ + older_bytes_;
+}
+
+bool HeldSessionBodies::holds(std::int64_t id, std::int64_t usn)
+{
+    const auto begin = bodies_.size();
+    const bool held = cache_.append(id, usn, bodies_);
+    listed_.push_back(Listed{id, begin, bodies_.size()});
+    return held;
+}
+
+} // namespace jobsessions::api

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/store/store.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace jobsessions::api {
+
+/// Bodies of finished sessions as a list renders them, less their links (which depend on the request), kept by id
+/// and usn: a page listed again copies them instead of reading and rendering the rows. Every change to a session
+/// gives it a new usn, so a body kept at the usn the list's index holds is current, and a stale one is never
+/// matched; it ages out. Running sessions are not kept (their duration grows with the clock).
+///
+/// Bounded in bytes by two generations: entries go into the newer; when it holds half the capacity it becomes the
+/// older and the older is dropped, and an entry found in the older moves back to the newer. Thread-safe.
+class SessionBodyCache {
+public:
+    /// A cache of at most about `capacity_bytes`; 0 keeps nothing.
+    explicit SessionBodyCache(std::size_t capacity_bytes);
+
+    /// Appends the body kept for session `id` at `usn` to `out`: true, or false (nothing appended).
+    bool append(std::int64_t id, std::int64_t usn, std::string& out);
+
+    /// Keeps the body of session `id` at `usn`.
+    void keep(std::int64_t id, std::int64_t usn, std::string_view body);
+
+    /// Bytes kept now, counting a fixed overhead per entry.
+    std::size_t size_bytes();
+
+private:
+    struct Entry {
+        std::int64_t usn = 0;
+        std::string body;
+    };
+    using Generation = std::unordered_map<std::int64_t, Entry>;
+
+    static std::size_t cost(const Entry& entry) noexcept;
+    /// Makes room for `bytes` more in the newer generation; returns the generation dropped, to be freed by the
+    /// caller outside the lock.
+    Generation make_room(std::size_t bytes);
+
+    const std::size_t half_capacity_;
+    std::mutex mutex_;
+    Generation newer_;
+    Generation older_;
+    std::size_t newer_bytes_ = 0;
+    std::size_t older_bytes_ = 0;
+};
+
+/// The sessions of one page that a cache holds, copied out of it as the store asks (so that an entry dropped
+/// meanwhile does not matter), and the page's order: which sessions were held and which the store reads.
+class HeldSessionBodies final : public store::KnownSessions {
+public:
+    explicit HeldSessionBodies(SessionBodyCache& cache)
+        : cache_(cache)
+    {
+    }
+
+    struct Listed {
+        std::int64_t id = 0;
+        /// The body's place in bodies(); empty when the store reads the session.
+        std::size_t begin = 0;
+        std::size_t end = 0;
+        [[nodiscard]] bool held() const noexcept { return end > begin; }
+    };
+
+    bool holds(std::int64_t id, std::int64_t usn) override;
+
+    /// Every session of the page, in list order.
+    [[nodiscard]] const std::vector<Listed>& listed() const noexcept { return listed_; }
+    [[nodiscard]] std::string_view body(const Listed& listed) const noexcept
+    {
+        return std::string_view(bodies_).substr(listed.begin, listed.end - listed.begin);
+    }
+
+private:
+    SessionBodyCache& cache_;
+    std::string bodies_;
+    std::vector<Listed> listed_;
+};
+
+} // namespace jobsessions::api

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/api/session_body_cache.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace jobsessions::api {
+namespace {
+
+std::string body_of(std::int64_t id, std::int64_t usn)
+{
+    return R"({"id":")" + std::to_string(id) + R"(","usn":)" + std::to_string(usn) + std::string(400, ' ');
+}
+
+std::optional<std::string> fetched(SessionBodyCache& cache, std::int64_t id, std::int64_t usn)
+{
+    std::string out = "[";
+    if (!cache.append(id, usn, out)) {
+        EXPECT_EQ(out, "[");
+        return std::nullopt;
+    }
+    return out.substr(1);
+}
+
+TEST(SessionBodyCache, ABodyIsFoundOnlyAtTheUsnItWasKeptAt)
+{
+    SessionBodyCache cache(1024 * 1024);
+    EXPECT_FALSE(fetched(cache, 7, 70));
+    cache.keep(7, 70, body_of(7, 70));
+    EXPECT_EQ(fetched(cache, 7, 70), body_of(7, 70));
+    EXPECT_FALSE(fetched(cache, 7, 71)); // changed since: a new usn
+    EXPECT_FALSE(fetched(cache, 8, 70));
+    cache.keep(7, 71, body_of(7, 71));
+    EXPECT_EQ(fetched(cache, 7, 71), body_of(7, 71));
+    EXPECT_FALSE(fetched(cache, 7, 70));
+}
+
+TEST(SessionBodyCache, ItStaysWithinItsCapacityAndKeepsWhatIsReadOften)
+{
+    const std::size_t capacity = 64 * 1024;
+    SessionBodyCache cache(capacity);
+    cache.keep(1, 1, body_of(1, 1));
+    for (std::int64_t id = 2; id < 2000; ++id) {
+        cache.keep(id, id, body_of(id, id));
+        EXPECT_LE(cache.size_bytes(), capacity);
+        EXPECT_EQ(fetched(cache, 1, 1), body_of(1, 1)) << "read after " << id; // read often: never dropped
+    }
+    EXPECT_FALSE(fetched(cache, 2, 2)); // kept once, long ago, never read: dropped
+    EXPECT_EQ(fetched(cache, 1999, 1999), body_of(1999, 1999));
+    EXPECT_GT(cache.size_bytes(), capacity / 4);
+}
+
+TEST(SessionBodyCache, NoCapacityKeepsNothing)
+{
+    SessionBodyCache cache(0);
+    cache.keep(1, 1, body_of(1, 1));
+    EXPECT_FALSE(fetched(cache, 1, 1));
+    EXPECT_EQ(cache.size_bytes(), 0U);
+}
+
+TEST(SessionBodyCache, HeldBodiesAreCopiedOutInListOrder)
+{
+    SessionBodyCache cache(1024 * 1024);
+    cache.keep(3, 30, body_of(3, 30));
+    cache.keep(1, 10, body_of(1, 10));
+    HeldSessionBodies held(cache);
+    EXPECT_TRUE(held.holds(3, 30));
+    EXPECT_FALSE(held.holds(2, 20));
+    EXPECT_FALSE(held.holds(1, 11));
+    EXPECT_TRUE(held.holds(1, 10));
+    ASSERT_EQ(held.listed().size(), 4U);
+    EXPECT_EQ(held.body(held.listed()[0]), body_of(3, 30));
+    EXPECT_FALSE(held.listed()[1].held());
+    EXPECT_EQ(held.listed()[1].id, 2);
+    EXPECT_FALSE(held.listed()[2].held());
+    EXPECT_EQ(held.body(held.listed()[3]), body_of(1, 10));
+}
+
+// Readers and writers on several threads (run under TSan by the sanitizer preset): every body found is the one kept
+// for that id and usn.
+TEST(SessionBodyCache, ThreadsFindOnlyTheBodiesKeptForTheirUsn)
+{
+    SessionBodyCache cache(256 * 1024);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&cache, t] {
+            for (std::int64_t i = 0; i < 5000; ++i) {
+                const std::int64_t id = (i * 7 + t) % 600;
+                const std::int64_t usn = id * 10 + i % 3;
+                if (i % 2 == 0) {
+                    cache.keep(id, usn, body_of(id, usn));
+                } else if (auto found = fetched(cache, id, usn)) {
+                    EXPECT_EQ(*found, body_of(id, usn));
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    EXPECT_LE(cache.size_bytes(), 256U * 1024);
+}
+
+} // namespace
+} // namespace jobsessions::api
