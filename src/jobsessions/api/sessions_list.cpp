@@ -202,6 +202,7 @@ void list_sessions(Context& ctx)
     const auto now = ctx.services.clock.now();
     // The page in list order: bodies the cache held, and the rows the store read for the others (in the same
     // order), rendered and, once final, kept for the next time.
+    const dto::SessionLinks links(ctx.base);
     auto row = page->sessions.begin();
     bool first = true;
     for (const auto& listed : held.listed()) {
@@ -222,7 +223,7 @@ void list_sessions(Context& ctx)
             }
             ++row;
         }
-        dto::append_session_links(out, ctx.base, listed.id);
+        links.append(out, listed.id);
     }
     out.append("]");
     append_links(out, ctx.base, filters, offset, limit, page->total_count);

@@ -66,8 +66,8 @@ inline void append_int(std::string& out, std::int64_t value)
 {
     char buf[24];
     auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, value);
-    (void)ec; // 24 bytes always hold an int64
-    out.append(buf, ptr);
+    (void)ec;                                             // 24 bytes always hold an int64
+    out.append(buf, static_cast<std::size_t>(ptr - buf)); // (pointer, size): the iterator pair would copy twice
 }
 
 } // namespace jobsessions::util

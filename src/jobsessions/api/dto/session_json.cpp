@@ -9,11 +9,17 @@
 namespace jobsessions::api::dto {
 namespace {
 
+// A session's links: kSelfHref, its URL, kLogHref, its URL again, kLinksEnd.
+constexpr std::string_view kSessionsPath = "/api/v1/jobSessions/";
+constexpr std::string_view kSelfHref = R"(,"_links":{"self":{"href":")";
+constexpr std::string_view kLogHref = R"("},"log":{"href":")";
+constexpr std::string_view kLinksEnd = R"(/log"}}})";
+
 void put_session_url(TextBuffer& text, const BaseUrl& base, std::int64_t id)
 {
     text.raw(base.scheme);
     text.raw(base.authority);
-    text.raw("/api/v1/jobSessions/");
+    text.raw(kSessionsPath);
     text.integer(id);
 }
 
@@ -85,11 +91,30 @@ void append_session_members(std::string& out, const domain::JobSession& s, util:
 void append_session_links(std::string& out, const BaseUrl& base, std::int64_t id)
 {
     TextBuffer text(out);
-    text.raw(R"(,"_links":{"self":{"href":")");
+    text.raw(kSelfHref);
     put_session_url(text, base, id);
-    text.raw(R"("},"log":{"href":")");
+    text.raw(kLogHref);
     put_session_url(text, base, id);
-    text.raw(R"(/log"}}})");
+    text.raw(kLinksEnd);
+}
+
+SessionLinks::SessionLinks(const BaseUrl& base)
+    : self_(kSelfHref)
+    , log_(kLogHref)
+{
+    base.append_to(self_);
+    self_ += kSessionsPath;
+    base.append_to(log_);
+    log_ += kSessionsPath;
+}
+
+void SessionLinks::append(std::string& out, std::int64_t id) const
+{
+    out.append(self_);
+    util::append_int(out, id);
+    out.append(log_);
+    util::append_int(out, id);
+    out.append(kLinksEnd);
 }
 
 void append_session_url(std::string& out, const BaseUrl& base, std::int64_t id)

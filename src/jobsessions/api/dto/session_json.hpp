@@ -20,6 +20,18 @@ void append_session_members(std::string& out, const domain::JobSession& session,
 /// …and its links, which close it.
 void append_session_links(std::string& out, const BaseUrl& base, std::int64_t id);
 
+/// The links of many sessions under one base, their constant text made once (for lists).
+class SessionLinks {
+public:
+    explicit SessionLinks(const BaseUrl& base);
+    /// Appends what append_session_links appends.
+    void append(std::string& out, std::int64_t id) const;
+
+private:
+    std::string self_;
+    std::string log_;
+};
+
 /// Appends the absolute URL of a session: `<base>/api/v1/jobSessions/<id>`.
 void append_session_url(std::string& out, const BaseUrl& base, std::int64_t id);
 

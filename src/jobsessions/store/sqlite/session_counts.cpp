@@ -141,6 +141,18 @@ void SessionCounts::end_write(bool kept)
     write_.clear();
 }
 
+std::vector<std::int64_t> SessionCounts::periods() const
+{
+    std::vector<std::int64_t> periods;
+    for (const auto& [key, delta] : batch_) { // in minute order: a period's keys are together
+        const auto period = floor_div(key.minute, kMinutesPerPeriod);
+        if (periods.empty() || periods.back() != period) {
+            periods.push_back(period);
+        }
+    }
+    return periods;
+}
+
 Result<void> SessionCounts::write_back(Connection& db)
 {
     for (const auto& table : count_tables()) {

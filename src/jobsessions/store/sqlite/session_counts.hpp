@@ -58,6 +58,8 @@ public:
     /// Writes the batch's net changes into the aggregate tables (inside the batch's transaction); rows that
     /// reach zero are removed.
     Result<void> write_back(Connection& db);
+    /// The 32-day periods whose counts the batch changes.
+    [[nodiscard]] std::vector<std::int64_t> periods() const;
 
 private:
     std::vector<std::pair<CountedAs, int>> write_;

@@ -364,6 +364,9 @@ SqliteStore::SqliteStore(std::string path, std::unique_ptr<Connection> write_con
                                                           if (auto r = usn_.write_back(db); !r) {
                                                               return r;
                                                           }
+                                                          // Before the commit: see CountCache.
+                                                          count_cache_.touched(counts_.periods(),
+                                                                               writer_.commits() + 1);
                                                           return counts_.write_back(db);
                                                       }})
 {
@@ -429,6 +432,28 @@ Result<void> SqliteStore::keep_snapshot_current(ReaderSlot& slot)
     }
     slot.snapshot_commits = commits;
     return {};
+}
+
+std::uint64_t SqliteStore::snapshot_floor()
+{
+    const ReaderSlot* slot = reader_slot();
+    if (slot != nullptr && slot->in_round && sqlite3_get_autocommit(slot->connection->handle()) == 0) {
+        return slot->snapshot_commits;
+    }
+    return writer_.commits(); // each statement reads a snapshot at least this new
+}
+
+Result<std::int64_t> SqliteStore::total_of(Connection& db, const SessionFilter& filter, const ListSource* source)
+{
+    const auto floor = snapshot_floor();
+    if (auto kept = count_cache_.find(filter, floor)) {
+        return *kept;
+    }
+    auto total = count_matching(db, filter, nullptr, source);
+    if (total) {
+        count_cache_.keep(filter, *total, floor);
+    }
+    return total;
 }
 
 void SqliteStore::begin_read_round() noexcept
@@ -652,7 +677,7 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
         return source.error();
     }
     SessionPage page;
-    auto total = count_matching(**db, filter, nullptr, &*source);
+    auto total = total_of(**db, filter, &*source);
     if (!total) {
         return total.error();
     }
@@ -817,7 +842,7 @@ Result<std::int64_t> SqliteStore::count_sessions(const SessionFilter& filter)
     if (!db) {
         return db.error();
     }
-    return count_matching(**db, filter);
+    return total_of(**db, filter, nullptr);
 }
 
 Result<std::unique_ptr<SessionCursor>> SqliteStore::open_session_cursor(const SessionFilter& filter)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/store/sqlite/connection.hpp"
+#include "jobsessions/store/sqlite/count_cache.hpp"
 #include "jobsessions/store/sqlite/session_counts.hpp"
 #include "jobsessions/store/sqlite/usn_counter.hpp"
 #include "jobsessions/store/sqlite/writer.hpp"
@@ -16,6 +17,7 @@
 namespace jobsessions::store::sqlite {
 
 struct ReaderSlot;
+struct ListSource;
 
 /// The embedded backend: one SQLite file in WAL mode. Writes go through one Writer (group commit, fsync before
 /// acknowledging); each thread reads through its own connection, so reads run in parallel with each other and
@@ -97,6 +99,10 @@ private:
     /// This thread's reader of this store, if it has one yet.
     ReaderSlot* reader_slot();
     Result<void> keep_snapshot_current(ReaderSlot& slot);
+    /// A commit count this thread's next reads see at least (its snapshot's, in a read round).
+    std::uint64_t snapshot_floor();
+    /// The number of sessions matching `filter` on `db`, from the count cache when it holds it.
+    Result<std::int64_t> total_of(Connection& db, const SessionFilter& filter, const ListSource* source);
 
     /// Runs `body` on the writer and returns its result once committed.
     template <class T, class Body> Result<T> write(Body&& body);
@@ -109,6 +115,7 @@ private:
     /// Used by the writer thread only; declared before the writer, which uses them until it stops.
     UsnCounter usn_;
     SessionCounts counts_;
+    CountCache count_cache_;
     Writer writer_;
 };
 
