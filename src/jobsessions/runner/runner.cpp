@@ -31,15 +31,6 @@ namespace {
 using domain::SessionStatus;
 using Steady = std::chrono::steady_clock;
 
-/// A log entry of the runner's own, logged when it is written.
-service::AppendLogEntry logged_now(SessionStatus status, std::string message)
-{
-    service::AppendLogEntry entry;
-    entry.status = status;
-    entry.message = std::move(message);
-    return entry;
-}
-
 /// Lines longer than this are split into entries of this size.
 constexpr std::size_t kMaxLine = std::size_t{64} * 1024;
 
@@ -259,7 +250,7 @@ service::Outcome<domain::JobSession> Runner::start(const domain::Policy& policy,
     const char* why = trigger == Trigger::Manual     ? "Started by request"
                       : trigger == Trigger::Schedule ? "Started by schedule"
                                                      : "Started at server start for a scheduled run it missed";
-    request.log.push_back(logged_now(SessionStatus::Success, why + (": " + command_line(policy.command))));
+    request.log.push_back(service::logged_now(SessionStatus::Success, why + (": " + command_line(policy.command))));
     auto created = sessions_.create(service::kSystem, request, nullptr);
     if (!created) {
         return created;
@@ -287,10 +278,10 @@ service::Outcome<domain::JobSession> Runner::record_skipped(const domain::Policy
     request.start_time = tick;
     request.stop_time = tick;
     request.backup_info = domain::BackupJobInfo{policy.id, policy.name, 0, false};
-    request.log.push_back(logged_now(SessionStatus::NeverExecuted,
-                                     "Not run: the previous run was still going on, and the policy allows " +
-                                         std::to_string(policy.max_concurrent_runs) +
-                                         " at a time (maxConcurrentRuns)."));
+    request.log.push_back(service::logged_now(SessionStatus::NeverExecuted,
+                                              "Not run: the previous run was still going on, and the policy allows " +
+                                                  std::to_string(policy.max_concurrent_runs) +
+                                                  " at a time (maxConcurrentRuns)."));
     return sessions_.create(service::kSystem, request, nullptr);
 }
 

@@ -49,6 +49,14 @@ constexpr int kChangeAttempts = 8;
 
 } // namespace
 
+AppendLogEntry logged_now(domain::SessionStatus status, std::string message)
+{
+    AppendLogEntry entry;
+    entry.status = status;
+    entry.message = std::move(message);
+    return entry;
+}
+
 SessionService::SessionService(store::Store& store, const util::Clock& clock, ChangeHub& hub)
     : store_(store)
     , clock_(clock)
@@ -249,10 +257,7 @@ Outcome<store::LogAppend> SessionService::append_log(const Principal& who, std::
 Outcome<store::LogAppend> SessionService::append_message(const Principal& who, std::int64_t id,
                                                          domain::SessionStatus status, std::string message)
 {
-    std::vector<AppendLogEntry> entries(1);
-    entries[0].status = status;
-    entries[0].message = std::move(message);
-    return append_log(who, id, entries, nullptr);
+    return append_log(who, id, {logged_now(status, std::move(message))}, nullptr);
 }
 
 Outcome<std::vector<domain::LogEntry>> SessionService::log(const Principal& who, std::int64_t id, std::int64_t offset,

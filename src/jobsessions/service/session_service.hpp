@@ -24,6 +24,9 @@ struct AppendLogEntry {
     std::optional<util::Micros> execution_duration;
 };
 
+/// An entry logged when it is written, with its status and message (how the server's own jobs say what they do).
+AppendLogEntry logged_now(domain::SessionStatus status, std::string message);
+
 /// What a client asks to create; absent members take their defaults.
 struct CreateSession {
     domain::SessionType type = domain::SessionType::PolicyBackup;
