@@ -864,6 +864,189 @@ TEST_F(SessionList, TotalsKeptNeverLagTheWritesAcknowledgedBeforeThem)
     EXPECT_EQ(total, base + 200);
 }
 
+// Remembers which sessions of a page it was asked about, in order, and holds those with an odd id (or all).
+class OddSessionsHeld final : public KnownSessions {
+public:
+    explicit OddSessionsHeld(bool all = false)
+        : all_(all)
+    {
+    }
+    bool holds(std::int64_t id, std::int64_t usn) override
+    {
+        asked.push_back({id, usn});
+        return all_ || id % 2 == 1;
+    }
+    void restart() override { asked.clear(); }
+    std::vector<std::pair<std::int64_t, std::int64_t>> asked;
+
+private:
+    bool all_;
+};
+
+// A page is the sessions and usns a walk over the whole list gives at its place, asked once or again, after every
+// kind of change to a session of its window: creation, a status change, its policy's removal, deletion.
+TEST_F(SessionList, PagesAskedAgainFollowEveryChangeToTheirSessions)
+{
+    SessionFilter window;
+    window.from = kBase + 2 * kDay + 5 * kHour;
+    window.to = *window.from + kDay;
+    SessionFilter backups;
+    backups.types = {SessionType::PolicyBackup};
+    SessionFilter of_policy;
+    of_policy.policy_id = "policy-1";
+    const std::vector<SessionFilter> filters{window, backups, of_policy, SessionFilter{}};
+    using Keys = std::vector<std::pair<std::int64_t, std::int64_t>>;
+    auto walk = [&](const SessionFilter& f) {
+        auto cursor = store_->open_session_cursor(f);
+        EXPECT_TRUE(cursor);
+        Keys keys;
+        domain::JobSession s;
+        while (*(*cursor)->next(s)) {
+            keys.emplace_back(s.id, s.usn);
+        }
+        return keys;
+    };
+    auto page = [&](const SessionFilter& f, std::int64_t offset, std::int64_t limit) {
+        auto listed = store_->list_sessions(f, offset, limit, nullptr);
+        EXPECT_TRUE(listed);
+        Keys keys;
+        for (const auto& s : listed->sessions) {
+            keys.emplace_back(s.id, s.usn);
+        }
+        return keys;
+    };
+    auto check_pages = [&] {
+        for (const auto& f : filters) {
+            const auto all = walk(f);
+            for (const std::int64_t offset : {std::int64_t{0}, std::int64_t{7}}) {
+                const auto from = std::min(all.size(), static_cast<std::size_t>(offset));
+                const Keys expected(all.begin() + static_cast<std::ptrdiff_t>(from),
+                                    all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), from + 10)));
+                // First with nothing read: the keys alone must be current.
+                OddSessionsHeld all_held(true);
+                auto none_read = store_->list_sessions(f, offset, 10, &all_held);
+                ASSERT_TRUE(none_read);
+                EXPECT_EQ(all_held.asked, expected);
+                EXPECT_TRUE(none_read->sessions.empty());
+                EXPECT_EQ(page(f, offset, 10), expected);
+                EXPECT_EQ(page(f, offset, 10), expected); // asked again
+                OddSessionsHeld known;
+                auto listed = store_->list_sessions(f, offset, 10, &known);
+                ASSERT_TRUE(listed);
+                EXPECT_EQ(known.asked, expected);
+                Keys read;
+                for (const auto& s : listed->sessions) {
+                    read.emplace_back(s.id, s.usn);
+                }
+                Keys not_held;
+                std::copy_if(expected.begin(), expected.end(), std::back_inserter(not_held),
+                             [](const auto& key) { return key.first % 2 == 0; });
+                EXPECT_EQ(read, not_held);
+            }
+        }
+    };
+    check_pages();
+
+    NewSession s;
+    s.type = SessionType::PolicyBackup;
+    s.status = SessionStatus::Running;
+    s.start_time = *window.from + kHour;
+    s.backup_info = domain::BackupJobInfo{"policy-1", "Nightly policy-1", 1, false};
+    auto created = store_->create_session(s, nullptr);
+    ASSERT_TRUE(created);
+    check_pages();
+
+    auto done = *created;
+    done.status = SessionStatus::Success;
+    done.stop_time = done.start_time + kMinute;
+    auto replaced = store_->replace_session(done, created->usn, nullptr);
+    ASSERT_TRUE(replaced);
+    ASSERT_NE(replaced->usn, created->usn);
+    check_pages();
+
+    domain::Policy policy;
+    policy.id = "policy-1";
+    policy.name = "Nightly policy-1";
+    policy.command = {"true"};
+    ASSERT_TRUE(store_->create_policy(policy));
+    auto marked = store_->delete_policy(policy.id);
+    ASSERT_TRUE(marked);
+    ASSERT_FALSE(marked->empty());
+    check_pages();
+    auto removed = store_->get_session(created->id);
+    ASSERT_TRUE(removed);
+    ASSERT_NE(removed->usn, replaced->usn);
+    const auto window_page = page(window, 0, 100);
+    EXPECT_NE(std::find(window_page.begin(), window_page.end(), std::pair{created->id, removed->usn}),
+              window_page.end());
+
+    ASSERT_TRUE(store_->delete_old_sessions(std::nullopt, *window.from + 2 * kHour, 1000));
+    check_pages();
+}
+
+// Readers asking for a window's first page while a writer adds newer sessions to it and then changes them: no page
+// ever misses a write acknowledged before it was asked, whether its sessions are read or held (run under TSan by
+// the sanitizer preset).
+TEST_F(SessionList, PagesKeptNeverLagTheWritesAcknowledgedBeforeThem)
+{
+    SessionFilter window;
+    window.from = kBase + 20 * kDay;
+    window.to = *window.from + kDay;
+    std::atomic<util::Micros> acknowledged{0};
+    std::atomic<std::int64_t> newest_usn{0};
+    std::atomic<bool> writing{true};
+    std::thread writer([&] {
+        NewSession s;
+        s.status = SessionStatus::Running;
+        for (int i = 0; i < 200; ++i) {
+            s.start_time = *window.from + i * kMinute;
+            auto created = store_->create_session(s, nullptr);
+            ASSERT_TRUE(created);
+            acknowledged.store(created->start_time);
+            newest_usn.store(created->usn);
+            auto done = *created;
+            done.status = SessionStatus::Success;
+            done.stop_time = done.start_time;
+            auto replaced = store_->replace_session(done, created->usn, nullptr);
+            ASSERT_TRUE(replaced);
+            newest_usn.store(replaced->usn);
+        }
+        writing = false;
+    });
+    std::vector<std::thread> readers;
+    for (int r = 0; r < 2; ++r) {
+        readers.emplace_back([&, r] {
+            while (writing) {
+                const auto start_before = acknowledged.load();
+                const auto usn_before = newest_usn.load();
+                OddSessionsHeld known;
+                if (r == 1) {
+                    store_->begin_read_round();
+                }
+                auto page = store_->list_sessions(window, 0, 3, &known);
+                if (r == 1) {
+                    store_->end_read_round();
+                }
+                ASSERT_TRUE(page);
+                if (start_before == 0) {
+                    continue;
+                }
+                // The newest session comes first; its usn is at least the one acknowledged before.
+                ASSERT_FALSE(known.asked.empty());
+                ASSERT_GE(known.asked.front().second, usn_before);
+                ASSERT_EQ(page->sessions.size(),
+                          static_cast<std::size_t>(std::count_if(known.asked.begin(), known.asked.end(),
+                                                                 [](const auto& key) { return key.first % 2 == 0; })));
+            }
+        });
+    }
+    writer.join();
+    for (auto& reader : readers) {
+        reader.join();
+    }
+    EXPECT_EQ(store_->list_sessions(window, 0, 3, nullptr)->total_count, 200);
+}
+
 TEST_F(SessionList, EveryCountIsServedFromAnIndexOrTheCounts)
 {
     const util::Micros busy_day = kBase / kDay * kDay + 20 * kDay;

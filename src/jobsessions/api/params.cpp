@@ -7,6 +7,21 @@
 #include <boost/url/parse_query.hpp>
 
 namespace jobsessions::api {
+namespace {
+
+std::string decoded(boost::urls::pct_string_view text)
+{
+    // Most names and values have nothing to decode: copied as they are.
+    const std::string_view raw(text.data(), text.size());
+    if (text.decoded_size() == text.size() && raw.find('+') == std::string_view::npos) {
+        return std::string(raw);
+    }
+    boost::urls::encoding_opts options;
+    options.space_as_plus = true;
+    return text.decode(options);
+}
+
+} // namespace
 
 std::optional<Params> Params::parse(std::string_view text)
 {
@@ -21,10 +36,9 @@ std::optional<Params> Params::parse(std::string_view text)
     if (!encoded) {
         return std::nullopt;
     }
-    boost::urls::encoding_opts options;
-    options.space_as_plus = true;
+    params.pairs_.reserve(encoded->size());
     for (const auto& param : *encoded) {
-        params.pairs_.emplace_back(param.key.decode(options), param.has_value ? param.value.decode(options) : "");
+        params.pairs_.emplace_back(decoded(param.key), param.has_value ? decoded(param.value) : "");
     }
     return params;
 }

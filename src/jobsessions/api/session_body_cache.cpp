@@ -16,7 +16,7 @@ SessionBodyCache::SessionBodyCache(std::size_t capacity_bytes)
 
 std::size_t SessionBodyCache::cost(const Entry& entry) noexcept
 {
-    return entry.body.size() + kEntryOverhead;
+    return entry.body->size() + kEntryOverhead;
 }
 
 SessionBodyCache::Generation SessionBodyCache::make_room(std::size_t bytes)
@@ -32,34 +32,30 @@ SessionBodyCache::Generation SessionBodyCache::make_room(std::size_t bytes)
     return dropped;
 }
 
-bool SessionBodyCache::append(std::int64_t id, std::int64_t usn, std::string& out)
+SessionBodyCache::Body SessionBodyCache::find(std::int64_t id, std::int64_t usn)
 {
     Generation dropped;
     std::lock_guard lock(mutex_);
     if (const auto it = newer_.find(id); it != newer_.end()) {
-        if (it->second.usn != usn) {
-            return false;
-        }
-        out.append(it->second.body);
-        return true;
+        return it->second.usn == usn ? it->second.body : nullptr;
     }
     auto node = older_.extract(id);
     if (node.empty() || node.mapped().usn != usn) {
-        return false;
+        return nullptr;
     }
-    out.append(node.mapped().body);
+    Body found = node.mapped().body;
     // Used again: it moves to the newer generation, so that what is read often stays.
     const auto bytes = cost(node.mapped());
     older_bytes_ -= bytes;
     dropped = make_room(bytes);
     newer_bytes_ += bytes;
     newer_.insert(std::move(node));
-    return true;
+    return found;
 }
 
 void SessionBodyCache::keep(std::int64_t id, std::int64_t usn, std::string_view body)
 {
-    Entry entry{usn, std::string(body)};
+    Entry entry{usn, std::make_shared<const std::string>(body)};
     const auto bytes = cost(entry);
     if (bytes > half_capacity_) {
         return;
@@ -89,10 +85,8 @@ std::size_t SessionBodyCache::size_bytes()
 
 bool HeldSessionBodies::holds(std::int64_t id, std::int64_t usn)
 {
-    const auto begin = bodies_.size();
-    const bool held = cache_.append(id, usn, bodies_);
-    listed_.push_back(Listed{id, begin, bodies_.size()});
-    return held;
+    listed_.push_back(Listed{id, cache_.find(id, usn)});
+    return listed_.back().held();
 }
 
 } // namespace jobsessions::api

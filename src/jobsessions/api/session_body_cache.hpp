@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -25,8 +26,11 @@ public:
     /// A cache of at most about `capacity_bytes`; 0 keeps nothing.
     explicit SessionBodyCache(std::size_t capacity_bytes);
 
-    /// Appends the body kept for session `id` at `usn` to `out`: true, or false (nothing appended).
-    bool append(std::int64_t id, std::int64_t usn, std::string& out);
+    /// A kept body: shared, so that an entry dropped while a page still uses it stays alive, without a copy.
+    using Body = std::shared_ptr<const std::string>;
+
+    /// The body kept for session `id` at `usn`; null when none is.
+    Body find(std::int64_t id, std::int64_t usn);
 
     /// Keeps the body of session `id` at `usn`.
     void keep(std::int64_t id, std::int64_t usn, std::string_view body);
@@ -37,7 +41,7 @@ public:
 private:
     struct Entry {
         std::int64_t usn = 0;
-        std::string body;
+        Body body;
     };
     using Generation = std::unordered_map<std::int64_t, Entry>;
 
@@ -54,8 +58,8 @@ private:
     std::size_t older_bytes_ = 0;
 };
 
-/// The sessions of one page that a cache holds, copied out of it as the store asks (so that an entry dropped
-/// meanwhile does not matter), and the page's order: which sessions were held and which the store reads.
+/// The sessions of one page that a cache holds, taken out of it as the store asks (an entry dropped meanwhile stays
+/// alive while the page uses it), and the page's order: which sessions were held and which the store reads.
 class HeldSessionBodies final : public store::KnownSessions {
 public:
     explicit HeldSessionBodies(SessionBodyCache& cache)
@@ -65,24 +69,19 @@ public:
 
     struct Listed {
         std::int64_t id = 0;
-        /// The body's place in bodies(); empty when the store reads the session.
-        std::size_t begin = 0;
-        std::size_t end = 0;
-        [[nodiscard]] bool held() const noexcept { return end > begin; }
+        /// Null when the store reads the session.
+        SessionBodyCache::Body body;
+        [[nodiscard]] bool held() const noexcept { return body != nullptr; }
     };
 
     bool holds(std::int64_t id, std::int64_t usn) override;
+    void restart() override { listed_.clear(); }
 
     /// Every session of the page, in list order.
     [[nodiscard]] const std::vector<Listed>& listed() const noexcept { return listed_; }
-    [[nodiscard]] std::string_view body(const Listed& listed) const noexcept
-    {
-        return std::string_view(bodies_).substr(listed.begin, listed.end - listed.begin);
-    }
 
 private:
     SessionBodyCache& cache_;
-    std::string bodies_;
     std::vector<Listed> listed_;
 };
 

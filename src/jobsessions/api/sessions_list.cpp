@@ -16,6 +16,19 @@ constexpr std::int64_t kMaxPageSize = 1000;
 // Pages up to this offset skip it in the index in well under a millisecond.
 constexpr std::int64_t kShortOffset = 10'000;
 
+// Whether a piece of a query (`name=value`, encoded) gives the offset or the limit.
+bool is_paging(std::string_view piece)
+{
+    const auto name = piece.substr(0, piece.find('='));
+    if (name.find_first_of("%+") == std::string_view::npos) { // nothing to decode
+        return util::iequals(name, "offset") || util::iequals(name, "limit");
+    }
+    const auto parsed = Params::parse(piece);
+    return parsed && !parsed->pairs().empty() &&
+           (util::iequals(parsed->pairs().front().first, "offset") ||
+            util::iequals(parsed->pairs().front().first, "limit"));
+}
+
 // The request's query without its offset and limit, kept as the client encoded it, so links keep the filters.
 std::string filters_of(std::string_view target)
 {
@@ -28,11 +41,7 @@ std::string filters_of(std::string_view target)
     while (!rest.empty()) {
         const auto amp = rest.find('&');
         const auto piece = rest.substr(0, amp);
-        const auto parsed = Params::parse(piece);
-        const bool paging = parsed && !parsed->pairs().empty() &&
-                            (util::iequals(parsed->pairs().front().first, "offset") ||
-                             util::iequals(parsed->pairs().front().first, "limit"));
-        if (!piece.empty() && !paging) {
+        if (!piece.empty() && !is_paging(piece)) {
             kept.append(piece);
             kept.push_back('&');
         }
@@ -211,7 +220,7 @@ void list_sessions(Context& ctx)
         }
         first = false;
         if (listed.held()) {
-            out.append(held.body(listed));
+            out.append(*listed.body);
         } else {
             if (row == page->sessions.end() || row->id != listed.id) {
                 throw std::logic_error("the page's rows are not those it listed");

@@ -115,6 +115,9 @@ public:
     /// Whether the caller holds the session as it is at `usn`. Asked once for each session of the page, in list
     /// order, before the rows are read.
     virtual bool holds(std::int64_t id, std::int64_t usn) = 0;
+    /// The store lists the page again from its first session (what it had found had changed meanwhile): what was
+    /// asked so far is forgotten.
+    virtual void restart() = 0;
 };
 
 /// Walks matching sessions newest first (start time, then id). It owns its database connection, so it may be

@@ -5,6 +5,8 @@
 #include "jobsessions/util/strings.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 
 namespace jobsessions::api::dto {
 namespace {
@@ -110,11 +112,26 @@ SessionLinks::SessionLinks(const BaseUrl& base)
 
 void SessionLinks::append(std::string& out, std::int64_t id) const
 {
-    out.append(self_);
-    util::append_int(out, id);
-    out.append(log_);
-    util::append_int(out, id);
-    out.append(kLinksEnd);
+    char digits[24];
+    const auto digits_end = std::to_chars(digits, digits + sizeof digits, id).ptr;
+    const std::string_view id_text(digits, static_cast<std::size_t>(digits_end - digits));
+    // Put together on the stack and appended at once: a page appends thirty of these.
+    std::array<char, 512> text; // NOLINT(cppcoreguidelines-pro-type-member-init): written before it is read
+    const std::size_t size = self_.size() + log_.size() + kLinksEnd.size() + 2 * id_text.size();
+    if (size > text.size()) { // a very long base URL
+        out.append(self_);
+        out.append(id_text);
+        out.append(log_);
+        out.append(id_text);
+        out.append(kLinksEnd);
+        return;
+    }
+    char* at = text.data();
+    for (const std::string_view piece :
+         {std::string_view(self_), id_text, std::string_view(log_), id_text, kLinksEnd}) {
+        at = std::copy(piece.begin(), piece.end(), at);
+    }
+    out.append(text.data(), size);
 }
 
 void append_session_url(std::string& out, const BaseUrl& base, std::int64_t id)

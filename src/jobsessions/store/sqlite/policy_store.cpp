@@ -33,7 +33,9 @@ constexpr const char* kUpdatePolicy =
 constexpr const char* kDeletePolicy = "DELETE FROM policies WHERE id = ?1";
 constexpr const char* kSelectPolicySessions =
     "SELECT id FROM sessions INDEXED BY sessions_by_policy WHERE policy_id = ?1 AND policy_removed = 0";
-constexpr const char* kMarkPolicyRemoved = "UPDATE sessions SET policy_removed = 1, usn = ?2 WHERE id = ?1";
+// Returns the start time, for the periods whose sessions change (SessionCounts::changed).
+constexpr const char* kMarkPolicyRemoved =
+    "UPDATE sessions SET policy_removed = 1, usn = ?2 WHERE id = ?1 RETURNING start_time";
 constexpr const char* kSelectLastTick = "SELECT last_tick FROM policies WHERE id = ?1";
 constexpr const char* kUpdateLastTick = "UPDATE policies SET last_tick = ?2 WHERE id = ?1";
 constexpr const char* kInsertRun =
@@ -289,8 +291,12 @@ Result<std::vector<std::int64_t>> SqliteStore::delete_policy(const std::string& 
             }
             mark->bind(1, session_id);
             mark->bind(2, *usn);
-            if (auto r = mark->run(); !r) {
-                return r.error();
+            auto marked = mark->step();
+            if (!marked) {
+                return marked.error();
+            }
+            if (*marked) {
+                counts_.changed(mark->column_int64(0));
             }
             mark->reset();
         }

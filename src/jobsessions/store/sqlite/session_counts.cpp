@@ -3,6 +3,7 @@
 
 #include "jobsessions/util/time.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -123,12 +124,19 @@ CountedAs counted_as(const Statement& row)
 void SessionCounts::begin_batch() noexcept
 {
     write_.clear();
+    write_changed_periods_.clear();
     batch_.clear();
+    batch_changed_periods_.clear();
 }
 
 void SessionCounts::count(CountedAs key, int delta)
 {
     write_.emplace_back(std::move(key), delta);
+}
+
+void SessionCounts::changed(util::Micros start_time)
+{
+    write_changed_periods_.push_back(floor_div(start_time, kMicrosPerMinute * kMinutesPerPeriod));
 }
 
 void SessionCounts::end_write(bool kept)
@@ -137,8 +145,10 @@ void SessionCounts::end_write(bool kept)
         for (auto& [key, delta] : write_) {
             batch_[std::move(key)] += delta;
         }
+        batch_changed_periods_.insert(write_changed_periods_.begin(), write_changed_periods_.end());
     }
     write_.clear();
+    write_changed_periods_.clear();
 }
 
 std::vector<std::int64_t> SessionCounts::periods() const
@@ -149,6 +159,11 @@ std::vector<std::int64_t> SessionCounts::periods() const
         if (periods.empty() || periods.back() != period) {
             periods.push_back(period);
         }
+    }
+    if (!batch_changed_periods_.empty()) {
+        periods.insert(periods.end(), batch_changed_periods_.begin(), batch_changed_periods_.end());
+        std::sort(periods.begin(), periods.end());
+        periods.erase(std::unique(periods.begin(), periods.end()), periods.end());
     }
     return periods;
 }

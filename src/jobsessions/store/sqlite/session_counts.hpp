@@ -3,9 +3,11 @@
 
 #include "jobsessions/domain/session.hpp"
 #include "jobsessions/store/sqlite/connection.hpp"
+#include "jobsessions/util/time.hpp"
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -53,17 +55,21 @@ public:
     void begin_batch() noexcept;
     /// Counts a session in (+1) or out (-1) for the write now running.
     void count(CountedAs key, int delta);
+    /// The write now running changes a session that started at `start_time` without changing its counts.
+    void changed(util::Micros start_time);
     /// The write now running is done: its counts join the batch if it is kept, and go if it was rolled back.
     void end_write(bool kept);
     /// Writes the batch's net changes into the aggregate tables (inside the batch's transaction); rows that
     /// reach zero are removed.
     Result<void> write_back(Connection& db);
-    /// The 32-day periods whose counts the batch changes.
+    /// The 32-day periods whose sessions the batch changes (counted or not), ascending.
     [[nodiscard]] std::vector<std::int64_t> periods() const;
 
 private:
     std::vector<std::pair<CountedAs, int>> write_;
+    std::vector<std::int64_t> write_changed_periods_;
     std::map<CountedAs, std::int64_t> batch_;
+    std::set<std::int64_t> batch_changed_periods_;
 };
 
 } // namespace jobsessions::store::sqlite

@@ -364,9 +364,8 @@ SqliteStore::SqliteStore(std::string path, std::unique_ptr<Connection> write_con
                                                           if (auto r = usn_.write_back(db); !r) {
                                                               return r;
                                                           }
-                                                          // Before the commit: see CountCache.
-                                                          count_cache_.touched(counts_.periods(),
-                                                                               writer_.commits() + 1);
+                                                          // Before the commit: see ListCache.
+                                                          list_cache_.touched(counts_.periods(), writer_.commits() + 1);
                                                           return counts_.write_back(db);
                                                       }})
 {
@@ -443,15 +442,15 @@ std::uint64_t SqliteStore::snapshot_floor()
     return writer_.commits(); // each statement reads a snapshot at least this new
 }
 
-Result<std::int64_t> SqliteStore::total_of(Connection& db, const SessionFilter& filter, const ListSource* source)
+Result<std::int64_t> SqliteStore::total_of(Connection& db, const SessionFilter& filter, const ListSource* source,
+                                           std::uint64_t floor)
 {
-    const auto floor = snapshot_floor();
-    if (auto kept = count_cache_.find(filter, floor)) {
+    if (auto kept = list_cache_.find_total(filter, floor)) {
         return *kept;
     }
     auto total = count_matching(db, filter, nullptr, source);
     if (total) {
-        count_cache_.keep(filter, *total, floor);
+        list_cache_.keep_total(filter, *total, floor);
     }
     return total;
 }
@@ -665,6 +664,94 @@ private:
 
 } // namespace
 
+namespace {
+
+/// The sessions of `ids` that exist, in the order of `ids`.
+Result<std::vector<JobSession>> read_sessions_in_order(Connection& db, const std::vector<std::int64_t>& ids)
+{
+    // Looked up in ascending id order, each lookup starts where the last ended in the table's b-tree.
+    std::vector<std::int64_t> ascending = ids;
+    std::sort(ascending.begin(), ascending.end());
+    std::string array = "[";
+    for (const auto id : ascending) {
+        if (array.size() > 1) {
+            array.push_back(',');
+        }
+        util::append_int(array, id);
+    }
+    array.push_back(']');
+    auto rows = db.prepare(kSelectSessionsIn.c_str());
+    if (!rows) {
+        return rows.error();
+    }
+    rows->bind(1, std::string_view(array));
+    std::vector<JobSession> found;
+    found.reserve(ascending.size());
+    for (;;) {
+        auto row = rows->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        auto session = read_session(*rows);
+        if (!session) {
+            return session.error();
+        }
+        found.push_back(std::move(*session));
+    }
+    const auto by_id = [](const JobSession& a, const JobSession& b) { return a.id < b.id; };
+    if (!std::is_sorted(found.begin(), found.end(), by_id)) { // the join keeps the array's order; just in case
+        std::sort(found.begin(), found.end(), by_id);
+    }
+    std::vector<JobSession> in_order;
+    in_order.reserve(found.size());
+    for (const auto id : ids) {
+        auto at = std::lower_bound(found.begin(), found.end(), id,
+                                   [](const JobSession& s, std::int64_t wanted) { return s.id < wanted; });
+        if (at != found.end() && at->id == id) {
+            in_order.push_back(std::move(*at));
+        }
+    }
+    return in_order;
+}
+
+/// The page `kept` lists, with the rows the caller does not hold read in this snapshot; none if one of them changed
+/// since the page was kept (a commit between the cache's answer and the snapshot).
+Result<std::optional<SessionPage>> kept_page_of(Connection& db, const KeptPage& kept, KnownSessions* known)
+{
+    std::vector<std::int64_t> listed;
+    std::vector<std::int64_t> listed_usns;
+    for (const auto& key : kept.keys) {
+        if (known == nullptr || !known->holds(key.id, key.usn)) {
+            listed.push_back(key.id);
+            listed_usns.push_back(key.usn);
+        }
+    }
+    SessionPage page;
+    page.total_count = kept.total_count;
+    if (listed.empty()) {
+        return page;
+    }
+    auto rows = read_sessions_in_order(db, listed);
+    if (!rows) {
+        return rows.error();
+    }
+    if (rows->size() != listed.size()) {
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        if ((*rows)[i].usn != listed_usns[i]) {
+            return std::nullopt;
+        }
+    }
+    page.sessions = std::move(*rows);
+    return page;
+}
+
+} // namespace
+
 Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
                                                KnownSessions* known)
 {
@@ -672,17 +759,33 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     if (!db) {
         return db.error();
     }
+    const auto floor = snapshot_floor();
+    if (auto kept = list_cache_.find_page(filter, offset, limit, floor)) {
+        auto page = kept_page_of(**db, *kept, known);
+        if (!page) {
+            return page.error();
+        }
+        if (*page) {
+            return std::move(**page);
+        }
+        if (known != nullptr) {
+            known->restart(); // listed again below
+        }
+    }
     auto source = list_source(**db, filter);
     if (!source) {
         return source.error();
     }
     SessionPage page;
-    auto total = total_of(**db, filter, &*source);
+    auto total = total_of(**db, filter, &*source, floor);
     if (!total) {
         return total.error();
     }
     page.total_count = *total;
+    KeptPage kept;
+    kept.total_count = page.total_count;
     if (limit == 0 || offset >= page.total_count) {
+        list_cache_.keep_page(filter, offset, limit, std::move(kept), floor);
         return page;
     }
     if (source->few_changed_after_usn) { // an incremental poll: a few thousand rows at most, read and sorted
@@ -720,6 +823,7 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     }
     std::vector<std::int64_t> listed; // the ids of the rows to read, in list order
     listed.reserve(static_cast<std::size_t>(limit));
+    kept.keys.reserve(static_cast<std::size_t>(limit));
     JobSession key;
     for (std::int64_t i = 0; i < key_queries.skip + limit; ++i) {
         auto more = keys->next(key);
@@ -729,58 +833,24 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
         if (!*more) {
             break;
         }
-        if (i >= key_queries.skip && (known == nullptr || !known->holds(key.id, key.usn))) {
-            listed.push_back(key.id);
+        if (i >= key_queries.skip) {
+            kept.keys.push_back(SessionKey{key.id, key.usn});
+            if (known == nullptr || !known->holds(key.id, key.usn)) {
+                listed.push_back(key.id);
+            }
         }
     }
-    if (listed.empty()) {
-        return page;
-    }
-    // Looked up in ascending id order, each lookup starts where the last ended in the table's b-tree.
-    std::vector<std::int64_t> ascending = listed;
-    std::sort(ascending.begin(), ascending.end());
-    std::string ids = "[";
-    for (const auto id : ascending) {
-        if (ids.size() > 1) {
-            ids.push_back(',');
+    if (!listed.empty()) {
+        auto rows = read_sessions_in_order(**db, listed);
+        if (!rows) {
+            return rows.error();
         }
-        util::append_int(ids, id);
-    }
-    ids.push_back(']');
-    auto rows = (*db)->prepare(kSelectSessionsIn.c_str());
-    if (!rows) {
-        return rows.error();
-    }
-    rows->bind(1, std::string_view(ids));
-    std::vector<JobSession> found;
-    found.reserve(ascending.size());
-    for (;;) {
-        auto row = rows->step();
-        if (!row) {
-            return row.error();
+        if (rows->size() != listed.size()) {
+            return StoreError{StoreErrc::Corrupt, "a session is in an index only"};
         }
-        if (!*row) {
-            break;
-        }
-        auto session = read_session(*rows);
-        if (!session) {
-            return session.error();
-        }
-        found.push_back(std::move(*session));
+        page.sessions = std::move(*rows);
     }
-    if (found.size() != listed.size()) {
-        return StoreError{StoreErrc::Corrupt, "a session is in an index only"};
-    }
-    const auto by_id = [](const JobSession& a, const JobSession& b) { return a.id < b.id; };
-    if (!std::is_sorted(found.begin(), found.end(), by_id)) { // the join keeps the array's order; just in case
-        std::sort(found.begin(), found.end(), by_id);
-    }
-    page.sessions.reserve(listed.size());
-    for (const auto id : listed) {
-        auto at = std::lower_bound(found.begin(), found.end(), id,
-                                   [](const JobSession& s, std::int64_t wanted) { return s.id < wanted; });
-        page.sessions.push_back(std::move(*at));
-    }
+    list_cache_.keep_page(filter, offset, limit, std::move(kept), floor);
     return page;
 }
 
@@ -842,7 +912,7 @@ Result<std::int64_t> SqliteStore::count_sessions(const SessionFilter& filter)
     if (!db) {
         return db.error();
     }
-    return total_of(**db, filter, nullptr);
+    return total_of(**db, filter, nullptr, snapshot_floor());
 }
 
 Result<std::unique_ptr<SessionCursor>> SqliteStore::open_session_cursor(const SessionFilter& filter)

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "jobsessions/store/sqlite/connection.hpp"
-#include "jobsessions/store/sqlite/count_cache.hpp"
+#include "jobsessions/store/sqlite/list_cache.hpp"
 #include "jobsessions/store/sqlite/session_counts.hpp"
 #include "jobsessions/store/sqlite/usn_counter.hpp"
 #include "jobsessions/store/sqlite/writer.hpp"
@@ -101,8 +101,10 @@ private:
     Result<void> keep_snapshot_current(ReaderSlot& slot);
     /// A commit count this thread's next reads see at least (its snapshot's, in a read round).
     std::uint64_t snapshot_floor();
-    /// The number of sessions matching `filter` on `db`, from the count cache when it holds it.
-    Result<std::int64_t> total_of(Connection& db, const SessionFilter& filter, const ListSource* source);
+    /// The number of sessions matching `filter` on `db` (whose snapshot includes at least commit `floor`), from
+    /// the list cache when it holds it.
+    Result<std::int64_t> total_of(Connection& db, const SessionFilter& filter, const ListSource* source,
+                                  std::uint64_t floor);
 
     /// Runs `body` on the writer and returns its result once committed.
     template <class T, class Body> Result<T> write(Body&& body);
@@ -115,7 +117,7 @@ private:
     /// Used by the writer thread only; declared before the writer, which uses them until it stops.
     UsnCounter usn_;
     SessionCounts counts_;
-    CountCache count_cache_;
+    ListCache list_cache_;
     Writer writer_;
 };
 

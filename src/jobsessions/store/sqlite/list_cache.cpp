@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/store/sqlite/list_cache.hpp"
+
+#include "jobsessions/store/sqlite/session_counts.hpp"
+#include "jobsessions/util/strings.hpp"
+#include "jobsessions/util/time.hpp"
+
+namespace jobsessions::store::sqlite {
+namespace {
+
+/// Totals or pages kept at most; past that they are all dropped and kept anew (a few hundred kilobytes for totals,
+/// a few megabytes for pages).
+constexpr std::size_t kKeptAtMost = 4096;
+/// Longer pages are not kept: they are rare, and their cost is in reading the sessions, not in finding them.
+constexpr std::int64_t kPageKeptAtMost = 200;
+
+constexpr util::Micros kMicrosPerPeriod = kDaysPerPeriod * util::kMicrosPerDay;
+
+} // namespace
+
+bool ListCache::keeps(const SessionFilter& filter) noexcept
+{
+    return !filter.usn_after && !filter.text;
+}
+
+std::string ListCache::key_of(const SessionFilter& filter)
+{
+    std::string key;
+    for (const auto type : filter.types) {
+        key += domain::to_string(type);
+        key += ',';
+    }
+    key += '|';
+    for (const auto status : filter.statuses) {
+        key += domain::to_string(status);
+        key += ',';
+    }
+    key += '|';
+    if (filter.created_by) {
+        util::append_int(key, *filter.created_by);
+    }
+    key += '|';
+    if (filter.from) {
+        util::append_int(key, *filter.from);
+    }
+    key += '|';
+    if (filter.to) {
+        util::append_int(key, *filter.to);
+    }
+    key += '|';
+    if (filter.policy_id) { // last: the only part that may hold any character
+        key += 'p';
+        key += *filter.policy_id;
+    }
+    return key;
+}
+
+std::string ListCache::key_of(const SessionFilter& filter, std::int64_t offset, std::int64_t limit)
+{
+    std::string key;
+    util::append_int(key, offset);
+    key += ',';
+    util::append_int(key, limit);
+    key += '|';
+    key += key_of(filter);
+    return key;
+}
+
+bool ListCache::touched_after(std::uint64_t commit, std::optional<util::Micros> from,
+                              std::optional<util::Micros> to) const
+{
+    if (from && to && *from >= *to) {
+        return false; // an empty window
+    }
+    auto it = from ? touched_.lower_bound(util::floor_div(*from, kMicrosPerPeriod)) : touched_.begin();
+    const auto end = to ? touched_.upper_bound(util::floor_div(*to - 1, kMicrosPerPeriod)) : touched_.end();
+    for (; it != end; ++it) {
+        if (it->second > commit) {
+            return true;
+        }
+    }
+    return false;
+}
+
+template <typename Value>
+std::optional<Value> ListCache::find(const KeptBy<Value>& kept, const std::string& key, const SessionFilter& filter,
+                                     std::uint64_t snapshot_floor)
+{
+    std::lock_guard lock(mutex_);
+    const auto it = kept.find(key);
+    // What was read in a newer snapshot than the reader's might hold what the reader cannot see yet.
+    if (it == kept.end() || it->second.snapshot_floor > snapshot_floor ||
+        touched_after(it->second.snapshot_floor, filter.from, filter.to)) {
+        return std::nullopt;
+    }
+    return it->second.value;
+}
+
+template <typename Value>
+void ListCache::keep(KeptBy<Value>& kept, std::string key, Value value, std::uint64_t snapshot_floor)
+{
+    KeptBy<Value> dropped; // freed after the lock is released
+    std::lock_guard lock(mutex_);
+    if (kept.size() >= kKeptAtMost) {
+        dropped.swap(kept);
+    }
+    kept.insert_or_assign(std::move(key), Kept<Value>{std::move(value), snapshot_floor});
+}
+
+std::optional<std::int64_t> ListCache::find_total(const SessionFilter& filter, std::uint64_t snapshot_floor)
+{
+    if (!keeps(filter)) {
+        return std::nullopt;
+    }
+    return find(totals_, key_of(filter), filter, snapshot_floor);
+}
+
+void ListCache::keep_total(const SessionFilter& filter, std::int64_t total, std::uint64_t snapshot_floor)
+{
+    if (keeps(filter)) {
+        keep(totals_, key_of(filter), total, snapshot_floor);
+    }
+}
+
+std::optional<KeptPage> ListCache::find_page(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+                                             std::uint64_t snapshot_floor)
+{
+    if (!keeps(filter) || limit < 0 || limit > kPageKeptAtMost) {
+        return std::nullopt;
+    }
+    return find(pages_, key_of(filter, offset, limit), filter, snapshot_floor);
+}
+
+void ListCache::keep_page(const SessionFilter& filter, std::int64_t offset, std::int64_t limit, KeptPage page,
+                          std::uint64_t snapshot_floor)
+{
+    if (keeps(filter) && limit >= 0 && limit <= kPageKeptAtMost) {
+        keep(pages_, key_of(filter, offset, limit), std::move(page), snapshot_floor);
+    }
+}
+
+} // namespace jobsessions::store::sqlite

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/store/store.hpp"
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace jobsessions::store::sqlite {
+
+/// A session as a page lists it: which one, and at which change.
+struct SessionKey {
+    std::int64_t id = 0;
+    std::int64_t usn = 0;
+};
+
+/// A page of a list as the indexes gave it: its sessions' keys in list order, and the list's total.
+struct KeptPage {
+    std::int64_t total_count = 0;
+    std::vector<SessionKey> keys;
+};
+
+/// Totals and pages of lists that the kept counts answer (type, status, policy, creator and window filters),
+/// reused while no commit since has changed a session of the 32-day periods their window spans. A window of one
+/// day between two midnights counts hundreds of index rows, and a page past an offset steps over that many index
+/// entries; the same list asked again costs a lookup.
+///
+/// Before each commit, the writer notes the periods whose sessions the commit changes, under the commit's number.
+/// What is kept carries the commit number its snapshot started from at least (read before the snapshot began), and
+/// is used by a reader whose snapshot is at least that new if no period of its window was touched after it. So a
+/// reader never gets a total or a page older than what it would read itself. Thread-safe.
+class ListCache {
+public:
+    /// Whether totals and pages of `filter` are kept (not with a text or usn: those are read from rows).
+    static bool keeps(const SessionFilter& filter) noexcept;
+
+    /// The writer, before commit `commit` (the number the commit count will reach): sessions of `periods` change.
+    template <typename Periods> void touched(const Periods& periods, std::uint64_t commit)
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto period : periods) {
+            touched_[period] = commit;
+        }
+    }
+
+    /// The kept total of `filter` for a reader whose snapshot includes at least commit `snapshot_floor`.
+    std::optional<std::int64_t> find_total(const SessionFilter& filter, std::uint64_t snapshot_floor);
+    /// Keeps `total` of `filter`, counted in a snapshot that includes at least commit `snapshot_floor`.
+    void keep_total(const SessionFilter& filter, std::int64_t total, std::uint64_t snapshot_floor);
+
+    /// The kept page of `filter` at `offset` and `limit`, as find_total.
+    std::optional<KeptPage> find_page(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+                                      std::uint64_t snapshot_floor);
+    /// Keeps a page, as keep_total; pages longer than a few hundred sessions are not kept.
+    void keep_page(const SessionFilter& filter, std::int64_t offset, std::int64_t limit, KeptPage page,
+                   std::uint64_t snapshot_floor);
+
+private:
+    template <typename Value> struct Kept {
+        Value value;
+        std::uint64_t snapshot_floor = 0;
+    };
+    template <typename Value> using KeptBy = std::unordered_map<std::string, Kept<Value>>;
+
+    static std::string key_of(const SessionFilter& filter);
+    static std::string key_of(const SessionFilter& filter, std::int64_t offset, std::int64_t limit);
+    /// Whether a commit after `commit` touched a period of the window [from, to).
+    bool touched_after(std::uint64_t commit, std::optional<util::Micros> from, std::optional<util::Micros> to) const;
+    template <typename Value>
+    std::optional<Value> find(const KeptBy<Value>& kept, const std::string& key, const SessionFilter& filter,
+                              std::uint64_t snapshot_floor);
+    template <typename Value>
+    void keep(KeptBy<Value>& kept, std::string key, Value value, std::uint64_t snapshot_floor);
+
+    std::mutex mutex_;
+    /// Period → the last commit that changed one of its sessions (periods untouched since the start are absent).
+    std::map<std::int64_t, std::uint64_t> touched_;
+    KeptBy<std::int64_t> totals_;
+    KeptBy<KeptPage> pages_;
+};
+
+} // namespace jobsessions::store::sqlite
