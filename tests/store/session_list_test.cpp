@@ -871,12 +871,16 @@ public:
         : all_(all)
     {
     }
-    bool holds(std::int64_t id, std::int64_t usn) override
+    std::vector<bool> holds(const std::vector<SessionKey>& page) override
     {
-        asked.push_back({id, usn});
-        return all_ || id % 2 == 1;
+        asked.clear(); // asked again: the page is listed anew
+        std::vector<bool> held;
+        for (const auto& key : page) {
+            asked.emplace_back(key.id, key.usn);
+            held.push_back(all_ || key.id % 2 == 1);
+        }
+        return held;
     }
-    void restart() override { asked.clear(); }
     std::vector<std::pair<std::int64_t, std::int64_t>> asked;
 
 private:

@@ -32,10 +32,9 @@ SessionBodyCache::Generation SessionBodyCache::make_room(std::size_t bytes)
     return dropped;
 }
 
-SessionBodyCache::Body SessionBodyCache::find(std::int64_t id, std::int64_t usn)
+SessionBodyCache::Body SessionBodyCache::find_locked(std::int64_t id, std::int64_t usn,
+                                                     std::vector<Generation>& dropped)
 {
-    Generation dropped;
-    std::lock_guard lock(mutex_);
     if (const auto it = newer_.find(id); it != newer_.end()) {
         return it->second.usn == usn ? it->second.body : nullptr;
     }
@@ -47,9 +46,30 @@ SessionBodyCache::Body SessionBodyCache::find(std::int64_t id, std::int64_t usn)
     // Used again: it moves to the newer generation, so that what is read often stays.
     const auto bytes = cost(node.mapped());
     older_bytes_ -= bytes;
-    dropped = make_room(bytes);
+    if (auto gone = make_room(bytes); !gone.empty()) {
+        dropped.push_back(std::move(gone));
+    }
     newer_bytes_ += bytes;
     newer_.insert(std::move(node));
+    return found;
+}
+
+SessionBodyCache::Body SessionBodyCache::find(std::int64_t id, std::int64_t usn)
+{
+    std::vector<Generation> dropped;
+    std::lock_guard lock(mutex_);
+    return find_locked(id, usn, dropped);
+}
+
+std::vector<SessionBodyCache::Body> SessionBodyCache::find(const std::vector<store::SessionKey>& sessions)
+{
+    std::vector<Body> found;
+    found.reserve(sessions.size());
+    std::vector<Generation> dropped;
+    std::lock_guard lock(mutex_);
+    for (const auto& session : sessions) {
+        found.push_back(find_locked(session.id, session.usn, dropped));
+    }
     return found;
 }
 
@@ -83,10 +103,17 @@ std::size_t SessionBodyCache::size_bytes()
     return newer_bytes_ + older_bytes_;
 }
 
-bool HeldSessionBodies::holds(std::int64_t id, std::int64_t usn)
+std::vector<bool> HeldSessionBodies::holds(const std::vector<store::SessionKey>& page)
 {
-    listed_.push_back(Listed{id, cache_.find(id, usn)});
-    return listed_.back().held();
+    auto bodies = cache_.find(page);
+    std::vector<bool> held(page.size());
+    listed_.clear();
+    listed_.reserve(page.size());
+    for (std::size_t i = 0; i < page.size(); ++i) {
+        held[i] = bodies[i] != nullptr;
+        listed_.push_back(Listed{page[i].id, std::move(bodies[i])});
+    }
+    return held;
 }
 
 } // namespace jobsessions::api

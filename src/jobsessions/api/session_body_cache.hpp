@@ -31,6 +31,8 @@ public:
 
     /// The body kept for session `id` at `usn`; null when none is.
     Body find(std::int64_t id, std::int64_t usn);
+    /// The bodies kept for `sessions` (null for those not kept), under one lock.
+    std::vector<Body> find(const std::vector<store::SessionKey>& sessions);
 
     /// Keeps the body of session `id` at `usn`.
     void keep(std::int64_t id, std::int64_t usn, std::string_view body);
@@ -44,6 +46,8 @@ private:
         Body body;
     };
     using Generation = std::unordered_map<std::int64_t, Entry>;
+    /// find() under the lock; generations dropped to make room go to `dropped`, freed after the lock is released.
+    Body find_locked(std::int64_t id, std::int64_t usn, std::vector<Generation>& dropped);
 
     static std::size_t cost(const Entry& entry) noexcept;
     /// Makes room for `bytes` more in the newer generation; returns the generation dropped, to be freed by the
@@ -58,8 +62,8 @@ private:
     std::size_t older_bytes_ = 0;
 };
 
-/// The sessions of one page that a cache holds, taken out of it as the store asks (an entry dropped meanwhile stays
-/// alive while the page uses it), and the page's order: which sessions were held and which the store reads.
+/// The sessions of one page that a cache holds, taken out of it when the store asks (an entry dropped meanwhile
+/// stays alive while the page uses it), and the page's order: which sessions were held and which the store reads.
 class HeldSessionBodies final : public store::KnownSessions {
 public:
     explicit HeldSessionBodies(SessionBodyCache& cache)
@@ -74,8 +78,7 @@ public:
         [[nodiscard]] bool held() const noexcept { return body != nullptr; }
     };
 
-    bool holds(std::int64_t id, std::int64_t usn) override;
-    void restart() override { listed_.clear(); }
+    std::vector<bool> holds(const std::vector<store::SessionKey>& page) override;
 
     /// Every session of the page, in list order.
     [[nodiscard]] const std::vector<Listed>& listed() const noexcept { return listed_; }

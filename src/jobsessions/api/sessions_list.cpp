@@ -6,6 +6,7 @@
 #include "jobsessions/api/session_filter_input.hpp"
 #include "jobsessions/util/strings.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace jobsessions::api {
@@ -160,17 +161,51 @@ private:
 
 bool list_sessions_may_run_long(const http::Request& request)
 {
-    const auto query = Params::from_target(request.target);
-    if (!query) {
+    // A text filter matches policy names anywhere in them, a usn filter is counted row by row, and a deep offset is
+    // walked past in an index.
+    const auto long_for = [](std::string_view name, std::string_view value, bool& offset_seen) {
+        if (value.empty()) {
+            return false;
+        }
+        if (util::iequals(name, "Filter") || util::iequals(name, "Usn")) {
+            return true;
+        }
+        if (!offset_seen && util::iequals(name, "offset")) { // the first offset given counts
+            offset_seen = true;
+            const auto offset = util::parse_int64(util::trim(value));
+            return offset && *offset > kShortOffset;
+        }
+        return false;
+    };
+    const auto question = request.target.find('?');
+    if (question == std::string_view::npos) {
+        return false;
+    }
+    auto query = request.target.substr(question + 1);
+    query = query.substr(0, query.find('#'));
+    bool offset_seen = false;
+    if (query.find_first_of("%+") == std::string_view::npos) { // nothing to decode: read as it is, on the I/O thread
+        while (!query.empty()) {
+            const auto piece = query.substr(0, query.find('&'));
+            const auto equals = piece.find('=');
+            const auto value = equals == std::string_view::npos ? std::string_view{} : piece.substr(equals + 1);
+            if (long_for(piece.substr(0, equals), value, offset_seen)) {
+                return true;
+            }
+            query.remove_prefix(std::min(query.size(), piece.size() + 1));
+        }
+        return false;
+    }
+    const auto parsed = Params::parse(query);
+    if (!parsed) {
         return false; // refused at once
     }
-    // A text filter matches policy names anywhere in them, and a usn filter is counted row by row.
-    if (query->first("Filter") || query->first("Usn")) {
-        return true;
+    for (const auto& [name, value] : parsed->pairs()) {
+        if (long_for(name, value, offset_seen)) {
+            return true;
+        }
     }
-    const auto offset = query->first("offset");
-    const auto value = offset ? util::parse_int64(util::trim(*offset)) : std::nullopt;
-    return value && *value > kShortOffset;
+    return false;
 }
 
 void list_sessions(Context& ctx)

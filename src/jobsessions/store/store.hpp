@@ -103,6 +103,12 @@ struct SessionPage {
     std::int64_t total_count = 0;
 };
 
+/// A session as a page lists it: which one, and at which change.
+struct SessionKey {
+    std::int64_t id = 0;
+    std::int64_t usn = 0;
+};
+
 /// What the caller of a list already holds of some sessions (their rendered bodies, say): a page does not read
 /// those rows again. Held by id and usn: a session's usn changes with every change to it, so what was taken at the
 /// same usn is current.
@@ -112,12 +118,10 @@ public:
     KnownSessions() = default;
     KnownSessions(const KnownSessions&) = delete;
     KnownSessions& operator=(const KnownSessions&) = delete;
-    /// Whether the caller holds the session as it is at `usn`. Asked once for each session of the page, in list
-    /// order, before the rows are read.
-    virtual bool holds(std::int64_t id, std::int64_t usn) = 0;
-    /// The store lists the page again from its first session (what it had found had changed meanwhile): what was
-    /// asked so far is forgotten.
-    virtual void restart() = 0;
+    /// Which sessions of a page (in list order) the caller holds as they are at their usn: a flag for each. Asked
+    /// before the page's rows are read; asked again for the same list, the page is listed anew (what the store had
+    /// found changed meanwhile) and the earlier answer no longer counts.
+    virtual std::vector<bool> holds(const std::vector<SessionKey>& page) = 0;
 };
 
 /// Walks matching sessions newest first (start time, then id). It owns its database connection, so it may be

@@ -51,6 +51,13 @@ TEST(RouteTable, OnlyShortPagesOfTheListRunOnTheIoThread)
     EXPECT_TRUE(runs_long("/api/v1/jobSessions?OFFSET=10001"));
     EXPECT_TRUE(runs_long("/api/v1/jobSessions?filter=nightly"));
     EXPECT_TRUE(runs_long("/api/v1/jobSessions?usn=5"));
+    // The first offset given is the one read; names and values may be percent-encoded.
+    EXPECT_FALSE(runs_long("/api/v1/jobSessions?offset=&offset=5&offset=20000"));
+    EXPECT_TRUE(runs_long("/api/v1/jobSessions?limit=30&offset=+20000"));
+    EXPECT_TRUE(runs_long("/api/v1/jobSessions?%6Fffset=%32%30000"));
+    EXPECT_TRUE(runs_long("/api/v1/jobSessions?Types=PolicyBackup&Fil%74er=a+b"));
+    EXPECT_FALSE(runs_long("/api/v1/jobSessions?Fil%74er=&offset=%3"));
+    EXPECT_FALSE(runs_long("/api/v1/jobSessions?#offset=20000"));
 }
 
 TEST(Router, MatchesTemplatesWithoutRegardToCaseAndCapturesTheParameter)

@@ -67,10 +67,7 @@ TEST(SessionBodyCache, HeldBodiesAreTakenInListOrderAndOutliveTheirEntries)
     cache.keep(3, 30, body_of(3, 30));
     cache.keep(1, 10, body_of(1, 10));
     HeldSessionBodies held(cache);
-    EXPECT_TRUE(held.holds(3, 30));
-    EXPECT_FALSE(held.holds(2, 20));
-    EXPECT_FALSE(held.holds(1, 11));
-    EXPECT_TRUE(held.holds(1, 10));
+    EXPECT_EQ(held.holds({{3, 30}, {2, 20}, {1, 11}, {1, 10}}), (std::vector<bool>{true, false, false, true}));
     ASSERT_EQ(held.listed().size(), 4U);
     EXPECT_EQ(*held.listed()[0].body, body_of(3, 30));
     EXPECT_FALSE(held.listed()[1].held());
@@ -83,8 +80,11 @@ TEST(SessionBodyCache, HeldBodiesAreTakenInListOrderAndOutliveTheirEntries)
     }
     EXPECT_FALSE(fetched(cache, 3, 30));
     EXPECT_EQ(*held.listed()[0].body, body_of(3, 30));
-    held.restart();
-    EXPECT_TRUE(held.listed().empty());
+    // Asked again, the page is listed anew.
+    EXPECT_EQ(held.holds({{4999, 1}, {3, 30}}), (std::vector<bool>{true, false}));
+    ASSERT_EQ(held.listed().size(), 2U);
+    EXPECT_EQ(*held.listed()[0].body, body_of(4999, 1));
+    EXPECT_EQ(held.listed()[1].id, 3);
 }
 
 // Readers and writers on several threads (run under TSan by the sanitizer preset): every body found is the one kept

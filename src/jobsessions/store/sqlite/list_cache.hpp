@@ -13,12 +13,6 @@
 
 namespace jobsessions::store::sqlite {
 
-/// A session as a page lists it: which one, and at which change.
-struct SessionKey {
-    std::int64_t id = 0;
-    std::int64_t usn = 0;
-};
-
 /// A page of a list as the indexes gave it: its sessions' keys in list order, and the list's total.
 struct KeptPage {
     std::int64_t total_count = 0;

@@ -717,24 +717,43 @@ Result<std::vector<JobSession>> read_sessions_in_order(Connection& db, const std
     return in_order;
 }
 
+/// The sessions of `page` the caller does not hold, in list order.
+std::vector<SessionKey> not_held(const std::vector<SessionKey>& page, KnownSessions* known)
+{
+    if (known == nullptr) {
+        return page;
+    }
+    const auto held = known->holds(page);
+    std::vector<SessionKey> rest;
+    for (std::size_t i = 0; i < page.size(); ++i) {
+        if (!held.at(i)) {
+            rest.push_back(page[i]);
+        }
+    }
+    return rest;
+}
+
+std::vector<std::int64_t> ids_of(const std::vector<SessionKey>& keys)
+{
+    std::vector<std::int64_t> ids;
+    ids.reserve(keys.size());
+    for (const auto& key : keys) {
+        ids.push_back(key.id);
+    }
+    return ids;
+}
+
 /// The page `kept` lists, with the rows the caller does not hold read in this snapshot; none if one of them changed
 /// since the page was kept (a commit between the cache's answer and the snapshot).
 Result<std::optional<SessionPage>> kept_page_of(Connection& db, const KeptPage& kept, KnownSessions* known)
 {
-    std::vector<std::int64_t> listed;
-    std::vector<std::int64_t> listed_usns;
-    for (const auto& key : kept.keys) {
-        if (known == nullptr || !known->holds(key.id, key.usn)) {
-            listed.push_back(key.id);
-            listed_usns.push_back(key.usn);
-        }
-    }
+    const auto listed = not_held(kept.keys, known);
     SessionPage page;
     page.total_count = kept.total_count;
     if (listed.empty()) {
         return page;
     }
-    auto rows = read_sessions_in_order(db, listed);
+    auto rows = read_sessions_in_order(db, ids_of(listed));
     if (!rows) {
         return rows.error();
     }
@@ -742,7 +761,7 @@ Result<std::optional<SessionPage>> kept_page_of(Connection& db, const KeptPage& 
         return std::nullopt;
     }
     for (std::size_t i = 0; i < listed.size(); ++i) {
-        if ((*rows)[i].usn != listed_usns[i]) {
+        if ((*rows)[i].usn != listed[i].usn) {
             return std::nullopt;
         }
     }
@@ -768,9 +787,7 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
         if (*page) {
             return std::move(**page);
         }
-        if (known != nullptr) {
-            known->restart(); // listed again below
-        }
+        // Listed again below.
     }
     auto source = list_source(**db, filter);
     if (!source) {
@@ -793,6 +810,8 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
         if (!scan) {
             return scan.error();
         }
+        std::vector<JobSession> rows;
+        std::vector<SessionKey> keys;
         for (std::int64_t i = 0;; ++i) {
             JobSession s;
             auto more = scan->next(s);
@@ -800,12 +819,20 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
                 return more.error();
             }
             if (!*more) {
-                return page;
+                break;
             }
-            if (i >= offset && (known == nullptr || !known->holds(s.id, s.usn))) {
-                page.sessions.push_back(std::move(s));
+            if (i >= offset) {
+                keys.push_back(SessionKey{s.id, s.usn});
+                rows.push_back(std::move(s));
             }
         }
+        const auto held = known != nullptr ? known->holds(keys) : std::vector<bool>(rows.size());
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            if (!held.at(i)) {
+                page.sessions.push_back(std::move(rows[i]));
+            }
+        }
+        return page;
     }
     // The page's keys come from the indexes alone (what the kept counts cannot pass over of the offset skipped
     // there); then one statement reads from the table the rows the caller does not hold. Both run in the read
@@ -821,8 +848,6 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     if (!keys) {
         return keys.error();
     }
-    std::vector<std::int64_t> listed; // the ids of the rows to read, in list order
-    listed.reserve(static_cast<std::size_t>(limit));
     kept.keys.reserve(static_cast<std::size_t>(limit));
     JobSession key;
     for (std::int64_t i = 0; i < key_queries.skip + limit; ++i) {
@@ -835,13 +860,11 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
         }
         if (i >= key_queries.skip) {
             kept.keys.push_back(SessionKey{key.id, key.usn});
-            if (known == nullptr || !known->holds(key.id, key.usn)) {
-                listed.push_back(key.id);
-            }
         }
     }
+    const auto listed = not_held(kept.keys, known); // the rows to read, in list order
     if (!listed.empty()) {
-        auto rows = read_sessions_in_order(**db, listed);
+        auto rows = read_sessions_in_order(**db, ids_of(listed));
         if (!rows) {
             return rows.error();
         }
