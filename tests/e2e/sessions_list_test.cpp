@@ -158,6 +158,32 @@ TEST_F(SessionsList, AListedSessionIsWhatGetShowsAndChangesShowAtOnce)
         EXPECT_EQ(second[i], got) << id;
         EXPECT_EQ(second[i], first[i]) << id;
     }
+    // Under another host, the same sessions carry that host's links, and under the first one theirs again.
+    const auto other =
+        client_->request("GET", "/api/v1/jobSessions", "",
+                         Headers{{"Authorization", "Bearer " + admin_token()}, {"Host", "other.test:8443"}});
+    ASSERT_EQ(other.status, 200) << other.body;
+    const auto other_results = other.json().at("results").as_array();
+    ASSERT_EQ(other_results.size(), second.size());
+    for (std::size_t i = 0; i < second.size(); ++i) {
+        const auto id = str(second[i], "id");
+        auto element = other_results[i].as_object();
+        const auto& links = element.at("_links");
+        EXPECT_EQ(str(links.at("self"), "href"), "http://other.test:8443/api/v1/jobSessions/" + id);
+        EXPECT_EQ(str(links.at("log"), "href"), "http://other.test:8443/api/v1/jobSessions/" + id + "/log");
+        if (str(second[i], "status") != "Running") {
+            element.erase("_links");
+            auto first_host = second[i].as_object();
+            first_host.erase("_links");
+            EXPECT_EQ(element, first_host) << id;
+        }
+    }
+    const auto again = results("");
+    for (std::size_t i = 0; i < second.size(); ++i) {
+        if (str(second[i], "status") != "Running") {
+            EXPECT_EQ(again[i], second[i]) << str(second[i], "id");
+        }
+    }
     // The same sessions through a usn filter, which reads the changed sessions along the usn index.
     const auto changed = results("?Usn=0");
     ASSERT_EQ(changed.size(), second.size());

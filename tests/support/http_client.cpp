@@ -129,6 +129,10 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& t
     req.set(http::field::host, impl_->host);
     bool has_content_type = false;
     for (const auto& [name, value] : headers) {
+        if (beast::iequals(name, "Host")) { // another host than the server's address
+            req.set(http::field::host, value);
+            continue;
+        }
         req.insert(name, value);
         has_content_type = has_content_type || beast::iequals(name, "Content-Type");
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/session_body_cache.hpp"
 
+#include <algorithm>
+
 namespace jobsessions::api {
 namespace {
 
@@ -16,7 +18,7 @@ SessionBodyCache::SessionBodyCache(std::size_t capacity_bytes)
 
 std::size_t SessionBodyCache::cost(const Entry& entry) noexcept
 {
-    return entry.body->size() + kEntryOverhead;
+    return entry.body->text.size() + kEntryOverhead;
 }
 
 SessionBodyCache::Generation SessionBodyCache::make_room(std::size_t bytes)
@@ -73,9 +75,9 @@ std::vector<SessionBodyCache::Body> SessionBodyCache::find(const std::vector<sto
     return found;
 }
 
-void SessionBodyCache::keep(std::int64_t id, std::int64_t usn, std::string_view body)
+void SessionBodyCache::keep(std::int64_t id, std::int64_t usn, std::string_view text, std::size_t links_at)
 {
-    Entry entry{usn, std::make_shared<const std::string>(body)};
+    Entry entry{usn, std::make_shared<const KeptBody>(KeptBody{std::string(text), std::min(links_at, text.size())})};
     const auto bytes = cost(entry);
     if (bytes > half_capacity_) {
         return;

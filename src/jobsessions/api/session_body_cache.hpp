@@ -14,8 +14,9 @@
 
 namespace jobsessions::api {
 
-/// Bodies of finished sessions as a list renders them, less their links (which depend on the request), kept by id
-/// and usn: a page listed again copies them instead of reading and rendering the rows. Every change to a session
+/// Bodies of finished sessions as a list renders them, with the links they were rendered with (which depend on the
+/// request's base URL), kept by id and usn: a page listed again copies them instead of reading and rendering the
+/// rows, and renders only links of another base. Every change to a session
 /// gives it a new usn, so a body kept at the usn the list's index holds is current, and a stale one is never
 /// matched; it ages out. Running sessions are not kept (their duration grows with the clock).
 ///
@@ -26,16 +27,23 @@ public:
     /// A cache of at most about `capacity_bytes`; 0 keeps nothing.
     explicit SessionBodyCache(std::size_t capacity_bytes);
 
+    /// A session's JSON as kept: its members, then its links.
+    struct KeptBody {
+        std::string text;
+        std::size_t links_at = 0;
+        [[nodiscard]] std::string_view members() const noexcept { return std::string_view(text).substr(0, links_at); }
+        [[nodiscard]] std::string_view links() const noexcept { return std::string_view(text).substr(links_at); }
+    };
     /// A kept body: shared, so that an entry dropped while a page still uses it stays alive, without a copy.
-    using Body = std::shared_ptr<const std::string>;
+    using Body = std::shared_ptr<const KeptBody>;
 
     /// The body kept for session `id` at `usn`; null when none is.
     Body find(std::int64_t id, std::int64_t usn);
     /// The bodies kept for `sessions` (null for those not kept), under one lock.
     std::vector<Body> find(const std::vector<store::SessionKey>& sessions);
 
-    /// Keeps the body of session `id` at `usn`.
-    void keep(std::int64_t id, std::int64_t usn, std::string_view body);
+    /// Keeps the JSON of session `id` at `usn`: `text`, whose links start at `links_at`.
+    void keep(std::int64_t id, std::int64_t usn, std::string_view text, std::size_t links_at);
 
     /// Bytes kept now, counting a fixed overhead per entry.
     std::size_t size_bytes();

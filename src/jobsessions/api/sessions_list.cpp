@@ -244,8 +244,9 @@ void list_sessions(Context& ctx)
     out.reserve(1024 + held.listed().size() * 768);
     append_head(out, offset, limit, page->total_count);
     const auto now = ctx.services.clock.now();
-    // The page in list order: bodies the cache held, and the rows the store read for the others (in the same
-    // order), rendered and, once final, kept for the next time.
+    // The page in list order: bodies the cache held (with their links when they were rendered under this base URL),
+    // and the rows the store read for the others (in the same order), rendered and, once final, kept for the next
+    // time.
     const dto::SessionLinks links(ctx.base);
     auto row = page->sessions.begin();
     bool first = true;
@@ -255,19 +256,26 @@ void list_sessions(Context& ctx)
         }
         first = false;
         if (listed.held()) {
-            out.append(*listed.body);
-        } else {
-            if (row == page->sessions.end() || row->id != listed.id) {
-                throw std::logic_error("the page's rows are not those it listed");
+            const auto& kept = *listed.body;
+            if (links.rendered(kept.links(), listed.id)) {
+                out.append(kept.text);
+            } else {
+                out.append(kept.members());
+                links.append(out, listed.id);
             }
-            const auto begin = out.size();
-            dto::append_session_members(out, *row, now);
-            if (domain::is_final(row->status)) {
-                ctx.services.session_bodies.keep(row->id, row->usn, std::string_view(out).substr(begin));
-            }
-            ++row;
+            continue;
         }
+        if (row == page->sessions.end() || row->id != listed.id) {
+            throw std::logic_error("the page's rows are not those it listed");
+        }
+        const auto begin = out.size();
+        dto::append_session_members(out, *row, now);
+        const auto links_at = out.size() - begin;
         links.append(out, listed.id);
+        if (domain::is_final(row->status)) {
+            ctx.services.session_bodies.keep(row->id, row->usn, std::string_view(out).substr(begin), links_at);
+        }
+        ++row;
     }
     out.append("]");
     append_links(out, ctx.base, filters, offset, limit, page->total_count);

@@ -62,6 +62,19 @@ inline std::optional<std::int64_t> parse_int64(std::string_view s) noexcept
 }
 
 /// Appends the decimal form of an integer.
+/// How many characters append_int writes for `value`.
+inline int decimal_digits(std::int64_t value) noexcept
+{
+    // The magnitude as unsigned: -INT64_MIN does not fit an int64.
+    const std::uint64_t magnitude =
+        value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+    int digits = 1;
+    for (std::uint64_t power = 10; digits < 20 && magnitude >= power; power *= 10) { // 10^19 < 2^64
+        ++digits;
+    }
+    return value < 0 ? digits + 1 : digits;
+}
+
 inline void append_int(std::string& out, std::int64_t value)
 {
     char buf[24];

@@ -16,24 +16,31 @@ std::string body_of(std::int64_t id, std::int64_t usn)
     return R"({"id":")" + std::to_string(id) + R"(","usn":)" + std::to_string(usn) + std::string(400, ' ');
 }
 
+// Keeps body_of(id, usn) with no links.
+void keep(SessionBodyCache& cache, std::int64_t id, std::int64_t usn)
+{
+    const auto body = body_of(id, usn);
+    cache.keep(id, usn, body, body.size());
+}
+
 std::optional<std::string> fetched(SessionBodyCache& cache, std::int64_t id, std::int64_t usn)
 {
     const auto body = cache.find(id, usn);
     if (body == nullptr) {
         return std::nullopt;
     }
-    return *body;
+    return body->text;
 }
 
 TEST(SessionBodyCache, ABodyIsFoundOnlyAtTheUsnItWasKeptAt)
 {
     SessionBodyCache cache(1024 * 1024);
     EXPECT_FALSE(fetched(cache, 7, 70));
-    cache.keep(7, 70, body_of(7, 70));
+    keep(cache, 7, 70);
     EXPECT_EQ(fetched(cache, 7, 70), body_of(7, 70));
     EXPECT_FALSE(fetched(cache, 7, 71)); // changed since: a new usn
     EXPECT_FALSE(fetched(cache, 8, 70));
-    cache.keep(7, 71, body_of(7, 71));
+    keep(cache, 7, 71);
     EXPECT_EQ(fetched(cache, 7, 71), body_of(7, 71));
     EXPECT_FALSE(fetched(cache, 7, 70));
 }
@@ -42,9 +49,9 @@ TEST(SessionBodyCache, ItStaysWithinItsCapacityAndKeepsWhatIsReadOften)
 {
     const std::size_t capacity = 64 * 1024;
     SessionBodyCache cache(capacity);
-    cache.keep(1, 1, body_of(1, 1));
+    keep(cache, 1, 1);
     for (std::int64_t id = 2; id < 2000; ++id) {
-        cache.keep(id, id, body_of(id, id));
+        keep(cache, id, id);
         EXPECT_LE(cache.size_bytes(), capacity);
         EXPECT_EQ(fetched(cache, 1, 1), body_of(1, 1)) << "read after " << id; // read often: never dropped
     }
@@ -53,10 +60,20 @@ TEST(SessionBodyCache, ItStaysWithinItsCapacityAndKeepsWhatIsReadOften)
     EXPECT_GT(cache.size_bytes(), capacity / 4);
 }
 
+TEST(SessionBodyCache, ABodyKeepsItsMembersAndLinksApart)
+{
+    SessionBodyCache cache(1024 * 1024);
+    cache.keep(5, 50, R"({"id":"5"},"_links":{})", 10);
+    const auto body = cache.find(5, 50);
+    ASSERT_NE(body, nullptr);
+    EXPECT_EQ(body->members(), R"({"id":"5"})");
+    EXPECT_EQ(body->links(), R"(,"_links":{})");
+}
+
 TEST(SessionBodyCache, NoCapacityKeepsNothing)
 {
     SessionBodyCache cache(0);
-    cache.keep(1, 1, body_of(1, 1));
+    keep(cache, 1, 1);
     EXPECT_FALSE(fetched(cache, 1, 1));
     EXPECT_EQ(cache.size_bytes(), 0U);
 }
@@ -64,26 +81,26 @@ TEST(SessionBodyCache, NoCapacityKeepsNothing)
 TEST(SessionBodyCache, HeldBodiesAreTakenInListOrderAndOutliveTheirEntries)
 {
     SessionBodyCache cache(1024 * 1024);
-    cache.keep(3, 30, body_of(3, 30));
-    cache.keep(1, 10, body_of(1, 10));
+    keep(cache, 3, 30);
+    keep(cache, 1, 10);
     HeldSessionBodies held(cache);
     EXPECT_EQ(held.holds({{3, 30}, {2, 20}, {1, 11}, {1, 10}}), (std::vector<bool>{true, false, false, true}));
     ASSERT_EQ(held.listed().size(), 4U);
-    EXPECT_EQ(*held.listed()[0].body, body_of(3, 30));
+    EXPECT_EQ(held.listed()[0].body->text, body_of(3, 30));
     EXPECT_FALSE(held.listed()[1].held());
     EXPECT_EQ(held.listed()[1].id, 2);
     EXPECT_FALSE(held.listed()[2].held());
-    EXPECT_EQ(*held.listed()[3].body, body_of(1, 10));
+    EXPECT_EQ(held.listed()[3].body->text, body_of(1, 10));
     // Dropped from the cache while the page uses it, a held body stays what it was.
     for (std::int64_t id = 100; id < 5000; ++id) {
-        cache.keep(id, 1, body_of(id, 1));
+        keep(cache, id, 1);
     }
     EXPECT_FALSE(fetched(cache, 3, 30));
-    EXPECT_EQ(*held.listed()[0].body, body_of(3, 30));
+    EXPECT_EQ(held.listed()[0].body->text, body_of(3, 30));
     // Asked again, the page is listed anew.
     EXPECT_EQ(held.holds({{4999, 1}, {3, 30}}), (std::vector<bool>{true, false}));
     ASSERT_EQ(held.listed().size(), 2U);
-    EXPECT_EQ(*held.listed()[0].body, body_of(4999, 1));
+    EXPECT_EQ(held.listed()[0].body->text, body_of(4999, 1));
     EXPECT_EQ(held.listed()[1].id, 3);
 }
 
@@ -99,7 +116,7 @@ TEST(SessionBodyCache, ThreadsFindOnlyTheBodiesKeptForTheirUsn)
                 const std::int64_t id = (i * 7 + t) % 600;
                 const std::int64_t usn = id * 10 + i % 3;
                 if (i % 2 == 0) {
-                    cache.keep(id, usn, body_of(id, usn));
+                    keep(cache, id, usn);
                 } else if (auto found = fetched(cache, id, usn)) {
                     EXPECT_EQ(*found, body_of(id, usn));
                 }

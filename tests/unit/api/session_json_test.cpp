@@ -34,6 +34,31 @@ TEST(SessionJson, ConfiguredPublicUrlIsTheWholeBase)
     EXPECT_EQ(out, test::read_file(JOBSESSIONS_GOLDEN_DIR "/session_39.json"));
 }
 
+// A list renders a session's links with SessionLinks: what GET renders, and recognised again only under the base
+// URL (and for the session) they were made for.
+TEST(SessionJson, ListLinksAreTheSessionsOwnAndKnowTheirBase)
+{
+    const BaseUrl base{"https://", "abc.example.com"};
+    std::string members;
+    append_session_members(members, seed(), 0);
+    std::string whole = members;
+    const SessionLinks links(base);
+    links.append(whole, 39);
+    std::string get;
+    append_session(get, seed(), base, 0);
+    EXPECT_EQ(whole, get);
+    const std::string_view rendered = std::string_view(whole).substr(members.size());
+    EXPECT_TRUE(links.rendered(rendered, 39));
+    EXPECT_FALSE(SessionLinks(BaseUrl{"https://", "abd.example.com"}).rendered(rendered, 39)); // same length
+    EXPECT_FALSE(SessionLinks(BaseUrl{"http://", "abc.example.com"}).rendered(rendered, 39));
+    EXPECT_FALSE(SessionLinks(BaseUrl{"https://", "abc.example.co"}).rendered(rendered, 39));
+    EXPECT_FALSE(links.rendered("", 39));
+    std::string other;
+    links.append(other, 4000);
+    EXPECT_TRUE(links.rendered(other, 4000));
+    EXPECT_FALSE(links.rendered(other, 40));
+}
+
 TEST(SessionJson, RunningSessionHasNullStopAndElapsedDuration)
 {
     auto s = seed();

@@ -134,6 +134,14 @@ void SessionLinks::append(std::string& out, std::int64_t id) const
     out.append(text.data(), size);
 }
 
+bool SessionLinks::rendered(std::string_view links, std::int64_t id) const noexcept
+{
+    // Links of the same session differ only in their base URL, which is in both halves alike: the self half and the
+    // length tell them apart.
+    const std::size_t id_size = static_cast<std::size_t>(util::decimal_digits(id));
+    return links.size() == self_.size() + log_.size() + kLinksEnd.size() + 2 * id_size && links.starts_with(self_);
+}
+
 void append_session_url(std::string& out, const BaseUrl& base, std::int64_t id)
 {
     TextBuffer text(out);

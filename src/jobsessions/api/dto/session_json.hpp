@@ -26,6 +26,8 @@ public:
     explicit SessionLinks(const BaseUrl& base);
     /// Appends what append_session_links appends.
     void append(std::string& out, std::int64_t id) const;
+    /// Whether `links`, appended for session `id` by some SessionLinks, are what this one appends.
+    [[nodiscard]] bool rendered(std::string_view links, std::int64_t id) const noexcept;
 
 private:
     std::string self_;
