@@ -241,6 +241,9 @@ TEST(SessionsListDeep, EveryPageIsItsSliceOfTheWholeList)
                       std::vector<std::string>(all.begin() + offset, all.begin() + end))
                 << filter << "offset=" << offset;
         }
+        // The longest page there is.
+        EXPECT_EQ(ids(filter + "offset=7&limit=1000"), std::vector<std::string>(all.begin() + 7, all.begin() + 1007))
+            << filter;
     }
 }
 
