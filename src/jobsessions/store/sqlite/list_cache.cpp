@@ -9,7 +9,7 @@ namespace jobsessions::store::sqlite {
 namespace {
 
 /// Totals or pages kept at most; past that they are all dropped and kept anew (a few hundred kilobytes for totals,
-/// a few megabytes for pages).
+/// at most about 15 megabytes for pages of kPageKeptAtMost).
 constexpr std::size_t kKeptAtMost = 4096;
 /// Longer pages are not kept: they are rare, and their cost is in reading the sessions, not in finding them.
 constexpr std::int64_t kPageKeptAtMost = 200;
