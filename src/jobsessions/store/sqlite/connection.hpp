@@ -11,6 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -139,6 +140,26 @@ auto select_one(Connection& db, const char* sql, const Key& key, std::string_vie
         return StoreError{StoreErrc::NotFound, std::string(what)};
     }
     return read(*stmt);
+}
+
+/// Steps `stmt` to its end, reading each row with `read` (which returns a Result<T>).
+template <class T, class Read> Result<std::vector<T>> read_rows(Statement& stmt, Read&& read)
+{
+    std::vector<T> rows;
+    while (true) {
+        auto row = stmt.step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            return rows;
+        }
+        auto value = read(stmt);
+        if (!value) {
+            return value.error();
+        }
+        rows.push_back(std::move(*value));
+    }
 }
 
 } // namespace jobsessions::store::sqlite

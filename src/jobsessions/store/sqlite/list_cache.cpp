@@ -122,20 +122,20 @@ void ListCache::keep_total(const SessionFilter& filter, std::int64_t total, std:
     }
 }
 
-std::optional<KeptPage> ListCache::find_page(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
-                                             std::uint64_t snapshot_floor)
+std::shared_ptr<const KeptPage> ListCache::find_page(const SessionFilter& filter, std::int64_t offset,
+                                                     std::int64_t limit, std::uint64_t snapshot_floor)
 {
     if (!keeps(filter) || limit < 0 || limit > kPageKeptAtMost) {
-        return std::nullopt;
+        return nullptr;
     }
-    return find(pages_, key_of(filter, offset, limit), filter, snapshot_floor);
+    return find(pages_, key_of(filter, offset, limit), filter, snapshot_floor).value_or(nullptr);
 }
 
 void ListCache::keep_page(const SessionFilter& filter, std::int64_t offset, std::int64_t limit, KeptPage page,
                           std::uint64_t snapshot_floor)
 {
     if (keeps(filter) && limit >= 0 && limit <= kPageKeptAtMost) {
-        keep(pages_, key_of(filter, offset, limit), std::move(page), snapshot_floor);
+        keep(pages_, key_of(filter, offset, limit), std::make_shared<const KeptPage>(std::move(page)), snapshot_floor);
     }
 }
 

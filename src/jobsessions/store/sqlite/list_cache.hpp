@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -47,9 +48,10 @@ public:
     /// Keeps `total` of `filter`, counted in a snapshot that includes at least commit `snapshot_floor`.
     void keep_total(const SessionFilter& filter, std::int64_t total, std::uint64_t snapshot_floor);
 
-    /// The kept page of `filter` at `offset` and `limit`, as find_total.
-    std::optional<KeptPage> find_page(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
-                                      std::uint64_t snapshot_floor);
+    /// The kept page of `filter` at `offset` and `limit` (null when none), as find_total; shared, so that it is not
+    /// copied under the lock.
+    std::shared_ptr<const KeptPage> find_page(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+                                              std::uint64_t snapshot_floor);
     /// Keeps a page, as keep_total; pages longer than a few hundred sessions are not kept.
     void keep_page(const SessionFilter& filter, std::int64_t offset, std::int64_t limit, KeptPage page,
                    std::uint64_t snapshot_floor);
@@ -75,7 +77,7 @@ private:
     /// Period → the last commit that changed one of its sessions (periods untouched since the start are absent).
     std::map<std::int64_t, std::uint64_t> touched_;
     KeptBy<std::int64_t> totals_;
-    KeptBy<KeptPage> pages_;
+    KeptBy<std::shared_ptr<const KeptPage>> pages_;
 };
 
 } // namespace jobsessions::store::sqlite

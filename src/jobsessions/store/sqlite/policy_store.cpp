@@ -162,26 +162,6 @@ Result<Policy> read_policy(const Statement& row)
     return p;
 }
 
-// Steps `stmt` to its end, reading each row with `read` (which returns a Result<T>).
-template <class T, class Read> Result<std::vector<T>> read_rows(Statement& stmt, Read read)
-{
-    std::vector<T> rows;
-    while (true) {
-        auto row = stmt.step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return rows;
-        }
-        auto value = read(stmt);
-        if (!value) {
-            return value.error();
-        }
-        rows.push_back(std::move(*value));
-    }
-}
-
 Result<std::int64_t> read_id(const Statement& row)
 {
     return row.column_int64(0);

@@ -685,22 +685,11 @@ Result<std::vector<JobSession>> read_sessions_in_order(Connection& db, const std
         return rows.error();
     }
     rows->bind(1, std::string_view(array));
-    std::vector<JobSession> found;
-    found.reserve(ascending.size());
-    for (;;) {
-        auto row = rows->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
-        auto session = read_session(*rows);
-        if (!session) {
-            return session.error();
-        }
-        found.push_back(std::move(*session));
+    auto read = read_rows<JobSession>(*rows, read_session);
+    if (!read) {
+        return read.error();
     }
+    auto& found = *read;
     const auto by_id = [](const JobSession& a, const JobSession& b) { return a.id < b.id; };
     if (!std::is_sorted(found.begin(), found.end(), by_id)) { // the join keeps the array's order; just in case
         std::sort(found.begin(), found.end(), by_id);
@@ -974,22 +963,7 @@ Result<std::vector<JobSession>> SqliteStore::changed_sessions(std::int64_t after
     if (created_by) {
         stmt->bind(3, *created_by);
     }
-    std::vector<JobSession> sessions;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
-        auto session = read_session(*stmt);
-        if (!session) {
-            return session.error();
-        }
-        sessions.push_back(std::move(*session));
-    }
-    return sessions;
+    return read_rows<JobSession>(*stmt, read_session);
 }
 
 Result<std::int64_t> SqliteStore::highest_usn()
@@ -1023,31 +997,22 @@ Result<std::vector<LogEntry>> SqliteStore::get_log(std::int64_t session_id, std:
     stmt->bind(1, session_id);
     stmt->bind(2, offset);
     stmt->bind(3, limit);
-    std::vector<LogEntry> entries;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
+    return read_rows<LogEntry>(*stmt, [session_id](const Statement& row) -> Result<LogEntry> {
         LogEntry e;
         e.session_id = session_id;
-        e.sequence = stmt->column_int64(0);
-        e.log_time = stmt->column_int64(1);
-        const auto status = domain::parse_session_status(stmt->column_text(2));
+        e.sequence = row.column_int64(0);
+        e.log_time = row.column_int64(1);
+        const auto status = domain::parse_session_status(row.column_text(2));
         if (!status) {
             return StoreError{StoreErrc::Corrupt,
                               "a log entry of session " + std::to_string(session_id) + " has an unknown status"};
         }
         e.status = *status;
-        e.message = std::string(stmt->column_text(3));
-        e.execution_start_time = stmt->column_int64(4);
-        e.execution_duration = stmt->column_int64(5);
-        entries.push_back(std::move(e));
-    }
-    return entries;
+        e.message = std::string(row.column_text(3));
+        e.execution_start_time = row.column_int64(4);
+        e.execution_duration = row.column_int64(5);
+        return e;
+    });
 }
 
 // --- idempotency -------------------------------------------------------------------------------------------------
@@ -1094,22 +1059,7 @@ Result<std::vector<User>> SqliteStore::list_users()
     if (!stmt) {
         return stmt.error();
     }
-    std::vector<User> users;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
-        auto user = read_user(*stmt);
-        if (!user) {
-            return user.error();
-        }
-        users.push_back(std::move(*user));
-    }
-    return users;
+    return read_rows<User>(*stmt, read_user);
 }
 
 Result<User> SqliteStore::find_user(const std::string& name)
