@@ -6,7 +6,7 @@
 namespace jobsessions::api {
 namespace {
 
-/// What an entry costs besides its body: the map's node and bucket, the string's header.
+/// What an entry costs besides its text: the map's node and bucket, the shared body's control block and header.
 constexpr std::size_t kEntryOverhead = 96;
 
 } // namespace

@@ -116,19 +116,17 @@ void SessionLinks::append(std::string& out, std::int64_t id) const
     const auto digits_end = std::to_chars(digits, digits + sizeof digits, id).ptr;
     const std::string_view id_text(digits, static_cast<std::size_t>(digits_end - digits));
     // Put together on the stack and appended at once: a page appends thirty of these.
+    const std::array<std::string_view, 5> pieces{self_, id_text, log_, id_text, kLinksEnd};
     std::array<char, 512> text; // NOLINT(cppcoreguidelines-pro-type-member-init): written before it is read
     const std::size_t size = self_.size() + log_.size() + kLinksEnd.size() + 2 * id_text.size();
     if (size > text.size()) { // a very long base URL
-        out.append(self_);
-        out.append(id_text);
-        out.append(log_);
-        out.append(id_text);
-        out.append(kLinksEnd);
+        for (const auto piece : pieces) {
+            out.append(piece);
+        }
         return;
     }
     char* at = text.data();
-    for (const std::string_view piece :
-         {std::string_view(self_), id_text, std::string_view(log_), id_text, kLinksEnd}) {
+    for (const auto piece : pieces) {
         at = std::copy(piece.begin(), piece.end(), at);
     }
     out.append(text.data(), size);
