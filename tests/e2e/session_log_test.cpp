@@ -98,7 +98,7 @@ TEST_F(SessionLog, InvalidEntriesAreNamedAndNothingIsAppended)
     const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");
     const auto res = client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log",
                                         R"({"log":[{"status":"Success","message":"ok"},{"status":"Bogus"},)"
-                                        R"({"status":"Error","message":"x","executionDuration":"forever"}]})",
+                                        R"({"status":"Error","message":"x","executionDuration":"forever"},7]})",
                                         admin_token());
     ASSERT_EQ(res.status, 400);
     const auto body = res.json();
@@ -106,6 +106,8 @@ TEST_F(SessionLog, InvalidEntriesAreNamedAndNothingIsAppended)
     EXPECT_TRUE(errors.contains("log[1].status"));
     EXPECT_TRUE(errors.contains("log[1].message"));
     EXPECT_TRUE(errors.contains("log[2].executionDuration"));
+    EXPECT_TRUE(errors.contains("log[3]"));
+    EXPECT_EQ(errors.size(), 4U);
     EXPECT_EQ(client_->get("/api/v1/jobSessions/" + id + "/log", admin_token()).json().at("log").as_array().size(), 0U);
 }
 

@@ -135,6 +135,41 @@ TEST_P(StoreContract, LogEntriesGetDenseSequencesAndPage)
     EXPECT_EQ((*page)[0].sequence, 2);
 }
 
+TEST_P(StoreContract, ALargeBatchKeepsEveryEntryItsFieldsAndItsPlace)
+{
+    auto s = store_->create_session(running(), nullptr);
+    ASSERT_TRUE(s);
+    // 73 = 32 + 32 + 8 + 1: entries are written by statements of several rows.
+    constexpr int kEntries = 73;
+    std::vector<NewLogEntry> batch(kEntries);
+    for (int i = 0; i < kEntries; ++i) {
+        auto& entry = batch[static_cast<std::size_t>(i)];
+        entry.message = "block range " + std::to_string(i);
+        entry.log_time = 1000 + i;
+        entry.status = i % 3 == 0 ? domain::SessionStatus::Warning : domain::SessionStatus::Success;
+        entry.execution_start_time = 2000 + i;
+        entry.execution_duration = 10 * i;
+    }
+    ASSERT_TRUE(store_->append_log(s->id, {batch[0]}, nullptr));
+    auto appended = store_->append_log(s->id, batch, nullptr);
+    ASSERT_TRUE(appended);
+    EXPECT_EQ(appended->first_sequence, 2);
+    EXPECT_EQ(appended->last_sequence, 1 + kEntries);
+    auto all = store_->get_log(s->id, 0, -1);
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->size(), static_cast<std::size_t>(1 + kEntries));
+    for (int i = 0; i < kEntries; ++i) {
+        const auto& read = (*all)[static_cast<std::size_t>(1 + i)];
+        const auto& written = batch[static_cast<std::size_t>(i)];
+        EXPECT_EQ(read.sequence, 2 + i);
+        EXPECT_EQ(read.message, written.message);
+        EXPECT_EQ(read.log_time, written.log_time);
+        EXPECT_EQ(read.status, written.status);
+        EXPECT_EQ(read.execution_start_time, written.execution_start_time);
+        EXPECT_EQ(read.execution_duration, written.execution_duration);
+    }
+}
+
 TEST_P(StoreContract, ASessionIsCreatedWithItsFirstLogEntriesInOneWrite)
 {
     auto s = running();

@@ -25,31 +25,46 @@ public:
     {
     }
 
+    /// A reader whose field names start with `prefix` (such as `log[3].`); the name is put together only for an
+    /// error, so reading a thousand good entries builds no names.
+    FieldReader under(std::string_view prefix) const
+    {
+        std::string joined = prefix_;
+        joined.append(prefix);
+        return FieldReader(errors_, std::move(joined));
+    }
+
     /// The member's value, or nullptr when absent or null.
     static const boost::json::value* find(const boost::json::object& object, std::string_view name);
 
-    std::optional<std::string> string(const boost::json::object& object, std::string_view name,
-                                      const std::string& field, std::size_t max_size = 1024);
+    std::optional<std::string> string(const boost::json::object& object, std::string_view name, std::string_view field,
+                                      std::size_t max_size = 1024);
     std::optional<std::int64_t> integer(const boost::json::object& object, std::string_view name,
-                                        const std::string& field, std::int64_t min = 0);
-    std::optional<bool> boolean(const boost::json::object& object, std::string_view name, const std::string& field);
+                                        std::string_view field, std::int64_t min = 0);
+    std::optional<bool> boolean(const boost::json::object& object, std::string_view name, std::string_view field);
     std::optional<util::Micros> timestamp(const boost::json::object& object, std::string_view name,
-                                          const std::string& field);
+                                          std::string_view field);
     std::optional<util::Micros> timespan(const boost::json::object& object, std::string_view name,
-                                         const std::string& field);
+                                         std::string_view field);
     std::optional<domain::SessionStatus> status(const boost::json::object& object, std::string_view name,
-                                                const std::string& field);
+                                                std::string_view field);
     std::optional<domain::SessionType> type(const boost::json::object& object, std::string_view name,
-                                            const std::string& field);
+                                            std::string_view field);
     /// A nested object member; nullptr when absent, null, or not an object (then an error is recorded).
-    const boost::json::object* object(const boost::json::object& object, std::string_view name,
-                                      const std::string& field);
+    const boost::json::object* object(const boost::json::object& object, std::string_view name, std::string_view field);
 
     /// Records an error for `field`.
-    void fail(const std::string& field, std::string message) { errors_.add(field, std::move(message)); }
+    void fail(std::string_view field, std::string message);
 
 private:
+    FieldReader(ApiError& errors, std::string prefix)
+        : errors_(errors)
+        , prefix_(std::move(prefix))
+    {
+    }
+
     ApiError& errors_;
+    std::string prefix_;
 };
 
 } // namespace jobsessions::api

@@ -8,26 +8,25 @@ namespace {
 constexpr std::size_t kMaxMessageBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxNameBytes = 1024;
 
-std::optional<service::AppendLogEntry> read_entry(FieldReader& reader, const boost::json::object& entry,
-                                                  const std::string& prefix)
+std::optional<service::AppendLogEntry> read_entry(FieldReader& reader, const boost::json::object& entry)
 {
     service::AppendLogEntry e;
-    const auto status = reader.status(entry, "status", prefix + "status");
-    const auto message = reader.string(entry, "message", prefix + "message", kMaxMessageBytes);
+    auto status = reader.status(entry, "status", "status");
+    auto message = reader.string(entry, "message", "message", kMaxMessageBytes);
     if (FieldReader::find(entry, "status") == nullptr) {
-        reader.fail(prefix + "status", "Is required.");
+        reader.fail("status", "Is required.");
     }
     if (FieldReader::find(entry, "message") == nullptr) {
-        reader.fail(prefix + "message", "Is required.");
+        reader.fail("message", "Is required.");
     }
-    e.log_time = reader.timestamp(entry, "logTime", prefix + "logTime");
-    e.execution_start_time = reader.timestamp(entry, "executionStartTime", prefix + "executionStartTime");
-    e.execution_duration = reader.timespan(entry, "executionDuration", prefix + "executionDuration");
+    e.log_time = reader.timestamp(entry, "logTime", "logTime");
+    e.execution_start_time = reader.timestamp(entry, "executionStartTime", "executionStartTime");
+    e.execution_duration = reader.timespan(entry, "executionDuration", "executionDuration");
     if (!status || !message) {
         return std::nullopt;
     }
     e.status = *status;
-    e.message = *message;
+    e.message = std::move(*message);
     return e;
 }
 
@@ -77,7 +76,7 @@ std::vector<service::AppendLogEntry> read_log_entries(FieldReader& reader, const
     std::vector<service::AppendLogEntry> entries;
     const auto* log = FieldReader::find(body, "log");
     if (log == nullptr) {
-        if (auto e = read_entry(reader, body, "")) {
+        if (auto e = read_entry(reader, body)) {
             entries.push_back(std::move(*e));
         }
         return entries;
@@ -86,14 +85,16 @@ std::vector<service::AppendLogEntry> read_log_entries(FieldReader& reader, const
         reader.fail("log", "Must be a non-empty array of log entries.");
         return entries;
     }
+    entries.reserve(log->get_array().size());
     std::size_t index = 0;
     for (const auto& item : log->get_array()) {
-        const std::string prefix = "log[" + std::to_string(index++) + "].";
+        auto at = reader.under("log[" + std::to_string(index++) + "]");
         if (!item.is_object()) {
-            reader.fail(prefix.substr(0, prefix.size() - 1), "Must be an object.");
+            at.fail("", "Must be an object.");
             continue;
         }
-        if (auto e = read_entry(reader, item.get_object(), prefix)) {
+        auto fields = at.under(".");
+        if (auto e = read_entry(fields, item.get_object())) {
             entries.push_back(std::move(*e));
         }
     }

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 
 namespace jobsessions::store::sqlite {
@@ -52,9 +53,33 @@ constexpr const char* kSelectSessionUsnStatus = "SELECT usn, status FROM session
 const std::string kSelectCountedAs =
     std::string("SELECT ") + kCountedColumns + " FROM sessions WHERE id = ?1 AND usn = ?2";
 constexpr const char* kLastLogSequence = "SELECT max(seq) FROM log_entries WHERE session_id = ?1";
-constexpr const char* kInsertLogEntry =
-    "INSERT INTO log_entries (session_id, seq, log_time, status, message, execution_start, execution_duration)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+// Log entries go in by statements of several rows: a statement opens its cursors once and ends once, and the
+// rows after the first find the b-tree page the one before them left (appends are at the end of their session).
+constexpr int kLogColumns = 7;
+std::string insert_log_entries_sql(std::size_t rows)
+{
+    std::string sql = "INSERT INTO log_entries (session_id, seq, log_time, status, message, execution_start,"
+                      " execution_duration) VALUES ";
+    int parameter = 0;
+    for (std::size_t row = 0; row < rows; ++row) {
+        sql += row == 0 ? "(" : ", (";
+        for (int column = 0; column < kLogColumns; ++column) {
+            sql += (column == 0 ? "?" : ", ?") + std::to_string(++parameter);
+        }
+        sql += ")";
+    }
+    return sql;
+}
+struct LogInsert {
+    std::size_t rows;
+    std::string sql;
+};
+// Largest first; any number of entries is a sum of these.
+const std::array<LogInsert, 3> kInsertLogEntries = {{
+    {32, insert_log_entries_sql(32)},
+    {8, insert_log_entries_sql(8)},
+    {1, insert_log_entries_sql(1)},
+}};
 constexpr const char* kSelectLog =
     "SELECT seq, log_time, status, message, execution_start, execution_duration FROM log_entries"
     " WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
@@ -221,23 +246,30 @@ Result<std::int64_t> insert_log_entries(Connection& db, std::int64_t session_id,
     if (entries.empty()) {
         return after_sequence;
     }
-    auto insert = db.prepare(kInsertLogEntry);
-    if (!insert) {
-        return insert.error();
-    }
     std::int64_t sequence = after_sequence;
-    for (const auto& entry : entries) {
-        insert->bind(1, session_id);
-        insert->bind(2, ++sequence);
-        insert->bind(3, entry.log_time);
-        insert->bind(4, domain::to_string(entry.status));
-        insert->bind(5, std::string_view(entry.message));
-        insert->bind(6, entry.execution_start_time);
-        insert->bind(7, entry.execution_duration);
-        if (auto r = insert->run(); !r) {
-            return r.error();
+    std::size_t next = 0;
+    for (const auto& statement : kInsertLogEntries) {
+        while (entries.size() - next >= statement.rows) {
+            auto insert = db.prepare(statement.sql.c_str());
+            if (!insert) {
+                return insert.error();
+            }
+            int parameter = 0;
+            for (std::size_t row = 0; row < statement.rows; ++row) {
+                const auto& entry = entries[next++];
+                insert->bind(++parameter, session_id);
+                insert->bind(++parameter, ++sequence);
+                insert->bind(++parameter, entry.log_time);
+                insert->bind(++parameter, domain::to_string(entry.status));
+                insert->bind(++parameter, std::string_view(entry.message));
+                insert->bind(++parameter, entry.execution_start_time);
+                insert->bind(++parameter, entry.execution_duration);
+            }
+            if (auto r = insert->run(); !r) {
+                return r.error();
+            }
+            insert->reset();
         }
-        insert->reset();
     }
     return sequence;
 }
