@@ -207,6 +207,70 @@ TEST_F(SessionsList, AListedSessionIsWhatGetShowsAndChangesShowAtOnce)
                     .as_bool());
 }
 
+// A page whose sessions are all finished and were all listed before is kept whole and copied when asked again
+// with the same total and the same sessions: it follows a session of it changing, a session landing on it, and
+// another host.
+TEST_F(SessionsList, AWholePageKeptFollowsEveryChange)
+{
+    const auto policy =
+        client_->send_json("POST", "/api/v1/policies", R"({"name":"nightly","command":["true"]})", admin_token());
+    ASSERT_EQ(policy.status, 201) << policy.body;
+    const auto policy_id = str(policy.json(), "id");
+    const auto of_policy = create(R"({"type":"PolicyBackup","status":"Success",)"
+                                  R"("executionStartTime":"2021-05-31T00:00:00Z","backupJobInfo":{"policyId":")" +
+                                  policy_id + R"(","policyName":"nightly"}})");
+    // Asked three times (rendered, then put together from kept bodies, then copied whole), the page is each time
+    // what GET shows of its sessions.
+    auto current_page = [&](const std::string& query, const Headers& headers) {
+        const std::string path = "/api/v1/jobSessions?Status=Success&" + query;
+        const auto first = client_->request("GET", path, "", headers);
+        EXPECT_EQ(first.status, 200) << first.body;
+        for (int again = 0; again < 2; ++again) {
+            EXPECT_EQ(client_->request("GET", path, "", headers).body, first.body);
+        }
+        const auto page = first.json();
+        for (const auto& listed : page.at("results").as_array()) {
+            const auto id = str(listed, "id");
+            EXPECT_EQ(listed, client_->request("GET", "/api/v1/jobSessions/" + id, "", headers).json()) << id;
+        }
+        return page;
+    };
+    const auto auth = Headers{{"Authorization", "Bearer " + admin_token()}};
+    const auto before = current_page("offset=1&limit=3", auth);
+    EXPECT_EQ(before.at("totalCount").as_int64(), 5);
+    EXPECT_EQ(ids(before), (std::vector<std::string>{"5", "3", "1"}));
+
+    create(R"({"type":"PolicyBackup","status":"Success","executionStartTime":"2021-06-05T00:00:00Z"})");
+    const auto landed = current_page("offset=1&limit=3", auth);
+    EXPECT_EQ(landed.at("totalCount").as_int64(), 6);
+    EXPECT_EQ(ids(landed), (std::vector<std::string>{"7", "5", "3"}));
+    EXPECT_EQ(str(landed.at("_links").at("next"), "href"),
+              server_->url() + "/api/v1/jobSessions?Status=Success&offset=4&limit=3");
+
+    // A session at the end of the list: the same sessions on the page, another total.
+    const auto oldest =
+        create(R"({"type":"PolicyBackup","status":"Success","executionStartTime":"2021-05-01T00:00:00Z"})");
+    const auto grown = current_page("offset=1&limit=3", auth);
+    EXPECT_EQ(grown.at("totalCount").as_int64(), 7);
+    EXPECT_EQ(ids(grown), ids(landed));
+
+    const auto last = current_page("offset=5&limit=3", auth);
+    ASSERT_EQ(ids(last), (std::vector<std::string>{str(of_policy, "id"), str(oldest, "id")}));
+    EXPECT_FALSE(last.at("results").at(0).at("backupJobInfo").at("policyRemoved").as_bool());
+    ASSERT_EQ(client_->request("DELETE", "/api/v1/policies/" + policy_id, "", auth).status, 204);
+    const auto removed = current_page("offset=5&limit=3", auth);
+    EXPECT_TRUE(removed.at("results").at(0).at("backupJobInfo").at("policyRemoved").as_bool());
+
+    const auto other = current_page("offset=1&limit=3",
+                                    Headers{{"Authorization", "Bearer " + admin_token()}, {"Host", "other.test:8443"}});
+    EXPECT_EQ(ids(other), ids(landed));
+    EXPECT_EQ(str(other.at("results").at(0).at("_links").at("self"), "href"),
+              "http://other.test:8443/api/v1/jobSessions/7");
+    EXPECT_EQ(str(other.at("_links").at("self"), "href"),
+              "http://other.test:8443/api/v1/jobSessions?Status=Success&offset=1&limit=3");
+    EXPECT_EQ(current_page("offset=1&limit=3", auth), grown);
+}
+
 // Deep pages of a store of 30,000 sessions over five days (6,000 a day): each page is its slice of the whole
 // list streamed with limit=-1, however deep, with and without filters.
 TEST(SessionsListDeep, EveryPageIsItsSliceOfTheWholeList)

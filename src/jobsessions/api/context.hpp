@@ -3,6 +3,7 @@
 
 #include "jobsessions/api/base_url.hpp"
 #include "jobsessions/api/params.hpp"
+#include "jobsessions/api/rendered_pages.hpp"
 #include "jobsessions/api/session_body_cache.hpp"
 #include "jobsessions/api/trace.hpp"
 #include "jobsessions/http/request.hpp"
@@ -40,6 +41,8 @@ struct Services {
     service::PolicyService& policies;
     /// Rendered bodies of finished sessions, for lists.
     SessionBodyCache& session_bodies;
+    /// Whole pages put together from those bodies.
+    RenderedPages& rendered_pages;
     const util::Clock& clock;
     ApiConfig config;
 };

@@ -54,12 +54,9 @@ std::string filters_of(std::string_view target)
     return kept;
 }
 
-void append_link(std::string& out, std::string_view relation, const BaseUrl& base, const std::string& filters,
-                 std::int64_t offset, std::int64_t limit)
+void append_href(std::string& out, const BaseUrl& base, const std::string& filters, std::int64_t offset,
+                 std::int64_t limit)
 {
-    out.push_back('"');
-    out.append(relation);
-    out.append(R"(":{"href":")");
     base.append_to(out);
     out.append("/api/v1/jobSessions?");
     // The filters came through the URL parser, so they hold no quote or backslash that JSON would need escaped.
@@ -68,6 +65,15 @@ void append_link(std::string& out, std::string_view relation, const BaseUrl& bas
     util::append_int(out, offset);
     out.append("&limit=");
     util::append_int(out, limit);
+}
+
+void append_link(std::string& out, std::string_view relation, const BaseUrl& base, const std::string& filters,
+                 std::int64_t offset, std::int64_t limit)
+{
+    out.push_back('"');
+    out.append(relation);
+    out.append(R"(":{"href":")");
+    append_href(out, base, filters, offset, limit);
     out.append(R"("})");
 }
 
@@ -240,8 +246,20 @@ void list_sessions(Context& ctx)
     }
     auto& out = ctx.response.body;
     ctx.response.content_type = kJson;
+    // A page whose sessions all came from the body cache is kept whole, by its self link: asked again with the same
+    // total and the same bodies, it is copied as it is.
+    const auto& listed = held.listed();
+    const bool all_held = std::all_of(listed.begin(), listed.end(), [](const auto& l) { return l.held(); });
+    std::string self;
+    if (all_held) {
+        append_href(self, ctx.base, filters, offset, limit);
+        if (const auto kept = ctx.services.rendered_pages.find(self, page->total_count, listed)) {
+            out.assign(kept->text);
+            return;
+        }
+    }
     // A session is about half a kilobyte of JSON: one allocation for the page instead of a dozen regrowths.
-    out.reserve(1024 + held.listed().size() * 768);
+    out.reserve(1024 + listed.size() * 768);
     append_head(out, offset, limit, page->total_count);
     const auto now = ctx.services.clock.now();
     // The page in list order: bodies the cache held (with their links when they were rendered under this base URL),
@@ -250,28 +268,28 @@ void list_sessions(Context& ctx)
     const dto::SessionLinks links(ctx.base);
     auto row = page->sessions.begin();
     bool first = true;
-    for (const auto& listed : held.listed()) {
+    for (const auto& session : listed) {
         if (!first) {
             out.push_back(',');
         }
         first = false;
-        if (listed.held()) {
-            const auto& kept = *listed.body;
-            if (links.rendered(kept.links(), listed.id)) {
+        if (session.held()) {
+            const auto& kept = *session.body;
+            if (links.rendered(kept.links(), session.id)) {
                 out.append(kept.text);
             } else {
                 out.append(kept.members());
-                links.append(out, listed.id);
+                links.append(out, session.id);
             }
             continue;
         }
-        if (row == page->sessions.end() || row->id != listed.id) {
+        if (row == page->sessions.end() || row->id != session.id) {
             throw std::logic_error("the page's rows are not those it listed");
         }
         const auto begin = out.size();
         dto::append_session_members(out, *row, now);
         const auto links_at = out.size() - begin;
-        links.append(out, listed.id);
+        links.append(out, session.id);
         if (domain::is_final(row->status)) {
             ctx.services.session_bodies.keep(row->id, row->usn, std::string_view(out).substr(begin), links_at);
         }
@@ -279,6 +297,9 @@ void list_sessions(Context& ctx)
     }
     out.append("]");
     append_links(out, ctx.base, filters, offset, limit, page->total_count);
+    if (all_held) {
+        ctx.services.rendered_pages.keep(self, page->total_count, listed, out);
+    }
 }
 
 } // namespace jobsessions::api

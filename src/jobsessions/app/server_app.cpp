@@ -254,7 +254,9 @@ int run_server(const Config& config)
             api_config.trusted_proxies.push_back(address);
         }
         api::SessionBodyCache session_bodies(config.session_cache_mb * 1024 * 1024);
-        api::Services services{*store, sessions, auth_service, policies, session_bodies, clock, api_config};
+        api::RenderedPages rendered_pages(config.session_cache_mb * 1024 * 1024 / 4);
+        api::Services services{*store,         sessions,       auth_service, policies,
+                               session_bodies, rendered_pages, clock,        api_config};
         api::ApiApplication application(services);
         application.set_access_log(config.access_log);
 
