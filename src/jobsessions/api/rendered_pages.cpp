@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/rendered_pages.hpp"
 
-#include <algorithm>
-
 namespace jobsessions::api {
 namespace {
 
-/// What a page costs besides its key and text: the map's node, the shared page's control block and header.
+/// What a page costs besides its key, text and lists: the map's node, the shared page's control block and header.
 constexpr std::size_t kPageOverhead = 160;
 
 } // namespace
@@ -20,11 +18,11 @@ std::size_t RenderedPages::cost(const std::string& key, const Page& page) noexce
 {
     // The bodies a page holds stay alive while it is kept, even when the body cache has dropped them: they are
     // about as large as the page's text again.
-    return key.size() + 2 * page.text.size() + page.bodies.size() * sizeof(SessionBodyCache::Body) + kPageOverhead;
+    return key.size() + 2 * page.text.size() +
+           page.sessions.size() * (sizeof(store::SessionKey) + sizeof(SessionBodyCache::Body)) + kPageOverhead;
 }
 
-RenderedPages::Kept RenderedPages::find(const std::string& key, std::int64_t total_count,
-                                        const std::vector<HeldSessionBodies::Listed>& listed)
+RenderedPages::Kept RenderedPages::find(const std::string& key, const std::vector<store::SessionKey>& sessions)
 {
     Kept kept;
     {
@@ -35,24 +33,11 @@ RenderedPages::Kept RenderedPages::find(const std::string& key, std::int64_t tot
         }
         kept = it->second;
     }
-    const auto same_body = [](const SessionBodyCache::Body& body, const HeldSessionBodies::Listed& session) {
-        return body == session.body;
-    };
-    if (kept->total_count != total_count ||
-        !std::equal(kept->bodies.begin(), kept->bodies.end(), listed.begin(), listed.end(), same_body)) {
-        return nullptr;
-    }
-    return kept;
+    return kept->sessions == sessions ? kept : nullptr;
 }
 
-void RenderedPages::keep(const std::string& key, std::int64_t total_count,
-                         const std::vector<HeldSessionBodies::Listed>& listed, std::string_view text)
+void RenderedPages::keep(const std::string& key, Page page)
 {
-    Page page{total_count, {}, std::string(text)};
-    page.bodies.reserve(listed.size());
-    for (const auto& session : listed) {
-        page.bodies.push_back(session.body);
-    }
     const auto bytes = cost(key, page);
     if (bytes > capacity_ / 4) { // a few very long pages would not push out all the others
         return;
@@ -78,6 +63,27 @@ std::size_t RenderedPages::size_bytes()
 {
     std::lock_guard lock(mutex_);
     return bytes_;
+}
+
+std::vector<bool> HeldSessionBodies::holds(const std::vector<store::SessionKey>& page)
+{
+    sessions_ = page;
+    listed_.clear();
+    listed_.reserve(page.size());
+    whole_ = pages_ != nullptr ? pages_->find(self_, page) : nullptr;
+    if (whole_ != nullptr) {
+        for (std::size_t i = 0; i < page.size(); ++i) {
+            listed_.push_back(Listed{page[i].id, whole_->bodies[i]});
+        }
+        return std::vector<bool>(page.size(), true);
+    }
+    auto bodies = cache_.find(page);
+    std::vector<bool> held(page.size());
+    for (std::size_t i = 0; i < page.size(); ++i) {
+        held[i] = bodies[i] != nullptr;
+        listed_.push_back(Listed{page[i].id, std::move(bodies[i])});
+    }
+    return held;
 }
 
 } // namespace jobsessions::api

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/api/session_body_cache.hpp"
+#include "jobsessions/store/store.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -14,10 +15,11 @@
 
 namespace jobsessions::api {
 
-/// Whole pages of a list as they were answered, when every session on them came from the body cache. A page is
-/// a function of its base URL, its query, its total and its sessions' bodies; a page asked again whose total is the
-/// same and whose sessions are the very same kept bodies (compared by identity: a changed session has a new usn,
-/// hence another body) is copied whole instead of put together again.
+/// Whole pages of a list as they were answered, when every session on them came from the body cache, kept by their
+/// self link. A page's text is a function of its self link (base URL, filters as sent, offset, limit), its total
+/// and its sessions as they were at their usn (a session's body at a usn never changes; running sessions are never
+/// kept): a page asked again that lists the same sessions at the same usns needs none of their bodies looked up,
+/// and with the same total it is copied whole.
 ///
 /// Bounded in bytes; when full, everything is dropped and pages are kept anew. Thread-safe.
 class RenderedPages {
@@ -27,20 +29,18 @@ public:
 
     struct Page {
         std::int64_t total_count = 0;
-        /// The bodies the page was put together from, in list order.
+        /// The page's sessions (id and usn) in list order, and their bodies.
+        std::vector<store::SessionKey> sessions;
         std::vector<SessionBodyCache::Body> bodies;
         std::string text;
     };
     using Kept = std::shared_ptr<const Page>;
 
-    /// The page kept under `key`, if it was put together with `total_count` from the bodies `listed` holds, in
-    /// their order; null otherwise.
-    Kept find(const std::string& key, std::int64_t total_count, const std::vector<HeldSessionBodies::Listed>& listed);
+    /// The page kept under `key` if it lists `sessions` (ids and usns, in order); null otherwise.
+    Kept find(const std::string& key, const std::vector<store::SessionKey>& sessions);
 
-    /// Keeps `text`, put together with `total_count` from the bodies `listed` holds, under `key`, replacing what was
-    /// kept there.
-    void keep(const std::string& key, std::int64_t total_count, const std::vector<HeldSessionBodies::Listed>& listed,
-              std::string_view text);
+    /// Keeps `page` under `key`, replacing what was kept there.
+    void keep(const std::string& key, Page page);
 
     /// Bytes kept now.
     std::size_t size_bytes();
@@ -52,6 +52,48 @@ private:
     std::mutex mutex_;
     std::unordered_map<std::string, Kept> pages_;
     std::size_t bytes_ = 0;
+};
+
+/// The sessions of one page that the caches hold, taken out of them when the store asks (an entry dropped meanwhile
+/// stays alive while the page uses it), and the page's order: which sessions were held and which the store reads.
+/// Given the page's self link, a page kept whole under it that lists the same sessions gives all their bodies at
+/// once.
+class HeldSessionBodies final : public store::KnownSessions {
+public:
+    explicit HeldSessionBodies(SessionBodyCache& cache)
+        : cache_(cache)
+    {
+    }
+    HeldSessionBodies(SessionBodyCache& cache, RenderedPages& pages, std::string self)
+        : cache_(cache)
+        , pages_(&pages)
+        , self_(std::move(self))
+    {
+    }
+
+    struct Listed {
+        std::int64_t id = 0;
+        /// Null when the store reads the session.
+        SessionBodyCache::Body body;
+        [[nodiscard]] bool held() const noexcept { return body != nullptr; }
+    };
+
+    std::vector<bool> holds(const std::vector<store::SessionKey>& page) override;
+
+    /// Every session of the page, in list order.
+    [[nodiscard]] const std::vector<Listed>& listed() const noexcept { return listed_; }
+    /// The page's sessions (id and usn) as the store listed them.
+    [[nodiscard]] const std::vector<store::SessionKey>& sessions() const noexcept { return sessions_; }
+    /// The page kept whole that gave the bodies; null when they came from the body cache.
+    [[nodiscard]] const RenderedPages::Kept& whole_page() const noexcept { return whole_; }
+
+private:
+    SessionBodyCache& cache_;
+    RenderedPages* pages_ = nullptr;
+    std::string self_;
+    std::vector<store::SessionKey> sessions_;
+    std::vector<Listed> listed_;
+    RenderedPages::Kept whole_;
 };
 
 } // namespace jobsessions::api

@@ -105,17 +105,4 @@ std::size_t SessionBodyCache::size_bytes()
     return newer_bytes_ + older_bytes_;
 }
 
-std::vector<bool> HeldSessionBodies::holds(const std::vector<store::SessionKey>& page)
-{
-    auto bodies = cache_.find(page);
-    std::vector<bool> held(page.size());
-    listed_.clear();
-    listed_.reserve(page.size());
-    for (std::size_t i = 0; i < page.size(); ++i) {
-        held[i] = bodies[i] != nullptr;
-        listed_.push_back(Listed{page[i].id, std::move(bodies[i])});
-    }
-    return held;
-}
-
 } // namespace jobsessions::api

@@ -70,30 +70,4 @@ private:
     std::size_t older_bytes_ = 0;
 };
 
-/// The sessions of one page that a cache holds, taken out of it when the store asks (an entry dropped meanwhile
-/// stays alive while the page uses it), and the page's order: which sessions were held and which the store reads.
-class HeldSessionBodies final : public store::KnownSessions {
-public:
-    explicit HeldSessionBodies(SessionBodyCache& cache)
-        : cache_(cache)
-    {
-    }
-
-    struct Listed {
-        std::int64_t id = 0;
-        /// Null when the store reads the session.
-        SessionBodyCache::Body body;
-        [[nodiscard]] bool held() const noexcept { return body != nullptr; }
-    };
-
-    std::vector<bool> holds(const std::vector<store::SessionKey>& page) override;
-
-    /// Every session of the page, in list order.
-    [[nodiscard]] const std::vector<Listed>& listed() const noexcept { return listed_; }
-
-private:
-    SessionBodyCache& cache_;
-    std::vector<Listed> listed_;
-};
-
 } // namespace jobsessions::api

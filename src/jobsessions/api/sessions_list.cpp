@@ -2,7 +2,7 @@
 #include "jobsessions/api/dto/session_json.hpp"
 #include "jobsessions/api/handlers.hpp"
 #include "jobsessions/api/problem.hpp"
-#include "jobsessions/api/session_body_cache.hpp"
+#include "jobsessions/api/rendered_pages.hpp"
 #include "jobsessions/api/session_filter_input.hpp"
 #include "jobsessions/util/strings.hpp"
 
@@ -239,25 +239,23 @@ void list_sessions(Context& ctx)
                                                                   ctx.services.clock);
         return;
     }
-    HeldSessionBodies held(ctx.services.session_bodies);
+    // A page whose sessions all came from the body cache is kept whole by its self link: when the store lists the
+    // same sessions at the same usns, their bodies come from it at once, and with the same total it is copied as
+    // it is.
+    std::string self;
+    append_href(self, ctx.base, filters, offset, limit);
+    HeldSessionBodies held(ctx.services.session_bodies, ctx.services.rendered_pages, self);
     auto page = ctx.services.sessions.list(ctx.who(), filter, offset, limit, &held);
     if (!page) {
         throw_domain_error(page.error());
     }
     auto& out = ctx.response.body;
     ctx.response.content_type = kJson;
-    // A page whose sessions all came from the body cache is kept whole, by its self link: asked again with the same
-    // total and the same bodies, it is copied as it is.
-    const auto& listed = held.listed();
-    const bool all_held = std::all_of(listed.begin(), listed.end(), [](const auto& l) { return l.held(); });
-    std::string self;
-    if (all_held) {
-        append_href(self, ctx.base, filters, offset, limit);
-        if (const auto kept = ctx.services.rendered_pages.find(self, page->total_count, listed)) {
-            out.assign(kept->text);
-            return;
-        }
+    if (const auto& whole = held.whole_page(); whole != nullptr && whole->total_count == page->total_count) {
+        out.assign(whole->text);
+        return;
     }
+    const auto& listed = held.listed();
     // A session is about half a kilobyte of JSON: one allocation for the page instead of a dozen regrowths.
     out.reserve(1024 + listed.size() * 768);
     append_head(out, offset, limit, page->total_count);
@@ -297,8 +295,14 @@ void list_sessions(Context& ctx)
     }
     out.append("]");
     append_links(out, ctx.base, filters, offset, limit, page->total_count);
-    if (all_held) {
-        ctx.services.rendered_pages.keep(self, page->total_count, listed, out);
+    if (!listed.empty() &&
+        std::all_of(listed.begin(), listed.end(), [](const auto& session) { return session.held(); })) {
+        RenderedPages::Page whole{page->total_count, held.sessions(), {}, out};
+        whole.bodies.reserve(listed.size());
+        for (const auto& session : listed) {
+            whole.bodies.push_back(session.body);
+        }
+        ctx.services.rendered_pages.keep(self, std::move(whole));
     }
 }
 

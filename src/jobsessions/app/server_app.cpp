@@ -254,7 +254,7 @@ int run_server(const Config& config)
             api_config.trusted_proxies.push_back(address);
         }
         api::SessionBodyCache session_bodies(config.session_cache_mb * 1024 * 1024);
-        api::RenderedPages rendered_pages(config.session_cache_mb * 1024 * 1024 / 4);
+        api::RenderedPages rendered_pages(config.session_cache_mb * 1024 * 1024 / 2);
         api::Services services{*store,         sessions,       auth_service, policies,
                                session_bodies, rendered_pages, clock,        api_config};
         api::ApiApplication application(services);

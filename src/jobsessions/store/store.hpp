@@ -107,6 +107,7 @@ struct SessionPage {
 struct SessionKey {
     std::int64_t id = 0;
     std::int64_t usn = 0;
+    bool operator==(const SessionKey&) const = default;
 };
 
 /// What the caller of a list already holds of some sessions (their rendered bodies, say): a page does not read

@@ -9,7 +9,7 @@
 namespace jobsessions::api {
 namespace {
 
-using Listed = HeldSessionBodies::Listed;
+using store::SessionKey;
 
 SessionBodyCache::Body body(std::int64_t id)
 {
@@ -17,49 +17,83 @@ SessionBodyCache::Body body(std::int64_t id)
         SessionBodyCache::KeptBody{R"({"id":")" + std::to_string(id) + R"("})", 0});
 }
 
-TEST(RenderedPages, APageIsFoundOnlyWithItsTotalAndTheVeryBodiesItWasMadeOf)
+RenderedPages::Page page_of(std::vector<SessionKey> sessions, std::string text, std::int64_t total = 10)
+{
+    RenderedPages::Page page{total, std::move(sessions), {}, std::move(text)};
+    for (const auto& session : page.sessions) {
+        page.bodies.push_back(body(session.id));
+    }
+    return page;
+}
+
+TEST(RenderedPages, APageIsFoundOnlyWhenItListsTheSameSessionsAtTheSameUsns)
 {
     RenderedPages pages(1024 * 1024);
-    const std::vector<Listed> listed = {{1, body(1)}, {2, body(2)}};
-    EXPECT_EQ(pages.find("k", 10, listed), nullptr);
-    pages.keep("k", 10, listed, "page text");
-    const auto kept = pages.find("k", 10, listed);
+    const std::vector<SessionKey> sessions = {{1, 10}, {2, 20}};
+    EXPECT_EQ(pages.find("k", sessions), nullptr);
+    pages.keep("k", page_of(sessions, "page text", 7));
+    const auto kept = pages.find("k", sessions);
     ASSERT_NE(kept, nullptr);
     EXPECT_EQ(kept->text, "page text");
-    EXPECT_EQ(pages.find("k", 11, listed), nullptr) << "another total";
-    EXPECT_EQ(pages.find("other", 10, listed), nullptr) << "another key";
-    // The same text, but another body: the session was kept again (a new usn, or dropped and read again).
-    EXPECT_EQ(pages.find("k", 10, {{1, body(1)}, listed[1]}), nullptr);
-    EXPECT_EQ(pages.find("k", 10, {listed[0]}), nullptr) << "fewer sessions";
-    EXPECT_EQ(pages.find("k", 10, {listed[1], listed[0]}), nullptr) << "another order";
+    EXPECT_EQ(kept->total_count, 7);
+    EXPECT_EQ(pages.find("other", sessions), nullptr) << "another self link";
+    EXPECT_EQ(pages.find("k", {{1, 10}, {2, 21}}), nullptr) << "a session changed";
+    EXPECT_EQ(pages.find("k", {{1, 10}}), nullptr) << "fewer sessions";
+    EXPECT_EQ(pages.find("k", {{2, 20}, {1, 10}}), nullptr) << "another order";
     // Kept again under the same key: the newer page replaces the older.
-    const std::vector<Listed> changed = {listed[0], {2, body(2)}};
-    pages.keep("k", 10, changed, "changed text");
-    EXPECT_EQ(pages.find("k", 10, listed), nullptr);
-    ASSERT_NE(pages.find("k", 10, changed), nullptr);
-    EXPECT_EQ(pages.find("k", 10, changed)->text, "changed text");
+    pages.keep("k", page_of({{1, 10}, {2, 21}}, "changed text"));
+    EXPECT_EQ(pages.find("k", sessions), nullptr);
+    ASSERT_NE(pages.find("k", {{1, 10}, {2, 21}}), nullptr);
+    EXPECT_EQ(pages.find("k", {{1, 10}, {2, 21}})->text, "changed text");
 }
 
 TEST(RenderedPages, StaysWithinItsBytesAndKeepsNothingAtZero)
 {
-    const std::vector<Listed> listed = {{1, body(1)}};
+    const std::vector<SessionKey> sessions = {{1, 10}};
     RenderedPages none(0);
-    none.keep("k", 1, listed, "text");
-    EXPECT_EQ(none.find("k", 1, listed), nullptr);
+    none.keep("k", page_of(sessions, "text"));
+    EXPECT_EQ(none.find("k", sessions), nullptr);
     EXPECT_EQ(none.size_bytes(), 0U);
 
     constexpr std::size_t kCapacity = 64 * 1024;
     RenderedPages pages(kCapacity);
-    pages.keep("huge", 1, listed, std::string(kCapacity / 4, 'x'));
-    EXPECT_EQ(pages.find("huge", 1, listed), nullptr) << "a page of more than a quarter is not kept";
+    pages.keep("huge", page_of(sessions, std::string(kCapacity / 4, 'x')));
+    EXPECT_EQ(pages.find("huge", sessions), nullptr) << "a page of more than a quarter is not kept";
     const std::string text(1000, 'p');
     for (int i = 0; i < 200; ++i) {
-        pages.keep("page " + std::to_string(i), 1, listed, text);
+        pages.keep("page " + std::to_string(i), page_of(sessions, text));
         EXPECT_LE(pages.size_bytes(), kCapacity);
-        ASSERT_NE(pages.find("page " + std::to_string(i), 1, listed), nullptr) << i;
+        ASSERT_NE(pages.find("page " + std::to_string(i), sessions), nullptr) << i;
     }
     // Full, it dropped all it held and began again: the first pages are gone.
-    EXPECT_EQ(pages.find("page 0", 1, listed), nullptr);
+    EXPECT_EQ(pages.find("page 0", sessions), nullptr);
+}
+
+TEST(HeldSessionBodies, APageKeptWholeGivesAllItsBodiesAndTheBodyCacheTheRest)
+{
+    SessionBodyCache cache(1024 * 1024);
+    RenderedPages pages(1024 * 1024);
+    const std::vector<SessionKey> sessions = {{3, 30}, {2, 20}};
+    auto whole = page_of(sessions, "whole");
+    const auto first_body = whole.bodies[0];
+    pages.keep("self", std::move(whole));
+
+    HeldSessionBodies held(cache, pages, "self");
+    EXPECT_EQ(held.holds(sessions), (std::vector<bool>{true, true}));
+    ASSERT_NE(held.whole_page(), nullptr);
+    EXPECT_EQ(held.whole_page()->text, "whole");
+    ASSERT_EQ(held.listed().size(), 2U);
+    EXPECT_EQ(held.listed()[0].body, first_body);
+    EXPECT_EQ(held.listed()[1].id, 2);
+    EXPECT_EQ(held.sessions(), sessions);
+
+    // Session 2 changed: the whole page does not answer, the body cache does (it holds session 3 only).
+    const auto body3 = body(3);
+    cache.keep(3, 30, body3->text, body3->text.size());
+    EXPECT_EQ(held.holds({{3, 30}, {2, 21}}), (std::vector<bool>{true, false}));
+    EXPECT_EQ(held.whole_page(), nullptr);
+    EXPECT_EQ(held.listed()[0].body->text, body3->text);
+    EXPECT_FALSE(held.listed()[1].held());
 }
 
 } // namespace

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/api/rendered_pages.hpp"
 #include "jobsessions/api/session_body_cache.hpp"
 
 #include <gtest/gtest.h>
