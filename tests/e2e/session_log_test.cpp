@@ -119,6 +119,27 @@ TEST_F(SessionLog, FinishedSessionsLogIsClosed)
     EXPECT_EQ(res.status, 409);
 }
 
+TEST_F(SessionLog, AnAgentReadsTheLogsOfItsOwnSessionsOnly)
+{
+    add_user(data_dir(), "agent1", "Agent", "agent-password-1");
+    add_user(data_dir(), "agent2", "Agent", "agent-password-2");
+    const auto agent1 = login(*client_, "agent1", "agent-password-1");
+    const auto agent2 = login(*client_, "agent2", "agent-password-2");
+    const auto created = client_->send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup"})", agent1);
+    ASSERT_EQ(created.status, 201) << created.body;
+    const auto path = "/api/v1/jobSessions/" + str(created.json(), "id") + "/log";
+    ASSERT_EQ(client_->send_json("POST", path, R"({"status":"Success","message":"Reading the configuration"})", agent1)
+                  .status,
+              201);
+    const auto own = client_->get(path, agent1);
+    ASSERT_EQ(own.status, 200) << own.body;
+    EXPECT_EQ(own.json().at("log").as_array().size(), 1U);
+    const auto other = client_->get(path, agent2);
+    EXPECT_EQ(other.status, 404) << other.body;
+    EXPECT_EQ(other.body.find("Reading the configuration"), std::string::npos);
+    EXPECT_EQ(client_->get(path, admin_token()).status, 200);
+}
+
 TEST_F(SessionLog, LogOfAMissingSessionIsNotFound)
 {
     EXPECT_EQ(client_->get("/api/v1/jobSessions/5/log", admin_token()).status, 404);

@@ -73,6 +73,18 @@ TEST_P(StoreContract, MissingSessionIsNotFound)
     auto read = store_->get_session(12345);
     ASSERT_FALSE(read);
     EXPECT_EQ(read.error().code, StoreErrc::NotFound);
+    auto creator = store_->get_session_creator(12345);
+    ASSERT_FALSE(creator);
+    EXPECT_EQ(creator.error().code, StoreErrc::NotFound);
+}
+
+TEST_P(StoreContract, ASessionsCreatorIsReadAlone)
+{
+    auto s = running();
+    s.created_by = 42;
+    auto created = store_->create_session(s, nullptr);
+    ASSERT_TRUE(created);
+    EXPECT_EQ(store_->get_session_creator(created->id).value(), 42);
 }
 
 TEST_P(StoreContract, UsnIsOneCounterStrictlyIncreasingAcrossCreatesAndChanges)

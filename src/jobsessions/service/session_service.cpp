@@ -22,9 +22,14 @@ DomainError from_store(const store::StoreError& error, std::int64_t id)
     return {DomainErrc::Unavailable, {}, "The session store is unavailable.", error.message};
 }
 
+bool may_see(const Principal& who, std::int64_t created_by)
+{
+    return who.role != domain::Role::Agent || created_by == who.user_id;
+}
+
 bool may_see(const Principal& who, const domain::JobSession& session)
 {
-    return who.role != domain::Role::Agent || session.created_by == who.user_id;
+    return may_see(who, session.created_by);
 }
 
 /// Log entries as stored: absent times take the contract's defaults (logged now, starting when logged).
@@ -263,9 +268,13 @@ Outcome<store::LogAppend> SessionService::append_message(const Principal& who, s
 Outcome<std::vector<domain::LogEntry>> SessionService::log(const Principal& who, std::int64_t id, std::int64_t offset,
                                                            std::int64_t limit)
 {
-    auto session = get(who, id);
-    if (!session) {
-        return session.error();
+    // Whether the session is there for `who` takes its creator only, not the whole row.
+    auto creator = store_.get_session_creator(id);
+    if (!creator) {
+        return from_store(creator.error(), id);
+    }
+    if (!may_see(who, *creator)) {
+        return not_found(id);
     }
     auto entries = store_.get_log(id, offset, limit);
     if (!entries) {

@@ -203,6 +203,9 @@ public:
     // --- sessions --------------------------------------------------------------------------------------------
     /// One session by id.
     virtual Result<domain::JobSession> get_session(std::int64_t id) = 0;
+    /// The user who created session `id` (NotFound when there is none): all it takes to know who may see it,
+    /// without reading the rest of the row.
+    virtual Result<std::int64_t> get_session_creator(std::int64_t id) = 0;
     /// Creates a session with the next usn.
     virtual Result<domain::JobSession> create_session(const NewSession& session,
                                                       const IdempotencyWrite* idempotency) = 0;

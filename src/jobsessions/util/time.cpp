@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/util/time.hpp"
 
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -11,31 +12,55 @@ namespace {
 using std::chrono::days;
 using std::chrono::sys_days;
 
-// Writes `value` as exactly `width` digits ending just before `end`.
-void put_digits(char* end, std::int64_t value, int width)
-{
-    for (int i = 1; i <= width; ++i) {
-        *(end - i) = static_cast<char>('0' + value % 10);
-        value /= 10;
+// "00" to "99" one after the other: a field of two digits is one lookup, not a division per digit. A page of log
+// entries writes sixty timestamps and durations.
+constexpr auto kDigitPairs = [] {
+    std::array<char, 200> pairs{};
+    for (std::size_t i = 0; i < 100; ++i) {
+        pairs.at(2 * i) = static_cast<char>('0' + i / 10);
+        pairs.at(2 * i + 1) = static_cast<char>('0' + i % 10);
     }
+    return pairs;
+}();
+
+// Writes `value` (below 100) as two digits at `out`.
+void put_pair(char* out, std::uint32_t value)
+{
+    std::memcpy(out, &kDigitPairs.at(std::size_t{value} * 2), 2);
+}
+
+// HH:mm:ss.ffffff (15 characters) at `out`, for `in_day` microseconds into a day; returns its end.
+char* put_time_of_day(char* out, Micros in_day)
+{
+    const auto seconds = static_cast<std::uint32_t>(in_day / kMicrosPerSecond); // below 86,400
+    const auto micros = static_cast<std::uint32_t>(in_day % kMicrosPerSecond);
+    put_pair(out, seconds / 3600);
+    out[2] = ':';
+    put_pair(out + 3, seconds / 60 % 60);
+    out[5] = ':';
+    put_pair(out + 6, seconds % 60);
+    out[8] = '.';
+    put_pair(out + 9, micros / 10'000);
+    put_pair(out + 11, micros / 100 % 100);
+    put_pair(out + 13, micros % 100);
+    return out + 15;
 }
 
 // yyyy-MM-ddTHH:mm:ss.ffffff (26 characters) at `out`; returns its end.
 char* put_date_time(char* out, Micros t)
 {
     const std::int64_t day_number = floor_div(t, kMicrosPerDay);
-    const Micros in_day = t - day_number * kMicrosPerDay;
     const std::chrono::year_month_day ymd{sys_days{days{day_number}}};
-    constexpr char kPattern[] = "0000-00-00T00:00:00.000000";
-    std::memcpy(out, kPattern, sizeof kPattern - 1);
-    put_digits(out + 4, static_cast<int>(ymd.year()), 4);
-    put_digits(out + 7, static_cast<unsigned>(ymd.month()), 2);
-    put_digits(out + 10, static_cast<unsigned>(ymd.day()), 2);
-    put_digits(out + 13, in_day / kMicrosPerHour, 2);
-    put_digits(out + 16, in_day / kMicrosPerMinute % 60, 2);
-    put_digits(out + 19, in_day / kMicrosPerSecond % 60, 2);
-    put_digits(out + 26, in_day % kMicrosPerSecond, 6);
-    return out + sizeof kPattern - 1;
+    // Years outside 0..9999 do not come in (parse_timestamp reads four digits); kept in range all the same.
+    const auto year = static_cast<std::uint32_t>(static_cast<int>(ymd.year())) % 10'000;
+    put_pair(out, year / 100);
+    put_pair(out + 2, year % 100);
+    out[4] = '-';
+    put_pair(out + 5, static_cast<unsigned>(ymd.month()));
+    out[7] = '-';
+    put_pair(out + 8, static_cast<unsigned>(ymd.day()));
+    out[10] = 'T';
+    return put_time_of_day(out + 11, t - day_number * kMicrosPerDay);
 }
 
 // A small cursor over the input; each reader consumes exactly what it accepts.
@@ -219,15 +244,10 @@ char* put_timespan(char* out, Micros duration)
         out = std::to_chars(out, out + 20, whole_days).ptr;
         *out++ = '.';
     }
-    const Micros rest = duration % kMicrosPerDay;
-    constexpr char kPattern[] = "00:00:00.0000000";
-    std::memcpy(out, kPattern, sizeof kPattern - 1);
-    put_digits(out + 2, rest / kMicrosPerHour, 2);
-    put_digits(out + 5, rest / kMicrosPerMinute % 60, 2);
-    put_digits(out + 8, rest / kMicrosPerSecond % 60, 2);
+    out = put_time_of_day(out, duration % kMicrosPerDay);
     // Seven digits: .NET counts 100 ns ticks; we keep microseconds, so the last digit is always 0.
-    put_digits(out + 15, rest % kMicrosPerSecond, 6);
-    return out + sizeof kPattern - 1;
+    *out++ = '0';
+    return out;
 }
 
 void append_timespan(std::string& out, Micros duration)

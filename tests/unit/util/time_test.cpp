@@ -17,6 +17,18 @@ TEST(Timestamp, FormatsWithSixDigitsAndZ)
     EXPECT_EQ(format_timestamp(-1), "1969-12-31T23:59:59.999999Z");
 }
 
+TEST(Timestamp, EveryDigitIsInItsPlaceAcrossTheYears)
+{
+    EXPECT_EQ(format_timestamp(253402300799999999), "9999-12-31T23:59:59.999999Z");
+    EXPECT_EQ(format_timestamp(1234567890123456), "2009-02-13T23:31:30.123456Z");
+    // A step that is no round number of any unit lands on every digit; each text reads back as what was written.
+    for (Micros t = -86'400'000'000; t < 4'102'444'800'000'000; t += 987'654'321'987) {
+        const auto text = format_timestamp(t);
+        ASSERT_EQ(text.size(), 27U) << t;
+        EXPECT_EQ(parse_timestamp(text), t) << text;
+    }
+}
+
 TEST(Timestamp, FormatsSevenDigitsForTokens)
 {
     EXPECT_EQ(format_timestamp_7(kSeedStart), "2020-02-05T11:07:10.0026790Z");

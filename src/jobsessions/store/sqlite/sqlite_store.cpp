@@ -48,6 +48,7 @@ constexpr const char* kUpdateSession =
     " policy_id = ?7, policy_name = ?8, protected_instances_count = ?9, policy_removed = ?10,"
     " restore_reason = ?11, restore_policy_name = ?12, repository_id = ?13, repository_name = ?14,"
     " repository_removed = ?15, retention_deleted_count = ?16 WHERE id = ?17 AND usn = ?18";
+constexpr const char* kSelectSessionCreator = "SELECT created_by FROM sessions WHERE id = ?1";
 constexpr const char* kSelectSessionUsnStatus = "SELECT usn, status FROM sessions WHERE id = ?1";
 // What a session is counted under before a change (SessionCounts), if it still has the usn the change expects.
 const std::string kSelectCountedAs =
@@ -516,6 +517,16 @@ Result<JobSession> SqliteStore::get_session(std::int64_t id)
         return db.error();
     }
     return select_one(**db, kSelectSession.c_str(), id, "session not found", read_session);
+}
+
+Result<std::int64_t> SqliteStore::get_session_creator(std::int64_t id)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    return select_one(**db, kSelectSessionCreator, id, "session not found",
+                      [](const Statement& row) -> Result<std::int64_t> { return row.column_int64(0); });
 }
 
 Result<JobSession> SqliteStore::create_session(const NewSession& session, const IdempotencyWrite* idempotency)

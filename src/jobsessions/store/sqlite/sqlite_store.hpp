@@ -34,6 +34,7 @@ public:
     void end_read_round() noexcept override;
 
     Result<domain::JobSession> get_session(std::int64_t id) override;
+    Result<std::int64_t> get_session_creator(std::int64_t id) override;
     Result<domain::JobSession> create_session(const NewSession& session, const IdempotencyWrite* idempotency) override;
     Result<void> import_sessions(const std::vector<NewSession>& sessions) override;
     Result<domain::JobSession> replace_session(const domain::JobSession& next, std::int64_t expected_usn,
