@@ -252,7 +252,7 @@ void list_sessions(Context& ctx)
     auto& out = ctx.response.body;
     ctx.response.content_type = kJson;
     if (const auto& whole = held.whole_page(); whole != nullptr && whole->total_count == page->total_count) {
-        out.assign(whole->text);
+        ctx.response.shared_body = std::shared_ptr<const std::string>(whole, &whole->text); // sent from the cache
         return;
     }
     const auto& listed = held.listed();

@@ -16,6 +16,8 @@ struct Response {
     /// A constant such as "application/json; charset=utf-8"; empty when there is no body.
     std::string_view content_type;
     std::string body;
+    /// A body shared with a cache and sent as it is instead of `body`: a page kept whole is not copied.
+    std::shared_ptr<const std::string> shared_body;
     /// Further header lines, each "Name: value\r\n"; values come from the server, never raw from a client.
     std::string extra_headers;
     /// Close the connection after this response.
@@ -32,10 +34,17 @@ struct Response {
         status = 200;
         content_type = {};
         body.clear();
+        shared_body.reset();
         extra_headers.clear();
         close = false;
         stream.reset();
         stream_now = true;
+    }
+
+    /// What is sent as the body (with a Content-Length).
+    [[nodiscard]] std::string_view body_text() const noexcept
+    {
+        return shared_body != nullptr ? std::string_view(*shared_body) : std::string_view(body);
     }
 
     /// Appends one header line.

@@ -86,7 +86,7 @@ void append_head(std::string& head, const Response& response, bool close, Framin
         head.append("Transfer-Encoding: chunked\r\n");
     } else if (framing == Framing::ContentLength && response.status != 204 && response.status >= 200) {
         head.append("Content-Length: ");
-        util::append_int(head, static_cast<std::int64_t>(response.body.size()));
+        util::append_int(head, static_cast<std::int64_t>(response.body_text().size()));
         head.append("\r\n");
     }
     head.append(response.extra_headers);
@@ -408,7 +408,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
         }
         append_head(head, response, close);
         state.deadline = Clock::now() + cx.limits.write_timeout;
-        const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(response.body)};
+        const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(response.body_text())};
         auto [wec, wn] = co_await asio::async_write(stream, out, kUseTuple);
         if (wec || close) {
             break;
