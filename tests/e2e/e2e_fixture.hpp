@@ -39,6 +39,13 @@ protected:
         return admin_token_;
     }
 
+    /// Adds user `name` with `role` (password: the name and "-password") and returns a token of theirs.
+    std::string login_new_user(const std::string& name, const std::string& role)
+    {
+        add_user(data_dir(), name, role, name + "-password");
+        return login(*client_, name, name + "-password");
+    }
+
     /// Creates a session as admin; returns its JSON.
     boost::json::object create(const std::string& body)
     {

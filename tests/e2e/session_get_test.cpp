@@ -116,10 +116,8 @@ TEST_F(SessionGet, PathMatchesWithoutRegardToCaseAndWithATrailingSlash)
 
 TEST_F(SessionGet, AgentReadsOnlyTheSessionsItCreated)
 {
-    add_user(data_dir(), "agent1", "Agent", "agent-password-1");
-    add_user(data_dir(), "agent2", "Agent", "agent-password-2");
-    const auto t1 = login(*client_, "agent1", "agent-password-1");
-    const auto t2 = login(*client_, "agent2", "agent-password-2");
+    const auto t1 = login_new_user("agent1", "Agent");
+    const auto t2 = login_new_user("agent2", "Agent");
     const auto res = client_->send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup"})", t1);
     ASSERT_EQ(res.status, 201);
     const auto id = str(res.json(), "id");

@@ -121,10 +121,8 @@ TEST_F(SessionLog, FinishedSessionsLogIsClosed)
 
 TEST_F(SessionLog, AnAgentReadsTheLogsOfItsOwnSessionsOnly)
 {
-    add_user(data_dir(), "agent1", "Agent", "agent-password-1");
-    add_user(data_dir(), "agent2", "Agent", "agent-password-2");
-    const auto agent1 = login(*client_, "agent1", "agent-password-1");
-    const auto agent2 = login(*client_, "agent2", "agent-password-2");
+    const auto agent1 = login_new_user("agent1", "Agent");
+    const auto agent2 = login_new_user("agent2", "Agent");
     const auto created = client_->send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup"})", agent1);
     ASSERT_EQ(created.status, 201) << created.body;
     const auto path = "/api/v1/jobSessions/" + str(created.json(), "id") + "/log";

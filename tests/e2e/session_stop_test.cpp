@@ -11,12 +11,9 @@ protected:
     void SetUp() override
     {
         ServerTest::SetUp();
-        add_user(data_dir(), "agent", "Agent", "agent-password");
-        add_user(data_dir(), "operator", "Operator", "operator-password");
-        add_user(data_dir(), "viewer", "Viewer", "viewer-password");
-        agent_ = login(*client_, "agent", "agent-password");
-        operator_ = login(*client_, "operator", "operator-password");
-        viewer_ = login(*client_, "viewer", "viewer-password");
+        agent_ = login_new_user("agent", "Agent");
+        operator_ = login_new_user("operator", "Operator");
+        viewer_ = login_new_user("viewer", "Viewer");
     }
 
     HttpResponse stop(const std::string& id, const std::string& token)

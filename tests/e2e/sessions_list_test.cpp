@@ -115,8 +115,7 @@ TEST_F(SessionsList, EachBadParameterIsNamed)
 
 TEST_F(SessionsList, AgentListsOnlyItsOwnSessions)
 {
-    add_user(data_dir(), "agent", "Agent", "agent-password");
-    const auto agent = login(*client_, "agent", "agent-password");
+    const auto agent = login_new_user("agent", "Agent");
     ASSERT_EQ(client_->send_json("POST", "/api/v1/jobSessions", R"({"type":"AutoBackup"})", agent).status, 201);
     const auto res = client_->get("/api/v1/jobSessions", agent);
     ASSERT_EQ(res.status, 200);

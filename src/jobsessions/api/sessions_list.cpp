@@ -77,12 +77,13 @@ void append_link(std::string& out, std::string_view relation, const BaseUrl& bas
     out.append(R"("})");
 }
 
-void append_links(std::string& out, const BaseUrl& base, const std::string& filters, std::int64_t offset,
-                  std::int64_t limit, std::int64_t total)
+// The page's links; `self` is its own href (append_href), which the caller has at hand.
+void append_links(std::string& out, std::string_view self, const BaseUrl& base, const std::string& filters,
+                  std::int64_t offset, std::int64_t limit, std::int64_t total)
 {
-    out.append(R"(,"_links":{)");
-    append_link(out, "self", base, filters, offset, limit);
-    out.push_back(',');
+    out.append(R"(,"_links":{"self":{"href":")");
+    out.append(self);
+    out.append(R"("},)");
     append_link(out, "first", base, filters, 0, limit);
     if (limit > 0 && offset > 0) {
         out.push_back(',');
@@ -135,7 +136,9 @@ public:
                 // A failure half-way cannot become an error status any more; end the document cleanly and
                 // let the log tell.
                 out.append("]");
-                append_links(out, base, filters_, offset_, -1, total_);
+                std::string self;
+                append_href(self, base, filters_, offset_, -1);
+                append_links(out, self, base, filters_, offset_, -1, total_);
                 return Step::Done;
             }
             if (skipped_ < offset_) {
@@ -294,7 +297,7 @@ void list_sessions(Context& ctx)
         ++row;
     }
     out.append("]");
-    append_links(out, ctx.base, filters, offset, limit, page->total_count);
+    append_links(out, self, ctx.base, filters, offset, limit, page->total_count);
     if (!listed.empty() &&
         std::all_of(listed.begin(), listed.end(), [](const auto& session) { return session.held(); })) {
         RenderedPages::Page whole{page->total_count, held.sessions(), {}, out};
