@@ -23,7 +23,7 @@ void get_session_log(Context& ctx);
 void append_session_log(Context& ctx);
 /// GET /api/v1/jobSessions (sessions_list.cpp)
 void list_sessions(Context& ctx);
-/// Deep pages and text or usn filters, which may walk much of an index.
+/// Text and usn filters, which may walk much of an index.
 bool list_sessions_may_run_long(const http::Request& request);
 /// POST /api/v1/jobSessions/{id}/stop (session_stop.cpp)
 void stop_session(Context& ctx);

@@ -21,56 +21,61 @@ std::size_t SessionBodyCache::cost(const Entry& entry) noexcept
     return entry.body->text.size() + kEntryOverhead;
 }
 
-SessionBodyCache::Generation SessionBodyCache::make_room(std::size_t bytes)
+void SessionBodyCache::make_room(std::size_t bytes, Freed& freed)
 {
-    Generation dropped;
+    // Four entries of the dropped generation go for each one added: it is gone long before the newer one fills.
+    for (int i = 0; i < 4 && !retiring_.empty(); ++i) {
+        freed.entries.push_back(retiring_.extract(retiring_.begin()));
+    }
     if (newer_bytes_ + bytes > half_capacity_) {
-        dropped = std::move(older_);
+        freed.generation = std::move(retiring_); // what is left of it, if entries came in faster than that
+        retiring_ = std::move(older_);
         older_ = std::move(newer_);
         older_bytes_ = newer_bytes_;
         newer_ = Generation{};
+        newer_.reserve(older_.size()); // no rehash of a growing table while it fills up again
         newer_bytes_ = 0;
     }
-    return dropped;
+    newer_bytes_ += bytes;
 }
 
-SessionBodyCache::Body SessionBodyCache::find_locked(std::int64_t id, std::int64_t usn,
-                                                     std::vector<Generation>& dropped)
+SessionBodyCache::Body SessionBodyCache::find_locked(std::int64_t id, std::int64_t usn, Freed& freed)
 {
     if (const auto it = newer_.find(id); it != newer_.end()) {
         return it->second.usn == usn ? it->second.body : nullptr;
     }
     auto node = older_.extract(id);
-    if (node.empty() || node.mapped().usn != usn) {
+    if (node.empty()) {
+        return nullptr;
+    }
+    if (node.mapped().usn != usn) {
+        older_.insert(std::move(node));
         return nullptr;
     }
     Body found = node.mapped().body;
     // Used again: it moves to the newer generation, so that what is read often stays.
     const auto bytes = cost(node.mapped());
     older_bytes_ -= bytes;
-    if (auto gone = make_room(bytes); !gone.empty()) {
-        dropped.push_back(std::move(gone));
-    }
-    newer_bytes_ += bytes;
+    make_room(bytes, freed);
     newer_.insert(std::move(node));
     return found;
 }
 
 SessionBodyCache::Body SessionBodyCache::find(std::int64_t id, std::int64_t usn)
 {
-    std::vector<Generation> dropped;
+    Freed freed;
     std::lock_guard lock(mutex_);
-    return find_locked(id, usn, dropped);
+    return find_locked(id, usn, freed);
 }
 
 std::vector<SessionBodyCache::Body> SessionBodyCache::find(const std::vector<store::SessionKey>& sessions)
 {
     std::vector<Body> found;
     found.reserve(sessions.size());
-    std::vector<Generation> dropped;
+    Freed freed;
     std::lock_guard lock(mutex_);
     for (const auto& session : sessions) {
-        found.push_back(find_locked(session.id, session.usn, dropped));
+        found.push_back(find_locked(session.id, session.usn, freed));
     }
     return found;
 }
@@ -82,20 +87,19 @@ void SessionBodyCache::keep(std::int64_t id, std::int64_t usn, std::string_view 
     if (bytes > half_capacity_) {
         return;
     }
-    Generation dropped; // freed after the lock is released
+    Freed freed;
     std::lock_guard lock(mutex_);
     if (auto stale = older_.find(id); stale != older_.end()) {
         older_bytes_ -= cost(stale->second);
-        older_.erase(stale);
+        freed.entries.push_back(older_.extract(stale));
     }
     if (auto it = newer_.find(id); it != newer_.end()) {
         newer_bytes_ -= cost(it->second);
-        it->second = std::move(entry);
+        std::swap(it->second, entry); // the old entry is freed with `entry`, after the lock
         newer_bytes_ += bytes;
         return;
     }
-    dropped = make_room(bytes);
-    newer_bytes_ += bytes;
+    make_room(bytes, freed);
     newer_.emplace(id, std::move(entry));
 }
 

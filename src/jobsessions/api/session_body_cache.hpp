@@ -21,7 +21,9 @@ namespace jobsessions::api {
 /// matched; it ages out. Running sessions are not kept (their duration grows with the clock).
 ///
 /// Bounded in bytes by two generations: entries go into the newer; when it holds half the capacity it becomes the
-/// older and the older is dropped, and an entry found in the older moves back to the newer. Thread-safe.
+/// older and the older is dropped, and an entry found in the older moves back to the newer. A dropped generation is
+/// freed a few entries at a time as new ones come in: tens of thousands of bodies freed at once held every request
+/// behind them for milliseconds. Thread-safe.
 class SessionBodyCache {
 public:
     /// A cache of at most about `capacity_bytes`; 0 keeps nothing.
@@ -54,18 +56,26 @@ private:
         Body body;
     };
     using Generation = std::unordered_map<std::int64_t, Entry>;
-    /// find() under the lock; generations dropped to make room go to `dropped`, freed after the lock is released.
-    Body find_locked(std::int64_t id, std::int64_t usn, std::vector<Generation>& dropped);
+    /// What an operation takes out of the cache under the lock, freed after the lock is released (declared before
+    /// the lock, so destroyed after it).
+    struct Freed {
+        std::vector<Generation::node_type> entries;
+        Generation generation;
+    };
+    /// find() under the lock.
+    Body find_locked(std::int64_t id, std::int64_t usn, Freed& freed);
+    /// Counts an entry of `bytes` about to go into the newer generation, which first becomes the older one if it
+    /// has no room left; frees a few entries of the generation dropped last.
+    void make_room(std::size_t bytes, Freed& freed);
 
     static std::size_t cost(const Entry& entry) noexcept;
-    /// Makes room for `bytes` more in the newer generation; returns the generation dropped, to be freed by the
-    /// caller outside the lock.
-    Generation make_room(std::size_t bytes);
 
     const std::size_t half_capacity_;
     std::mutex mutex_;
     Generation newer_;
     Generation older_;
+    /// The generation dropped last, freed a few entries for each entry added.
+    Generation retiring_;
     std::size_t newer_bytes_ = 0;
     std::size_t older_bytes_ = 0;
 };

@@ -14,8 +14,6 @@ namespace {
 
 constexpr std::int64_t kDefaultPageSize = 30;
 constexpr std::int64_t kMaxPageSize = 1000;
-// Pages up to this offset skip it in the index in well under a millisecond.
-constexpr std::int64_t kShortOffset = 10'000;
 
 // Whether a piece of a query (`name=value`, encoded) gives the offset or the limit.
 bool is_paging(std::string_view piece)
@@ -170,21 +168,11 @@ private:
 
 bool list_sessions_may_run_long(const http::Request& request)
 {
-    // A text filter matches policy names anywhere in them, a usn filter is counted row by row, and a deep offset is
-    // walked past in an index.
-    const auto long_for = [](std::string_view name, std::string_view value, bool& offset_seen) {
-        if (value.empty()) {
-            return false;
-        }
-        if (util::iequals(name, "Filter") || util::iequals(name, "Usn")) {
-            return true;
-        }
-        if (!offset_seen && util::iequals(name, "offset")) { // the first offset given counts
-            offset_seen = true;
-            const auto offset = util::parse_int64(util::trim(value));
-            return offset && *offset > kShortOffset;
-        }
-        return false;
+    // A text filter matches policy names anywhere in them and a usn filter is counted row by row. Any other list,
+    // however deep its page, is placed from the kept counts and reads at most a few thousand index entries: on the
+    // I/O thread it waits in turn with the other requests instead of sharing the CPU with a pool's threads.
+    const auto long_for = [](std::string_view name, std::string_view value) {
+        return !value.empty() && (util::iequals(name, "Filter") || util::iequals(name, "Usn"));
     };
     const auto question = request.target.find('?');
     if (question == std::string_view::npos) {
@@ -192,13 +180,12 @@ bool list_sessions_may_run_long(const http::Request& request)
     }
     auto query = request.target.substr(question + 1);
     query = query.substr(0, query.find('#'));
-    bool offset_seen = false;
     if (query.find_first_of("%+") == std::string_view::npos) { // nothing to decode: read as it is, on the I/O thread
         while (!query.empty()) {
             const auto piece = query.substr(0, query.find('&'));
             const auto equals = piece.find('=');
             const auto value = equals == std::string_view::npos ? std::string_view{} : piece.substr(equals + 1);
-            if (long_for(piece.substr(0, equals), value, offset_seen)) {
+            if (long_for(piece.substr(0, equals), value)) {
                 return true;
             }
             query.remove_prefix(std::min(query.size(), piece.size() + 1));
@@ -209,12 +196,8 @@ bool list_sessions_may_run_long(const http::Request& request)
     if (!parsed) {
         return false; // refused at once
     }
-    for (const auto& [name, value] : parsed->pairs()) {
-        if (long_for(name, value, offset_seen)) {
-            return true;
-        }
-    }
-    return false;
+    return std::any_of(parsed->pairs().begin(), parsed->pairs().end(),
+                       [&](const auto& pair) { return long_for(pair.first, pair.second); });
 }
 
 void list_sessions(Context& ctx)

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -59,6 +61,38 @@ TEST(SessionBodyCache, ItStaysWithinItsCapacityAndKeepsWhatIsReadOften)
     EXPECT_FALSE(fetched(cache, 2, 2)); // kept once, long ago, never read: dropped
     EXPECT_EQ(fetched(cache, 1999, 1999), body_of(1999, 1999));
     EXPECT_GT(cache.size_bytes(), capacity / 4);
+}
+
+// Freeing a whole generation at once held up every request behind it for milliseconds: a dropped generation goes
+// a few entries at a time, as new entries come in, and is gone long before the next one is dropped.
+TEST(SessionBodyCache, ADroppedGenerationIsFreedAFewEntriesAtATime)
+{
+    SessionBodyCache cache(64 * 1024);
+    std::vector<std::weak_ptr<const SessionBodyCache::KeptBody>> first_kept;
+    for (std::int64_t id = 1; id <= 40; ++id) {
+        keep(cache, id, id);
+        first_kept.push_back(cache.find(id, id));
+    }
+    const auto alive = [&] {
+        return std::count_if(first_kept.begin(), first_kept.end(), [](const auto& body) { return !body.expired(); });
+    };
+    ASSERT_EQ(alive(), 40);
+    std::int64_t id = 41;
+    while (alive() == 40 && id < 1000) { // two generations later, the first one is dropped
+        keep(cache, id, id);
+        ++id;
+    }
+    ASSERT_LT(id, 1000);
+    EXPECT_GE(alive(), 40 - 4);
+    const auto dropped_at = id;
+    while (alive() > 0 && id < dropped_at + 100) {
+        const auto before = alive();
+        keep(cache, id, id);
+        ++id;
+        EXPECT_GE(alive(), before - 4) << "after keeping " << id - 1;
+    }
+    EXPECT_EQ(alive(), 0);
+    EXPECT_LE(id - dropped_at, 40 / 4 + 1);
 }
 
 TEST(SessionBodyCache, ABodyKeepsItsMembersAndLinksApart)
