@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <string_view>
 
 namespace jobsessions::api {
 namespace {
@@ -56,6 +58,33 @@ bool segment_iequals(std::string_view encoded, std::string_view literal)
 // No route has more segments than this.
 constexpr std::size_t kMaxSegments = 8;
 
+// What a request target may hold as it is, with no escape: RFC 3986's unreserved characters and sub-delims, ':',
+// '@', '/' and '?'.
+constexpr std::array<bool, 256> kPlainTargetChars = [] {
+    std::array<bool, 256> plain{};
+    for (const char c :
+         std::string_view("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?")) {
+        plain[static_cast<unsigned char>(c)] = true;
+    }
+    return plain;
+}();
+
+// The path of a valid origin-form target, still percent-encoded. A target of plain characters alone (most are)
+// is one as it is, its path ending at the first '?', and needs no parse; any other goes through Boost.URL.
+std::optional<std::string_view> path_of(std::string_view target)
+{
+    if (target.starts_with('/') && std::all_of(target.begin(), target.end(), [](char c) {
+            return kPlainTargetChars[static_cast<unsigned char>(c)];
+        })) {
+        return target.substr(0, target.find('?'));
+    }
+    const auto parsed = urls::parse_origin_form(target);
+    if (!parsed) {
+        return std::nullopt;
+    }
+    return std::string_view(parsed->encoded_path());
+}
+
 } // namespace
 
 Router::Router(std::span<const Route> table)
@@ -82,7 +111,9 @@ Router::Router(std::span<const Route> table)
                 const auto slash = rest.find('/');
                 const auto text = rest.substr(0, slash);
                 const bool parameter = text.size() > 2 && text.front() == '{' && text.back() == '}';
-                t.segments.push_back({std::string(text), parameter});
+                std::string folded(text);
+                std::transform(folded.begin(), folded.end(), folded.begin(), fold);
+                t.segments.push_back({std::string(text), std::move(folded), parameter});
                 if (slash == std::string_view::npos) {
                     break;
                 }
@@ -110,14 +141,14 @@ Router::Router(std::span<const Route> table)
 
 const Route& Router::match(boost::beast::http::verb method, std::string_view target, std::string& parameter) const
 {
-    const auto parsed = urls::parse_origin_form(target);
-    if (!parsed) {
+    const auto valid_path = path_of(target);
+    if (!valid_path) {
         return bad_target_;
     }
     // The path's segments, still percent-encoded: a valid path splits on every '/'.
     std::array<std::string_view, kMaxSegments> segments;
     std::size_t count = 0;
-    std::string_view path = parsed->encoded_path();
+    std::string_view path = *valid_path;
     if (path.starts_with('/')) {
         path.remove_prefix(1);
     }
@@ -136,6 +167,18 @@ const Route& Router::match(boost::beast::http::verb method, std::string_view tar
     if (count > 0 && segments[count - 1].empty()) {
         --count;
     }
+    // A short path without escapes is folded to lower case once, and each template's literals compared with it as
+    // they are; any other path compares segment by segment, decoding.
+    std::array<char, 128> folded_path{};
+    std::array<std::string_view, kMaxSegments> folded;
+    const bool fold_once = valid_path->size() <= folded_path.size() && valid_path->find('%') == std::string_view::npos;
+    if (fold_once) {
+        std::transform(valid_path->begin(), valid_path->end(), folded_path.begin(), fold);
+        for (std::size_t i = 0; i < count; ++i) {
+            const auto at = static_cast<std::size_t>(segments[i].data() - valid_path->data());
+            folded[i] = std::string_view(folded_path.data() + at, segments[i].size());
+        }
+    }
     for (const auto& t : templates_) {
         if (t.segments.size() != count) {
             continue;
@@ -143,7 +186,11 @@ const Route& Router::match(boost::beast::http::verb method, std::string_view tar
         bool matches = true;
         for (std::size_t i = 0; i < count && matches; ++i) {
             const auto& segment = t.segments[i];
-            matches = segment.parameter ? !segments[i].empty() : segment_iequals(segments[i], segment.text);
+            if (segment.parameter) {
+                matches = !segments[i].empty();
+            } else {
+                matches = fold_once ? folded[i] == segment.folded : segment_iequals(segments[i], segment.text);
+            }
         }
         if (!matches) {
             continue;

@@ -42,7 +42,7 @@ struct Route {
     std::optional<domain::Permission> permission;
     Execution execution;
     BodyKind body;
-    /// For a Read route whose requests may walk much of an index (deep pages, text search): true sends this
+    /// For a Read route whose requests may walk much of an index (text and usn filters): true sends this
     /// request to the blocking pool, so that it never holds up the other connections of its I/O thread.
     bool (*may_run_long)(const http::Request&) = nullptr;
     /// For the router's own 405 routes: the methods of the path.
@@ -65,6 +65,7 @@ public:
 private:
     struct Segment {
         std::string text;
+        std::string folded; // `text` in ASCII lower case
         bool parameter = false;
     };
     struct Template {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
 
 namespace jobsessions::api {
 namespace {
@@ -91,6 +92,33 @@ TEST(Router, UnknownPathIsNotFoundAndWrongMethodListsTheAllowedOnes)
     const auto& wrong = router.match(verb::put, "/api/v1/jobSessions/1", parameter);
     EXPECT_EQ(wrong.method, verb::unknown);
     EXPECT_EQ(wrong.allow, "GET, PATCH");
+}
+
+// Targets of plain characters are split as they are; others are parsed and decoded first. Both ways match alike.
+TEST(Router, PlainAndEncodedTargetsMatchAlikeAndInvalidOnesAreRefused)
+{
+    Router router(routes());
+    std::string parameter;
+    for (const auto* target : {"/api/v1/jobSessions/77/log?offset=0&limit=30", "/API/V1/JOBSESSIONS/77/LOG?a=?/:@",
+                               "/api/v1/jobSessions/%37%37/log", "/api/v1/job%73essions/77/log?x=%20"}) {
+        const auto& route = router.match(verb::get, target, parameter);
+        EXPECT_EQ(route.path, "/api/v1/jobSessions/{id}/log") << target;
+        EXPECT_EQ(parameter, "77") << target;
+    }
+    // A parameter longer than the part of a path folded at once.
+    const std::string long_id(300, '9');
+    EXPECT_EQ(router.match(verb::get, "/api/v1/jobSessions/" + long_id + "/log", parameter).path,
+              "/api/v1/jobSessions/{id}/log");
+    EXPECT_EQ(parameter, long_id);
+    EXPECT_EQ(router.match(verb::get, "/api/v1/jobSessions/" + long_id + "/LOG", parameter).path,
+              "/api/v1/jobSessions/{id}/log");
+    const Route& not_found = router.match(verb::get, "/api/v1/nothing", parameter);
+    const Route& invalid = router.match(verb::get, "api/v1/jobSessions", parameter);
+    EXPECT_NE(&invalid, &not_found);
+    for (const auto* target : {"/api/v1/jobSessions/1 2", "/api/v1/jobSessions/%zz", "/api/v1/jobSessions#x",
+                               "/api/v1/jobSessions/{id}", "", "?a=1"}) {
+        EXPECT_EQ(&router.match(verb::get, target, parameter), &invalid) << target;
+    }
 }
 
 } // namespace
