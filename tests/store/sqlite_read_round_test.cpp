@@ -14,13 +14,16 @@ namespace {
 using domain::SessionStatus;
 using domain::SessionType;
 
-/// Runs a TRUNCATE checkpoint from a connection of its own, without waiting; true when some reader kept it from
-/// resetting the log ("busy").
+/// Runs a TRUNCATE checkpoint from a connection of its own; true when some reader kept it from resetting the log
+/// ("busy"). It waits up to two seconds: for a checkpoint of the store's own in progress, and for readers.
 bool truncate_checkpoint_is_blocked(const std::string& path)
 {
     auto db = sqlite::Connection::open(path, false);
     if (!db) {
         throw std::runtime_error(db.error().message);
+    }
+    if (auto waits = (*db)->exec("PRAGMA busy_timeout = 2000"); !waits) {
+        throw std::runtime_error(waits.error().message);
     }
     auto stmt = (*db)->prepare_owned("PRAGMA wal_checkpoint(TRUNCATE)");
     if (!stmt) {

@@ -382,25 +382,43 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path)
     if (auto r = apply_migrations(db); !r) {
         return r.error();
     }
-    return std::unique_ptr<SqliteStore>(new SqliteStore(path, std::move(*connection)));
+    auto checkpoint_connection = Connection::open(path, false);
+    if (!checkpoint_connection) {
+        return checkpoint_connection.error();
+    }
+    return std::unique_ptr<SqliteStore>(
+        new SqliteStore(path, std::move(*connection), std::move(*checkpoint_connection)));
 }
 
-SqliteStore::SqliteStore(std::string path, std::unique_ptr<Connection> write_connection)
+namespace {
+
+std::unique_ptr<Connection> checkpointed_by(Checkpointer& checkpointer, std::unique_ptr<Connection> writer)
+{
+    checkpointer.take_over_checkpoints_of(*writer);
+    return writer;
+}
+
+} // namespace
+
+SqliteStore::SqliteStore(std::string path, std::unique_ptr<Connection> write_connection,
+                         std::unique_ptr<Connection> checkpoint_connection)
     : path_(std::move(path))
     , id_(g_next_store_id.fetch_add(1))
-    , writer_(std::move(write_connection), BatchHooks{[this] {
-                                                          usn_.begin_batch();
-                                                          counts_.begin_batch();
-                                                      },
-                                                      [this](bool kept) { counts_.end_write(kept); },
-                                                      [this](Connection& db) -> Result<void> {
-                                                          if (auto r = usn_.write_back(db); !r) {
-                                                              return r;
-                                                          }
-                                                          // Before the commit: see ListCache.
-                                                          list_cache_.touched(counts_.periods(), writer_.commits() + 1);
-                                                          return counts_.write_back(db);
-                                                      }})
+    , checkpointer_(std::move(checkpoint_connection))
+    , writer_(checkpointed_by(checkpointer_, std::move(write_connection)),
+              BatchHooks{[this] {
+                             usn_.begin_batch();
+                             counts_.begin_batch();
+                         },
+                         [this](bool kept) { counts_.end_write(kept); },
+                         [this](Connection& db) -> Result<void> {
+                             if (auto r = usn_.write_back(db); !r) {
+                                 return r;
+                             }
+                             // Before the commit: see ListCache.
+                             list_cache_.touched(counts_.periods(), writer_.commits() + 1);
+                             return counts_.write_back(db);
+                         }})
 {
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "jobsessions/store/sqlite/checkpointer.hpp"
 #include "jobsessions/store/sqlite/connection.hpp"
 #include "jobsessions/store/sqlite/list_cache.hpp"
 #include "jobsessions/store/sqlite/session_counts.hpp"
@@ -92,8 +93,12 @@ public:
     Result<RetentionBatch> delete_old_sessions(const std::optional<std::string>& policy_id, util::Micros before,
                                                std::int64_t max_sessions) override;
 
+    /// The thread that copies the write-ahead log back into the database file (for tests).
+    Checkpointer& checkpointer() noexcept { return checkpointer_; }
+
 private:
-    SqliteStore(std::string path, std::unique_ptr<Connection> write_connection);
+    SqliteStore(std::string path, std::unique_ptr<Connection> write_connection,
+                std::unique_ptr<Connection> checkpoint_connection);
 
     /// This thread's read connection, opened on first use; in a read round, with a current snapshot.
     Result<Connection*> reader();
@@ -115,6 +120,8 @@ private:
     std::uint64_t id_;
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<Connection>> readers_;
+    /// Declared before the writer, which hands it the log's size after each commit until it stops.
+    Checkpointer checkpointer_;
     /// Used by the writer thread only; declared before the writer, which uses them until it stops.
     UsnCounter usn_;
     SessionCounts counts_;
