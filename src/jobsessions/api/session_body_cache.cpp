@@ -48,8 +48,9 @@ SessionBodyCache::Body SessionBodyCache::find_locked(std::int64_t id, std::int64
     if (node.empty()) {
         return nullptr;
     }
-    if (node.mapped().usn != usn) {
-        older_.insert(std::move(node));
+    if (node.mapped().usn != usn) { // the session changed since: its kept body is of no more use
+        older_bytes_ -= cost(node.mapped());
+        freed.entries.push_back(std::move(node));
         return nullptr;
     }
     Body found = node.mapped().body;

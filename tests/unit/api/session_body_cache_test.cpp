@@ -95,6 +95,23 @@ TEST(SessionBodyCache, ADroppedGenerationIsFreedAFewEntriesAtATime)
     EXPECT_LE(id - dropped_at, 40 / 4 + 1);
 }
 
+TEST(SessionBodyCache, AStaleBodyAskedForAtANewerUsnIsDroppedAndNoLongerCounted)
+{
+    const std::size_t capacity = 64 * 1024;
+    SessionBodyCache cache(capacity);
+    keep(cache, 1, 1);
+    const auto kept_alone = cache.size_bytes();
+    // Past half the capacity, the newer generation (with session 1) has become the older one.
+    for (std::int64_t id = 2; cache.size_bytes() <= capacity / 2 && id < 1000; ++id) {
+        keep(cache, id, id);
+    }
+    ASSERT_GT(cache.size_bytes(), capacity / 2);
+    const auto before = cache.size_bytes();
+    EXPECT_FALSE(fetched(cache, 1, 2)); // session 1 changed since it was kept
+    EXPECT_EQ(cache.size_bytes(), before - kept_alone);
+    EXPECT_FALSE(fetched(cache, 1, 1));
+}
+
 TEST(SessionBodyCache, ABodyKeepsItsMembersAndLinksApart)
 {
     SessionBodyCache cache(1024 * 1024);
