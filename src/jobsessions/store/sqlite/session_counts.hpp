@@ -57,7 +57,8 @@ public:
     void count(CountedAs key, int delta);
     /// The write now running changes a session that started at `start_time` without changing its counts.
     void changed(util::Micros start_time);
-    /// The write now running is done: its counts join the batch if it is kept, and go if it was rolled back.
+    /// The writes under the savepoint now ending are done: their counts join the batch if they are kept, and go
+    /// if they were rolled back.
     void end_write(bool kept);
     /// Writes the batch's net changes into the aggregate tables (inside the batch's transaction); rows that
     /// reach zero are removed.

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -16,7 +17,9 @@ namespace jobsessions::store::sqlite {
 
 /// One write waiting for the writer thread.
 struct WriteJob {
-    /// Runs inside the batch's transaction, under its own savepoint: an error rolls back this job only.
+    /// Runs inside the batch's transaction, under a savepoint: an error rolls back this job only. It may run twice
+    /// (when another job under the same savepoint failed), so it changes nothing but the database and the
+    /// batch's counters and keeps its inputs.
     std::function<Result<void>(Connection&)> body;
     /// Set by the writer: success only once the whole batch is committed and on disk.
     Result<void> outcome;
@@ -37,8 +40,9 @@ private:
 struct BatchHooks {
     /// Right after the batch's transaction begins.
     std::function<void()> begun;
-    /// After each job: `kept` unless it was rolled back to its savepoint.
-    std::function<void(bool kept)> job_ended;
+    /// After the jobs of each savepoint (several jobs share one): `kept` unless they were rolled back to it, in
+    /// which case each of them runs again under a savepoint of its own.
+    std::function<void(bool kept)> jobs_ended;
     /// Right before it commits; a failure fails the whole batch.
     std::function<Result<void>(Connection&)> committing;
 };
@@ -59,6 +63,9 @@ public:
     /// Finishes the queued jobs, then stops the thread; later jobs fail with Unavailable.
     void stop();
 
+    /// How many jobs wait for the next batch (for tests).
+    [[nodiscard]] std::size_t queued();
+
     /// How many batches have committed so far. It grows before any write of a batch is acknowledged, so a reader
     /// that sees the same number as when its read transaction began has missed no acknowledged write.
     [[nodiscard]] std::uint64_t commits() const noexcept { return commits_.load(std::memory_order_acquire); }
@@ -66,6 +73,8 @@ public:
 private:
     void loop();
     void run_batch(std::vector<WriteJob*>& batch);
+    /// Runs `jobs` under one savepoint; false, with all of them rolled back, when one failed.
+    bool run_under_savepoint(std::span<WriteJob*> jobs);
 
     std::unique_ptr<Connection> connection_;
     BatchHooks hooks_;
