@@ -10,11 +10,70 @@
 #include <atomic>
 #include <future>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace jobsessions::store::sqlite {
 namespace {
+
+Result<void> insert(Connection& db, int k)
+{
+    auto statement = db.prepare_owned("INSERT INTO t (k) VALUES (?)");
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, std::int64_t{k});
+    return statement->run();
+}
+
+std::set<std::int64_t> stored_keys(const std::string& path)
+{
+    std::set<std::int64_t> stored;
+    auto db = Connection::open(path, false);
+    if (!db) {
+        ADD_FAILURE() << db.error().message;
+        return stored;
+    }
+    auto rows = (*db)->prepare_owned("SELECT k FROM t");
+    if (!rows) {
+        ADD_FAILURE() << rows.error().message;
+        return stored;
+    }
+    for (auto row = rows->step(); row && *row; row = rows->step()) {
+        stored.insert(rows->column_int64(0));
+    }
+    return stored;
+}
+
+// Runs `jobs` in one batch, in their order: a first write holds the writer until all of them are queued.
+void run_in_one_batch(Writer& writer, std::vector<WriteJob>& jobs)
+{
+    std::promise<void> release;
+    std::atomic<bool> holding{false};
+    WriteJob holder;
+    holder.body = [&, released = release.get_future().share()](Connection&) -> Result<void> {
+        holding = true;
+        released.wait();
+        return {};
+    };
+    std::thread holder_thread([&] { writer.run(holder); });
+    while (!holding) {
+        std::this_thread::yield();
+    }
+    std::vector<std::thread> threads;
+    for (auto& job : jobs) {
+        threads.emplace_back([&] { writer.run(job); });
+        while (writer.queued() < threads.size()) {
+            std::this_thread::yield();
+        }
+    }
+    release.set_value();
+    holder_thread.join();
+    for (auto& thread : threads) {
+        thread.join();
+    }
+}
 
 TEST(Writer, AFailingWriteRollsBackAloneAndTheOthersOfItsBatchLandOnce)
 {
@@ -35,35 +94,15 @@ TEST(Writer, AFailingWriteRollsBackAloneAndTheOthersOfItsBatchLandOnce)
     };
     Writer writer(std::move(*connection), hooks);
 
-    // A first write holds the writer, so that the others queue up and go in one batch.
-    std::promise<void> release;
-    std::atomic<bool> holding{false};
-    WriteJob holder;
-    holder.body = [&, released = release.get_future().share()](Connection&) -> Result<void> {
-        holding = true;
-        released.wait();
-        return {};
-    };
-    std::thread holder_thread([&] { writer.run(holder); });
-    while (!holding) {
-        std::this_thread::yield();
-    }
-
     constexpr int kWrites = 40;
     const auto fails = [](int k) { return k % 13 == 5; }; // 5, 18, 31: in the first, second and third savepoint
     std::vector<WriteJob> jobs(kWrites);
     std::vector<int> runs(kWrites, 0);
-    std::vector<std::thread> threads;
     for (int k = 0; k < kWrites; ++k) {
         jobs[k].body = [&, k](Connection& db) -> Result<void> {
             ++runs[k];
-            auto insert = db.prepare_owned("INSERT INTO t (k) VALUES (?)");
-            if (!insert) {
-                return insert.error();
-            }
-            insert->bind(1, std::int64_t{k});
-            if (auto done = insert->run(); !done) {
-                return done;
+            if (auto inserted = insert(db, k); !inserted) {
+                return inserted;
             }
             ++counting;
             if (fails(k)) {
@@ -71,27 +110,10 @@ TEST(Writer, AFailingWriteRollsBackAloneAndTheOthersOfItsBatchLandOnce)
             }
             return {};
         };
-        threads.emplace_back([&, k] { writer.run(jobs[k]); });
-        while (writer.queued() < static_cast<std::size_t>(k + 1)) { // in the queue in this order
-            std::this_thread::yield();
-        }
     }
-    release.set_value();
-    holder_thread.join();
-    for (auto& thread : threads) {
-        thread.join();
-    }
+    run_in_one_batch(writer, jobs);
 
-    std::set<std::int64_t> stored;
-    {
-        auto db = Connection::open(path, false);
-        ASSERT_TRUE(db);
-        auto rows = (*db)->prepare_owned("SELECT k FROM t");
-        ASSERT_TRUE(rows);
-        for (auto row = rows->step(); row && *row; row = rows->step()) {
-            stored.insert(rows->column_int64(0));
-        }
-    }
+    const auto stored = stored_keys(path);
     int kept = 0;
     for (int k = 0; k < kWrites; ++k) {
         EXPECT_EQ(jobs[k].outcome.has_value(), !fails(k)) << k;
@@ -101,6 +123,35 @@ TEST(Writer, AFailingWriteRollsBackAloneAndTheOthersOfItsBatchLandOnce)
     }
     EXPECT_EQ(counted, kept);
     EXPECT_EQ(runs[0], 2) << "a write sharing a savepoint with a failing one runs again under its own";
+}
+
+// A write that leaves its savepoint in a state that cannot be rolled back (here: it releases the savepoint
+// itself) takes its whole batch with it: none of it is written, and every write of it is told.
+TEST(Writer, AWriteThatCannotBeRolledBackFailsItsWholeBatch)
+{
+    test::TempDir dir;
+    const auto path = dir.file("writer.db");
+    auto connection = Connection::open(path, true);
+    ASSERT_TRUE(connection);
+    ASSERT_TRUE((*connection)->exec("PRAGMA journal_mode = WAL; CREATE TABLE t (k INTEGER PRIMARY KEY);"));
+    Writer writer(std::move(*connection));
+    std::vector<WriteJob> jobs(3);
+    for (int k = 0; k < 3; ++k) {
+        jobs[k].body = [k](Connection& db) -> Result<void> {
+            if (auto inserted = insert(db, k); !inserted) {
+                return inserted;
+            }
+            if (k == 1) {
+                return db.exec("RELEASE job");
+            }
+            return {};
+        };
+    }
+    run_in_one_batch(writer, jobs);
+    for (const auto& job : jobs) {
+        EXPECT_FALSE(job.outcome.has_value());
+    }
+    EXPECT_TRUE(stored_keys(path).empty());
 }
 
 } // namespace

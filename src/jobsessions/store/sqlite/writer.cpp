@@ -119,17 +119,25 @@ void Writer::run_batch(std::vector<WriteJob*>& batch)
     if (hooks_.begun) {
         hooks_.begun();
     }
-    for (std::size_t first = 0; first < batch.size(); first += kJobsPerSavepoint) {
+    bool broken = false;
+    for (std::size_t first = 0; first < batch.size() && !broken; first += kJobsPerSavepoint) {
         const auto group = std::span(batch).subspan(first, std::min(kJobsPerSavepoint, batch.size() - first));
-        if (!run_under_savepoint(group) && group.size() > 1) {
+        auto ran = run_under_savepoint(group);
+        if (ran == Savepoint::RolledBack && group.size() > 1) {
             // One of them failed and took the others' work with it: each again, under a savepoint of its own.
-            for (WriteJob* job : group) {
-                (void)run_under_savepoint(std::span(&job, 1));
+            for (WriteJob*& job : group) {
+                ran = run_under_savepoint(std::span(&job, 1));
+                if (ran == Savepoint::Broken) {
+                    break;
+                }
             }
         }
+        broken = ran == Savepoint::Broken;
     }
     Result<void> committed;
-    if (hooks_.committing) {
+    if (broken) {
+        committed = StoreError{StoreErrc::Unavailable, "a write could not be rolled back; the batch was not written"};
+    } else if (hooks_.committing) {
         committed = hooks_.committing(*connection_);
     }
     if (committed) {
@@ -143,13 +151,13 @@ void Writer::run_batch(std::vector<WriteJob*>& batch)
     finish_all(committed);
 }
 
-bool Writer::run_under_savepoint(std::span<WriteJob*> jobs)
+Writer::Savepoint Writer::run_under_savepoint(std::span<WriteJob*> jobs)
 {
     if (auto saved = connection_->run(kSavepoint); !saved) {
         for (WriteJob* job : jobs) {
             job->outcome = saved;
         }
-        return false;
+        return Savepoint::RolledBack;
     }
     bool all_kept = true;
     for (WriteJob* job : jobs) {
@@ -163,19 +171,24 @@ bool Writer::run_under_savepoint(std::span<WriteJob*> jobs)
             break;
         }
     }
-    if (!all_kept) {
-        (void)connection_->run(kRollbackToSavepoint);
-    }
-    if (auto released = connection_->run(kRelease); !released && all_kept) {
+    if (all_kept) {
+        auto released = connection_->run(kRelease);
+        if (released) {
+            if (hooks_.jobs_ended) {
+                hooks_.jobs_ended(true);
+            }
+            return Savepoint::Kept;
+        }
         for (WriteJob* job : jobs) {
             job->outcome = released;
         }
-        all_kept = false;
     }
+    // Nothing a failed write did may stay in the batch: when even that cannot be undone, the batch goes.
+    const bool undone = connection_->run(kRollbackToSavepoint) && connection_->run(kRelease);
     if (hooks_.jobs_ended) {
-        hooks_.jobs_ended(all_kept);
+        hooks_.jobs_ended(false);
     }
-    return all_kept;
+    return undone ? Savepoint::RolledBack : Savepoint::Broken;
 }
 
 } // namespace jobsessions::store::sqlite

@@ -73,8 +73,15 @@ public:
 private:
     void loop();
     void run_batch(std::vector<WriteJob*>& batch);
-    /// Runs `jobs` under one savepoint; false, with all of them rolled back, when one failed.
-    bool run_under_savepoint(std::span<WriteJob*> jobs);
+    enum class Savepoint {
+        Kept,
+        /// One of its jobs failed: all of them were rolled back.
+        RolledBack,
+        /// One failed and the savepoint could not be rolled back: the batch's transaction must go.
+        Broken,
+    };
+    /// Runs `jobs` under one savepoint.
+    Savepoint run_under_savepoint(std::span<WriteJob*> jobs);
 
     std::unique_ptr<Connection> connection_;
     BatchHooks hooks_;
