@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <future>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -16,6 +17,22 @@
 
 namespace jobsessions::store::sqlite {
 namespace {
+
+// A new database in WAL mode with the table `t` the writes of these tests insert into; null on failure.
+std::unique_ptr<Connection> open_with_table(const std::string& path)
+{
+    auto connection = Connection::open(path, true);
+    if (!connection) {
+        ADD_FAILURE() << connection.error().message;
+        return nullptr;
+    }
+    if (auto created = (*connection)->exec("PRAGMA journal_mode = WAL; CREATE TABLE t (k INTEGER PRIMARY KEY);");
+        !created) {
+        ADD_FAILURE() << created.error().message;
+        return nullptr;
+    }
+    return std::move(*connection);
+}
 
 Result<void> insert(Connection& db, int k)
 {
@@ -79,9 +96,8 @@ TEST(Writer, AFailingWriteRollsBackAloneAndTheOthersOfItsBatchLandOnce)
 {
     test::TempDir dir;
     const auto path = dir.file("writer.db");
-    auto connection = Connection::open(path, true);
+    auto connection = open_with_table(path);
     ASSERT_TRUE(connection);
-    ASSERT_TRUE((*connection)->exec("PRAGMA journal_mode = WAL; CREATE TABLE t (k INTEGER PRIMARY KEY);"));
 
     // Like the store's counts: each write counts in memory, and what the kept savepoints counted adds up.
     int counting = 0; // the writer's thread only
@@ -92,7 +108,7 @@ TEST(Writer, AFailingWriteRollsBackAloneAndTheOthersOfItsBatchLandOnce)
         counted += kept ? counting : 0;
         counting = 0;
     };
-    Writer writer(std::move(*connection), hooks);
+    Writer writer(std::move(connection), hooks);
 
     constexpr int kWrites = 40;
     const auto fails = [](int k) { return k % 13 == 5; }; // 5, 18, 31: in the first, second and third savepoint
@@ -131,10 +147,9 @@ TEST(Writer, AWriteThatCannotBeRolledBackFailsItsWholeBatch)
 {
     test::TempDir dir;
     const auto path = dir.file("writer.db");
-    auto connection = Connection::open(path, true);
+    auto connection = open_with_table(path);
     ASSERT_TRUE(connection);
-    ASSERT_TRUE((*connection)->exec("PRAGMA journal_mode = WAL; CREATE TABLE t (k INTEGER PRIMARY KEY);"));
-    Writer writer(std::move(*connection));
+    Writer writer(std::move(connection));
     std::vector<WriteJob> jobs(3);
     for (int k = 0; k < 3; ++k) {
         jobs[k].body = [k](Connection& db) -> Result<void> {
