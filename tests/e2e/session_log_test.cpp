@@ -93,6 +93,35 @@ TEST_F(SessionLog, WholeLongLogIsStreamedCompleteAndInOrder)
               (std::vector<std::string>{"line 1999", "line 2000", "line 2001", "line 2002", "line 2003"}));
 }
 
+// A page of many megabytes does not fit in the socket's send buffer: the server writes what it takes at once and the
+// rest as the client reads, and the client gets every byte in order.
+TEST_F(SessionLog, APageLargerThanTheSocketBufferArrivesWhole)
+{
+    const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");
+    constexpr int kEntries = 10'000; // the largest page: some 11 MB, past the most a socket buffers (4 MB)
+    const std::string padding(1'000, 'x');
+    for (int first = 0; first < kEntries; first += 500) {
+        std::string body = R"({"log":[)";
+        for (int i = first; i < first + 500; ++i) {
+            body += (i > first ? "," : "") + std::string(R"({"status":"Success","message":"line )") +
+                    std::to_string(i + 1) + " " + padding + "\"}";
+        }
+        body += "]}";
+        const auto appended = client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log", body, admin_token());
+        ASSERT_EQ(appended.status, 201) << appended.body;
+    }
+    const auto page =
+        client_->get("/api/v1/jobSessions/" + id + "/log?limit=" + std::to_string(kEntries), admin_token());
+    ASSERT_EQ(page.status, 200);
+    EXPECT_FALSE(page.has_header("Transfer-Encoding"));
+    EXPECT_GT(page.body.size(), std::size_t{10'000'000});
+    const auto log = page.json().at("log").as_array();
+    ASSERT_EQ(log.size(), static_cast<std::size_t>(kEntries));
+    for (int i = 0; i < kEntries; ++i) {
+        ASSERT_EQ(str(log[static_cast<std::size_t>(i)], "message"), "line " + std::to_string(i + 1) + " " + padding);
+    }
+}
+
 TEST_F(SessionLog, InvalidEntriesAreNamedAndNothingIsAppended)
 {
     const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");

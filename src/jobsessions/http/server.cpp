@@ -104,6 +104,36 @@ bool is_disconnect(const beast::error_code& ec)
            ec == asio::ssl::error::stream_truncated || ec == beast::http::error::partial_message;
 }
 
+/// Writes as much of `buffers` as the socket takes at once, without waiting: most answers fit in the socket's send
+/// buffer, and sending them here saves a round through the scheduler. Returns the bytes written; on a TLS stream,
+/// whose engine keeps its own state, nothing is written here.
+std::size_t send_now(tcp::socket& socket, const std::array<asio::const_buffer, 2>& buffers, beast::error_code& ec)
+{
+    if (!socket.non_blocking()) {
+        return 0; // a blocking write here would hold the whole I/O thread
+    }
+    const std::size_t n = socket.write_some(buffers, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ec = {};
+    }
+    return n;
+}
+
+std::size_t send_now(asio::ssl::stream<tcp::socket>& /*stream*/, const std::array<asio::const_buffer, 2>& /*buffers*/,
+                     beast::error_code& /*ec*/)
+{
+    return 0;
+}
+
+/// The part of `buffers` after its first `sent` bytes.
+std::array<asio::const_buffer, 2> unsent(const std::array<asio::const_buffer, 2>& buffers, std::size_t sent)
+{
+    if (sent < buffers[0].size()) {
+        return {buffers[0] + sent, buffers[1]};
+    }
+    return {buffers[1] + (sent - buffers[0].size()), asio::const_buffer()};
+}
+
 /// Runs `work` on the pool and resumes the calling coroutine on its own executor afterwards.
 template <class Work> asio::awaitable<void> run_blocking(asio::thread_pool& pool, Work& work)
 {
@@ -409,7 +439,12 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
         append_head(head, response, close);
         state.deadline = Clock::now() + cx.limits.write_timeout;
         const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(response.body_text())};
-        auto [wec, wn] = co_await asio::async_write(stream, out, kUseTuple);
+        beast::error_code wec;
+        const std::size_t sent = send_now(stream, out, wec);
+        if (!wec && sent < head.size() + response.body_text().size()) {
+            auto [rest_ec, rest_n] = co_await asio::async_write(stream, unsent(out, sent), kUseTuple);
+            wec = rest_ec;
+        }
         if (wec || close) {
             break;
         }
@@ -449,6 +484,8 @@ asio::awaitable<void> serve_connection(tcp::socket socket, ConnectionContext cx,
             stream.next_layer().close(ec);
         } else {
             state.socket = &socket;
+            // Writes that cannot finish at once return would_block instead of waiting (see send_now).
+            socket.non_blocking(true, ec);
             co_await serve_requests(socket, state, cx, false, peer);
             socket.shutdown(tcp::socket::shutdown_both, ec);
             socket.close(ec);
