@@ -55,9 +55,6 @@ bool segment_iequals(std::string_view encoded, std::string_view literal)
     return true;
 }
 
-// No route has more segments than this.
-constexpr std::size_t kMaxSegments = 8;
-
 // What a request target may hold as it is, with no escape: RFC 3986's unreserved characters and sub-delims, ':',
 // '@', '/' and '?'.
 constexpr std::array<bool, 256> kPlainTargetChars = [] {
@@ -137,6 +134,11 @@ Router::Router(std::span<const Route> table)
                                                              &reply_method_not_allowed, std::nullopt, Execution::Inline,
                                                              BodyKind::None, nullptr, allow});
     }
+    for (const auto& t : templates_) {
+        if (t.segments.size() < by_segment_count_.size()) {
+            by_segment_count_[t.segments.size()].push_back(&t);
+        }
+    }
 }
 
 const Route& Router::match(boost::beast::http::verb method, std::string_view target, std::string& parameter) const
@@ -169,7 +171,7 @@ const Route& Router::match(boost::beast::http::verb method, std::string_view tar
     }
     // A short path without escapes is folded to lower case once, and each template's literals compared with it as
     // they are; any other path compares segment by segment, decoding.
-    std::array<char, 128> folded_path{};
+    std::array<char, 128> folded_path; // NOLINT(cppcoreguidelines-pro-type-member-init): written before it is read
     std::array<std::string_view, kMaxSegments> folded;
     const bool fold_once = valid_path->size() <= folded_path.size() && valid_path->find('%') == std::string_view::npos;
     if (fold_once) {
@@ -179,10 +181,8 @@ const Route& Router::match(boost::beast::http::verb method, std::string_view tar
             folded[i] = std::string_view(folded_path.data() + at, segments[i].size());
         }
     }
-    for (const auto& t : templates_) {
-        if (t.segments.size() != count) {
-            continue;
-        }
+    for (const Template* const candidate : by_segment_count_[count]) {
+        const Template& t = *candidate;
         bool matches = true;
         for (std::size_t i = 0; i < count && matches; ++i) {
             const auto& segment = t.segments[i];
@@ -198,6 +198,10 @@ const Route& Router::match(boost::beast::http::verb method, std::string_view tar
         parameter.clear();
         for (std::size_t i = 0; i < count; ++i) {
             if (t.segments[i].parameter) {
+                if (fold_once) {
+                    parameter.assign(segments[i]); // no escape to decode
+                    continue;
+                }
                 const auto encoded = urls::make_pct_string_view(segments[i]);
                 if (encoded) {
                     for (const char c : **encoded) {

@@ -6,6 +6,7 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <span>
@@ -63,6 +64,9 @@ public:
                                      std::string& parameter) const;
 
 private:
+    /// No route has more segments than this.
+    static constexpr std::size_t kMaxSegments = 8;
+
     struct Segment {
         std::string text;
         std::string folded; // `text` in ASCII lower case
@@ -75,6 +79,8 @@ private:
     };
 
     std::vector<Template> templates_;
+    /// The templates of each segment count (index), in table order: a path is compared with these alone.
+    std::array<std::vector<const Template*>, kMaxSegments + 1> by_segment_count_;
     Route not_found_;
     Route bad_target_;
 };
