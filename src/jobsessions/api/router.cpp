@@ -129,6 +129,9 @@ Router::Router(std::span<const Route> table)
             }
             const auto name = boost::beast::http::to_string(r->method);
             allow.append(name.data(), name.size());
+            if (r->method == boost::beast::http::verb::get) {
+                allow += ", HEAD";
+            }
         }
         t.method_not_allowed = std::make_unique<Route>(Route{boost::beast::http::verb::unknown, t.routes.front()->path,
                                                              &reply_method_not_allowed, std::nullopt, Execution::Inline,
@@ -213,6 +216,14 @@ const Route& Router::match(boost::beast::http::verb method, std::string_view tar
         for (const Route* route : t.routes) {
             if (route->method == method) {
                 return *route;
+            }
+        }
+        // HEAD is GET without the body (RFC 9110, 9.3.2): the server sends the head alone.
+        if (method == boost::beast::http::verb::head) {
+            for (const Route* route : t.routes) {
+                if (route->method == boost::beast::http::verb::get) {
+                    return *route;
+                }
             }
         }
         return *t.method_not_allowed;

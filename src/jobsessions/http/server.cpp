@@ -6,6 +6,7 @@
 #include "jobsessions/util/strings.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -243,6 +244,7 @@ asio::awaitable<bool> send_stream(Stream& stream, ConnectionState& state, Connec
         waker->woken = true;
         waker->timer.cancel();
     };
+    const bool head_only = request.method == beast::http::verb::head;
     std::string piece;
     BodySource::Step step = BodySource::Step::More;
     auto produce = [&]() -> asio::awaitable<void> {
@@ -288,7 +290,15 @@ asio::awaitable<bool> send_stream(Stream& stream, ConnectionState& state, Connec
             }
         }
         append_head(head, response, close);
-        ok = co_await write({asio::buffer(head), asio::buffer(response.body), asio::const_buffer()});
+        ok = co_await write(
+            {asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body), asio::const_buffer()});
+    } else if (head_only) {
+        // The head the stream would start with, and nothing of the stream itself.
+        source->stop();
+        const bool chunked = request.version >= 11;
+        append_head(head, response, close || !chunked, chunked ? Framing::Chunked : Framing::UntilClose);
+        ok = co_await write({asio::buffer(head), asio::const_buffer(), asio::const_buffer()});
+        ok = ok && chunked;
     } else {
         // HTTP/1.0 has no chunks: the body ends when the connection closes.
         const bool chunked = request.version >= 11;
@@ -438,10 +448,13 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
         }
         append_head(head, response, close);
         state.deadline = Clock::now() + cx.limits.write_timeout;
-        const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(response.body_text())};
+        // A HEAD request gets the head alone, its Content-Length that of the body a GET would get.
+        const bool head_only = request.method == beast::http::verb::head;
+        const std::array<asio::const_buffer, 2> out{asio::buffer(head), head_only ? asio::const_buffer()
+                                                                                  : asio::buffer(response.body_text())};
         beast::error_code wec;
         const std::size_t sent = send_now(stream, out, wec);
-        if (!wec && sent < head.size() + response.body_text().size()) {
+        if (!wec && sent < asio::buffer_size(out)) {
             auto [rest_ec, rest_n] = co_await asio::async_write(stream, unsent(out, sent), kUseTuple);
             wec = rest_ec;
         }

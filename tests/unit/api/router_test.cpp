@@ -91,7 +91,20 @@ TEST(Router, UnknownPathIsNotFoundAndWrongMethodListsTheAllowedOnes)
     }
     const auto& wrong = router.match(verb::put, "/api/v1/jobSessions/1", parameter);
     EXPECT_EQ(wrong.method, verb::unknown);
-    EXPECT_EQ(wrong.allow, "GET, PATCH");
+    EXPECT_EQ(wrong.allow, "GET, HEAD, PATCH");
+}
+
+TEST(Router, HeadTakesTheGetRouteOfAPathAndNoOther)
+{
+    Router router(routes());
+    std::string parameter;
+    const auto& session = router.match(verb::head, "/api/v1/jobSessions/17", parameter);
+    EXPECT_EQ(session.method, verb::get);
+    EXPECT_EQ(session.path, "/api/v1/jobSessions/{id}");
+    EXPECT_EQ(parameter, "17");
+    const auto& export_only = router.match(verb::head, "/api/v1/jobSessions/export", parameter);
+    EXPECT_EQ(export_only.method, verb::unknown);
+    EXPECT_EQ(export_only.allow, "POST");
 }
 
 // Targets of plain characters are split as they are; others are parsed and decoded first. Both ways match alike.
