@@ -672,10 +672,12 @@ void Server::shutdown()
                 if (c.interrupt) {
                     c.interrupt(); // a stream waiting for news ends now
                 }
-                // Idle connections close now; one whose next request has already arrived gets it answered.
+                // Idle connections end now; one whose next request has already arrived gets it answered. Its read
+                // is cancelled, not its socket closed: a read that has already taken the request in, its
+                // completion still queued behind this, goes on and the request is answered.
                 beast::error_code ec;
                 if (c.waiting_for_request && c.socket != nullptr && c.socket->available(ec) == 0) {
-                    c.socket->close(ec);
+                    c.socket->cancel(ec);
                 }
             }
             worker->guard.reset();
