@@ -14,6 +14,33 @@ constexpr std::size_t kEntryOverhead = 96;
 SessionBodyCache::SessionBodyCache(std::size_t capacity_bytes)
     : half_capacity_(capacity_bytes / 2)
 {
+    if (capacity_bytes == 0) {
+        return;
+    }
+    // A slot for each half kilobyte the cache can hold (about a body), a power of two of at least 1,024.
+    std::size_t slots = 1024;
+    while (slots < capacity_bytes / 512 && slots < (std::size_t{1} << 24)) {
+        slots *= 2;
+    }
+    offered_ = std::make_unique<std::atomic<std::uint64_t>[]>(slots);
+    offered_mask_ = slots - 1;
+}
+
+bool SessionBodyCache::offered_before(std::int64_t id, std::int64_t usn) noexcept
+{
+    if (offered_ == nullptr) {
+        return false;
+    }
+    // Two multiplicative hashes mixed: the low bits pick the slot, the whole (never 0) is the tag.
+    const std::uint64_t hash = (static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ULL) ^
+                               (static_cast<std::uint64_t>(usn) * 0xC2B2AE3D27D4EB4FULL);
+    const std::uint64_t tag = hash | 1U;
+    auto& slot = offered_[(hash >> 17) & offered_mask_];
+    if (slot.load(std::memory_order_relaxed) == tag) {
+        return true;
+    }
+    slot.store(tag, std::memory_order_relaxed);
+    return false;
 }
 
 std::size_t SessionBodyCache::cost(const Entry& entry) noexcept
@@ -83,6 +110,9 @@ std::vector<SessionBodyCache::Body> SessionBodyCache::find(const std::vector<sto
 
 void SessionBodyCache::keep(std::int64_t id, std::int64_t usn, std::string_view text, std::size_t links_at)
 {
+    if (!offered_before(id, usn)) {
+        return;
+    }
     Entry entry{usn, std::make_shared<const KeptBody>(KeptBody{std::string(text), std::min(links_at, text.size())})};
     const auto bytes = cost(entry);
     if (bytes > half_capacity_) {

@@ -3,6 +3,7 @@
 
 #include "jobsessions/store/store.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -23,7 +24,11 @@ namespace jobsessions::api {
 /// Bounded in bytes by two generations: entries go into the newer; when it holds half the capacity it becomes the
 /// older and the older is dropped, and an entry found in the older moves back to the newer. A dropped generation is
 /// freed a few entries at a time as new ones come in: tens of thousands of bodies freed at once held every request
-/// behind them for milliseconds. Thread-safe.
+/// behind them for milliseconds.
+///
+/// A body is kept the second time it is offered, not the first: pages read once (a walk through a million sessions,
+/// a jump to a random page) would otherwise push out the bodies asked for again and again, and pay for copies
+/// nobody reads. Thread-safe.
 class SessionBodyCache {
 public:
     /// A cache of at most about `capacity_bytes`; 0 keeps nothing.
@@ -44,7 +49,7 @@ public:
     /// The bodies kept for `sessions` (null for those not kept), under one lock.
     std::vector<Body> find(const std::vector<store::SessionKey>& sessions);
 
-    /// Keeps the JSON of session `id` at `usn`: `text`, whose links start at `links_at`.
+    /// Keeps the JSON of session `id` at `usn`: `text`, whose links start at `links_at`, if it was offered before.
     void keep(std::int64_t id, std::int64_t usn, std::string_view text, std::size_t links_at);
 
     /// Bytes kept now, counting a fixed overhead per entry.
@@ -69,6 +74,8 @@ private:
     void make_room(std::size_t bytes, Freed& freed);
 
     static std::size_t cost(const Entry& entry) noexcept;
+    /// Whether session `id` at `usn` was offered before; notes it for the next time when not.
+    bool offered_before(std::int64_t id, std::int64_t usn) noexcept;
 
     const std::size_t half_capacity_;
     std::mutex mutex_;
@@ -78,6 +85,10 @@ private:
     Generation retiring_;
     std::size_t newer_bytes_ = 0;
     std::size_t older_bytes_ = 0;
+    /// The sessions offered once, as a tag per slot (a slot a hash of id and usn picks; 0 is none): a later
+    /// offer finding its tag is the second. Written without the lock: a lost note only delays a body by an offer.
+    std::unique_ptr<std::atomic<std::uint64_t>[]> offered_;
+    std::size_t offered_mask_ = 0;
 };
 
 } // namespace jobsessions::api

@@ -19,11 +19,18 @@ std::string body_of(std::int64_t id, std::int64_t usn)
     return R"({"id":")" + std::to_string(id) + R"(","usn":)" + std::to_string(usn) + std::string(400, ' ');
 }
 
-// Keeps body_of(id, usn) with no links.
-void keep(SessionBodyCache& cache, std::int64_t id, std::int64_t usn)
+// Offers body_of(id, usn) with no links once.
+void offer(SessionBodyCache& cache, std::int64_t id, std::int64_t usn)
 {
     const auto body = body_of(id, usn);
     cache.keep(id, usn, body, body.size());
+}
+
+// Keeps body_of(id, usn) with no links: offers it twice, as a body is kept the second time it is offered.
+void keep(SessionBodyCache& cache, std::int64_t id, std::int64_t usn)
+{
+    offer(cache, id, usn);
+    offer(cache, id, usn);
 }
 
 std::optional<std::string> fetched(SessionBodyCache& cache, std::int64_t id, std::int64_t usn)
@@ -112,10 +119,34 @@ TEST(SessionBodyCache, AStaleBodyAskedForAtANewerUsnIsDroppedAndNoLongerCounted)
     EXPECT_FALSE(fetched(cache, 1, 1));
 }
 
+// Bodies rendered once (a walk through many sessions) take no room; a body rendered again is kept.
+TEST(SessionBodyCache, ABodyIsKeptTheSecondTimeItIsOffered)
+{
+    SessionBodyCache cache(1024 * 1024);
+    offer(cache, 1, 10);
+    EXPECT_FALSE(fetched(cache, 1, 10));
+    EXPECT_EQ(cache.size_bytes(), 0U);
+    offer(cache, 1, 10);
+    EXPECT_EQ(fetched(cache, 1, 10), body_of(1, 10));
+    const auto one_kept = cache.size_bytes();
+    EXPECT_GT(one_kept, 0U);
+    // Session 1 changed: its new body is a first offer again.
+    offer(cache, 1, 11);
+    EXPECT_FALSE(fetched(cache, 1, 11));
+    for (std::int64_t id = 2; id < 10'000; ++id) {
+        offer(cache, id, id * 10);
+    }
+    EXPECT_EQ(cache.size_bytes(), one_kept);
+    offer(cache, 9'999, 99'990);
+    EXPECT_EQ(fetched(cache, 9'999, 99'990), body_of(9'999, 99'990));
+}
+
 TEST(SessionBodyCache, ABodyKeepsItsMembersAndLinksApart)
 {
     SessionBodyCache cache(1024 * 1024);
-    cache.keep(5, 50, R"({"id":"5"},"_links":{})", 10);
+    for (int offers = 0; offers < 2; ++offers) {
+        cache.keep(5, 50, R"({"id":"5"},"_links":{})", 10);
+    }
     const auto body = cache.find(5, 50);
     ASSERT_NE(body, nullptr);
     EXPECT_EQ(body->members(), R"({"id":"5"})");
