@@ -8,8 +8,8 @@
 namespace jobsessions::store::sqlite {
 namespace {
 
-/// Totals or pages kept at most; past that they are all dropped and kept anew (a few hundred kilobytes for totals,
-/// at most about 15 megabytes for pages of kPageKeptAtMost).
+/// Totals or pages kept at most, in two generations of half as many (a few hundred kilobytes for totals, at most
+/// about 15 megabytes for pages of kPageKeptAtMost).
 constexpr std::size_t kKeptAtMost = 4096;
 /// Longer pages are not kept: they are rare, and their cost is in reading the sessions, not in finding them.
 constexpr std::int64_t kPageKeptAtMost = 200;
@@ -82,14 +82,32 @@ bool ListCache::touched_after(std::uint64_t commit, std::optional<util::Micros> 
     return false;
 }
 
+template <typename Value> void ListCache::make_room(Generations<Value>& kept, KeptBy<Value>& dropped)
+{
+    if (kept.newer.size() >= kKeptAtMost / 2) {
+        dropped.swap(kept.older);
+        kept.older.swap(kept.newer);
+    }
+}
+
 template <typename Value>
-std::optional<Value> ListCache::find(const KeptBy<Value>& kept, const std::string& key, const SessionFilter& filter,
+std::optional<Value> ListCache::find(Generations<Value>& kept, const std::string& key, const SessionFilter& filter,
                                      std::uint64_t snapshot_floor)
 {
+    KeptBy<Value> dropped; // freed after the lock is released
     std::lock_guard lock(mutex_);
-    const auto it = kept.find(key);
+    auto it = kept.newer.find(key);
+    if (it == kept.newer.end()) {
+        const auto old = kept.older.find(key);
+        if (old == kept.older.end()) {
+            return std::nullopt;
+        }
+        auto node = kept.older.extract(old); // asked for again: back into the newer generation
+        make_room(kept, dropped);
+        it = kept.newer.insert(std::move(node)).position;
+    }
     // What was read in a newer snapshot than the reader's might hold what the reader cannot see yet.
-    if (it == kept.end() || it->second.snapshot_floor > snapshot_floor ||
+    if (it->second.snapshot_floor > snapshot_floor ||
         touched_after(it->second.snapshot_floor, filter.from, filter.to)) {
         return std::nullopt;
     }
@@ -97,14 +115,19 @@ std::optional<Value> ListCache::find(const KeptBy<Value>& kept, const std::strin
 }
 
 template <typename Value>
-void ListCache::keep(KeptBy<Value>& kept, std::string key, Value value, std::uint64_t snapshot_floor)
+void ListCache::keep(Generations<Value>& kept, std::string key, Value value, std::uint64_t snapshot_floor)
 {
     KeptBy<Value> dropped; // freed after the lock is released
     std::lock_guard lock(mutex_);
-    if (kept.size() >= kKeptAtMost) {
-        dropped.swap(kept);
-    }
-    kept.insert_or_assign(std::move(key), Kept<Value>{std::move(value), snapshot_floor});
+    make_room(kept, dropped);
+    kept.older.erase(key);
+    kept.newer.insert_or_assign(std::move(key), Kept<Value>{std::move(value), snapshot_floor});
+}
+
+std::size_t ListCache::pages_kept()
+{
+    std::lock_guard lock(mutex_);
+    return pages_.newer.size() + pages_.older.size();
 }
 
 std::optional<std::int64_t> ListCache::find_total(const SessionFilter& filter, std::uint64_t snapshot_floor)

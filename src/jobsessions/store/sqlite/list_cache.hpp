@@ -56,28 +56,41 @@ public:
     void keep_page(const SessionFilter& filter, std::int64_t offset, std::int64_t limit, KeptPage page,
                    std::uint64_t snapshot_floor);
 
+    /// Pages kept now (for tests).
+    std::size_t pages_kept();
+
 private:
     template <typename Value> struct Kept {
         Value value;
         std::uint64_t snapshot_floor = 0;
     };
     template <typename Value> using KeptBy = std::unordered_map<std::string, Kept<Value>>;
+    /// Bounded by two generations: what is kept goes into the newer; when it is full it becomes the older and the
+    /// older is dropped, and what is found in the older moves back to the newer. Lists asked for again and again
+    /// stay while a stream of lists asked for once (pages at random offsets) passes through.
+    template <typename Value> struct Generations {
+        KeptBy<Value> newer;
+        KeptBy<Value> older;
+    };
 
     static std::string key_of(const SessionFilter& filter);
     static std::string key_of(const SessionFilter& filter, std::int64_t offset, std::int64_t limit);
     /// Whether a commit after `commit` touched a period of the window [from, to).
     bool touched_after(std::uint64_t commit, std::optional<util::Micros> from, std::optional<util::Micros> to) const;
     template <typename Value>
-    std::optional<Value> find(const KeptBy<Value>& kept, const std::string& key, const SessionFilter& filter,
+    std::optional<Value> find(Generations<Value>& kept, const std::string& key, const SessionFilter& filter,
                               std::uint64_t snapshot_floor);
     template <typename Value>
-    void keep(KeptBy<Value>& kept, std::string key, Value value, std::uint64_t snapshot_floor);
+    void keep(Generations<Value>& kept, std::string key, Value value, std::uint64_t snapshot_floor);
+    /// Makes the newer generation the older one when it is full; the older goes to `dropped`, freed by the caller
+    /// after the lock.
+    template <typename Value> static void make_room(Generations<Value>& kept, KeptBy<Value>& dropped);
 
     std::mutex mutex_;
     /// Period → the last commit that changed one of its sessions (periods untouched since the start are absent).
     std::map<std::int64_t, std::uint64_t> touched_;
-    KeptBy<std::int64_t> totals_;
-    KeptBy<std::shared_ptr<const KeptPage>> pages_;
+    Generations<std::int64_t> totals_;
+    Generations<std::shared_ptr<const KeptPage>> pages_;
 };
 
 } // namespace jobsessions::store::sqlite
