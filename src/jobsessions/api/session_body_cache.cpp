@@ -31,7 +31,7 @@ bool SessionBodyCache::offered_before(std::int64_t id, std::int64_t usn) noexcep
     if (offered_ == nullptr) {
         return false;
     }
-    // Two multiplicative hashes mixed: the low bits pick the slot, the whole (never 0) is the tag.
+    // Two multiplicative hashes mixed: middle bits pick the slot, the whole (never 0) is the tag.
     const std::uint64_t hash = (static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ULL) ^
                                (static_cast<std::uint64_t>(usn) * 0xC2B2AE3D27D4EB4FULL);
     const std::uint64_t tag = hash | 1U;
