@@ -582,6 +582,69 @@ TEST_F(SessionList, DeepPagesStartAtTheirOffsetFromTheCounts)
     }
 }
 
+// The counts per bucket a deep page passes over are kept for the next deep page of its filter; a write to a period
+// they span makes the next page read them again, so that every page starts where its offset says.
+TEST_F(SessionList, DeepPagesFollowEveryWriteToThePeriodsTheyPassOver)
+{
+    import_busy_hours();
+    SessionFilter backups;
+    backups.types = {SessionType::PolicyBackup};
+    SessionFilter warnings;
+    warnings.statuses = {SessionStatus::Warning};
+    const std::vector<std::pair<SessionFilter, std::function<bool(const Row&)>>> cases{
+        {SessionFilter{}, [](const Row&) { return true; }},
+        {backups, [](const Row& r) { return r.type == SessionType::PolicyBackup; }},
+        {warnings, [](const Row& r) { return r.status == SessionStatus::Warning; }},
+    };
+    // Each round lists pages at offsets no round listed before, so that no kept page answers: the seek runs.
+    std::int64_t round = 0;
+    auto check_deep_pages = [&] {
+        ++round;
+        for (const auto& [filter, match] : cases) {
+            const auto all = expected(match);
+            const auto size = static_cast<std::int64_t>(all.size());
+            for (const std::int64_t offset : {2'100 + round, 2'600 + round, size / 2 + round, size - 20 + round}) {
+                const auto begin = std::min(offset, size);
+                const auto end = std::min(offset + 5, size);
+                ASSERT_EQ(listed(filter, offset, 5), std::vector<std::int64_t>(all.begin() + begin, all.begin() + end))
+                    << "round " << round << ", offset " << offset;
+            }
+        }
+    };
+    check_deep_pages();
+    check_deep_pages(); // from the kept counts
+
+    // A session in the busiest hour, newer than most of the busy hours: every deep page past it moves by one.
+    NewSession s;
+    s.type = SessionType::PolicyBackup;
+    s.status = SessionStatus::Warning;
+    s.start_time = kBusiest + 30 * kMinute;
+    s.created_by = 1;
+    auto created = store_->create_session(s, nullptr);
+    ASSERT_TRUE(created);
+    rows_.push_back({s.type, s.status, s.start_time, "", 1});
+    ids_.push_back(created->id);
+    check_deep_pages();
+
+    // Its status changes: the warnings lose it, the others keep it.
+    auto done = *created;
+    done.status = SessionStatus::Success;
+    done.stop_time = done.start_time + kMinute;
+    ASSERT_TRUE(store_->replace_session(done, created->usn, nullptr));
+    rows_.back().status = SessionStatus::Success;
+    check_deep_pages();
+
+    // Sessions far older than every deep page of these lists change none of them.
+    s.start_time = kBase - 300 * kDay;
+    for (int i = 0; i < 3; ++i) {
+        created = store_->create_session(s, nullptr);
+        ASSERT_TRUE(created);
+        rows_.push_back({s.type, s.status, s.start_time, "", 1});
+        ids_.push_back(created->id);
+    }
+    check_deep_pages();
+}
+
 // A text filter reads the index ranges of the policies whose names contain the text and of the types named like
 // it, so a rare match costs what it finds, not a walk over every session; past a few dozen policies it walks.
 TEST_F(SessionList, TextFiltersReadTheRangesOfThePoliciesAndTypesTheyName)

@@ -66,6 +66,24 @@ std::string ListCache::key_of(const SessionFilter& filter, std::int64_t offset, 
     return key;
 }
 
+std::string ListCache::key_of(const SessionFilter& filter, std::size_t level, std::optional<std::int64_t> first,
+                              std::optional<std::int64_t> end)
+{
+    std::string key;
+    util::append_int(key, static_cast<std::int64_t>(level));
+    key += ',';
+    if (first) {
+        util::append_int(key, *first);
+    }
+    key += ',';
+    if (end) {
+        util::append_int(key, *end);
+    }
+    key += '|';
+    key += key_of(filter);
+    return key;
+}
+
 bool ListCache::touched_after(std::uint64_t commit, std::optional<util::Micros> from,
                               std::optional<util::Micros> to) const
 {
@@ -91,8 +109,8 @@ template <typename Value> void ListCache::make_room(Generations<Value>& kept, Ke
 }
 
 template <typename Value>
-std::optional<Value> ListCache::find(Generations<Value>& kept, const std::string& key, const SessionFilter& filter,
-                                     std::uint64_t snapshot_floor)
+std::optional<Value> ListCache::find(Generations<Value>& kept, const std::string& key, std::optional<util::Micros> from,
+                                     std::optional<util::Micros> to, std::uint64_t snapshot_floor)
 {
     KeptBy<Value> dropped; // freed after the lock is released
     std::lock_guard lock(mutex_);
@@ -107,8 +125,7 @@ std::optional<Value> ListCache::find(Generations<Value>& kept, const std::string
         it = kept.newer.insert(std::move(node)).position;
     }
     // What was read in a newer snapshot than the reader's might hold what the reader cannot see yet.
-    if (it->second.snapshot_floor > snapshot_floor ||
-        touched_after(it->second.snapshot_floor, filter.from, filter.to)) {
+    if (it->second.snapshot_floor > snapshot_floor || touched_after(it->second.snapshot_floor, from, to)) {
         return std::nullopt;
     }
     return it->second.value;
@@ -124,6 +141,29 @@ void ListCache::keep(Generations<Value>& kept, std::string key, Value value, std
     kept.newer.insert_or_assign(std::move(key), Kept<Value>{std::move(value), snapshot_floor});
 }
 
+std::shared_ptr<const ListCache::BucketCounts> ListCache::find_buckets(const SessionFilter& filter, std::size_t level,
+                                                                       util::Micros bucket_size,
+                                                                       std::optional<std::int64_t> first,
+                                                                       std::optional<std::int64_t> end,
+                                                                       std::uint64_t snapshot_floor)
+{
+    if (!keeps(filter)) {
+        return nullptr;
+    }
+    const auto from = first ? std::optional(*first * bucket_size) : std::nullopt;
+    const auto to = end ? std::optional(*end * bucket_size) : std::nullopt;
+    return find(buckets_, key_of(filter, level, first, end), from, to, snapshot_floor).value_or(nullptr);
+}
+
+void ListCache::keep_buckets(const SessionFilter& filter, std::size_t level, std::optional<std::int64_t> first,
+                             std::optional<std::int64_t> end, BucketCounts counts, std::uint64_t snapshot_floor)
+{
+    if (keeps(filter)) {
+        keep(buckets_, key_of(filter, level, first, end), std::make_shared<const BucketCounts>(std::move(counts)),
+             snapshot_floor);
+    }
+}
+
 std::size_t ListCache::pages_kept()
 {
     std::lock_guard lock(mutex_);
@@ -135,7 +175,7 @@ std::optional<std::int64_t> ListCache::find_total(const SessionFilter& filter, s
     if (!keeps(filter)) {
         return std::nullopt;
     }
-    return find(totals_, key_of(filter), filter, snapshot_floor);
+    return find(totals_, key_of(filter), filter.from, filter.to, snapshot_floor);
 }
 
 void ListCache::keep_total(const SessionFilter& filter, std::int64_t total, std::uint64_t snapshot_floor)
@@ -151,7 +191,7 @@ std::shared_ptr<const KeptPage> ListCache::find_page(const SessionFilter& filter
     if (!keeps(filter) || limit < 0 || limit > kPageKeptAtMost) {
         return nullptr;
     }
-    return find(pages_, key_of(filter, offset, limit), filter, snapshot_floor).value_or(nullptr);
+    return find(pages_, key_of(filter, offset, limit), filter.from, filter.to, snapshot_floor).value_or(nullptr);
 }
 
 void ListCache::keep_page(const SessionFilter& filter, std::int64_t offset, std::int64_t limit, KeptPage page,

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace jobsessions::store::sqlite {
@@ -56,6 +57,18 @@ public:
     void keep_page(const SessionFilter& filter, std::int64_t offset, std::int64_t limit, KeptPage page,
                    std::uint64_t snapshot_floor);
 
+    /// Sessions per bucket of one time level, newest bucket first: (bucket, sessions).
+    using BucketCounts = std::vector<std::pair<std::int64_t, std::int64_t>>;
+    /// The kept counts per bucket of `filter`'s sessions at time level `level`, whose buckets are `bucket_size`
+    /// long, from bucket `first` up to, not including, `end` (each optional), as find_total. What a deep page
+    /// passes over: the same for every page of a filter at the coarse levels.
+    std::shared_ptr<const BucketCounts> find_buckets(const SessionFilter& filter, std::size_t level,
+                                                     util::Micros bucket_size, std::optional<std::int64_t> first,
+                                                     std::optional<std::int64_t> end, std::uint64_t snapshot_floor);
+    /// Keeps counts per bucket, as keep_total.
+    void keep_buckets(const SessionFilter& filter, std::size_t level, std::optional<std::int64_t> first,
+                      std::optional<std::int64_t> end, BucketCounts counts, std::uint64_t snapshot_floor);
+
     /// Pages kept now (for tests).
     std::size_t pages_kept();
 
@@ -75,11 +88,14 @@ private:
 
     static std::string key_of(const SessionFilter& filter);
     static std::string key_of(const SessionFilter& filter, std::int64_t offset, std::int64_t limit);
+    static std::string key_of(const SessionFilter& filter, std::size_t level, std::optional<std::int64_t> first,
+                              std::optional<std::int64_t> end);
     /// Whether a commit after `commit` touched a period of the window [from, to).
     bool touched_after(std::uint64_t commit, std::optional<util::Micros> from, std::optional<util::Micros> to) const;
+    /// What is kept under `key` for the window [from, to) (each optional), as find_total.
     template <typename Value>
-    std::optional<Value> find(Generations<Value>& kept, const std::string& key, const SessionFilter& filter,
-                              std::uint64_t snapshot_floor);
+    std::optional<Value> find(Generations<Value>& kept, const std::string& key, std::optional<util::Micros> from,
+                              std::optional<util::Micros> to, std::uint64_t snapshot_floor);
     template <typename Value>
     void keep(Generations<Value>& kept, std::string key, Value value, std::uint64_t snapshot_floor);
     /// Makes the newer generation the older one when it is full; the older goes to `dropped`, freed by the caller
@@ -91,6 +107,7 @@ private:
     std::map<std::int64_t, std::uint64_t> touched_;
     Generations<std::int64_t> totals_;
     Generations<std::shared_ptr<const KeptPage>> pages_;
+    Generations<std::shared_ptr<const BucketCounts>> buckets_;
 };
 
 } // namespace jobsessions::store::sqlite

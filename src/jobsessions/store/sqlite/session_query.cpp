@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/store/sqlite/session_query.hpp"
 
+#include "jobsessions/store/sqlite/list_cache.hpp"
 #include "jobsessions/store/sqlite/session_counts.hpp"
 #include "jobsessions/util/strings.hpp"
 #include "jobsessions/util/time.hpp"
@@ -256,6 +257,9 @@ struct Counting {
     Connection& db;
     const SessionFilter& filter;
     std::string* plans = nullptr;
+    /// Where counts per bucket are kept between requests (seek only), for readers of at least `snapshot_floor`.
+    ListCache* cache = nullptr;
+    std::uint64_t snapshot_floor = 0;
 };
 
 // `q` prepared (cached) and bound, its plan noted when the count notes plans.
@@ -455,20 +459,45 @@ bool counts_can_seek(const SessionFilter& f)
 }
 
 // The kept counts per bucket of `level` of the sessions matching `f`, from bucket `first` up to, not including,
-// `end` (each optional), newest first: rows of (bucket, count), read by the table's key.
-Result<Statement> bucket_counts(const Counting& counting, const TimeLevel& level, std::optional<std::int64_t> first,
-                                std::optional<std::int64_t> end)
+// `end` (each optional), newest first, read by the table's key; from the cache when it holds them.
+Result<std::shared_ptr<const ListCache::BucketCounts>> bucket_counts(const Counting& counting, std::size_t level,
+                                                                     std::optional<std::int64_t> first,
+                                                                     std::optional<std::int64_t> end)
 {
     const SessionFilter& f = counting.filter;
-    Conditions c = count_conditions(f, &level, first, end);
+    const TimeLevel& unit = kTimeLevels[level];
+    if (counting.cache != nullptr) {
+        if (auto kept = counting.cache->find_buckets(f, level, unit.size, first, end, counting.snapshot_floor)) {
+            return kept;
+        }
+    }
+    Conditions c = count_conditions(f, &unit, first, end);
     if (f.policy_id) {
         c.add("policy_id = " + c.param(*f.policy_id));
     }
-    const std::string column = level.column;
-    return prepare_counting(counting, Query{"SELECT " + column + ", sum(n) FROM " +
-                                                (f.policy_id ? level.policy_table : level.table) + c.where() +
-                                                " GROUP BY " + column + " ORDER BY " + column + " DESC",
-                                            c.params});
+    const std::string column = unit.column;
+    auto stmt = prepare_counting(counting, Query{"SELECT " + column + ", sum(n) FROM " +
+                                                     (f.policy_id ? unit.policy_table : unit.table) + c.where() +
+                                                     " GROUP BY " + column + " ORDER BY " + column + " DESC",
+                                                 c.params});
+    if (!stmt) {
+        return stmt.error();
+    }
+    ListCache::BucketCounts counts;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        counts.emplace_back(stmt->column_int64(0), stmt->column_int64(1));
+    }
+    if (counting.cache != nullptr) {
+        counting.cache->keep_buckets(f, level, first, end, counts, counting.snapshot_floor);
+    }
+    return std::make_shared<const ListCache::BucketCounts>(std::move(counts));
 }
 
 // Where the list of the sessions matching `f` that started in [from, to) reaches `offset`: the upper edge of a
@@ -507,21 +536,13 @@ Result<PageStart> seek_offset(const Counting& counting, std::size_t level, std::
     }
     std::optional<std::int64_t> reached; // the whole bucket the offset falls in
     {
-        auto buckets = bucket_counts(counting, unit, first, end);
+        auto buckets = bucket_counts(counting, level, first, end);
         if (!buckets) {
             return buckets.error();
         }
-        for (;;) {
-            auto row = buckets->step();
-            if (!row) {
-                return row.error();
-            }
-            if (!*row) {
-                break;
-            }
-            const std::int64_t in_bucket = buckets->column_int64(1);
+        for (const auto& [bucket, in_bucket] : **buckets) {
             if (offset < in_bucket) {
-                reached = buckets->column_int64(0);
+                reached = bucket;
                 break;
             }
             offset -= in_bucket;
@@ -778,12 +799,15 @@ std::string MergedScan::query_plans() const
     return plans;
 }
 
-Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::int64_t offset, std::string* plans)
+Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::int64_t offset, ListCache* cache,
+                            std::uint64_t snapshot_floor, std::string* plans)
 {
     if (!counts_can_seek(filter) || (filter.from && filter.to && *filter.from >= *filter.to)) {
         return PageStart{filter.to, offset};
     }
-    return seek_offset(Counting{db, filter, plans}, 0, filter.from, filter.to, offset);
+    // Statements whose plans are asked for are run, not taken from the cache.
+    return seek_offset(Counting{db, filter, plans, plans == nullptr ? cache : nullptr, snapshot_floor}, 0, filter.from,
+                       filter.to, offset);
 }
 
 Result<std::int64_t> count_matching(Connection& db, const SessionFilter& f, std::string* plans,

@@ -12,6 +12,8 @@
 
 namespace jobsessions::store::sqlite {
 
+class ListCache;
+
 /// The session columns every query reads, in the order read_session expects.
 extern const char* const kSessionColumns;
 
@@ -100,8 +102,10 @@ struct PageStart {
 /// whole periods, then days, hours and minutes newer than the page are passed over by their counts. Filters the counts
 /// cannot place (a text or a usn) start at the offset itself.
 /// `plans`, when given, receives the query plan of each statement run (tests).
-Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::int64_t offset,
-                            std::string* plans = nullptr);
+/// `cache`, when given, keeps the counts per bucket it passes over for readers whose snapshot is at least
+/// `snapshot_floor` (ListCache::find_buckets), so that the next deep page of the filter reads none of them again.
+Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::int64_t offset, ListCache* cache,
+                            std::uint64_t snapshot_floor, std::string* plans = nullptr);
 
 /// The exact number of sessions matching `filter`: whole 32-day periods from their counts (SessionCounts); the
 /// partial periods at the window's edges from the index when they hold few sessions, else from days, then hours,

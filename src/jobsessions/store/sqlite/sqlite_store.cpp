@@ -887,7 +887,7 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     // The page's keys come from the indexes alone (what the kept counts cannot pass over of the offset skipped
     // there); then one statement reads from the table the rows the caller does not hold. Both run in the read
     // snapshot the open key scan holds.
-    auto start = seek_page(**db, filter, offset);
+    auto start = seek_page(**db, filter, offset, &list_cache_, floor);
     if (!start) {
         return start.error();
     }
@@ -971,7 +971,7 @@ std::string SqliteStore::seek_query_plans(const SessionFilter& filter, std::int6
         return db.error().message;
     }
     std::string plans;
-    auto start = seek_page(**db, filter, offset, &plans);
+    auto start = seek_page(**db, filter, offset, nullptr, 0, &plans);
     if (!start) {
         return start.error().message;
     }
