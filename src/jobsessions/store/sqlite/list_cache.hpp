@@ -24,7 +24,8 @@ struct KeptPage {
 /// Totals and pages of lists that the kept counts answer (type, status, policy, creator and window filters),
 /// reused while no commit since has changed a session of the 32-day periods their window spans. A window of one
 /// day between two midnights counts hundreds of index rows, and a page past an offset steps over that many index
-/// entries; the same list asked again costs a lookup.
+/// entries; the same list asked again costs a lookup. The counts per bucket a deep page passes over are kept the
+/// same way, their window the range of buckets they count.
 ///
 /// Before each commit, the writer notes the periods whose sessions the commit changes, under the commit's number.
 /// What is kept carries the commit number its snapshot started from at least (read before the snapshot began), and
