@@ -156,11 +156,11 @@ std::shared_ptr<const ListCache::BucketCounts> ListCache::find_buckets(const Ses
 }
 
 void ListCache::keep_buckets(const SessionFilter& filter, std::size_t level, std::optional<std::int64_t> first,
-                             std::optional<std::int64_t> end, BucketCounts counts, std::uint64_t snapshot_floor)
+                             std::optional<std::int64_t> end, std::shared_ptr<const BucketCounts> counts,
+                             std::uint64_t snapshot_floor)
 {
     if (keeps(filter)) {
-        keep(buckets_, key_of(filter, level, first, end), std::make_shared<const BucketCounts>(std::move(counts)),
-             snapshot_floor);
+        keep(buckets_, key_of(filter, level, first, end), std::move(counts), snapshot_floor);
     }
 }
 

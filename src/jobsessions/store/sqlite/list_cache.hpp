@@ -68,7 +68,8 @@ public:
                                                      std::optional<std::int64_t> end, std::uint64_t snapshot_floor);
     /// Keeps counts per bucket, as keep_total.
     void keep_buckets(const SessionFilter& filter, std::size_t level, std::optional<std::int64_t> first,
-                      std::optional<std::int64_t> end, BucketCounts counts, std::uint64_t snapshot_floor);
+                      std::optional<std::int64_t> end, std::shared_ptr<const BucketCounts> counts,
+                      std::uint64_t snapshot_floor);
 
     /// Pages kept now (for tests).
     std::size_t pages_kept();

@@ -483,21 +483,18 @@ Result<std::shared_ptr<const ListCache::BucketCounts>> bucket_counts(const Count
     if (!stmt) {
         return stmt.error();
     }
-    ListCache::BucketCounts counts;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            break;
-        }
-        counts.emplace_back(stmt->column_int64(0), stmt->column_int64(1));
+    auto counts = read_rows<std::pair<std::int64_t, std::int64_t>>(
+        *stmt, [](const Statement& row) -> Result<std::pair<std::int64_t, std::int64_t>> {
+            return std::pair{row.column_int64(0), row.column_int64(1)};
+        });
+    if (!counts) {
+        return counts.error();
     }
+    auto shared = std::make_shared<const ListCache::BucketCounts>(std::move(*counts));
     if (counting.cache != nullptr) {
-        counting.cache->keep_buckets(f, level, first, end, counts, counting.snapshot_floor);
+        counting.cache->keep_buckets(f, level, first, end, shared, counting.snapshot_floor);
     }
-    return std::make_shared<const ListCache::BucketCounts>(std::move(counts));
+    return shared;
 }
 
 // Where the list of the sessions matching `f` that started in [from, to) reaches `offset`: the upper edge of a
