@@ -55,8 +55,8 @@ int main(int argc, char** argv)
 {
     try {
         const auto options = parse(argc, argv);
-        app::prepare_data_dir(options.data_dir);
-        auto store = app::open_store(options.data_dir);
+        app::prepare_data_dir(options.data_dir, app::DataDirOptions{});
+        auto store = app::open_store(options.data_dir, app::DataDirOptions{});
         std::mt19937_64 random(20201105);
         const domain::SessionType types[] = {domain::SessionType::PolicyBackup,   domain::SessionType::PolicyBackup,
                                              domain::SessionType::PolicyBackup,   domain::SessionType::PolicySnapshot,

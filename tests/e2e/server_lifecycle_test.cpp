@@ -35,12 +35,22 @@ TEST(ServerCommandLine, BadFlagIsOneLineAndANonZeroExit)
                                                  {"--threads", "zero"},
                                                  {"--listen"},
                                                  {"--tls-cert", "only-cert.pem"},
-                                                 {"--public-url", "ftp://x"}}) {
+                                                 {"--public-url", "ftp://x"},
+                                                 {"--bogus"},
+                                                 {"--http", "--tls-cert", "c.pem", "--tls-key", "k.pem"}}) {
         const auto result = run_jobsessiond(args);
         EXPECT_NE(result.exit_code, 0) << args[0];
         EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
         EXPECT_EQ(result.err.rfind("jobsessiond: ", 0), 0U) << result.err;
     }
+}
+
+TEST(ServerCommandLine, AnUnknownFlagIsNamedAndTlsFilesWithHttpAreRefused)
+{
+    EXPECT_EQ(run_jobsessiond({"--bogus"}).err, "jobsessiond: unknown option --bogus (see --help)\n");
+    EXPECT_EQ(run_jobsessiond({"--bogus=1"}).err, "jobsessiond: unknown option --bogus (see --help)\n");
+    EXPECT_EQ(run_jobsessiond({"--http", "--tls-cert", "c.pem", "--tls-key", "k.pem"}).err,
+              "jobsessiond: --http serves no TLS: leave out --tls-cert and --tls-key, or --http\n");
 }
 
 TEST(ServerStart, PortInUseIsOneClearLine)
@@ -101,8 +111,11 @@ TEST(ServerStart, GeneratedAdminPasswordIsPrintedOnce)
     const std::string data = dir.file("data");
     std::string password;
     {
+        // Before the first start there is no store to list users from, and asking does not make one.
         const auto first = run_jobsessiond({"user", "list", "--data-dir", data});
-        EXPECT_EQ(first.out, "");
+        EXPECT_EQ(first.exit_code, 1);
+        struct stat st {};
+        EXPECT_NE(::stat(data.c_str(), &st), 0);
     }
     // Start without JOBSESSIOND_ADMIN_PASSWORD: the server makes one up and says it on stderr.
     ServerOptions options{data, false, {}, {{"JOBSESSIOND_ADMIN_PASSWORD", ""}}};

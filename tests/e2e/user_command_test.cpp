@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "e2e/e2e_fixture.hpp"
 
+#include <sys/stat.h>
+
 namespace jobsessions::test {
 namespace {
 
@@ -13,6 +15,14 @@ TEST(UserCommand, AddListDisableEnableRemove)
         args.insert(args.end(), {"--data-dir", data});
         return run_jobsessiond(args, input);
     };
+    // A mistyped directory is an error, not a new store.
+    const auto missing_dir = run({"add", "ops", "--role", "operator"}, "ops-password\n");
+    EXPECT_EQ(missing_dir.exit_code, 1);
+    EXPECT_EQ(missing_dir.err, "jobsessiond: there is no data directory " + data +
+                                   " (start the server once to make it, or give --data-dir)\n");
+    struct stat st {};
+    EXPECT_NE(::stat(data.c_str(), &st), 0);
+    ASSERT_EQ(::mkdir(data.c_str(), 0700), 0);
     EXPECT_EQ(run({"add", "ops", "--role", "operator"}, "ops-password\n").exit_code, 0);
     EXPECT_EQ(run({"add", "viewer"}, "viewer-password\n").out, "added viewer (Viewer)\n");
     EXPECT_EQ(run({"list"}).out, "ops\tOperator\tenabled\nviewer\tViewer\tenabled\n");

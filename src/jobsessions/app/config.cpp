@@ -4,7 +4,9 @@
 #include "jobsessions/runner/cron.hpp"
 #include "jobsessions/util/strings.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <stdexcept>
 #include <string_view>
 #include <variant>
@@ -37,8 +39,8 @@ std::size_t positive_count(std::string_view flag, const std::string& value)
     return static_cast<std::size_t>(*n);
 }
 
-// Applies one setting by its flag name; shared by flags and environment variables.
-bool apply(Config& config, std::string_view name, const std::string& value)
+// Applies one setting by its flag name (one of kValueFlags); shared by flags and environment variables.
+void apply(Config& config, std::string_view name, const std::string& value)
 {
     if (name == "listen") {
         config.listen = value;
@@ -88,10 +90,7 @@ bool apply(Config& config, std::string_view name, const std::string& value)
         for (const auto item : util::split_list(value)) {
             config.trusted_proxies.emplace_back(item);
         }
-    } else {
-        return false;
     }
-    return true;
 }
 
 constexpr std::string_view kValueFlags[] = {
@@ -118,6 +117,8 @@ Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR):
   --threads N              I/O threads (default: one per core)
   --blocking-threads N     threads for database writes and password hashing (default 32)
   --access-log             log every request, not only failures
+  --allow-unsafe-permissions  start even when other users may read or write the data directory, the
+                           database or the TLS key (only a warning then; the default refuses to start)
   --retention-schedule CRON  when the retention job deletes old sessions (default "0 3 * * *", UTC;
                            "CRON_TZ=Europe/Berlin 0 3 * * *" for another zone; "off": never)
   --retention-days N       age in days at which sessions without a policy retention are deleted (default 90)
@@ -151,6 +152,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv)
     if (auto value = env("JOBSESSIOND_ACCESS_LOG")) {
         config.access_log = truthy(*value);
     }
+    if (auto value = env("JOBSESSIOND_ALLOW_UNSAFE_PERMISSIONS")) {
+        config.allow_unsafe_permissions = truthy(*value);
+    }
 
     int i = 1;
     if (i < argc && std::string_view(argv[i]) == "serve") {
@@ -177,25 +181,33 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv)
             config.access_log = true;
             continue;
         }
+        if (arg == "--allow-unsafe-permissions") {
+            config.allow_unsafe_permissions = true;
+            continue;
+        }
         if (arg.starts_with("--")) {
             std::string_view name = arg.substr(2);
             std::string value;
-            if (const auto eq = name.find('='); eq != std::string_view::npos) {
+            const auto eq = name.find('=');
+            if (eq != std::string_view::npos) {
                 value = std::string(name.substr(eq + 1));
                 name = name.substr(0, eq);
-            } else {
+            }
+            const bool is_role = parsed.action == ParsedCommandLine::Action::User && name == "role";
+            if (!is_role && std::find(std::begin(kValueFlags), std::end(kValueFlags), name) == std::end(kValueFlags)) {
+                throw std::invalid_argument("unknown option --" + std::string(name) + " (see --help)");
+            }
+            if (eq == std::string_view::npos) {
                 if (i + 1 >= argc) {
                     throw std::invalid_argument("--" + std::string(name) + " needs a value");
                 }
                 value = argv[++i];
             }
-            if (parsed.action == ParsedCommandLine::Action::User && name == "role") {
+            if (is_role) {
                 parsed.role = value;
                 continue;
             }
-            if (!apply(config, name, value)) {
-                throw std::invalid_argument("unknown option --" + std::string(name) + " (see --help)");
-            }
+            apply(config, name, value);
             continue;
         }
         if (parsed.action == ParsedCommandLine::Action::User) {
@@ -206,6 +218,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv)
     }
     if (config.tls_cert.empty() != config.tls_key.empty()) {
         throw std::invalid_argument("--tls-cert and --tls-key go together");
+    }
+    if (config.plain_http && !config.tls_cert.empty()) {
+        throw std::invalid_argument("--http serves no TLS: leave out --tls-cert and --tls-key, or --http");
     }
     return parsed;
 }

@@ -24,6 +24,8 @@ struct Config {
     std::size_t blocking_threads = 32;
     std::vector<std::string> trusted_proxies;
     bool access_log = false;
+    /// Start even when the data directory or a secret file can be read or written by other users (warning only).
+    bool allow_unsafe_permissions = false;
     /// When the built-in retention job runs (a cron schedule); nullopt: never.
     std::optional<std::string> retention_schedule = "0 3 * * *";
     /// How old a session without a policy retention (or of a deleted policy) may get, in days.

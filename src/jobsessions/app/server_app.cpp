@@ -9,6 +9,7 @@
 #include "jobsessions/http/server.hpp"
 #include "jobsessions/http/tls.hpp"
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/runner/group_keeper.hpp"
 #include "jobsessions/runner/retention.hpp"
 #include "jobsessions/runner/runner.hpp"
 #include "jobsessions/runner/scheduler.hpp"
@@ -17,16 +18,20 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <thread>
 
 #ifndef JOBSESSIONS_VERSION
@@ -131,7 +136,10 @@ std::shared_ptr<asio::ssl::context> make_tls(const Config& config)
     http::CertificateFiles files{config.tls_cert, config.tls_key};
     if (files.certificate_path.empty()) {
         const std::string dir = config.data_dir + "/tls";
-        std::filesystem::create_directories(dir);
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+            throw std::runtime_error("cannot create " + dir + ": " + std::strerror(errno));
+        }
+        check_private(dir, "the certificate directory", config.allow_unsafe_permissions);
         files = {dir + "/cert.pem", dir + "/key.pem"};
         if (!std::filesystem::exists(files.certificate_path) || !std::filesystem::exists(files.key_path)) {
             std::filesystem::remove(files.certificate_path);
@@ -142,6 +150,7 @@ std::shared_ptr<asio::ssl::context> make_tls(const Config& config)
         std::cerr << "jobsessiond: certificate SHA-256 fingerprint "
                   << http::certificate_fingerprint(files.certificate_path) << '\n';
     }
+    check_private(files.key_path, "the TLS key", config.allow_unsafe_permissions, true);
     return http::make_server_tls_context(files);
 }
 
@@ -157,8 +166,8 @@ public:
                     break;
                 }
                 lock.unlock();
-                if (!auth.reload_users()) {
-                    log::warning("cannot reload users from the store");
+                if (auto reloaded = auth.reload_users(); !reloaded) {
+                    log::warning("cannot reload users from the store: " + reloaded.error().for_log());
                 }
                 lock.lock();
             }
@@ -184,6 +193,22 @@ private:
     std::thread thread_;
 };
 
+/// Opens /dev/null on any of descriptors 0, 1 and 2 that is closed, so that no file the server opens later takes
+/// one of their numbers (and a command's output or a log line goes into it), and makes every other descriptor
+/// the server was started with close-on-exec: whatever its parent left open is not passed on to commands.
+void tidy_inherited_descriptors()
+{
+    // On a kernel without this, each run's child still closes them all before exec.
+    (void)::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            // The lowest free number: this one, since those below it are open.
+            const int opened = ::open("/dev/null", O_RDWR);
+            (void)opened; // nothing to undo when even /dev/null cannot be opened
+        }
+    }
+}
+
 } // namespace
 
 int run_server(const Config& config)
@@ -197,12 +222,29 @@ int run_server(const Config& config)
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
+    tidy_inherited_descriptors();
     try {
         auth::init_crypto();
+        // Forked first, while the process has one thread and has opened nothing.
+        runner::GroupKeeper keeper;
+        // Every file the server makes holds or may hold a secret: owner-only, whatever umask it was started with.
+        // Commands get the inherited one back.
+        const mode_t inherited_umask = ::umask(077);
+        // Port, data directory, certificate: whatever can fail does before the store is made and the admin
+        // password shown.
         const auto endpoint = resolve_listen(config.listen);
-        prepare_data_dir(config.data_dir);
+        auto listener = http::Listener::bind(endpoint);
+        if (!listener) {
+            throw std::runtime_error("cannot listen on " + config.listen + ": " + listener.error().message());
+        }
+        const DataDirOptions dir_options{true, config.allow_unsafe_permissions};
+        prepare_data_dir(config.data_dir, dir_options);
         DataDirLock lock(config.data_dir);
-        auto store = open_store(config.data_dir);
+        std::shared_ptr<asio::ssl::context> tls;
+        if (!config.plain_http) {
+            tls = make_tls(config);
+        }
+        auto store = open_store(config.data_dir, dir_options);
         bootstrap_admin(*store);
         ::unsetenv("JOBSESSIOND_ADMIN_PASSWORD");
 
@@ -213,16 +255,19 @@ int run_server(const Config& config)
         util::SystemClock clock;
         auth::UserDirectory users;
         service::AuthService auth_service(*store, clock, users, *signing_key);
-        if (!auth_service.reload_users()) {
-            throw std::runtime_error("cannot read users from the store");
+        if (auto reloaded = auth_service.reload_users(); !reloaded) {
+            throw std::runtime_error("cannot read users from the store: " + reloaded.error().for_log());
         }
         service::ChangeHub hub;
         service::SessionService sessions(*store, clock, hub);
         runner::RunnerConfig runner_config;
         runner_config.default_working_directory = std::filesystem::absolute(config.data_dir).string();
+        runner_config.command_umask = inherited_umask;
+        runner_config.keeper = &keeper;
         runner::Runner runner(*store, sessions, clock, runner_config);
         runner.recover();
         sessions.on_stop([&runner](std::int64_t id) { runner.request_stop(id); });
+        sessions.on_ended([&runner](std::int64_t id) { runner.session_ended(id); });
         service::PolicyService policies(*store, runner, clock, hub);
         runner::Scheduler scheduler(*store, runner, clock);
         policies.on_change([&scheduler] { scheduler.reload(); });
@@ -260,28 +305,22 @@ int run_server(const Config& config)
         api::ApiApplication application(services);
         application.set_access_log(config.access_log);
 
-        std::shared_ptr<asio::ssl::context> tls;
-        if (!config.plain_http) {
-            tls = make_tls(config);
-        }
         const std::size_t io_threads =
             config.threads != 0 ? config.threads : std::max(1U, std::thread::hardware_concurrency());
         http::Server server(application, config.limits, io_threads, config.blocking_threads, tls);
-        auto bound = server.listen(endpoint);
-        if (!bound) {
-            throw std::runtime_error("cannot listen on " + config.listen + ": " + bound.error().message());
-        }
+        const auto bound = listener->endpoint();
+        server.listen(std::move(*listener));
         server.start();
         UserReloader reloader(auth_service);
 
-        std::string shown_host = bound->address().to_string();
-        if (bound->address().is_unspecified()) {
+        std::string shown_host = bound.address().to_string();
+        if (bound.address().is_unspecified()) {
             shown_host = "localhost";
-        } else if (bound->address().is_v6()) {
+        } else if (bound.address().is_v6()) {
             shown_host = "[" + shown_host + "]";
         }
         std::cout << "jobsessiond " << JOBSESSIONS_VERSION << " listening on " << (tls ? "https" : "http") << "://"
-                  << shown_host << ':' << bound->port() << std::endl;
+                  << shown_host << ':' << bound.port() << std::endl;
 
         int signal_number = 0;
         sigwait(&stop_signals, &signal_number);

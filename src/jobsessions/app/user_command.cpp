@@ -12,6 +12,7 @@
 #include <iostream>
 #include <stdexcept>
 #include <string>
+#include <sys/stat.h>
 
 namespace jobsessions::app {
 namespace {
@@ -95,8 +96,11 @@ int run_user_command(const ParsedCommandLine& command)
     }
     try {
         auth::init_crypto();
-        prepare_data_dir(command.config.data_dir);
-        auto store = open_store(command.config.data_dir);
+        ::umask(077); // the database holds password hashes and the token signing key
+        // A user command works on a server's data directory; a mistyped path is an error, not a new store.
+        const DataDirOptions dir_options{false, command.config.allow_unsafe_permissions};
+        prepare_data_dir(command.config.data_dir, dir_options);
+        auto store = open_store(command.config.data_dir, dir_options);
         if (verb == "list") {
             auto users = store->list_users();
             if (!users) {

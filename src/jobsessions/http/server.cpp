@@ -17,15 +17,22 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <functional>
 #include <limits>
 #include <list>
 #include <mutex>
 #include <optional>
+#include <sys/socket.h>
+#include <utility>
 
 namespace jobsessions::http {
 
@@ -549,6 +556,48 @@ void report(const std::exception_ptr& e, std::string_view what)
     }
 }
 
+/// The answer to a connection past the limit.
+constexpr std::string_view kTooManyConnections =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json; charset=utf-8\r\n"
+    "Retry-After: 1\r\nConnection: close\r\nContent-Length: 137\r\n\r\n"
+    R"({"type":"https://tools.ietf.org/html/rfc9110#section-15.6.4","title":"Service Unavailable","status":503,)"
+    R"("detail":"Too many connections."})";
+
+/// Connections being turned away at most at once; past it they are closed at once.
+constexpr std::size_t kMaxRefusing = 1024;
+
+/// Turns away a connection past the connection limit in an orderly way: plain HTTP gets a 503 it can read, TLS a
+/// plain close (a handshake is work the server has no room for); then what the client still sends is read and
+/// dropped for a moment, so that closing does not reset the connection before the client has read the answer.
+asio::awaitable<void> refuse(tcp::socket socket, Server::Worker& worker, bool tls, std::atomic<std::size_t>& refusing)
+{
+    // The timeout sweeper closes the socket at the deadline, as for any connection.
+    worker.connections.emplace_front();
+    const auto state = worker.connections.begin();
+    state->socket = &socket;
+    state->deadline = Clock::now() + std::chrono::seconds(2);
+    beast::error_code ec;
+    if (!tls) {
+        auto [write_ec, n] = co_await asio::async_write(socket, asio::buffer(kTooManyConnections), kUseTuple);
+        ec = write_ec;
+    }
+    if (!ec) {
+        socket.shutdown(tcp::socket::shutdown_send, ec);
+    }
+    std::array<char, 4096> sink{};
+    for (std::size_t discarded = 0; !ec && discarded < sink.size() * 16;) {
+        auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(sink), kUseTuple);
+        ec = read_ec;
+        discarded += n;
+    }
+    socket.close(ec);
+    worker.connections.erase(state);
+    refusing.fetch_sub(1);
+    if (worker.draining && worker.connections.empty()) {
+        worker.sweeper.cancel();
+    }
+}
+
 /// What the accept loop needs; passed by value so the coroutine owns it.
 struct AcceptContext {
     Application& app;
@@ -557,31 +606,65 @@ struct AcceptContext {
     tcp::acceptor& acceptor;
     std::vector<std::unique_ptr<Server::Worker>>& workers;
     std::atomic<std::size_t>& connections;
+    std::atomic<std::size_t>& refusing;
     std::atomic<bool>& stopping;
     std::shared_ptr<asio::ssl::context> tls;
 };
 
-/// Accepts connections and hands them to the workers in turn.
+/// Accepts connections and hands them to the workers in turn. accept4 makes each socket close-on-exec from its
+/// first moment (Asio's own accept does not), so no command the server runs can inherit a client's connection.
 asio::awaitable<void> accept_connections(AcceptContext ax)
 {
     std::size_t next = 0;
     asio::steady_timer backoff(ax.workers.front()->ctx);
+    const auto protocol = ax.acceptor.local_endpoint().protocol();
+    const auto pause = [&]() -> asio::awaitable<void> {
+        // Out of descriptors or similar: give in-flight connections a moment to end.
+        backoff.expires_after(std::chrono::milliseconds(100));
+        (void)co_await backoff.async_wait(kUseTuple); // cancelled only on shutdown, which the loop checks next
+    };
     for (;;) {
-        Server::Worker& worker = *ax.workers[next++ % ax.workers.size()];
-        auto [ec, socket] = co_await ax.acceptor.async_accept(worker.ctx, kUseTuple);
-        if (ax.stopping.load() || ec == asio::error::operation_aborted) {
+        const int fd = ::accept4(ax.acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (ax.stopping.load()) {
+            if (fd >= 0) {
+                ::close(fd);
+            }
             co_return;
         }
+        if (fd < 0) {
+            const int error = errno;
+            if (error == EAGAIN || error == EWOULDBLOCK) {
+                auto [ec] = co_await ax.acceptor.async_wait(tcp::acceptor::wait_read, kUseTuple);
+                if (ax.stopping.load() || ec == asio::error::operation_aborted) {
+                    co_return;
+                }
+                if (ec) {
+                    log::warning("waiting for connections failed: " + ec.message());
+                    co_await pause();
+                }
+            } else if (error != EINTR && error != ECONNABORTED) {
+                log::warning(std::string("accept failed: ") + std::strerror(error));
+                co_await pause();
+            }
+            continue;
+        }
+        Server::Worker& worker = *ax.workers[next++ % ax.workers.size()];
+        tcp::socket socket(worker.ctx);
+        beast::error_code ec;
+        socket.assign(protocol, fd, ec);
         if (ec) {
-            // Out of descriptors or similar: say so, then give in-flight connections a moment to end.
-            log::warning("accept failed: " + ec.message());
-            backoff.expires_after(std::chrono::milliseconds(100));
-            co_await backoff.async_wait(kUseTuple);
+            ::close(fd);
+            log::warning("cannot take a connection: " + ec.message());
             continue;
         }
         if (ax.connections.load() >= ax.limits.max_connections) {
-            beast::error_code ignored;
-            socket.close(ignored);
+            if (ax.refusing.fetch_add(1) >= kMaxRefusing) {
+                ax.refusing.fetch_sub(1);
+                socket.close(ec);
+                continue;
+            }
+            asio::co_spawn(worker.ctx, refuse(std::move(socket), worker, ax.tls != nullptr, ax.refusing),
+                           [](const std::exception_ptr& e) { report(e, "refusal"); });
             continue;
         }
         ax.connections.fetch_add(1);
@@ -592,6 +675,70 @@ asio::awaitable<void> accept_connections(AcceptContext ax)
 }
 
 } // namespace
+
+Listener::Listener(int fd, tcp::endpoint endpoint) noexcept
+    : fd_(fd)
+    , endpoint_(std::move(endpoint))
+{
+}
+
+Listener::Listener(Listener&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1))
+    , endpoint_(std::move(other.endpoint_))
+{
+}
+
+Listener& Listener::operator=(Listener&& other) noexcept
+{
+    if (this != &other) {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+        fd_ = std::exchange(other.fd_, -1);
+        endpoint_ = other.endpoint_;
+    }
+    return *this;
+}
+
+Listener::~Listener()
+{
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+}
+
+int Listener::release() noexcept
+{
+    return std::exchange(fd_, -1);
+}
+
+boost::system::result<Listener> Listener::bind(const tcp::endpoint& endpoint)
+{
+    asio::io_context ctx;
+    tcp::acceptor acceptor(ctx);
+    beast::error_code ec;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec && ::fcntl(acceptor.native_handle(), F_SETFD, FD_CLOEXEC) != 0) {
+        ec.assign(errno, boost::system::system_category());
+    }
+    if (!ec) {
+        acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+        acceptor.bind(endpoint, ec);
+    }
+    if (!ec) {
+        acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        return ec;
+    }
+    auto bound = acceptor.local_endpoint(ec);
+    if (ec) {
+        return ec;
+    }
+    return Listener(acceptor.release(), bound);
+}
 
 Server::Server(Application& app, Limits limits, std::size_t io_threads, std::size_t blocking_threads,
                std::shared_ptr<asio::ssl::context> tls)
@@ -610,29 +757,11 @@ Server::~Server()
     shutdown();
 }
 
-boost::system::result<tcp::endpoint> Server::listen(const tcp::endpoint& endpoint)
+void Server::listen(Listener listener)
 {
-    auto acceptor = std::make_unique<tcp::acceptor>(workers_.front()->ctx);
-    beast::error_code ec;
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) {
-        acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    }
-    if (!ec) {
-        acceptor->bind(endpoint, ec);
-    }
-    if (!ec) {
-        acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    }
-    if (ec) {
-        return ec;
-    }
-    auto bound = acceptor->local_endpoint(ec);
-    if (ec) {
-        return ec;
-    }
-    acceptor_ = std::move(acceptor);
-    return bound;
+    const auto protocol = listener.endpoint().protocol();
+    acceptor_ = std::make_unique<tcp::acceptor>(workers_.front()->ctx, protocol, listener.release());
+    acceptor_->non_blocking(true);
 }
 
 void Server::start()
@@ -641,7 +770,7 @@ void Server::start()
     for (auto& w : workers_) {
         asio::co_spawn(w->ctx, sweep(*w), [](const std::exception_ptr& e) { report(e, "timeout sweeper"); });
     }
-    AcceptContext accept{app_, limits_, blocking_pool_, *acceptor_, workers_, connections_, stopping_, tls_};
+    AcceptContext accept{app_, limits_, blocking_pool_, *acceptor_, workers_, connections_, refusing_, stopping_, tls_};
     asio::co_spawn(workers_.front()->ctx, accept_connections(accept),
                    [](const std::exception_ptr& e) { report(e, "accept loop"); });
     for (auto& w : workers_) {

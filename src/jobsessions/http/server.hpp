@@ -18,6 +18,28 @@
 
 namespace jobsessions::http {
 
+/// A bound, listening TCP socket (close-on-exec), made before the server that accepts on it: a start on a port in
+/// use fails before anything else is done.
+class Listener {
+public:
+    /// Binds and listens; the bound endpoint has the real port when 0 was asked.
+    static boost::system::result<Listener> bind(const boost::asio::ip::tcp::endpoint& endpoint);
+    Listener(Listener&& other) noexcept;
+    Listener& operator=(Listener&& other) noexcept;
+    Listener(const Listener&) = delete;
+    Listener& operator=(const Listener&) = delete;
+    ~Listener();
+
+    [[nodiscard]] const boost::asio::ip::tcp::endpoint& endpoint() const noexcept { return endpoint_; }
+    /// Hands the descriptor over; this no longer closes it.
+    int release() noexcept;
+
+private:
+    Listener(int fd, boost::asio::ip::tcp::endpoint endpoint) noexcept;
+    int fd_ = -1;
+    boost::asio::ip::tcp::endpoint endpoint_;
+};
+
 /// The HTTP/1.1 server: one listening socket, one io_context per I/O thread (each connection lives on one thread
 /// and needs no locking), and a pool for handlers that may block. TLS unless no context is given.
 class Server {
@@ -29,8 +51,8 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    /// Binds and listens; returns the bound endpoint (with the real port when 0 was asked), or why it failed.
-    boost::system::result<boost::asio::ip::tcp::endpoint> listen(const boost::asio::ip::tcp::endpoint& endpoint);
+    /// Accepts on `listener` once started.
+    void listen(Listener listener);
 
     /// Starts the I/O threads and the accept loop.
     void start();
@@ -52,6 +74,7 @@ private:
     boost::asio::thread_pool blocking_pool_;
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
     std::atomic<std::size_t> connections_{0};
+    std::atomic<std::size_t> refusing_{0};
     std::atomic<bool> stopping_{false};
     bool started_ = false;
 };

@@ -86,8 +86,11 @@ service::Outcome<domain::JobSession> RetentionJob::run_once()
         return session;
     }
     const auto id = session->id;
-    const auto say = [&](domain::SessionStatus status, std::string message) {
-        (void)sessions_.append_message(service::kSystem, id, status, std::move(message));
+    const auto say = [&](domain::SessionStatus status, const std::string& message) {
+        if (auto said = sessions_.append_message(service::kSystem, id, status, message); !said) {
+            log::warning("retention: cannot log '" + message + "' in session " + std::to_string(id) + ": " +
+                         said.error().for_log());
+        }
     };
 
     // Deletes batch after batch until a short one; false when the store failed or the job is stopping.

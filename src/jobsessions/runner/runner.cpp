@@ -2,6 +2,7 @@
 #include "jobsessions/runner/runner.hpp"
 
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/runner/group_keeper.hpp"
 #include "jobsessions/util/utf8.hpp"
 
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <sstream>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
@@ -41,7 +43,12 @@ enum class StopReason : int {
     Timeout,
     PolicyDeleted,
     Shutdown,
+    /// A client gave the session a final status: its log is closed, the command is stopped all the same.
+    SessionEnded,
 };
+
+/// The longest timeout or grace period the arithmetic below meets (the API allows far less): a year.
+constexpr std::int64_t kMaxSeconds = std::int64_t{366} * 24 * 3600;
 
 /// A file descriptor closed when it goes.
 class Fd {
@@ -92,25 +99,55 @@ struct ChildSetup {
     const char* directory;
     int output;
     int report;
+    /// Reads one byte once the run is recorded; end of file: the run is not to start.
+    int go;
+    mode_t umask;
     pid_t parent;
 };
+
+/// Closes every descriptor from `first` on.
+void close_descriptors_from(int first)
+{
+    if (::close_range(static_cast<unsigned>(first), ~0U, 0) != 0) {
+        for (int fd = first; fd < 65536; ++fd) {
+            ::close(fd);
+        }
+    }
+}
 
 [[noreturn]] void exec_child(const ChildSetup& s)
 {
     ::setpgid(0, 0);
-    // If the server dies, so does the command (its process group is killed at the next start as well).
+    // If the server dies, so does the command (the keeper kills the rest of its group; the next start, too).
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != s.parent) {
+        ::_exit(127);
+    }
+    char go = 0;
+    ssize_t got = 0;
+    do {
+        got = ::read(s.go, &go, 1);
+    } while (got < 0 && errno == EINTR);
+    if (got != 1) {
         ::_exit(127);
     }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
-    const int null = ::open("/dev/null", O_RDONLY);
+    ::umask(s.umask);
+    const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     ::dup2(null, STDIN_FILENO);
     ::dup2(s.output, STDOUT_FILENO);
     ::dup2(s.output, STDERR_FILENO);
+    // The command gets descriptors 0, 1 and 2 and nothing else of the server: even one opened without
+    // close-on-exec by another thread a moment before fork is closed here. The report pipe, needed until exec,
+    // moves to 3 and closes on exec.
+    int report = s.report;
+    if (report != 3 && ::dup3(report, 3, O_CLOEXEC) == 3) {
+        report = 3;
+    }
+    close_descriptors_from(report == 3 ? 4 : 3);
     ExecFailure failure{0, 0};
     if (::chdir(s.directory) != 0) {
         failure = {0, errno};
@@ -118,7 +155,7 @@ struct ChildSetup {
         ::execvpe(s.argv[0], s.argv.data(), s.envp.data());
         failure = {1, errno};
     }
-    (void)!::write(s.report, &failure, sizeof failure);
+    (void)!::write(report, &failure, sizeof failure);
     ::_exit(127);
 }
 
@@ -215,16 +252,25 @@ void Runner::recover()
         if (run.process_start != 0 && process_start_ticks(pid) == run.process_start) {
             ::kill(-pid, SIGKILL);
         }
-        (void)sessions_.append_message(service::kSystem, run.session_id, SessionStatus::Error,
-                                       "The server stopped during this run; the run was ended when it started again.");
+        const auto session = std::to_string(run.session_id);
+        if (auto r = sessions_.append_message(service::kSystem, run.session_id, SessionStatus::Error,
+                                              "The server stopped during this run; the run was ended when it started "
+                                              "again.");
+            !r) {
+            log::warning("cannot log the end of session " + session +
+                         " of the previous server: " + r.error().for_log());
+        }
         domain::SessionChange change;
         change.status = SessionStatus::Error;
         if (auto changed = sessions_.change(service::kSystem, run.session_id, change, nullptr); !changed) {
-            log::warning("cannot end session " + std::to_string(run.session_id) +
-                         " of the previous server: " + changed.error().message);
+            log::warning("cannot end session " + session + " of the previous server: " + changed.error().for_log());
         }
-        (void)store_.remove_policy_run(run.session_id);
-        log::info("ended session " + std::to_string(run.session_id) + ", left running by the previous server");
+        // Left in place, the record would only make the next start do this again.
+        if (auto removed = store_.remove_policy_run(run.session_id); !removed) {
+            log::warning("cannot remove the record of session " + session +
+                         "'s run; the next start ends it again: " + removed.error().message);
+        }
+        log::info("ended session " + session + ", left running by the previous server");
     }
 }
 
@@ -296,6 +342,17 @@ bool Runner::request_stop(std::int64_t session_id)
     return true;
 }
 
+bool Runner::session_ended(std::int64_t session_id)
+{
+    std::lock_guard lock(mutex_);
+    const auto it = runs_.find(session_id);
+    if (it == runs_.end()) {
+        return false;
+    }
+    it->second->request(StopReason::SessionEnded);
+    return true;
+}
+
 void Runner::stop_policy(const std::string& policy_id)
 {
     std::unique_lock lock(mutex_);
@@ -341,9 +398,14 @@ void Runner::execute(const std::shared_ptr<Run>& run)
     std::string exit_message;
     std::optional<SessionStatus> exit_status;
 
+    // Once a client has ended the session its log is closed: what the command still says is dropped.
+    const auto log_closed = [&] { return run->stop.load() == StopReason::SessionEnded; };
     const auto append = [&](SessionStatus status, std::string message) {
+        if (log_closed()) {
+            return;
+        }
         if (auto r = sessions_.append_message(service::kSystem, id, status, std::move(message)); !r) {
-            log::warning("cannot append to the log of session " + std::to_string(id) + ": " + r.error().message);
+            log::warning("cannot append to the log of session " + std::to_string(id) + ": " + r.error().for_log());
         }
     };
     // Everything the child needs, made before fork.
@@ -360,7 +422,9 @@ void Runner::execute(const std::shared_ptr<Run>& run)
 
     std::array<int, 2> output{-1, -1};
     std::array<int, 2> report{-1, -1};
-    if (::pipe2(output.data(), O_CLOEXEC) != 0 || ::pipe2(report.data(), O_CLOEXEC) != 0) {
+    std::array<int, 2> go{-1, -1};
+    if (::pipe2(output.data(), O_CLOEXEC) != 0 || ::pipe2(report.data(), O_CLOEXEC) != 0 ||
+        ::pipe2(go.data(), O_CLOEXEC) != 0) {
         append(SessionStatus::Error, std::string("Cannot start the command: ") + std::strerror(errno));
         run->stop = StopReason::None;
         exit_status = SessionStatus::Error;
@@ -369,6 +433,8 @@ void Runner::execute(const std::shared_ptr<Run>& run)
     Fd output_write(output[1]);
     Fd report_read(report[0]);
     Fd report_write(report[1]);
+    Fd go_read(go[0]);
+    Fd go_write(go[1]);
 
     pid_t pid = -1;
     if (!exit_status) {
@@ -384,6 +450,8 @@ void Runner::execute(const std::shared_ptr<Run>& run)
         setup.directory = directory.c_str();
         setup.output = output_write.get();
         setup.report = report_write.get();
+        setup.go = go_read.get();
+        setup.umask = config_.command_umask;
         setup.parent = ::getpid();
         pid = ::fork();
         if (pid == 0) {
@@ -396,9 +464,36 @@ void Runner::execute(const std::shared_ptr<Run>& run)
     }
     output_write.reset();
     report_write.reset();
+    go_read.reset();
 
     if (pid > 0) {
         ::setpgid(pid, pid); // also done by the child; whichever runs first wins
+        if (config_.keeper != nullptr) {
+            config_.keeper->watch(pid);
+        }
+        // The child waits for this record before it runs the command: a run that a restart could not find and end
+        // does not start.
+        auto recorded = store_.insert_policy_run(store::PolicyRun{id, policy.id, pid, process_start_ticks(pid)});
+        const char start = 1;
+        if (!recorded || ::write(go_write.get(), &start, 1) != 1) {
+            log::error("session " + std::to_string(id) + ": cannot record the run, so it does not start: " +
+                       (recorded ? std::string(std::strerror(errno)) : recorded.error().message));
+            append(SessionStatus::Error, "Not started: the server could not record the run (its log says why).");
+            exit_status = SessionStatus::Error;
+        }
+        go_write.reset();
+    }
+    if (pid > 0 && exit_status) {
+        ::kill(-pid, SIGKILL);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        if (config_.keeper != nullptr) {
+            config_.keeper->forget(pid);
+        }
+        pid = -1;
+    }
+
+    if (pid > 0) {
         ExecFailure failure{};
         const auto n = ::read(report_read.get(), &failure, sizeof failure);
         if (n == static_cast<ssize_t>(sizeof failure)) {
@@ -408,16 +503,24 @@ void Runner::execute(const std::shared_ptr<Run>& run)
                                                         : "Cannot run '" + policy.command.front() + "'";
             append(SessionStatus::Error, what + ": " + std::strerror(failure.error) + ".");
             exit_status = SessionStatus::Error;
+            if (config_.keeper != nullptr) {
+                config_.keeper->forget(pid);
+            }
+            remove_run_record(id);
             pid = -1;
         }
     }
 
     if (pid > 0) {
-        (void)store_.insert_policy_run(store::PolicyRun{id, policy.id, pid, process_start_ticks(pid)});
         Fd process(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); // readable once the child exits
         ::fcntl(output_read.get(), F_SETFL, O_NONBLOCK);
 
         const auto started = Steady::now();
+        std::optional<Steady::time_point> timeout_at;
+        if (policy.timeout_seconds) {
+            timeout_at =
+                started + std::chrono::seconds(std::clamp<std::int64_t>(*policy.timeout_seconds, 0, kMaxSeconds));
+        }
         std::optional<Steady::time_point> kill_at;
         bool terminated = false;
         bool exited = false;
@@ -457,7 +560,7 @@ void Runner::execute(const std::shared_ptr<Run>& run)
                 }
             }
             partial.erase(0, begin);
-            if (!entries.empty()) {
+            if (!entries.empty() && !log_closed()) {
                 if (auto r = sessions_.append_log(service::kSystem, id, entries, nullptr); !r) {
                     log::warning("cannot append output to session " + std::to_string(id) + ": " + r.error().message);
                 }
@@ -469,7 +572,7 @@ void Runner::execute(const std::shared_ptr<Run>& run)
                 return;
             }
             terminated = true;
-            const auto grace = std::chrono::seconds(policy.stop_grace_seconds);
+            const auto grace = std::chrono::seconds(std::min(policy.stop_grace_seconds, kMaxSeconds));
             kill_at = Steady::now() + grace;
             std::string message;
             switch (reason) {
@@ -481,6 +584,9 @@ void Runner::execute(const std::shared_ptr<Run>& run)
                 break;
             case StopReason::Shutdown:
                 message = "Stopping: the server is shutting down";
+                break;
+            case StopReason::SessionEnded:
+                log::info("session " + std::to_string(id) + " was ended by a client; stopping its command");
                 break;
             default:
                 message = "Stopping by request";
@@ -497,8 +603,7 @@ void Runner::execute(const std::shared_ptr<Run>& run)
             if (reason != StopReason::None) {
                 terminate(reason);
             }
-            if (!terminated && policy.timeout_seconds &&
-                Steady::now() - started >= std::chrono::seconds(*policy.timeout_seconds)) {
+            if (!terminated && timeout_at && Steady::now() >= *timeout_at) {
                 run->stop = StopReason::Timeout;
                 terminate(StopReason::Timeout);
             }
@@ -531,8 +636,8 @@ void Runner::execute(const std::shared_ptr<Run>& run)
             if (kill_at) {
                 until(*kill_at);
             }
-            if (!terminated && policy.timeout_seconds) {
-                until(started + std::chrono::seconds(*policy.timeout_seconds));
+            if (!terminated && timeout_at) {
+                until(*timeout_at);
             }
             if (process.get() < 0) {
                 until(now + std::chrono::milliseconds(100)); // no pidfd: look for the exit every 100 ms
@@ -566,8 +671,11 @@ void Runner::execute(const std::shared_ptr<Run>& run)
             ::kill(-pid, SIGKILL);
             ::waitpid(pid, &wait_status, 0);
         }
+        if (config_.keeper != nullptr) {
+            config_.keeper->forget(pid);
+        }
         flush_lines(true);
-        (void)store_.remove_policy_run(id);
+        remove_run_record(id);
 
         if (WIFEXITED(wait_status)) {
             const int code = WEXITSTATUS(wait_status);
@@ -588,6 +696,11 @@ void Runner::execute(const std::shared_ptr<Run>& run)
     // How the run ends: a stop wins over the exit code; a timeout is an Error.
     SessionStatus final_status = exit_status.value_or(SessionStatus::Error);
     const auto reason = run->stop.load();
+    if (reason == StopReason::SessionEnded) {
+        log::info("session " + std::to_string(id) + ": its command ended. " + exit_message);
+        finish(run);
+        return;
+    }
     auto current = sessions_.get(service::kSystem, id);
     const bool canceling = current && current->status == SessionStatus::Canceling;
     if (reason == StopReason::Timeout) {
@@ -606,9 +719,19 @@ void Runner::execute(const std::shared_ptr<Run>& run)
     domain::SessionChange change;
     change.status = final_status;
     if (auto changed = sessions_.change(service::kSystem, id, change, nullptr); !changed) {
-        log::warning("cannot record the end of session " + std::to_string(id) + ": " + changed.error().message);
+        log::warning("cannot record the end of session " + std::to_string(id) + ": " + changed.error().for_log());
     }
     finish(run);
+}
+
+void Runner::remove_run_record(std::int64_t session_id)
+{
+    if (auto removed = store_.remove_policy_run(session_id); !removed) {
+        // The run is over; left in place, its record makes the next start end the session once more, which
+        // changes nothing since it is final.
+        log::warning("cannot remove the record of session " + std::to_string(session_id) +
+                     "'s run: " + removed.error().message);
+    }
 }
 
 void Runner::finish(const std::shared_ptr<Run>& run)

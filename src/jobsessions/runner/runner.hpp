@@ -13,13 +13,20 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <sys/types.h>
 
 namespace jobsessions::runner {
+
+class GroupKeeper;
 
 /// Settings of the runner.
 struct RunnerConfig {
     /// Where a command runs when its policy names no working directory.
     std::string default_working_directory = "/";
+    /// The umask a command starts with (the server's own is stricter: its files hold secrets).
+    mode_t command_umask = 022;
+    /// Kills the runs' process groups if the server dies; none in tests that need no such guarantee.
+    GroupKeeper* keeper = nullptr;
 };
 
 /// What started a run; it is said in the run's first log entry.
@@ -58,6 +65,10 @@ public:
     /// has that session.
     bool request_stop(std::int64_t session_id);
 
+    /// Tells the run of a session that a client gave the session a final status: its command is stopped as a
+    /// stop request would, and its log, closed now, gets nothing more. False when no run has that session.
+    bool session_ended(std::int64_t session_id);
+
     /// Stops every run of a policy and waits until they have ended.
     void stop_policy(const std::string& policy_id);
 
@@ -72,6 +83,7 @@ private:
     struct Run;
     void execute(const std::shared_ptr<Run>& run);
     void finish(const std::shared_ptr<Run>& run);
+    void remove_run_record(std::int64_t session_id);
 
     store::Store& store_;
     service::SessionService& sessions_;

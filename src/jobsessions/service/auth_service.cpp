@@ -22,9 +22,9 @@ DomainError unauthorized(std::string message)
 {
     return {DomainErrc::Unauthorized, {}, std::move(message)};
 }
-DomainError unavailable()
+DomainError unavailable(std::string cause = {})
 {
-    return {DomainErrc::Unavailable, {}, "The token store is unavailable."};
+    return {DomainErrc::Unavailable, {}, "The token store is unavailable.", std::move(cause)};
 }
 
 // A small per-thread cache of tokens already checked, so a client sending the same token on every request pays
@@ -124,7 +124,10 @@ Outcome<TokenGrant> AuthService::login(std::string_view username, std::string_vi
     if (!users_.find(user->id)) {
         // A user added moment ago (from the command line, or on another server) is not in the directory yet;
         // load it now so that the token works on its first request.
-        (void)reload_users();
+        if (auto reloaded = reload_users(); !reloaded) {
+            log::warning("cannot reload users after the login of user id " + std::to_string(user->id) + ": " +
+                         reloaded.error().for_log());
+        }
     }
     const auto now = clock_.now();
     const auto login_id = random_login_id();
@@ -167,11 +170,19 @@ Outcome<TokenGrant> AuthService::refresh(std::string_view refresh_token)
     auto user = users_.find(rotation->user_id);
     if (!user) {
         // The directory may not have caught up with a user created a moment ago.
-        (void)reload_users();
+        if (auto reloaded = reload_users(); !reloaded) {
+            log::warning("cannot reload users for a refresh of user id " + std::to_string(rotation->user_id) + ": " +
+                         reloaded.error().for_log());
+        }
         user = users_.find(rotation->user_id);
     }
     if (!user || user->disabled) {
-        (void)store_.revoke_login(rotation->login_id);
+        // The token just spent is gone either way; what a failed revocation leaves are the login's other refresh
+        // tokens, which the disabled user's next refresh finds refused here again.
+        if (auto revoked = store_.revoke_login(rotation->login_id); !revoked) {
+            log::warning("cannot revoke the login of disabled or removed user id " + std::to_string(rotation->user_id) +
+                         ": " + revoked.error().message);
+        }
         return unauthorized("The user is disabled or no longer exists.");
     }
     std::uint64_t login_id = 0;
@@ -222,7 +233,7 @@ Outcome<void> AuthService::reload_users()
 {
     auto users = store_.list_users();
     if (!users) {
-        return unavailable();
+        return unavailable(users.error().message);
     }
     users_.replace(*users);
     return {};

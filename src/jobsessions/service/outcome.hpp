@@ -33,6 +33,9 @@ struct DomainError {
     std::string message;
     /// What went wrong inside, for the server log only; never shown to a client.
     std::string internal = {};
+
+    /// The message with the cause inside, for the server's log.
+    [[nodiscard]] std::string for_log() const { return internal.empty() ? message : message + " (" + internal + ")"; }
 };
 
 /// Thrown by `result::value()` on a DomainError; callers normally test the result instead.

@@ -2,6 +2,7 @@
 #include "jobsessions/service/policy_service.hpp"
 
 #include "jobsessions/auth/token_codec.hpp"
+#include "jobsessions/log/log.hpp"
 #include "jobsessions/runner/cron.hpp"
 
 #include <cstdio>
@@ -124,7 +125,11 @@ Outcome<domain::Policy> PolicyService::update(const std::string& id, domain::Pol
         return from_store(updated.error(), id, policy.name);
     }
     // A new definition counts its schedule from now: ticks of the old one are not "missed" by the new one.
-    (void)store_.set_policy_last_tick(id, clock_.now());
+    if (auto reset = store_.set_policy_last_tick(id, clock_.now()); !reset) {
+        // The definition is stored; the scheduler then counts from the old definition's last tick, so a catch-up
+        // policy may run a tick the new schedule would have had before now.
+        log::warning("policy " + id + ": cannot reset its schedule's last tick: " + reset.error().message);
+    }
     changed();
     return std::move(*updated);
 }

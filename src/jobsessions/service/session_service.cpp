@@ -222,6 +222,9 @@ Outcome<domain::JobSession> SessionService::change(const Principal& who, std::in
         auto stored = store_.replace_session(next, current->usn, idempotency);
         if (stored) {
             hub_.changed(id);
+            if (ended_handler_ && who.user_id != kSystem.user_id && domain::is_final(stored->status)) {
+                ended_handler_(id);
+            }
             return std::move(*stored);
         }
         if (stored.error().code != store::StoreErrc::Conflict) {

@@ -71,6 +71,10 @@ public:
     /// Set once, before requests are served.
     void on_stop(std::function<void(std::int64_t)> handler) { stop_handler_ = std::move(handler); }
 
+    /// Who is told after a client (not the server's own jobs) has given a session a final status: the runner
+    /// stops the command of a session it runs. Set once, before requests are served.
+    void on_ended(std::function<void(std::int64_t)> handler) { ended_handler_ = std::move(handler); }
+
     /// Where changes are announced (for followers and long polls).
     ChangeHub& hub() noexcept { return hub_; }
 
@@ -106,6 +110,7 @@ private:
     const util::Clock& clock_;
     ChangeHub& hub_;
     std::function<void(std::int64_t)> stop_handler_;
+    std::function<void(std::int64_t)> ended_handler_;
 };
 
 } // namespace jobsessions::service
