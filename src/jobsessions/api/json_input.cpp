@@ -66,7 +66,7 @@ std::optional<std::string> FieldReader::string(const boost::json::object& object
 }
 
 std::optional<std::int64_t> FieldReader::integer(const boost::json::object& object, std::string_view name,
-                                                 std::string_view field, std::int64_t min)
+                                                 std::string_view field, std::int64_t min, std::int64_t max)
 {
     const auto* v = find(object, name);
     if (v == nullptr) {
@@ -78,8 +78,8 @@ std::optional<std::int64_t> FieldReader::integer(const boost::json::object& obje
     } else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
         value = static_cast<std::int64_t>(v->get_uint64());
     }
-    if (!value || *value < min) {
-        fail(field, "Must be an integer of at least " + std::to_string(min) + ".");
+    if (!value || *value < min || *value > max) {
+        fail(field, "Must be a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ".");
         return std::nullopt;
     }
     return value;

@@ -39,8 +39,9 @@ public:
 
     std::optional<std::string> string(const boost::json::object& object, std::string_view name, std::string_view field,
                                       std::size_t max_size = 1024);
+    /// A whole number from `min` to `max`; anything else (a fraction, a string, out of range) is an error.
     std::optional<std::int64_t> integer(const boost::json::object& object, std::string_view name,
-                                        std::string_view field, std::int64_t min = 0);
+                                        std::string_view field, std::int64_t min, std::int64_t max);
     std::optional<bool> boolean(const boost::json::object& object, std::string_view name, std::string_view field);
     std::optional<util::Micros> timestamp(const boost::json::object& object, std::string_view name,
                                           std::string_view field);

@@ -2,6 +2,7 @@
 #include "jobsessions/api/session_filter_input.hpp"
 
 #include "jobsessions/api/json_input.hpp"
+#include "jobsessions/api/ranges.hpp"
 #include "jobsessions/util/strings.hpp"
 
 namespace jobsessions::api {
@@ -105,7 +106,7 @@ store::SessionFilter read_filter(const Params& query, ApiError& errors)
     filter.to = timestamp(query.first("ToUtc"), "ToUtc", errors);
     filter.text = query.first("Filter");
     if (query.first("Usn")) {
-        filter.usn_after = read_integer(query, "Usn", 0, 0, INT64_MAX, errors);
+        filter.usn_after = read_integer(query, "Usn", 0, 0, kMaxExactInteger, errors);
     }
     return filter;
 }
@@ -120,7 +121,7 @@ store::SessionFilter read_filter(const boost::json::object& body, ApiError& erro
     filter.from = reader.timestamp(body, "fromUtc", "fromUtc");
     filter.to = reader.timestamp(body, "toUtc", "toUtc");
     filter.text = reader.string(body, "filter", "filter");
-    filter.usn_after = reader.integer(body, "usn", "usn");
+    filter.usn_after = reader.integer(body, "usn", "usn", 0, kMaxExactInteger);
     return filter;
 }
 

@@ -2,6 +2,7 @@
 #include "jobsessions/api/dto/session_json.hpp"
 #include "jobsessions/api/handlers.hpp"
 #include "jobsessions/api/problem.hpp"
+#include "jobsessions/api/ranges.hpp"
 #include "jobsessions/api/session_filter_input.hpp"
 #include "jobsessions/util/strings.hpp"
 
@@ -197,7 +198,7 @@ void get_session_log(Context& ctx)
     const auto id = session_id_from_path(ctx);
     const auto& query = ctx.query();
     ApiError errors = ApiError::validation();
-    const auto offset = read_integer(query, "offset", 0, 0, INT64_MAX, errors);
+    const auto offset = read_integer(query, "offset", 0, 0, kMaxExactInteger, errors);
     const auto limit = read_integer(query, "limit", -1, -1, kMaxLogPage, errors);
     if (errors.has_errors()) {
         throw errors;
@@ -210,8 +211,10 @@ void get_session_log(Context& ctx)
         std::int64_t resume_after = offset;
         if (!ctx.request.last_event_id.empty()) {
             const auto last = util::parse_int64(util::trim(ctx.request.last_event_id));
-            if (!last || *last < 0) {
-                throw ApiError::bad_request("Last-Event-ID", "Must be the id of a log event (a whole number).");
+            if (!last || *last < 0 || *last > kMaxExactInteger) {
+                throw ApiError::bad_request("Last-Event-ID",
+                                            "Must be the id of a log event (a whole number from 0 to " +
+                                                std::to_string(kMaxExactInteger) + ").");
             }
             resume_after = *last;
         }

@@ -2,6 +2,7 @@
 #include "jobsessions/api/dto/session_json.hpp"
 #include "jobsessions/api/handlers.hpp"
 #include "jobsessions/api/problem.hpp"
+#include "jobsessions/api/ranges.hpp"
 #include "jobsessions/api/rendered_pages.hpp"
 #include "jobsessions/api/session_filter_input.hpp"
 #include "jobsessions/util/strings.hpp"
@@ -84,8 +85,9 @@ void append_links(std::string& out, std::string_view self, const BaseUrl& base, 
     out.append(R"("},)");
     append_link(out, "first", base, filters, 0, limit);
     if (limit > 0 && offset > 0) {
+        // From past the end, back to the last page that has sessions.
         out.push_back(',');
-        append_link(out, "prev", base, filters, std::max<std::int64_t>(0, offset - limit), limit);
+        append_link(out, "prev", base, filters, std::max<std::int64_t>(0, std::min(offset, total) - limit), limit);
     }
     if (limit > 0 && offset + limit < total) {
         out.push_back(',');
@@ -204,7 +206,7 @@ void list_sessions(Context& ctx)
 {
     const auto& query = ctx.query();
     ApiError errors = ApiError::validation();
-    const auto offset = read_integer(query, "offset", 0, 0, INT64_MAX, errors);
+    const auto offset = read_integer(query, "offset", 0, 0, kMaxExactInteger, errors);
     auto limit = read_integer(query, "limit", kDefaultPageSize, -1, kMaxPageSize, errors);
     const auto filter = read_filter(query, errors);
     if (errors.has_errors()) {

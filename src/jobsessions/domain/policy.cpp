@@ -7,8 +7,6 @@ namespace jobsessions::domain {
 namespace {
 
 constexpr std::size_t kMaxName = 200;
-constexpr std::int64_t kMaxGraceSeconds = 3600;
-constexpr std::int64_t kMaxConcurrentRuns = 100;
 
 bool has_nul(const std::string& s)
 {
@@ -47,11 +45,12 @@ std::vector<PolicyProblem> validate_policy(const Policy& p)
             fail("environment", "'" + name + "' is given twice.");
         }
     }
-    if (p.timeout_seconds && *p.timeout_seconds < 1) {
-        fail("timeoutSeconds", "Must be at least 1, or null for no limit.");
+    if (p.timeout_seconds && (*p.timeout_seconds < 1 || *p.timeout_seconds > kMaxTimeoutSeconds)) {
+        fail("timeoutSeconds",
+             "Must be a whole number from 1 to " + std::to_string(kMaxTimeoutSeconds) + ", or null for no limit.");
     }
-    if (p.stop_grace_seconds < 0 || p.stop_grace_seconds > kMaxGraceSeconds) {
-        fail("stopGraceSeconds", "Must be from 0 to 3600.");
+    if (p.stop_grace_seconds < 0 || p.stop_grace_seconds > kMaxStopGraceSeconds) {
+        fail("stopGraceSeconds", "Must be a whole number from 0 to " + std::to_string(kMaxStopGraceSeconds) + ".");
     }
     for (const auto code : p.warning_exit_codes) {
         if (code < 1 || code > 255) {
@@ -59,11 +58,12 @@ std::vector<PolicyProblem> validate_policy(const Policy& p)
             break;
         }
     }
-    if (p.retention_days && *p.retention_days < 1) {
-        fail("retentionDays", "Must be at least 1, or null for the server's default.");
+    if (p.retention_days && (*p.retention_days < 1 || *p.retention_days > kMaxRetentionDays)) {
+        fail("retentionDays", "Must be a whole number from 1 to " + std::to_string(kMaxRetentionDays) +
+                                  ", or null for the server's default.");
     }
     if (p.max_concurrent_runs < 1 || p.max_concurrent_runs > kMaxConcurrentRuns) {
-        fail("maxConcurrentRuns", "Must be from 1 to 100.");
+        fail("maxConcurrentRuns", "Must be a whole number from 1 to " + std::to_string(kMaxConcurrentRuns) + ".");
     }
     return problems;
 }

@@ -3,6 +3,7 @@
 
 #include "jobsessions/log/log.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace jobsessions::runner {
@@ -98,7 +99,8 @@ service::Outcome<domain::JobSession> RetentionJob::run_once()
     std::int64_t total_entries = 0;
     bool failed = false;
     const auto sweep = [&](const std::optional<std::string>& policy_id, const std::string& what, std::int64_t days) {
-        const auto before = clock_.now() - days * kMicrosPerDay;
+        // Bounded, so that no stored number (policies written before their ranges were checked) overflows this.
+        const auto before = clock_.now() - std::clamp<std::int64_t>(days, 1, domain::kMaxRetentionDays) * kMicrosPerDay;
         store::RetentionBatch swept;
         while (!stopping()) {
             auto batch = store_.delete_old_sessions(policy_id, before, config_.batch);

@@ -123,8 +123,8 @@ domain::Policy read_policy(FieldReader& reader, const boost::json::object& body)
     if (auto enabled = reader.boolean(body, "enabled", "enabled")) {
         p.enabled = *enabled;
     }
-    p.timeout_seconds = reader.integer(body, "timeoutSeconds", "timeoutSeconds", 1);
-    if (auto grace = reader.integer(body, "stopGraceSeconds", "stopGraceSeconds", 0)) {
+    p.timeout_seconds = reader.integer(body, "timeoutSeconds", "timeoutSeconds", 1, domain::kMaxTimeoutSeconds);
+    if (auto grace = reader.integer(body, "stopGraceSeconds", "stopGraceSeconds", 0, domain::kMaxStopGraceSeconds)) {
         p.stop_grace_seconds = *grace;
     }
     if (const auto* codes = FieldReader::find(body, "warningExitCodes")) {
@@ -141,8 +141,8 @@ domain::Policy read_policy(FieldReader& reader, const boost::json::object& body)
             reader.fail("warningExitCodes", "Must be an array of exit codes from 1 to 255.");
         }
     }
-    p.retention_days = reader.integer(body, "retentionDays", "retentionDays", 1);
-    if (auto runs = reader.integer(body, "maxConcurrentRuns", "maxConcurrentRuns", 1)) {
+    p.retention_days = reader.integer(body, "retentionDays", "retentionDays", 1, domain::kMaxRetentionDays);
+    if (auto runs = reader.integer(body, "maxConcurrentRuns", "maxConcurrentRuns", 1, domain::kMaxConcurrentRuns)) {
         p.max_concurrent_runs = *runs;
     }
     if (auto catch_up = reader.boolean(body, "catchUp", "catchUp")) {

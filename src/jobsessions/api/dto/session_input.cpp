@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/dto/session_input.hpp"
 
+#include "jobsessions/api/ranges.hpp"
+
 namespace jobsessions::api::dto {
 namespace {
 
@@ -40,7 +42,8 @@ SessionInfos read_session_infos(FieldReader& reader, const boost::json::object& 
         info.policy_id = reader.string(*o, "policyId", "backupJobInfo.policyId", kMaxNameBytes).value_or("");
         info.policy_name = reader.string(*o, "policyName", "backupJobInfo.policyName", kMaxNameBytes).value_or("");
         info.protected_instances_count =
-            reader.integer(*o, "protectedInstancesCount", "backupJobInfo.protectedInstancesCount").value_or(0);
+            reader.integer(*o, "protectedInstancesCount", "backupJobInfo.protectedInstancesCount", 0, kMaxInfoCount)
+                .value_or(0);
         info.policy_removed = reader.boolean(*o, "policyRemoved", "backupJobInfo.policyRemoved").value_or(false);
         infos.backup = std::move(info);
     }
@@ -64,8 +67,10 @@ SessionInfos read_session_infos(FieldReader& reader, const boost::json::object& 
     }
     if (const auto* o = reader.object(body, "retentionJobInfo", "retentionJobInfo")) {
         domain::RetentionJobInfo info;
-        info.deleted_restore_points_count =
-            reader.integer(*o, "deletedRestorePointsCount", "retentionJobInfo.deletedRestorePointsCount").value_or(0);
+        info.deleted_restore_points_count = reader
+                                                .integer(*o, "deletedRestorePointsCount",
+                                                         "retentionJobInfo.deletedRestorePointsCount", 0, kMaxInfoCount)
+                                                .value_or(0);
         infos.retention = info;
     }
     return infos;
