@@ -34,6 +34,8 @@ std::string_view problem_type(int status) noexcept
         return "https://tools.ietf.org/html/rfc6585#section-4";
     case 431:
         return "https://tools.ietf.org/html/rfc6585#section-5";
+    case 501:
+        return "https://tools.ietf.org/html/rfc9110#section-15.6.2";
     case 503:
         return "https://tools.ietf.org/html/rfc9110#section-15.6.4";
     default:
@@ -70,6 +72,8 @@ std::string_view problem_title(int status) noexcept
         return "Too Many Requests";
     case 431:
         return "Request Header Fields Too Large";
+    case 501:
+        return "Not Implemented";
     case 503:
         return "Service Unavailable";
     default:

@@ -29,6 +29,16 @@ bool truthy(std::string_view value)
            util::iequals(value, "on");
 }
 
+std::int64_t whole_number(std::string_view flag, const std::string& value, std::int64_t min, std::int64_t max)
+{
+    const auto n = util::parse_int64(value);
+    if (!n || *n < min || *n > max) {
+        throw std::invalid_argument("--" + std::string(flag) + " needs a whole number from " + std::to_string(min) +
+                                    " to " + std::to_string(max) + ", not '" + value + "'");
+    }
+    return *n;
+}
+
 std::size_t positive_count(std::string_view flag, const std::string& value)
 {
     const auto n = util::parse_int64(value);
@@ -86,6 +96,12 @@ void apply(Config& config, std::string_view name, const std::string& value)
                                         "'");
         }
         config.session_cache_mb = static_cast<std::size_t>(*megabytes);
+    } else if (name == "request-timeout") {
+        config.limits.request_timeout = std::chrono::seconds(whole_number(name, value, 1, 3600));
+    } else if (name == "idle-timeout") {
+        config.limits.idle_timeout = std::chrono::seconds(whole_number(name, value, 1, 3600));
+    } else if (name == "max-connections") {
+        config.limits.max_connections = static_cast<std::size_t>(whole_number(name, value, 1, 1'000'000));
     } else if (name == "trusted-proxy") {
         for (const auto item : util::split_list(value)) {
             config.trusted_proxies.emplace_back(item);
@@ -94,8 +110,9 @@ void apply(Config& config, std::string_view name, const std::string& value)
 }
 
 constexpr std::string_view kValueFlags[] = {
-    "listen",           "data-dir",      "tls-cert",           "tls-key",        "public-url",      "threads",
-    "blocking-threads", "trusted-proxy", "retention-schedule", "retention-days", "session-cache-mb"};
+    "listen",           "data-dir",       "tls-cert",           "tls-key",        "public-url",       "threads",
+    "blocking-threads", "trusted-proxy",  "retention-schedule", "retention-days", "session-cache-mb", "request-timeout",
+    "idle-timeout",     "max-connections"};
 
 } // namespace
 
@@ -123,6 +140,9 @@ Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR):
                            "CRON_TZ=Europe/Berlin 0 3 * * *" for another zone; "off": never)
   --retention-days N       age in days at which sessions without a policy retention are deleted (default 90)
   --session-cache-mb N     memory for rendered finished sessions that lists reuse (default 64; 0: none)
+  --request-timeout S      seconds a request may take to arrive whole, from its first byte (default 30)
+  --idle-timeout S         seconds an idle keep-alive connection is kept open (default 75)
+  --max-connections N      open connections at most; more are turned away (default 10000)
   --help                   show this text
   --version                print the version
 

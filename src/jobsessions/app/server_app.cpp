@@ -31,6 +31,7 @@
 #include <iostream>
 #include <mutex>
 #include <stdexcept>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <thread>
 
@@ -209,6 +210,31 @@ void tidy_inherited_descriptors()
     }
 }
 
+/// Raises the soft limit on open descriptors so that `max_connections` connections, the database and the runs
+/// fit (as far as the hard limit allows; a warning says when it does not). Returns the soft limit it found, which
+/// commands get back.
+rlim_t raise_descriptor_limit(std::size_t max_connections)
+{
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return RLIM_INFINITY;
+    }
+    const rlim_t inherited = limit.rlim_cur;
+    const rlim_t wanted = static_cast<rlim_t>(max_connections) + 1024; // files, pipes and runs beside connections
+    if (limit.rlim_cur < wanted) {
+        limit.rlim_cur = std::min(wanted, limit.rlim_max);
+        if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+            limit.rlim_cur = inherited;
+        }
+    }
+    if (limit.rlim_cur < wanted) {
+        log::warning("only " + std::to_string(limit.rlim_cur) + " open files are allowed (ulimit -n, LimitNOFILE=); " +
+                     std::to_string(max_connections) + " connections (--max-connections) need about " +
+                     std::to_string(wanted));
+    }
+    return inherited;
+}
+
 } // namespace
 
 int run_server(const Config& config)
@@ -230,6 +256,7 @@ int run_server(const Config& config)
         // Every file the server makes holds or may hold a secret: owner-only, whatever umask it was started with.
         // Commands get the inherited one back.
         const mode_t inherited_umask = ::umask(077);
+        const rlim_t inherited_descriptors = raise_descriptor_limit(config.limits.max_connections);
         // Port, data directory, certificate: whatever can fail does before the store is made and the admin
         // password shown.
         const auto endpoint = resolve_listen(config.listen);
@@ -263,6 +290,7 @@ int run_server(const Config& config)
         runner::RunnerConfig runner_config;
         runner_config.default_working_directory = std::filesystem::absolute(config.data_dir).string();
         runner_config.command_umask = inherited_umask;
+        runner_config.command_descriptor_limit = inherited_descriptors;
         runner_config.keeper = &keeper;
         runner::Runner runner(*store, sessions, clock, runner_config);
         runner.recover();

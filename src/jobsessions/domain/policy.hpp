@@ -13,7 +13,7 @@
 namespace jobsessions::domain {
 
 /// The ranges of a policy's numbers.
-inline constexpr std::int64_t kMaxTimeoutSeconds = 366 * 24 * 3600; // a year and a day
+inline constexpr std::int64_t kMaxTimeoutSeconds = std::int64_t{366} * 24 * 3600; // a year and a day
 inline constexpr std::int64_t kMaxStopGraceSeconds = 3600;
 inline constexpr std::int64_t kMaxRetentionDays = 36'500; // a hundred years
 inline constexpr std::int64_t kMaxConcurrentRuns = 100;

@@ -8,6 +8,15 @@ namespace jobsessions::http {
 namespace beast = boost::beast;
 using beast::http::field;
 
+namespace {
+
+bool starts_with_scheme(std::string_view target, std::string_view scheme)
+{
+    return target.size() > scheme.size() && util::iequals(target.substr(0, scheme.size()), scheme);
+}
+
+} // namespace
+
 RequestParser::RequestParser(std::string& arena, std::string& body)
     : arena_(arena)
     , body_(body)
@@ -29,16 +38,51 @@ std::string_view RequestParser::view(const Slice& slice) const noexcept
 }
 
 void RequestParser::on_request_impl(beast::http::verb method, beast::string_view method_text, beast::string_view target,
-                                    int version, beast::error_code&)
+                                    int version, beast::error_code& ec)
 {
     method_ = method;
     version_ = version;
     method_text_ = keep(method_text);
-    target_ = keep(target);
+    const std::string_view text{target.data(), target.size()};
+    const std::size_t scheme = starts_with_scheme(text, "http://") ? 7 : starts_with_scheme(text, "https://") ? 8 : 0;
+    if (scheme == 0) {
+        target_ = keep(target);
+        return;
+    }
+    // Absolute form (RFC 9112 §3.2.2), as sent to proxies: its authority stands for Host, the rest is the target.
+    const auto rest = text.substr(scheme);
+    const auto authority = rest.substr(0, rest.find_first_of("/?#"));
+    if (authority.empty() || authority.find('@') != std::string_view::npos) {
+        refuse_framing(FramingError::BadAbsoluteTarget, ec);
+        return;
+    }
+    absolute_host_ = keep(authority);
+    const auto path = rest.substr(authority.size());
+    if (path.empty() || path.front() != '/') {
+        // "http://host" and "http://host?q" have the path "/".
+        target_ = keep("/");
+        arena_.append(path.data(), path.size());
+        target_.size += path.size();
+    } else {
+        target_ = keep(path);
+    }
+}
+
+void RequestParser::refuse_framing(FramingError why, beast::error_code& ec)
+{
+    framing_error_ = why;
+    ec = beast::http::error::bad_transfer_encoding;
+}
+
+void RequestParser::on_header_impl(beast::error_code& ec)
+{
+    if (chunked_codings_ > 1) {
+        refuse_framing(FramingError::BadTransferEncoding, ec);
+    }
 }
 
 void RequestParser::on_field_impl(field name, beast::string_view name_text, beast::string_view value,
-                                  beast::error_code&)
+                                  beast::error_code& ec)
 {
     auto keep_single = [&](Slice& slot) {
         if (slot.present) {
@@ -65,6 +109,22 @@ void RequestParser::on_field_impl(field name, beast::string_view name_text, beas
     case field::expect:
         expect_continue_ = util::iequals(util::trim({value.data(), value.size()}), "100-continue");
         break;
+    case field::transfer_encoding: {
+        // Only chunked is implemented, named once. HTTP/1.0 has no transfer codings.
+        const auto codings = util::split_list({value.data(), value.size()});
+        if (codings.empty() || version_ < 11) {
+            refuse_framing(FramingError::BadTransferEncoding, ec);
+            return;
+        }
+        for (const auto coding : codings) {
+            if (!util::iequals(coding, "chunked")) {
+                refuse_framing(FramingError::UnsupportedCoding, ec);
+                return;
+            }
+            ++chunked_codings_;
+        }
+        break;
+    }
     case field::unknown: {
         // Beast has no enumerators for these, so they arrive by name.
         const std::string_view text{name_text.data(), name_text.size()};
@@ -122,7 +182,7 @@ void RequestParser::fill(Request& request) const
     request.target = view(target_);
     request.version = version_;
     request.keep_alive = keep_alive();
-    request.host = view(host_);
+    request.host = absolute_host_.present ? view(absolute_host_) : view(host_);
     request.authorization = view(authorization_);
     request.content_type = view(content_type_);
     request.accept = view(accept_);

@@ -5,9 +5,22 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 
+#include <cstdint>
 #include <string>
 
 namespace jobsessions::http {
+
+/// Request framing the server does not take (RFC 9112 §6); the connection is closed after the answer, since where
+/// the next request would start cannot be known.
+enum class FramingError : std::uint8_t {
+    None,
+    /// A transfer coding other than chunked (`gzip`, `identity`, `xchunked`): 501.
+    UnsupportedCoding,
+    /// Chunked twice, an empty Transfer-Encoding, or one in HTTP/1.0: 400.
+    BadTransferEncoding,
+    /// An absolute-form target that is not http(s) with a host, or that carries user information: 400.
+    BadAbsoluteTarget,
+};
 
 /// Beast's HTTP/1.1 request parser, keeping only the fields the server uses. Everything it keeps is copied into a
 /// connection-owned arena whose capacity is reused, so parsing allocates nothing once the connection is warm.
@@ -22,6 +35,9 @@ public:
 
     /// Fills only the request-line views (method and target), for answering a request that failed mid-way.
     void fill_request_line(Request& request) const;
+
+    /// What was wrong with the request's framing when parsing failed for it; None otherwise.
+    [[nodiscard]] FramingError framing_error() const noexcept { return framing_error_; }
 
     /// True when the client sent `Expect: 100-continue`.
     [[nodiscard]] bool expects_continue() const noexcept { return expect_continue_; }
@@ -38,7 +54,9 @@ private:
     void on_response_impl(int, boost::beast::string_view, int, boost::beast::error_code&) override {}
     void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_text,
                        boost::beast::string_view value, boost::beast::error_code& ec) override;
-    void on_header_impl(boost::beast::error_code&) override {}
+    void on_header_impl(boost::beast::error_code& ec) override;
+    /// Records why the framing is refused and stops the parse.
+    void refuse_framing(FramingError why, boost::beast::error_code& ec);
     void on_body_init_impl(const boost::optional<std::uint64_t>& content_length, boost::beast::error_code& ec) override;
     std::size_t on_body_impl(boost::beast::string_view data, boost::beast::error_code& ec) override;
     void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::beast::error_code&) override {}
@@ -64,8 +82,13 @@ private:
     Slice forwarded_host_;
     Slice last_event_id_;
     Slice traceparent_;
+    /// The authority of an absolute-form target (`GET http://host/path`), which stands for the Host field.
+    Slice absolute_host_;
     bool duplicate_field_ = false;
     bool expect_continue_ = false;
+    /// How often Transfer-Encoding named chunked (the only coding taken).
+    int chunked_codings_ = 0;
+    FramingError framing_error_ = FramingError::None;
 };
 
 } // namespace jobsessions::http

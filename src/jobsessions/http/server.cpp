@@ -345,9 +345,12 @@ asio::awaitable<bool> send_stream(Stream& stream, ConnectionState& state, Connec
 
 /// Reads until Beast's parser has the whole header. The limit covers request line and fields together, exactly:
 /// Beast's own header limit is counted per parse step and lets a little more through, so it is set out of the way.
+/// When the first bytes of a request arrive on an idle connection, the request's deadline starts: the whole request
+/// must be in within the request timeout of its first byte, however slowly it trickles in.
 template <class Stream>
 asio::awaitable<beast::error_code> read_header(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser,
-                                               std::size_t limit)
+                                               std::size_t limit, ConnectionState& state,
+                                               std::chrono::seconds request_timeout)
 {
     parser.header_limit(std::numeric_limits<std::uint32_t>::max());
     std::size_t consumed = 0;
@@ -367,6 +370,10 @@ asio::awaitable<beast::error_code> read_header(Stream& stream, beast::flat_buffe
         }
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(std::size_t{16} * 1024), kUseTuple);
         buffer.commit(n);
+        if (n > 0 && state.waiting_for_request) {
+            state.waiting_for_request = false;
+            state.deadline = Clock::now() + request_timeout;
+        }
         if (ec) {
             if (ec == asio::error::eof && consumed + buffer.size() == 0) {
                 co_return beast::http::error::end_of_stream;
@@ -400,10 +407,11 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
             Clock::now() + (state.waiting_for_request ? cx.limits.idle_timeout : cx.limits.request_timeout);
         RequestParser parser(arena, body);
         parser.body_limit(cx.limits.body_bytes);
-        auto ec = co_await read_header(stream, buffer, parser, cx.limits.header_bytes);
+        auto ec =
+            co_await read_header(stream, buffer, parser, cx.limits.header_bytes, state, cx.limits.request_timeout);
         state.waiting_for_request = false;
         if (!ec && !parser.is_done()) {
-            state.deadline = Clock::now() + cx.limits.request_timeout;
+            // The body keeps the deadline the request's first byte set.
             if (parser.expects_continue()) {
                 static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
                 auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kContinue), kUseTuple);
@@ -416,18 +424,33 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
         }
         response.reset();
         if (ec) {
-            if (ec == beast::http::error::header_limit) {
-                parser.fill_request_line(request);
-                cx.app.refuse(431, "The request header fields are larger than the server accepts.", request, response);
-            } else if (ec == beast::http::error::body_limit) {
-                parser.fill_request_line(request);
-                cx.app.refuse(413, "The request body is larger than the server accepts.", request, response);
-            } else if (!is_disconnect(ec) && parser.got_some()) {
-                parser.fill_request_line(request);
-                cx.app.refuse(400, "The request is not valid HTTP/1.1.", request, response);
-            } else {
+            if (is_disconnect(ec) || !parser.got_some()) {
                 break; // the peer left, or a timeout closed the socket
             }
+            parser.fill_request_line(request);
+            request.secure = secure;
+            request.peer = peer;
+            if (ec == beast::http::error::header_limit) {
+                cx.app.refuse(431, "The request header fields are larger than the server accepts.", request, response);
+            } else if (ec == beast::http::error::body_limit) {
+                cx.app.refuse(413, "The request body is larger than the server accepts.", request, response);
+            } else if (parser.framing_error() == FramingError::UnsupportedCoding) {
+                cx.app.refuse(501,
+                              "The request's Transfer-Encoding has a coding the server does not implement; only "
+                              "chunked is.",
+                              request, response);
+            } else if (parser.framing_error() == FramingError::BadTransferEncoding) {
+                cx.app.refuse(400, "The request's Transfer-Encoding must be chunked, once (and HTTP/1.1).", request,
+                              response);
+            } else if (parser.framing_error() == FramingError::BadAbsoluteTarget) {
+                cx.app.refuse(400,
+                              "An absolute request target must be an http or https URI with a host and no user "
+                              "information.",
+                              request, response);
+            } else {
+                cx.app.refuse(400, "The request is not valid HTTP/1.1.", request, response);
+            }
+            // Where the next request would start is unknown after any of these: the connection ends here.
             linger_on_close = true;
             response.close = true;
         } else {

@@ -102,6 +102,7 @@ struct ChildSetup {
     /// Reads one byte once the run is recorded; end of file: the run is not to start.
     int go;
     mode_t umask;
+    rlim_t descriptor_limit;
     pid_t parent;
 };
 
@@ -136,6 +137,11 @@ void close_descriptors_from(int first)
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
     ::umask(s.umask);
+    rlimit files{};
+    if (s.descriptor_limit != RLIM_INFINITY && ::getrlimit(RLIMIT_NOFILE, &files) == 0) {
+        files.rlim_cur = s.descriptor_limit;
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
     const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     ::dup2(null, STDIN_FILENO);
     ::dup2(s.output, STDOUT_FILENO);
@@ -452,6 +458,7 @@ void Runner::execute(const std::shared_ptr<Run>& run)
         setup.report = report_write.get();
         setup.go = go_read.get();
         setup.umask = config_.command_umask;
+        setup.descriptor_limit = config_.command_descriptor_limit;
         setup.parent = ::getpid();
         pid = ::fork();
         if (pid == 0) {

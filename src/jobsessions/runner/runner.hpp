@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 namespace jobsessions::runner {
@@ -25,6 +26,8 @@ struct RunnerConfig {
     std::string default_working_directory = "/";
     /// The umask a command starts with (the server's own is stricter: its files hold secrets).
     mode_t command_umask = 022;
+    /// The soft limit on open files a command starts with (the server raises its own for its connections).
+    rlim_t command_descriptor_limit = RLIM_INFINITY;
     /// Kills the runs' process groups if the server dies; none in tests that need no such guarantee.
     GroupKeeper* keeper = nullptr;
 };
