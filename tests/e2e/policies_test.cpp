@@ -13,6 +13,44 @@ protected:
     }
 };
 
+TEST_F(Policies, EnvironmentValuesAreReadBackByAdministratorsAlone)
+{
+    start(false, {"--access-log"});
+    admin_token_.clear();
+    const std::string secret = "correct-horse-restic-7";
+    const auto created = create_policy(R"({"name":"restic","command":["restic","backup","/home"],
+        "environment":{"RESTIC_PASSWORD":")" +
+                                       secret + R"(","PATH":"/usr/bin:/bin"}})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    const auto id = str(created.json(), "id");
+    // The Administrator who set them reads them back (a PUT of what was read keeps them).
+    EXPECT_EQ(str(created.json().at("environment"), "RESTIC_PASSWORD"), secret);
+    EXPECT_EQ(str(client_->get("/api/v1/policies/" + id, admin_token()).json().at("environment"), "RESTIC_PASSWORD"),
+              secret);
+    for (const char* role : {"Viewer", "Operator", "Agent"}) {
+        const auto token = login_new_user(std::string("user-") + role, role);
+        const auto one = client_->get("/api/v1/policies/" + id, token);
+        ASSERT_EQ(one.status, 200) << role;
+        const auto all = client_->get("/api/v1/policies", token);
+        ASSERT_EQ(all.status, 200) << role;
+        for (const auto& body : {one.body, all.body}) {
+            EXPECT_EQ(body.find(secret), std::string::npos) << role << ": " << body;
+            EXPECT_EQ(body.find("/usr/bin:/bin"), std::string::npos) << role << ": " << body;
+        }
+        // The names stay, so that a reader knows what the command is given.
+        const auto environment = one.json().at("environment").as_object();
+        EXPECT_EQ(str(environment, "RESTIC_PASSWORD"), "********") << role;
+        EXPECT_EQ(str(environment, "PATH"), "********") << role;
+    }
+    // Nor do they reach the server's log, or an error about the environment.
+    const auto refused = client_->send_json(
+        "PUT", "/api/v1/policies/" + id,
+        R"({"name":"restic","command":["restic"],"environment":{"A=B":")" + secret + R"("}})", admin_token());
+    EXPECT_EQ(refused.status, 400);
+    EXPECT_EQ(refused.body.find(secret), std::string::npos) << refused.body;
+    EXPECT_EQ(server_->stderr_text().find(secret), std::string::npos);
+}
+
 TEST_F(Policies, CreateAnswersTheWholePolicyWithDefaultsAndLinks)
 {
     const auto res = create_policy(R"({"name":"home","command":["tar","-czf","/backup/home.tgz","/home"]})");

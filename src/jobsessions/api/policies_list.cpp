@@ -7,7 +7,7 @@ namespace jobsessions::api {
 
 void list_policies(Context& ctx)
 {
-    auto policies = ctx.services.policies.list();
+    auto policies = ctx.services.policies.list(ctx.who());
     if (!policies) {
         throw_domain_error(policies.error());
     }

@@ -7,7 +7,7 @@ namespace jobsessions::api {
 
 void get_policy(Context& ctx)
 {
-    auto policy = ctx.services.policies.get(ctx.request.path_parameter);
+    auto policy = ctx.services.policies.get(ctx.who(), ctx.request.path_parameter);
     if (!policy) {
         throw_domain_error(policy.error());
     }

@@ -68,4 +68,11 @@ std::vector<PolicyProblem> validate_policy(const Policy& p)
     return problems;
 }
 
+void redact_environment(Policy& policy)
+{
+    for (auto& [name, value] : policy.environment) {
+        value = kRedactedValue;
+    }
+}
+
 } // namespace jobsessions::domain

@@ -60,4 +60,11 @@ struct PolicyProblem {
 /// Everything wrong with a policy's definition (empty when it is valid); the schedule is checked by its parser.
 std::vector<PolicyProblem> validate_policy(const Policy& policy);
 
+/// What an environment value reads as for those who may not read it.
+inline constexpr const char* kRedactedValue = "********";
+
+/// Replaces every environment value with kRedactedValue, keeping the names: the values are often credentials
+/// (`RESTIC_PASSWORD`), which only Administrators, who set them, may read back.
+void redact_environment(Policy& policy);
+
 } // namespace jobsessions::domain

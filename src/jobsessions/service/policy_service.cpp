@@ -76,20 +76,28 @@ void PolicyService::changed() const
     }
 }
 
-Outcome<std::vector<domain::Policy>> PolicyService::list()
+Outcome<std::vector<domain::Policy>> PolicyService::list(const Principal& who)
 {
     auto policies = store_.list_policies();
     if (!policies) {
         return from_store(policies.error(), {});
     }
+    if (!domain::role_allows(who.role, domain::Permission::Administer)) {
+        for (auto& policy : *policies) {
+            domain::redact_environment(policy);
+        }
+    }
     return std::move(*policies);
 }
 
-Outcome<domain::Policy> PolicyService::get(const std::string& id)
+Outcome<domain::Policy> PolicyService::get(const Principal& who, const std::string& id)
 {
     auto policy = store_.get_policy(id);
     if (!policy) {
         return from_store(policy.error(), id);
+    }
+    if (!domain::role_allows(who.role, domain::Permission::Administer)) {
+        domain::redact_environment(*policy);
     }
     return std::move(*policy);
 }

@@ -5,6 +5,7 @@
 #include "jobsessions/runner/runner.hpp"
 #include "jobsessions/service/change_hub.hpp"
 #include "jobsessions/service/outcome.hpp"
+#include "jobsessions/service/principal.hpp"
 #include "jobsessions/store/store.hpp"
 #include "jobsessions/util/clock.hpp"
 
@@ -25,8 +26,10 @@ public:
     /// Everything wrong with a definition, the schedule included; empty when it is valid.
     static std::vector<domain::PolicyProblem> problems(const domain::Policy& policy);
 
-    Outcome<std::vector<domain::Policy>> list();
-    Outcome<domain::Policy> get(const std::string& id);
+    /// Every policy; environment values are redacted for all but Administrators.
+    Outcome<std::vector<domain::Policy>> list(const Principal& who);
+    /// One policy; environment values are redacted for all but Administrators.
+    Outcome<domain::Policy> get(const Principal& who, const std::string& id);
     /// Stores a new policy with a new id; Invalid (the first problem) or Conflict (name taken).
     Outcome<domain::Policy> create(domain::Policy policy);
     /// Replaces the definition of policy `id`; runs going on keep the definition they started with.
