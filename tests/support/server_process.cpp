@@ -175,8 +175,11 @@ void ServerProcess::kill9()
     wait_for_exit();
 }
 
-ProcessResult run_jobsessiond(const std::vector<std::string>& args, const std::string& input,
-                              const std::vector<std::pair<std::string, std::string>>& env)
+namespace {
+
+// Runs argv (jobsessiond's arguments when `daemon`) with `input` on stdin, to completion.
+ProcessResult run_to_completion(const std::vector<std::string>& args, const std::string& input,
+                                const std::vector<std::pair<std::string, std::string>>& env, bool daemon)
 {
     TempDir io;
     const auto in_path = io.file("stdin");
@@ -191,7 +194,7 @@ ProcessResult run_jobsessiond(const std::vector<std::string>& args, const std::s
     const int in_fd = ::open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
     const int out_fd = ::open(io.file("stdout").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     const int err_fd = ::open(io.file("stderr").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    const pid_t pid = spawn(args, child_environment(env), in_fd, out_fd, err_fd);
+    const pid_t pid = spawn(args, child_environment(env), in_fd, out_fd, err_fd, daemon);
     ::close(in_fd);
     ::close(out_fd);
     ::close(err_fd);
@@ -201,18 +204,17 @@ ProcessResult run_jobsessiond(const std::vector<std::string>& args, const std::s
     return ProcessResult{exit_code_of(status), read_file(io.file("stdout")), read_file(io.file("stderr"))};
 }
 
-ProcessResult run_program(const std::vector<std::string>& argv)
+} // namespace
+
+ProcessResult run_jobsessiond(const std::vector<std::string>& args, const std::string& input,
+                              const std::vector<std::pair<std::string, std::string>>& env)
 {
-    TempDir io;
-    const int out_fd = ::open(io.file("stdout").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    const int err_fd = ::open(io.file("stderr").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    const pid_t pid = spawn(argv, child_environment({}), -1, out_fd, err_fd, false);
-    ::close(out_fd);
-    ::close(err_fd);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return ProcessResult{exit_code_of(status), read_file(io.file("stdout")), read_file(io.file("stderr"))};
+    return run_to_completion(args, input, env, true);
+}
+
+ProcessResult run_program(const std::vector<std::string>& argv, const std::string& input)
+{
+    return run_to_completion(argv, input, {}, false);
 }
 
 void add_user(const std::string& data_dir, const std::string& name, const std::string& role,

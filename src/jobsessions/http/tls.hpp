@@ -22,7 +22,8 @@ void generate_self_signed(const CertificateFiles& files, const std::string& host
 /// The SHA-256 fingerprint of a PEM certificate file, as colon-separated upper-case hex.
 std::string certificate_fingerprint(const std::string& certificate_path);
 
-/// A server TLS context (TLS 1.2 and 1.3 only, forward-secret AEAD ciphers) with this certificate and key.
+/// A server TLS context (TLS 1.2 and 1.3 only, forward-secret AEAD ciphers, no renegotiation, compression or
+/// session tickets) with this certificate and key.
 /// Throws std::runtime_error with a readable message when the files cannot be used.
 std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(const CertificateFiles& files);
 
