@@ -128,6 +128,22 @@ TEST_F(PolicyRuns, AFloodOfOutputIsKeptWholeAndLongLinesAreSplit)
     EXPECT_EQ(log.back(), "Exited with code 0.");
 }
 
+TEST_F(PolicyRuns, ALineOfExactlyTheLimitIsOneEntryAndNoCharacterIsSplit)
+{
+    // 65,536 bytes and a newline, the same with CRLF, then 65,535 x and a 2-byte character: split after the x's.
+    const auto policy = define(R"("name":"edge",
+        "command":["sh","-c","head -c 65536 /dev/zero | tr '\\0' x; echo; head -c 65536 /dev/zero | tr '\\0' y; printf '\\r\\n'; head -c 65535 /dev/zero | tr '\\0' z; printf '\\303\\251\\n'; echo after"])");
+    const auto id = start_run(policy);
+    EXPECT_EQ(str(wait_final(id), "status"), "Success");
+    const auto log = messages(id);
+    ASSERT_EQ(log.size(), 1U + 5U + 1U);
+    EXPECT_EQ(log[1], std::string(65536, 'x'));
+    EXPECT_EQ(log[2], std::string(65536, 'y'));
+    EXPECT_EQ(log[3], std::string(65535, 'z'));
+    EXPECT_EQ(log[4], "\xC3\xA9"); // é, whole
+    EXPECT_EQ(log[5], "after");
+}
+
 TEST_F(PolicyRuns, OverlappingStartsAreRefusedAndForcedDeleteStopsRuns)
 {
     const auto policy =

@@ -57,6 +57,38 @@ TEST_F(SessionFollow, EntriesArriveAsTheyAreAppendedAndTheStreamEndsAfterTheFina
     EXPECT_EQ(body.substr(body.size() - 2), "\n\n");
 }
 
+TEST_F(SessionFollow, TheStatusComesFirstWhateverTheBacklogAndTheFinalStatusLast)
+{
+    // 1,200 entries: more than the follower sends in one batch.
+    const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");
+    std::string batch = R"({"log":[)";
+    for (int i = 0; i < 1200; ++i) {
+        batch +=
+            std::string(i > 0 ? "," : "") + R"({"status":"Success","message":"line )" + std::to_string(i) + R"("})";
+    }
+    ASSERT_EQ(client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log", batch + "]}", admin_token()).status,
+              201);
+    StreamReader running(*server_, follow_request(id));
+    running.read_until([](const std::string& r) { return r.find("line 1199") != std::string::npos; },
+                       std::chrono::seconds(10));
+    const auto live = dechunk(running.received());
+    EXPECT_EQ(live.find("event: "), live.find("event: status")) << live.substr(0, 300);
+    EXPECT_LT(live.find("event: status"), live.find("event: log"));
+
+    // Followed once it has ended: the session first, its log, and the final status last.
+    ASSERT_EQ(client_->send_json("PATCH", "/api/v1/jobSessions/" + id, R"({"status":"Success"})", admin_token()).status,
+              200);
+    StreamReader ended(*server_, follow_request(id));
+    ended.read_until([](const std::string& r) { return r.find("0\r\n\r\n") != std::string::npos; },
+                     std::chrono::seconds(10));
+    const auto body = dechunk(ended.received());
+    EXPECT_EQ(body.find("event: "), body.find("event: status"));
+    EXPECT_EQ(count(body, "event: log"), 1200U);
+    EXPECT_EQ(count(body, "event: status"), 2U);
+    EXPECT_GT(body.rfind("event: status"), body.rfind("event: log"));
+    EXPECT_NE(body.find(R"("status":"Success")", body.rfind("event: status")), std::string::npos);
+}
+
 TEST_F(SessionFollow, LastEventIdResumesAfterThatEntry)
 {
     const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");
@@ -73,7 +105,10 @@ TEST_F(SessionFollow, LastEventIdResumesAfterThatEntry)
     EXPECT_EQ(body.find("\"one\""), std::string::npos);
     EXPECT_EQ(body.find("\"two\""), std::string::npos);
     EXPECT_NE(body.find("id: 3\nevent: log"), std::string::npos);
-    EXPECT_EQ(count(body, "event: status"), 1U);
+    // The session first, then the entry, then its final status again as the last event.
+    EXPECT_EQ(count(body, "event: status"), 2U);
+    EXPECT_LT(body.find("event: status"), body.find("id: 3\nevent: log"));
+    EXPECT_GT(body.rfind("event: status"), body.find("id: 3\nevent: log"));
 }
 
 TEST_F(SessionFollow, QuietStreamGetsHeartbeats)

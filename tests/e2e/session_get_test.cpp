@@ -69,6 +69,26 @@ TEST_F(SessionGet, UnknownAndNonNumericIdsAreNotFoundProblems)
     }
 }
 
+TEST_F(SessionGet, AnswersAreValidUtf8WhateverBytesTheRequestHad)
+{
+    // boost::json::parse refuses malformed UTF-8, so each body that parses is valid; a bad byte reads as U+FFFD.
+    const std::string replacement = "\xEF\xBF\xBD";
+    const auto path = client_->get("/api/v1/jobSessions/%ff%C3", admin_token());
+    ASSERT_EQ(path.status, 404);
+    EXPECT_EQ(str(path.json(), "detail"), "Job session '" + replacement + replacement + "' was not found.");
+    const auto status = client_->get("/api/v1/jobSessions?Status=%ff", admin_token());
+    ASSERT_EQ(status.status, 400);
+    EXPECT_EQ(status.json().at("errors").at("Status").as_array()[0].as_string().find("'" + replacement + "'"), 0U)
+        << status.body;
+    const auto type = client_->get("/api/v1/jobSessions?Types=Policy%e2%82Backup&FromUtc=%80", admin_token());
+    ASSERT_EQ(type.status, 400);
+    EXPECT_NO_THROW(type.json());
+    // Refusals name the client's address in the log.
+    EXPECT_EQ(client_->raw("GET /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n").substr(0, 12),
+              "HTTP/1.1 501");
+    EXPECT_NE(server_->stderr_text().find("GET /x 501 peer=127.0.0.1"), std::string::npos) << server_->stderr_text();
+}
+
 TEST_F(SessionGet, TraceIdOfAnErrorIsInTheServerLog)
 {
     const auto res = client_->get("/api/v1/jobSessions/777", admin_token());

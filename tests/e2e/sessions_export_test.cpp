@@ -55,6 +55,52 @@ TEST_F(SessionsExport, JsonByAcceptWithFiltersFromTheQueryOrABody)
     EXPECT_EQ(str(by_body.json().as_array()[0], "id"), "3");
 }
 
+TEST_F(SessionsExport, CellsASpreadsheetWouldRunAsFormulasAreExportedAsText)
+{
+    create(R"x({"type":"PolicyBackup","backupJobInfo":{"policyId":"@SUM(A1)","policyName":"=cmd|' /C calc'!A0"}})x");
+    create(R"({"type":"RestoreVms","restoreJobInfo":{"reason":"+1+2","backupPolicyDisplayName":"-2+3"}})");
+    create(R"({"type":"PolicyBackup","backupJobInfo":{"policyId":"p","policyName":"a=b, not a formula"}})");
+    const auto csv = export_sessions("", {}).body;
+    EXPECT_NE(csv.find(",'@SUM(A1),'=cmd|' /C calc'!A0,"), std::string::npos) << csv;
+    EXPECT_NE(csv.find(",'+1+2,'-2+3,"), std::string::npos) << csv;
+    EXPECT_NE(csv.find(",p,\"a=b, not a formula\","), std::string::npos) << csv;
+    // JSON carries the values as they are.
+    EXPECT_NE(export_sessions("", {{"Accept", "application/json"}}).body.find(R"("policyName":"=cmd|' /C calc'!A0")"),
+              std::string::npos);
+}
+
+TEST_F(SessionsExport, FiltersFromTheQueryAndTheBodyCombineAndTheSameOneTwiceIsRefused)
+{
+    create(R"({"type":"PolicyBackup","status":"Success"})");
+    create(R"({"type":"PolicyBackup","status":"Error"})");
+    create(R"({"type":"HealthCheck","status":"Error"})");
+    const Headers json{{"Accept", "application/json"}, {"Content-Type", "application/json"}};
+    const auto both = export_sessions("?Types=PolicyBackup", json, R"({"status":"Error"})");
+    ASSERT_EQ(both.status, 200) << both.body;
+    ASSERT_EQ(both.json().as_array().size(), 1U);
+    EXPECT_EQ(str(both.json().as_array()[0], "id"), "2");
+    const auto twice = export_sessions("?Types=PolicyBackup", json, R"({"types":"HealthCheck"})");
+    ASSERT_EQ(twice.status, 400);
+    EXPECT_EQ(twice.json().at("errors").at("types").as_array()[0].as_string(),
+              "Given both in the query and in the body; give it once.");
+}
+
+TEST_F(SessionsExport, AcceptIsReadWithItsQValues)
+{
+    create(R"({"type":"PolicyBackup"})");
+    const auto type_of = [&](const std::string& accept) {
+        const auto res = export_sessions("", {{"Accept", accept}});
+        return res.status == 200 ? res.header("Content-Type") : std::to_string(res.status);
+    };
+    EXPECT_EQ(type_of("application/json;q=0.1, text/csv;q=0.9"), "text/csv; charset=utf-8");
+    EXPECT_EQ(type_of("text/csv;q=0.5, application/json"), "application/json; charset=utf-8");
+    EXPECT_EQ(type_of("text/csv;q=0, */*;q=0.1"), "application/json; charset=utf-8");
+    EXPECT_EQ(type_of("application/*"), "application/json; charset=utf-8");
+    EXPECT_EQ(type_of("text/csv, application/json"), "text/csv; charset=utf-8"); // alike: CSV
+    EXPECT_EQ(type_of("text/csv;q=0"), "406");
+    EXPECT_EQ(type_of("application/json;q=0, text/html"), "406");
+}
+
 TEST_F(SessionsExport, EmptyResultIsAHeaderOrAnEmptyArray)
 {
     EXPECT_EQ(export_sessions("", {}).body.find("\r\n"), export_sessions("", {}).body.size() - 2);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/problem.hpp"
 
+#include "jobsessions/util/utf8.hpp"
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -84,6 +86,9 @@ std::string_view problem_title(int status) noexcept
 void write_problem(const ApiError& error, std::string_view instance, std::string_view trace_id,
                    http::Response& response)
 {
+    // A detail may quote the request (a path, a parameter), which may hold any bytes: the answer is UTF-8 all the
+    // same, each malformed sequence a U+FFFD.
+    const auto text = [](std::string_view raw) { return util::to_valid_utf8(raw); };
     boost::json::object body;
     body["type"] = problem_type(error.status);
     body["title"] = error.status == 400 && !error.errors.empty() ? "One or more validation errors occurred."
@@ -91,25 +96,25 @@ void write_problem(const ApiError& error, std::string_view instance, std::string
     body["status"] = error.status;
     if (!error.detail.empty() &&
         !(error.status == 400 && !error.errors.empty() && error.detail == "One or more validation errors occurred.")) {
-        body["detail"] = error.detail;
+        body["detail"] = text(error.detail);
     }
     if (!instance.empty()) {
-        body["instance"] = instance;
+        body["instance"] = text(instance);
     }
     if (!error.errors.empty()) {
         boost::json::object fields;
         for (const auto& [name, messages] : error.errors) {
             boost::json::array list;
             for (const auto& m : messages) {
-                list.emplace_back(m);
+                list.emplace_back(text(m));
             }
-            fields[name] = std::move(list);
+            fields[text(name)] = std::move(list);
         }
         body["errors"] = std::move(fields);
     }
     if (!error.oauth_error.empty()) {
         body["error"] = error.oauth_error;
-        body["error_description"] = error.detail;
+        body["error_description"] = text(error.detail);
     }
     body["traceId"] = trace_id;
     response.status = error.status;

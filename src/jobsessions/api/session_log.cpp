@@ -60,6 +60,14 @@ public:
         if (stopped_) {
             return Step::Done;
         }
+        if (!last_status_) {
+            // The session comes first, whatever backlog its log has.
+            auto session = sessions_.get(who_, session_id_);
+            if (!session) {
+                return Step::Done;
+            }
+            emit_status(out, *session);
+        }
         auto step = emit_entries(out);
         if (step) {
             return *step;
@@ -75,12 +83,10 @@ public:
                 return Step::More;
             }
         }
-        if (!last_status_ || *last_status_ != session->status || last_usn_ != session->usn) {
-            last_status_ = session->status;
-            last_usn_ = session->usn;
-            out.append("event: status\ndata: ");
-            dto::append_session(out, *session, BaseUrl{scheme_, authority_}, clock_.now());
-            out.append("\n\n");
+        // On every change; and a final status is the last event, after the entries that came before it.
+        if (*last_status_ != session->status || last_usn_ != session->usn ||
+            (domain::is_final(session->status) && entries_since_status_)) {
+            emit_status(out, *session);
         }
         if (domain::is_final(session->status)) {
             return Step::Done;
@@ -95,6 +101,16 @@ public:
     }
 
 private:
+    void emit_status(std::string& out, const domain::JobSession& session)
+    {
+        last_status_ = session.status;
+        last_usn_ = session.usn;
+        entries_since_status_ = false;
+        out.append("event: status\ndata: ");
+        dto::append_session(out, session, BaseUrl{scheme_, authority_}, clock_.now());
+        out.append("\n\n");
+    }
+
     // Writes the entries after the last one sent; More when there may be more right away.
     std::optional<Step> emit_entries(std::string& out)
     {
@@ -109,6 +125,7 @@ private:
             dto::append_log_entry(out, e);
             out.append("\n\n");
             last_sequence_ = e.sequence;
+            entries_since_status_ = true;
         }
         if (static_cast<std::int64_t>(entries->size()) == kFollowBatch) {
             return Step::More;
@@ -125,6 +142,8 @@ private:
     const util::Clock& clock_;
     std::optional<domain::SessionStatus> last_status_;
     std::int64_t last_usn_ = 0;
+    /// Log events were sent after the last status event.
+    bool entries_since_status_ = false;
     std::chrono::steady_clock::time_point last_output_ = std::chrono::steady_clock::now();
     service::ChangeHub::Subscription subscription_;
     std::atomic<bool> stopped_{false};

@@ -82,7 +82,7 @@ std::string TokenCodec::sign(const AccessClaims& claims) const
     payload["role"] = std::string(domain::to_string(claims.role));
     payload["sid"] = std::to_string(claims.login_id);
     payload["iat"] = claims.issued_at;
-    payload["nbf"] = claims.issued_at;
+    payload["nbf"] = claims.not_before;
     payload["exp"] = claims.expires_at;
     std::string token(kHeader);
     token.push_back('.');
@@ -125,10 +125,11 @@ std::optional<AccessClaims> TokenCodec::verify(std::string_view token) const
     const auto* role = object.if_contains("role");
     const auto* sid = object.if_contains("sid");
     const auto* iat = object.if_contains("iat");
+    const auto* nbf = object.if_contains("nbf");
     const auto* exp = object.if_contains("exp");
     if (sub == nullptr || !sub->is_string() || name == nullptr || !name->is_string() || role == nullptr ||
         !role->is_string() || sid == nullptr || !sid->is_string() || iat == nullptr || !iat->is_int64() ||
-        exp == nullptr || !exp->is_int64()) {
+        nbf == nullptr || !nbf->is_int64() || exp == nullptr || !exp->is_int64()) {
         return std::nullopt;
     }
     AccessClaims claims;
@@ -146,6 +147,7 @@ std::optional<AccessClaims> TokenCodec::verify(std::string_view token) const
         return std::nullopt;
     }
     claims.issued_at = iat->get_int64();
+    claims.not_before = nbf->get_int64();
     claims.expires_at = exp->get_int64();
     return claims;
 }

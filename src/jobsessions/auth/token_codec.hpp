@@ -22,6 +22,8 @@ struct AccessClaims {
     std::uint64_t login_id = 0;
     /// Seconds since the Unix epoch.
     std::int64_t issued_at = 0;
+    /// Not valid before this (`nbf`); the issue time for the tokens the server signs.
+    std::int64_t not_before = 0;
     std::int64_t expires_at = 0;
 };
 

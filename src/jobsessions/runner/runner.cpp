@@ -552,9 +552,18 @@ void Runner::execute(const std::shared_ptr<Run>& run)
             while (begin < text.size()) {
                 const auto newline = text.find('\n', begin);
                 const auto length = (newline == std::string_view::npos ? text.size() : newline) - begin;
-                if (length > kMaxLine || (newline == std::string_view::npos && length == kMaxLine)) {
-                    emit(text.substr(begin, kMaxLine));
-                    begin += kMaxLine;
+                // A piece is split off only from a line longer than kMaxLine, not counting a CR before its newline
+                // (or one that may be): a line of exactly kMaxLine bytes waits for its newline and is one entry,
+                // not that and an empty one.
+                const bool ends_in_cr = length > 0 && text[begin + length - 1] == '\r';
+                if (length - (ends_in_cr ? 1 : 0) > kMaxLine) {
+                    // Cut before a UTF-8 continuation byte's character, so that no character is split in two.
+                    std::size_t cut = kMaxLine;
+                    while (cut > kMaxLine - 3 && (static_cast<unsigned char>(text[begin + cut]) & 0xC0U) == 0x80U) {
+                        --cut;
+                    }
+                    emit(text.substr(begin, cut));
+                    begin += cut;
                 } else if (newline != std::string_view::npos) {
                     emit(text.substr(begin, length));
                     begin = newline + 1;

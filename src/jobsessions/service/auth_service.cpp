@@ -96,6 +96,7 @@ Outcome<TokenGrant> AuthService::issue(const auth::UserEntry& user, std::uint64_
     claims.role = user.role;
     claims.login_id = login_id;
     claims.issued_at = now / util::kMicrosPerSecond;
+    claims.not_before = claims.issued_at;
     claims.expires_at = grant.expires / util::kMicrosPerSecond;
     grant.access_token = codec_.sign(claims);
     grant.refresh_token = std::move(refresh_token);
@@ -216,7 +217,8 @@ std::optional<Principal> AuthService::authenticate(std::string_view access_token
     const auto& claims = slot.claims;
     const auto now_seconds = clock_.now() / util::kMicrosPerSecond;
     // A minute of leeway for servers whose clocks disagree slightly.
-    if (claims.expires_at <= now_seconds || claims.issued_at > now_seconds + 60) {
+    if (claims.expires_at <= now_seconds || claims.issued_at > now_seconds + 60 ||
+        claims.not_before > now_seconds + 60) {
         return std::nullopt;
     }
     std::optional<Principal> principal;

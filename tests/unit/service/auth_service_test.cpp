@@ -71,6 +71,28 @@ TEST_F(AuthServiceTest, AccessTokenExpiresAfterAnHour)
     EXPECT_FALSE(service_->authenticate(grant->access_token));
 }
 
+TEST_F(AuthServiceTest, ATokenIsRefusedBeforeItsNotBeforeTime)
+{
+    // Signed with the service's key: only its nbf, an hour ahead, is wrong.
+    const auth::TokenCodec codec(std::string(32, 's'));
+    auth::AccessClaims claims;
+    claims.user_id = alice_.id;
+    claims.username = "Alice";
+    claims.role = domain::Role::Operator;
+    claims.login_id = 7;
+    claims.issued_at = clock_.now() / util::kMicrosPerSecond;
+    claims.expires_at = claims.issued_at + 7200;
+    claims.not_before = claims.issued_at + 3600;
+    EXPECT_FALSE(service_->authenticate(codec.sign(claims)));
+    // Within the minute of leeway for clocks that disagree, and once it has come, it is taken.
+    claims.not_before = claims.issued_at + 30;
+    EXPECT_TRUE(service_->authenticate(codec.sign(claims)));
+    claims.not_before = claims.issued_at + 3600;
+    const auto later = codec.sign(claims);
+    clock_.advance_seconds(3600);
+    EXPECT_TRUE(service_->authenticate(later));
+}
+
 TEST_F(AuthServiceTest, RefreshRotatesAndReuseRevokesTheLogin)
 {
     auto first = service_->login("Alice", "correct horse");
