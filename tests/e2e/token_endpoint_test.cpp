@@ -158,3 +158,65 @@ TEST_F(TokenEndpoint, DisabledUserIsLockedOutWithinSeconds)
 
 } // namespace
 } // namespace jobsessions::test
+
+namespace jobsessions::test {
+namespace {
+
+/// Logins that come through a trusted proxy, so that each test can make them from any address it likes.
+class LoginThrottling : public ServerTest {
+protected:
+    void SetUp() override { start(false, {"--trusted-proxy", "127.0.0.1", "--login-failures-per-user-address", "0"}); }
+
+    HttpResponse log_in(const std::string& user, const std::string& password, const std::string& address)
+    {
+        return client_->request("POST", "/api/oauth2/token", "username=" + user + "&password=" + password,
+                                {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-Forwarded-For", address}});
+    }
+};
+
+using Steady = std::chrono::steady_clock;
+
+TEST_F(LoginThrottling, RepeatedFailuresAreSlowedDownThenToldWhenToTryAgain)
+{
+    const std::string attacker = "198.51.100.7";
+    // Each failure holds its answer back until the next attempt may be made: 1 s, 2 s, then at most 2 s of 4.
+    for (const auto held : {1, 2, 2}) {
+        const auto started = Steady::now();
+        const auto refused = log_in("admin", "guess", attacker);
+        EXPECT_EQ(refused.status, 401) << refused.body;
+        EXPECT_GE(Steady::now() - started, std::chrono::milliseconds(held * 1000 - 50));
+    }
+    // Asking again before the 4 s are up: a 429 at once, without checking the password, saying when.
+    const auto started = Steady::now();
+    const auto throttled = log_in("admin", kPassword, attacker);
+    EXPECT_LT(Steady::now() - started, std::chrono::seconds(2));
+    ASSERT_EQ(throttled.status, 429) << throttled.body;
+    EXPECT_EQ(str(throttled.json(), "error"), "slow_down");
+    EXPECT_EQ(str(throttled.json(), "title"), "Too Many Requests");
+    const auto retry_after = std::stoi(throttled.header("Retry-After"));
+    EXPECT_GE(retry_after, 1);
+    EXPECT_LE(retry_after, 2);
+
+    // Meanwhile the real admin, elsewhere, logs in at once: nobody can lock a user out from elsewhere. An unknown
+    // user name from the attacker's address is treated as any other name.
+    expect_grant(log_in("admin", kPassword, "203.0.113.9"), "admin", "Administrator");
+    EXPECT_EQ(log_in("nobody", "guess", attacker).status, 401);
+
+    // After the wait, the right password works, and counting starts over: two more mistakes are two 401s (held
+    // 1 s and 2 s), where the old count would have made the second a 429.
+    std::this_thread::sleep_for(std::chrono::seconds(retry_after)); // the client's own wait, as told
+    expect_grant(log_in("admin", kPassword, attacker), "admin", "Administrator");
+    EXPECT_EQ(log_in("admin", "typo", attacker).status, 401);
+    EXPECT_EQ(log_in("admin", "typo", attacker).status, 401);
+
+    // Each failure is in the log with the name and the address, for fail2ban; no password ever is.
+    const auto log = server_->stderr_text();
+    EXPECT_NE(log.find(" warning login failed for user 'admin' from 198.51.100.7\n"), std::string::npos) << log;
+    EXPECT_NE(log.find(" warning login failed for user 'nobody' from 198.51.100.7\n"), std::string::npos);
+    EXPECT_NE(log.find("POST /api/oauth2/token 429 peer=198.51.100.7"), std::string::npos) << log;
+    EXPECT_EQ(log.find("guess"), std::string::npos);
+    EXPECT_EQ(log.find(kPassword), std::string::npos);
+}
+
+} // namespace
+} // namespace jobsessions::test

@@ -3,7 +3,7 @@
 
 #include "jobsessions/api/api_error.hpp"
 #include "jobsessions/api/problem.hpp"
-#include "jobsessions/log/log.hpp"
+#include "jobsessions/api/request_log.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <algorithm>
@@ -162,10 +162,12 @@ void ApiApplication::handle(http::Request& request, http::Response& response) no
         try {
             run_chain(route, ctx);
         } catch (const ApiError& error) {
+            ctx.answers_later = false;
             internal = error.internal;
             response.reset();
             write_problem(error, ctx.path(), ctx.trace_id(), response);
         } catch (const std::exception& e) {
+            ctx.answers_later = false;
             internal = e.what();
             response.reset();
             write_problem(ApiError::with_status(500, "An unexpected error occurred; the server log has the details."),
@@ -177,7 +179,7 @@ void ApiApplication::handle(http::Request& request, http::Response& response) no
         response.status = 500;
         response.close = true;
     }
-    if (access_log_ || response.status >= 400) {
+    if (!ctx.answers_later && (services_.config.access_log || response.status >= 400)) {
         log_request(ctx, internal);
     }
 }
@@ -200,31 +202,7 @@ void ApiApplication::refuse(int status, std::string_view detail, const http::Req
 void ApiApplication::log_request(Context& ctx, std::string_view internal_detail) noexcept
 {
     try {
-        std::string line;
-        line.reserve(160);
-        line += ctx.request.method_text.empty() ? std::string_view("-") : ctx.request.method_text;
-        line += ' ';
-        // The path only: a query may carry things that do not belong in a log.
-        line += ctx.path().empty() ? std::string_view("-") : ctx.path();
-        line += ' ';
-        util::append_int(line, ctx.response.status);
-        line += " peer=";
-        line += ctx.request.peer.to_string();
-        if (ctx.principal) {
-            line += " user=";
-            util::append_int(line, ctx.principal->user_id);
-        }
-        line += " traceId=";
-        line += ctx.trace_id();
-        if (!internal_detail.empty()) {
-            line += " error=";
-            line += internal_detail;
-        }
-        if (ctx.response.status >= 500) {
-            log::error(line);
-        } else {
-            log::info(line);
-        }
+        RequestLog::of(ctx).write(ctx.response.status, internal_detail);
     } catch (...) {
         // Logging must never break a response.
     }

@@ -21,16 +21,12 @@ public:
     void refuse(int status, std::string_view detail, const http::Request& request,
                 http::Response& response) noexcept override;
 
-    /// Log every request, not only failures.
-    void set_access_log(bool enabled) noexcept { access_log_ = enabled; }
-
 private:
     void run_chain(const Route& route, Context& ctx);
     void log_request(Context& ctx, std::string_view internal_detail) noexcept;
 
     Services& services_;
     Router router_;
-    bool access_log_ = false;
 };
 
 } // namespace jobsessions::api

@@ -2,6 +2,9 @@
 #include "jobsessions/api/context.hpp"
 
 #include "jobsessions/api/api_error.hpp"
+#include "jobsessions/util/strings.hpp"
+
+#include <algorithm>
 
 namespace jobsessions::api {
 
@@ -21,6 +24,18 @@ const Params& Context::query()
         }
     }
     return *query_;
+}
+
+boost::asio::ip::address Context::client_address() const
+{
+    const auto& proxies = services.config.trusted_proxies;
+    if (request.forwarded_for.empty() || std::find(proxies.begin(), proxies.end(), request.peer) == proxies.end()) {
+        return request.peer;
+    }
+    const auto last = util::trim(request.forwarded_for.substr(request.forwarded_for.rfind(',') + 1));
+    boost::system::error_code ec;
+    const auto forwarded = boost::asio::ip::make_address(std::string(last), ec);
+    return ec ? request.peer : forwarded;
 }
 
 std::string_view Context::trace_id()

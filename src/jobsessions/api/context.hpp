@@ -31,6 +31,8 @@ struct ApiConfig {
     std::vector<boost::asio::ip::address> trusted_proxies;
     /// Reported by /system/about.
     std::string server_version;
+    /// Log every request, not only failures.
+    bool access_log = false;
 };
 
 /// What handlers work with. Owned by the application; outlives every request.
@@ -64,6 +66,8 @@ public:
     std::optional<service::Principal> principal;
     /// The base of links, checked before the handler runs.
     BaseUrl base;
+    /// Set by a handler whose answer is completed later (a login): that answer writes its own log line.
+    bool answers_later = false;
 
     /// The authenticated principal (routes with a permission always have one).
     [[nodiscard]] const service::Principal& who() const { return *principal; }
@@ -73,6 +77,9 @@ public:
     const Params& query();
     /// This request's trace id, made on first use.
     std::string_view trace_id();
+    /// The client's address: the peer's, or the one a trusted proxy says it forwards for (the last in its
+    /// X-Forwarded-For, which that proxy appended).
+    [[nodiscard]] boost::asio::ip::address client_address() const;
 
 private:
     std::optional<Params> query_;

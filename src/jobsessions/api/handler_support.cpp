@@ -58,6 +58,8 @@ void throw_domain_error(const service::DomainError& error)
         throw ApiError::bad_request(error.field, error.message);
     case service::DomainErrc::Unauthorized:
         throw ApiError::with_status(401, error.message);
+    case service::DomainErrc::Throttled:
+        throw ApiError::with_status(429, error.message);
     case service::DomainErrc::Unavailable: {
         ApiError e = ApiError::with_status(503, error.message);
         e.internal = error.internal;

@@ -3,23 +3,35 @@
 #include "jobsessions/api/handlers.hpp"
 #include "jobsessions/api/params.hpp"
 #include "jobsessions/api/problem.hpp"
+#include "jobsessions/api/request_log.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+
 namespace jobsessions::api {
 namespace {
 
-[[noreturn]] void oauth_error(int status, std::string error, std::string description)
+ApiError oauth_problem(int status, std::string error, std::string description)
 {
     ApiError e = ApiError::with_status(status, std::move(description));
     e.oauth_error = std::move(error);
     e.bearer_error = status == 401 ? e.oauth_error : std::string();
-    throw e;
+    return e;
 }
 
-void write_grant(Context& ctx, const service::TokenGrant& grant)
+[[noreturn]] void oauth_error(int status, std::string error, std::string description)
+{
+    throw oauth_problem(status, std::move(error), std::move(description));
+}
+
+void write_grant(http::Response& response, const service::TokenGrant& grant)
 {
     boost::json::object body;
     body["access_token"] = grant.access_token;
@@ -31,11 +43,11 @@ void write_grant(Context& ctx, const service::TokenGrant& grant)
     body["userId"] = std::to_string(grant.user_id);
     body["username"] = grant.username;
     body["roleName"] = domain::to_string(grant.role);
-    ctx.response.status = 200;
-    ctx.response.content_type = kJson;
-    ctx.response.body = boost::json::serialize(body);
-    ctx.response.add_header("Cache-Control", "no-store");
-    ctx.response.add_header("Pragma", "no-cache");
+    response.status = 200;
+    response.content_type = kJson;
+    response.body = boost::json::serialize(body);
+    response.add_header("Cache-Control", "no-store");
+    response.add_header("Pragma", "no-cache");
 }
 
 // A granted pair, or the OAuth error for a refused one (an unavailable store stays a 503).
@@ -47,8 +59,114 @@ void answer(Context& ctx, const service::Outcome<service::TokenGrant>& grant)
         }
         oauth_error(401, "invalid_grant", grant.error().message);
     }
-    write_grant(ctx, *grant);
+    write_grant(ctx.response, *grant);
 }
+
+/// The answer to a password grant, sent once the login has been checked: the auth service checks it on its own
+/// hashing pool, and a failed login's answer then waits out its delay on the connection's timer. No thread is
+/// held meanwhile, so a flood of guesses ties up neither the I/O threads nor the pool that serves writes.
+class LoginAnswer final : public http::BodySource, public std::enable_shared_from_this<LoginAnswer> {
+public:
+    LoginAnswer(service::AuthService& auth, service::LoginAttempt attempt, const util::Clock& clock, Context& ctx)
+        : auth_(auth)
+        , attempt_(std::move(attempt))
+        , clock_(clock)
+        , instance_(ctx.path())
+        , trace_id_(ctx.trace_id())
+        , log_(RequestLog::of(ctx))
+        , access_log_(ctx.services.config.access_log)
+    {
+    }
+
+    [[nodiscard]] bool blocking() const override { return false; }
+
+    void set_waker(const std::function<void()>& wake) override { wake_ = wake; }
+
+    [[nodiscard]] std::chrono::milliseconds wait_limit() const override
+    {
+        std::lock_guard lock(mutex_);
+        if (!outcome_) {
+            return std::chrono::seconds(60); // woken when the check is done; this is only a bound
+        }
+        const auto left = outcome_->answer_at - clock_.now();
+        return std::chrono::milliseconds(std::max<util::Micros>(left / 1000 + 1, 1));
+    }
+
+    void stop() override { stopped_ = true; }
+
+    Step produce(std::string& /*out*/) override
+    {
+        if (!started_) {
+            started_ = true;
+            auth_.login(std::move(attempt_), [self = shared_from_this()](service::LoginOutcome outcome) {
+                {
+                    std::lock_guard lock(self->mutex_);
+                    self->outcome_ = std::move(outcome);
+                }
+                if (self->wake_) {
+                    self->wake_();
+                }
+            });
+        }
+        std::lock_guard lock(mutex_);
+        if (!outcome_) {
+            return stopped_ ? Step::Done : Step::Wait;
+        }
+        return stopped_ || clock_.now() >= outcome_->answer_at ? Step::Done : Step::Wait;
+    }
+
+    void complete(http::Response& response) override
+    {
+        std::lock_guard lock(mutex_);
+        response.body.clear();
+        if (!outcome_) {
+            write(oauth_problem(503, "temporarily_unavailable", "The server is shutting down."), response);
+        } else if (outcome_->grant) {
+            write_grant(response, *outcome_->grant);
+        } else {
+            const auto& error = outcome_->grant.error();
+            switch (error.code) {
+            case service::DomainErrc::Unauthorized:
+                write(oauth_problem(401, "invalid_grant", error.message), response);
+                break;
+            case service::DomainErrc::Throttled:
+                write(oauth_problem(429, "slow_down", error.message), response);
+                break;
+            default:
+                write(oauth_problem(503, "temporarily_unavailable", error.message), response);
+                break;
+            }
+            if (outcome_->retry_at) {
+                // Whole seconds, rounded up: a client that waits that long is let in.
+                const auto seconds =
+                    (*outcome_->retry_at - clock_.now() + util::kMicrosPerSecond - 1) / util::kMicrosPerSecond;
+                response.add_header("Retry-After", std::to_string(std::max<util::Micros>(seconds, 1)));
+            }
+        }
+        if (access_log_ || response.status >= 400) {
+            log_.write(response.status, outcome_ && !outcome_->grant ? outcome_->grant.error().internal : "");
+        }
+    }
+
+private:
+    void write(const ApiError& error, http::Response& response) const
+    {
+        write_problem(error, instance_, trace_id_, response);
+    }
+
+    service::AuthService& auth_;
+    service::LoginAttempt attempt_;
+    const util::Clock& clock_;
+    std::string instance_;
+    std::string trace_id_;
+    RequestLog log_;
+    bool access_log_;
+    std::function<void()> wake_;
+    bool started_ = false;
+    std::atomic<bool> stopped_{false};
+    mutable std::mutex mutex_;
+    std::optional<service::LoginOutcome> outcome_;
+};
 
 } // namespace
 
@@ -65,7 +183,11 @@ void issue_token(Context& ctx)
         if (!username || !password) {
             oauth_error(400, "invalid_request", "The username and password fields are required.");
         }
-        answer(ctx, ctx.services.auth.login(*username, *password));
+        service::LoginAttempt attempt{*username, *password, ctx.client_address()};
+        ctx.response.stream =
+            std::make_shared<LoginAnswer>(ctx.services.auth, std::move(attempt), ctx.services.clock, ctx);
+        ctx.response.stream_now = false;
+        ctx.answers_later = true;
         return;
     }
     if (util::iequals(grant_type, "refresh_token")) {

@@ -102,6 +102,16 @@ void apply(Config& config, std::string_view name, const std::string& value)
         config.limits.idle_timeout = std::chrono::seconds(whole_number(name, value, 1, 3600));
     } else if (name == "max-connections") {
         config.limits.max_connections = static_cast<std::size_t>(whole_number(name, value, 1, 1'000'000));
+    } else if (name == "login-failures-per-user-address") {
+        config.login_throttle.free_per_user_and_address = whole_number(name, value, 0, 1000);
+    } else if (name == "login-failures-per-address") {
+        config.login_throttle.free_per_address = whole_number(name, value, 0, 100'000);
+    } else if (name == "login-failures-per-user") {
+        config.login_throttle.free_per_account = whole_number(name, value, 0, 100'000);
+    } else if (name == "login-max-delay") {
+        config.login_throttle.max_delay = std::chrono::seconds(whole_number(name, value, 1, 86'400));
+    } else if (name == "login-failure-window") {
+        config.login_throttle.forget_after = std::chrono::seconds(whole_number(name, value, 60, 86'400));
     } else if (name == "trusted-proxy") {
         for (const auto item : util::split_list(value)) {
             config.trusted_proxies.emplace_back(item);
@@ -109,10 +119,25 @@ void apply(Config& config, std::string_view name, const std::string& value)
     }
 }
 
-constexpr std::string_view kValueFlags[] = {
-    "listen",           "data-dir",       "tls-cert",           "tls-key",        "public-url",       "threads",
-    "blocking-threads", "trusted-proxy",  "retention-schedule", "retention-days", "session-cache-mb", "request-timeout",
-    "idle-timeout",     "max-connections"};
+constexpr std::string_view kValueFlags[] = {"listen",
+                                            "data-dir",
+                                            "tls-cert",
+                                            "tls-key",
+                                            "public-url",
+                                            "threads",
+                                            "blocking-threads",
+                                            "trusted-proxy",
+                                            "retention-schedule",
+                                            "retention-days",
+                                            "session-cache-mb",
+                                            "request-timeout",
+                                            "idle-timeout",
+                                            "max-connections",
+                                            "login-failures-per-user-address",
+                                            "login-failures-per-address",
+                                            "login-failures-per-user",
+                                            "login-max-delay",
+                                            "login-failure-window"};
 
 } // namespace
 
@@ -143,6 +168,13 @@ Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR):
   --request-timeout S      seconds a request may take to arrive whole, from its first byte (default 30)
   --idle-timeout S         seconds an idle keep-alive connection is kept open (default 75)
   --max-connections N      open connections at most; more are turned away (default 10000)
+  --login-failures-per-user-address N  failed logins of a user name from one address before its next attempts
+                           wait: 1 s, doubling each failure (default 3)
+  --login-failures-per-address N  failed logins from one address, any user names, before it waits (default 20)
+  --login-failures-per-user N  failed logins of a user name from addresses it never logged in from before
+                           attempts from such addresses wait (default 50)
+  --login-max-delay S      the longest such wait (default 900)
+  --login-failure-window S failures are forgotten this long after the last one (default 3600)
   --help                   show this text
   --version                print the version
 

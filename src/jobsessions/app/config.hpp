@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/http/limits.hpp"
+#include "jobsessions/service/login_throttle.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +34,8 @@ struct Config {
     /// Memory for the rendered bodies of finished sessions that lists copy instead of reading again; 0: none.
     std::size_t session_cache_mb = 64;
     http::Limits limits;
+    /// How failed logins are slowed down.
+    service::LoginThrottleConfig login_throttle;
 };
 
 /// The outcome of reading the command line.

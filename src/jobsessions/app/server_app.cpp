@@ -281,7 +281,7 @@ int run_server(const Config& config)
         }
         util::SystemClock clock;
         auth::UserDirectory users;
-        service::AuthService auth_service(*store, clock, users, *signing_key);
+        service::AuthService auth_service(*store, clock, users, *signing_key, config.login_throttle);
         if (auto reloaded = auth_service.reload_users(); !reloaded) {
             throw std::runtime_error("cannot read users from the store: " + reloaded.error().for_log());
         }
@@ -318,6 +318,7 @@ int run_server(const Config& config)
         api::ApiConfig api_config;
         api_config.public_url = config.public_url;
         api_config.server_version = JOBSESSIONS_VERSION;
+        api_config.access_log = config.access_log;
         for (const auto& proxy : config.trusted_proxies) {
             boost::system::error_code ec;
             const auto address = asio::ip::make_address(proxy, ec);
@@ -331,7 +332,6 @@ int run_server(const Config& config)
         api::Services services{*store,         sessions,       auth_service, policies,
                                session_bodies, rendered_pages, clock,        api_config};
         api::ApiApplication application(services);
-        application.set_access_log(config.access_log);
 
         const std::size_t io_threads =
             config.threads != 0 ? config.threads : std::max(1U, std::thread::hardware_concurrency());

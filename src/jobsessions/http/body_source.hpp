@@ -9,6 +9,8 @@
 
 namespace jobsessions::http {
 
+struct Response;
+
 /// A response body produced piece by piece: large results (an export, a list with limit=-1), live streams (a
 /// followed log) and answers that wait for something to happen (a long poll). The transport writes each piece
 /// before asking for the next, so memory stays bounded however long the body is.
@@ -49,6 +51,11 @@ public:
 
     /// Called when the server shuts down while the body is still going; the next produce() should finish it.
     virtual void stop() {}
+
+    /// For an answer sent whole once complete (Response::stream_now false): called after the last produce() and
+    /// before the head is written, so that the source may decide the status and header fields then, once it knows
+    /// them (a login whose outcome the hashing pool decides). The body gathered so far is in `response.body`.
+    virtual void complete(Response& /*response*/) {}
 };
 
 } // namespace jobsessions::http

@@ -26,6 +26,8 @@ struct Request {
     std::string_view idempotency_key;
     std::string_view forwarded_proto;
     std::string_view forwarded_host;
+    /// The last X-Forwarded-For field.
+    std::string_view forwarded_for;
     std::string_view last_event_id;
     std::string_view traceparent;
     /// True when a header field appeared twice where only one is allowed (Host, Authorization, Content-Type).

@@ -134,6 +134,8 @@ void RequestParser::on_field_impl(field name, beast::string_view name_text, beas
             forwarded_proto_ = keep(value);
         } else if (util::iequals(text, "X-Forwarded-Host")) {
             forwarded_host_ = keep(value);
+        } else if (util::iequals(text, "X-Forwarded-For")) {
+            forwarded_for_ = keep(value);
         } else if (util::iequals(text, "Last-Event-ID")) {
             last_event_id_ = keep(value);
         } else if (util::iequals(text, "traceparent")) {
@@ -189,6 +191,7 @@ void RequestParser::fill(Request& request) const
     request.idempotency_key = view(idempotency_key_);
     request.forwarded_proto = view(forwarded_proto_);
     request.forwarded_host = view(forwarded_host_);
+    request.forwarded_for = view(forwarded_for_);
     request.last_event_id = view(last_event_id_);
     request.traceparent = view(traceparent_);
     request.duplicate_field = duplicate_field_;

@@ -80,6 +80,7 @@ private:
     Slice idempotency_key_;
     Slice forwarded_proto_;
     Slice forwarded_host_;
+    Slice forwarded_for_;
     Slice last_event_id_;
     Slice traceparent_;
     /// The authority of an absolute-form target (`GET http://host/path`), which stands for the Host field.

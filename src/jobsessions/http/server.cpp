@@ -296,7 +296,8 @@ asio::awaitable<bool> send_stream(Stream& stream, ConnectionState& state, Connec
                 }
             }
         }
-        append_head(head, response, close);
+        source->complete(response);
+        append_head(head, response, close || response.close);
         ok = co_await write(
             {asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body), asio::const_buffer()});
     } else if (head_only) {

@@ -4,6 +4,7 @@
 #include "jobsessions/auth/password.hpp"
 #include "jobsessions/log/log.hpp"
 
+#include <boost/asio/post.hpp>
 #include <sodium.h>
 
 #include <algorithm>
@@ -46,20 +47,13 @@ std::uint64_t random_login_id()
     return id;
 }
 
-class SlotGuard {
-public:
-    explicit SlotGuard(std::counting_semaphore<>& slots)
-        : slots_(slots)
-    {
-        slots_.acquire();
-    }
-    ~SlotGuard() { slots_.release(); }
-    SlotGuard(const SlotGuard&) = delete;
-    SlotGuard& operator=(const SlotGuard&) = delete;
+std::size_t hashing_threads()
+{
+    return std::max(1U, std::thread::hardware_concurrency() / 2);
+}
 
-private:
-    std::counting_semaphore<>& slots_;
-};
+/// Logins that may wait for the hashing pool per thread of it; more are turned away to try again a second later.
+constexpr std::size_t kQueuedLoginsPerThread = 16;
 
 } // namespace
 
@@ -69,16 +63,21 @@ std::string hash_refresh_token(std::string_view token)
 }
 
 AuthService::AuthService(store::Store& store, const util::Clock& clock, auth::UserDirectory& users,
-                         std::string_view signing_key, TokenLifetimes lifetimes)
+                         std::string_view signing_key, LoginThrottleConfig throttle, TokenLifetimes lifetimes)
     : store_(store)
     , clock_(clock)
     , users_(users)
     , codec_(signing_key)
     , lifetimes_(lifetimes)
     , id_(g_next_service_id.fetch_add(1))
-    , hashing_slots_(std::make_unique<std::counting_semaphore<>>(
-          static_cast<std::ptrdiff_t>(std::max(2U, std::thread::hardware_concurrency()))))
+    , throttle_(store, clock, throttle)
+    , hashing_(hashing_threads())
 {
+}
+
+AuthService::~AuthService()
+{
+    hashing_.join();
 }
 
 Outcome<TokenGrant> AuthService::issue(const auth::UserEntry& user, std::uint64_t login_id, std::string refresh_token,
@@ -103,24 +102,57 @@ Outcome<TokenGrant> AuthService::issue(const auth::UserEntry& user, std::uint64_
     return grant;
 }
 
-Outcome<TokenGrant> AuthService::login(std::string_view username, std::string_view password)
+void AuthService::login(LoginAttempt attempt, std::function<void(LoginOutcome)> done)
 {
-    const auto refused = unauthorized("The user name or password is incorrect.");
-    auto user = store_.find_user(std::string(username));
+    const auto now = clock_.now();
+    auto wait = throttle_.wait_until(attempt.username, attempt.address);
+    if (!wait) {
+        done(LoginOutcome{wait.error(), now, std::nullopt});
+        return;
+    }
+    if (*wait) {
+        done(LoginOutcome{DomainError{DomainErrc::Throttled, {}, "Too many failed logins; try again later."}, now,
+                          **wait});
+        return;
+    }
+    if (logins_in_check_.fetch_add(1) >= kQueuedLoginsPerThread * hashing_threads()) {
+        logins_in_check_.fetch_sub(1);
+        done(LoginOutcome{DomainError{DomainErrc::Unavailable, {}, "Too many logins at once; try again in a moment."},
+                          now, now + util::kMicrosPerSecond});
+        return;
+    }
+    boost::asio::post(hashing_, [this, attempt = std::move(attempt), done = std::move(done)]() mutable {
+        auto outcome = check(attempt);
+        sodium_memzero(attempt.password.data(), attempt.password.size());
+        logins_in_check_.fetch_sub(1);
+        done(std::move(outcome));
+    });
+}
+
+LoginOutcome AuthService::check(LoginAttempt& attempt)
+{
+    auto user = store_.find_user(attempt.username);
     if (!user && user.error().code != store::StoreErrc::NotFound) {
-        return unavailable();
+        return LoginOutcome{unavailable(user.error().message), clock_.now(), std::nullopt};
     }
     bool password_ok = false;
-    {
-        SlotGuard slot(*hashing_slots_);
-        if (user) {
-            password_ok = auth::verify_password(user->password_hash, password);
-        } else {
-            auth::burn_verify_time(password);
-        }
+    if (user) {
+        password_ok = auth::verify_password(user->password_hash, attempt.password);
+    } else {
+        auth::burn_verify_time(attempt.password);
     }
     if (!user || !password_ok || user->disabled) {
+        LoginOutcome refused{unauthorized("The user name or password is incorrect."), clock_.now(), std::nullopt};
+        if (auto next = throttle_.failed(attempt.username, attempt.address)) {
+            refused.answer_at = *next;
+        } else {
+            log::warning("cannot count a failed login: " + next.error().for_log());
+        }
         return refused;
+    }
+    if (auto counted = throttle_.succeeded(attempt.username, attempt.address); !counted) {
+        log::warning("cannot record the login of user id " + std::to_string(user->id) + ": " +
+                     counted.error().for_log());
     }
     if (!users_.find(user->id)) {
         // A user added moment ago (from the command line, or on another server) is not in the directory yet;
@@ -139,11 +171,12 @@ Outcome<TokenGrant> AuthService::login(std::string_view username, std::string_vi
     record.user_id = user->id;
     record.created_at = now;
     record.expires_at = now + lifetimes_.refresh_seconds * util::kMicrosPerSecond;
-    if (!store_.insert_refresh_token(record)) {
-        return unavailable();
+    if (auto inserted = store_.insert_refresh_token(record); !inserted) {
+        return LoginOutcome{unavailable(inserted.error().message), now, std::nullopt};
     }
-    return issue(auth::UserEntry{user->id, user->name, user->role, user->disabled}, login_id, std::move(refresh_token),
-                 now);
+    return LoginOutcome{issue(auth::UserEntry{user->id, user->name, user->role, user->disabled}, login_id,
+                              std::move(refresh_token), now),
+                        now, std::nullopt};
 }
 
 Outcome<TokenGrant> AuthService::refresh(std::string_view refresh_token)

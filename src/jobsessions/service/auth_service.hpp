@@ -3,14 +3,19 @@
 
 #include "jobsessions/auth/token_codec.hpp"
 #include "jobsessions/auth/user_directory.hpp"
+#include "jobsessions/service/login_throttle.hpp"
 #include "jobsessions/service/outcome.hpp"
 #include "jobsessions/service/principal.hpp"
 #include "jobsessions/store/store.hpp"
 #include "jobsessions/util/clock.hpp"
 
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
-#include <semaphore>
 #include <string>
 #include <string_view>
 
@@ -27,6 +32,24 @@ struct TokenGrant {
     domain::Role role = domain::Role::Viewer;
 };
 
+/// A login attempt: who, with what, from where.
+struct LoginAttempt {
+    std::string username;
+    std::string password;
+    boost::asio::ip::address address;
+};
+
+/// What a login attempt came to.
+struct LoginOutcome {
+    /// The tokens; or Unauthorized (an unknown user, a wrong password and a disabled user alike), Throttled (the
+    /// password was not checked; `retry_at` says when to try again) or Unavailable.
+    Outcome<TokenGrant> grant;
+    /// When the answer may go out: a failed attempt's answer is held back until its next attempt may be made.
+    util::Micros answer_at = 0;
+    /// For a throttled attempt, or one refused because too many logins are being checked: when to try again.
+    std::optional<util::Micros> retry_at;
+};
+
 /// Token lifetimes.
 struct TokenLifetimes {
     std::int64_t access_seconds = 3600;
@@ -38,11 +61,18 @@ class AuthService {
 public:
     /// `signing_key` is the shared HMAC key from the store.
     AuthService(store::Store& store, const util::Clock& clock, auth::UserDirectory& users, std::string_view signing_key,
-                TokenLifetimes lifetimes = {});
+                LoginThrottleConfig throttle = {}, TokenLifetimes lifetimes = {});
+    /// Waits for the logins being checked.
+    ~AuthService();
+    AuthService(const AuthService&) = delete;
+    AuthService& operator=(const AuthService&) = delete;
 
-    /// Checks a user name and password; Unauthorized for an unknown user, a wrong password or a disabled user,
-    /// all alike and in about the same time.
-    Outcome<TokenGrant> login(std::string_view username, std::string_view password);
+    /// Checks a login without holding the caller's thread: an attempt the throttle holds back is answered at
+    /// once, unchecked; otherwise the password is hashed on the service's own small pool (Argon2id takes 64 MiB
+    /// and most of a core for a moment: never on the threads that serve requests or writes), where `done` is
+    /// then called. An unknown user, a wrong password and a disabled user get the same answer after the same
+    /// work; each failure is counted and logged. `done` is called exactly once.
+    void login(LoginAttempt attempt, std::function<void(LoginOutcome)> done);
 
     /// Spends a refresh token for a new pair; a token presented twice revokes its whole login.
     Outcome<TokenGrant> refresh(std::string_view refresh_token);
@@ -59,6 +89,8 @@ public:
 private:
     Outcome<TokenGrant> issue(const auth::UserEntry& user, std::uint64_t login_id, std::string refresh_token,
                               util::Micros now) const;
+    /// The part of a login on the hashing pool.
+    LoginOutcome check(LoginAttempt& attempt);
 
     store::Store& store_;
     const util::Clock& clock_;
@@ -67,8 +99,11 @@ private:
     TokenLifetimes lifetimes_;
     /// Unique per service, so a thread's cache of checked tokens never serves another service.
     std::uint64_t id_;
-    /// Argon2id takes 64 MiB per hash: bound how many run at once.
-    std::unique_ptr<std::counting_semaphore<>> hashing_slots_;
+    LoginThrottle throttle_;
+    /// Logins waiting for or in the hashing pool, bounded so that a flood is turned away instead of queued.
+    std::atomic<std::size_t> logins_in_check_{0};
+    /// Half the cores: a flood of logins leaves the rest of the machine to everything else.
+    boost::asio::thread_pool hashing_;
 };
 
 /// SHA-256 of a refresh token, as stored.

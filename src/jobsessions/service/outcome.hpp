@@ -18,6 +18,8 @@ enum class DomainErrc : std::uint8_t {
     Invalid,
     /// Credentials or token refused.
     Unauthorized,
+    /// Too many failed attempts: wait before trying again.
+    Throttled,
     /// The same Idempotency-Key is being written concurrently; the caller should replay the recorded answer.
     IdempotencyRace,
     /// The store cannot serve the request right now.

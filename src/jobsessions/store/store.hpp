@@ -96,6 +96,13 @@ struct SessionFilter {
     std::optional<std::int64_t> created_by;
 };
 
+/// Failed logins counted under one key.
+struct LoginFailures {
+    std::int64_t count = 0;
+    /// When the last of them happened.
+    util::Micros last = 0;
+};
+
 /// One page of a list, and how many sessions match in all.
 struct SessionPage {
     /// The page's sessions in list order, less those the caller said it holds (see KnownSessions).
@@ -264,6 +271,20 @@ public:
     /// Revokes every refresh token of a user (a new password or a disabled account ends all its logins).
     virtual Result<void> revoke_user_logins(std::int64_t user_id) = 0;
 
+    // --- login throttle --------------------------------------------------------------------------------------
+    /// The failed logins counted under each key, in order (none: a count of 0).
+    virtual Result<std::vector<LoginFailures>> login_failures(const std::vector<std::string>& keys) = 0;
+    /// Counts one more failed login at `now` under each key, starting a key over whose last failure came before
+    /// `forget_before`; returns the counts now, in order.
+    virtual Result<std::vector<LoginFailures>> add_login_failure(const std::vector<std::string>& keys, util::Micros now,
+                                                                 util::Micros forget_before) = 0;
+    /// A login succeeded: forgets the failures under `failures_key` and records that the login of `address_key`
+    /// (a user name from an address) succeeded at `now`.
+    virtual Result<void> record_login_success(const std::string& failures_key, const std::string& address_key,
+                                              util::Micros now) = 0;
+    /// When a login of `address_key` last succeeded; nullopt when never (or too long ago to be kept).
+    virtual Result<std::optional<util::Micros>> last_login_success(const std::string& address_key) = 0;
+
     // --- policies --------------------------------------------------------------------------------------------
     /// Every policy, by name.
     virtual Result<std::vector<domain::Policy>> list_policies() = 0;
@@ -285,8 +306,9 @@ public:
     virtual Result<void> remove_policy_run(std::int64_t session_id) = 0;
     /// Every recorded run (at start-up: the runs of a server that stopped without ending them).
     virtual Result<std::vector<PolicyRun>> list_policy_runs() = 0;
-    /// Deletes refresh tokens expired for longer than the reuse-detection grace, and idempotency records created
-    /// before `idempotency_before`; returns how many rows went.
+    /// Deletes refresh tokens expired for longer than the reuse-detection grace, idempotency records created
+    /// before `idempotency_before`, failed logins older than a day and login addresses unused for a year;
+    /// returns how many rows went.
     virtual Result<std::int64_t> delete_expired_records(util::Micros now, util::Micros idempotency_before) = 0;
     /// Deletes at most `max_sessions` finished sessions started before `before`, with their logs, in one short
     /// write: those of policy `policy_id`, or (nullopt) those no policy's retentionDays covers.

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 namespace jobsessions::service {
 namespace {
 
@@ -30,6 +32,20 @@ protected:
         ASSERT_TRUE(service_->reload_users());
     }
 
+    /// Logs in from `address` and waits for the outcome (the service answers from its hashing pool).
+    LoginOutcome attempt(const std::string& name, const std::string& password, const char* address = "192.0.2.1")
+    {
+        std::promise<LoginOutcome> answered;
+        service_->login(LoginAttempt{name, password, boost::asio::ip::make_address(address)},
+                        [&](LoginOutcome outcome) { answered.set_value(std::move(outcome)); });
+        return answered.get_future().get();
+    }
+
+    Outcome<TokenGrant> login(const std::string& name, const std::string& password)
+    {
+        return attempt(name, password).grant;
+    }
+
     test::TempDir dir_;
     test::FakeClock clock_{1'700'000'000LL * util::kMicrosPerSecond};
     std::unique_ptr<store::Store> store_;
@@ -40,7 +56,7 @@ protected:
 
 TEST_F(AuthServiceTest, LoginIssuesATokenThatAuthenticates)
 {
-    auto grant = service_->login("alice", "correct horse"); // user names match without regard to case
+    auto grant = login("alice", "correct horse"); // user names match without regard to case
     ASSERT_TRUE(grant);
     EXPECT_EQ(grant->username, "Alice");
     EXPECT_EQ(grant->role, domain::Role::Operator);
@@ -53,8 +69,8 @@ TEST_F(AuthServiceTest, LoginIssuesATokenThatAuthenticates)
 
 TEST_F(AuthServiceTest, WrongPasswordAndUnknownUserGetTheSameAnswer)
 {
-    const auto wrong = service_->login("Alice", "wrong");
-    const auto unknown = service_->login("mallory", "correct horse");
+    const auto wrong = login("Alice", "wrong");
+    const auto unknown = login("mallory", "correct horse");
     ASSERT_FALSE(wrong);
     ASSERT_FALSE(unknown);
     EXPECT_EQ(wrong.error().code, DomainErrc::Unauthorized);
@@ -63,7 +79,7 @@ TEST_F(AuthServiceTest, WrongPasswordAndUnknownUserGetTheSameAnswer)
 
 TEST_F(AuthServiceTest, AccessTokenExpiresAfterAnHour)
 {
-    auto grant = service_->login("Alice", "correct horse");
+    auto grant = login("Alice", "correct horse");
     ASSERT_TRUE(grant);
     clock_.advance_seconds(3599);
     EXPECT_TRUE(service_->authenticate(grant->access_token));
@@ -95,7 +111,7 @@ TEST_F(AuthServiceTest, ATokenIsRefusedBeforeItsNotBeforeTime)
 
 TEST_F(AuthServiceTest, RefreshRotatesAndReuseRevokesTheLogin)
 {
-    auto first = service_->login("Alice", "correct horse");
+    auto first = login("Alice", "correct horse");
     ASSERT_TRUE(first);
     auto second = service_->refresh(first->refresh_token);
     ASSERT_TRUE(second);
@@ -104,14 +120,14 @@ TEST_F(AuthServiceTest, RefreshRotatesAndReuseRevokesTheLogin)
     EXPECT_FALSE(service_->refresh(first->refresh_token));
     EXPECT_FALSE(service_->refresh(second->refresh_token));
     // Another login is untouched.
-    auto other = service_->login("Alice", "correct horse");
+    auto other = login("Alice", "correct horse");
     ASSERT_TRUE(other);
     EXPECT_TRUE(service_->refresh(other->refresh_token));
 }
 
 TEST_F(AuthServiceTest, RefreshTokenExpiresAfterFourteenDays)
 {
-    auto grant = service_->login("Alice", "correct horse");
+    auto grant = login("Alice", "correct horse");
     ASSERT_TRUE(grant);
     clock_.advance_seconds(14 * 24 * 3600);
     EXPECT_FALSE(service_->refresh(grant->refresh_token));
@@ -119,7 +135,7 @@ TEST_F(AuthServiceTest, RefreshTokenExpiresAfterFourteenDays)
 
 TEST_F(AuthServiceTest, LogoutRevokesTheRefreshToken)
 {
-    auto grant = service_->login("Alice", "correct horse");
+    auto grant = login("Alice", "correct horse");
     ASSERT_TRUE(grant);
     const auto principal = service_->authenticate(grant->access_token);
     ASSERT_TRUE(principal);
@@ -129,13 +145,13 @@ TEST_F(AuthServiceTest, LogoutRevokesTheRefreshToken)
 
 TEST_F(AuthServiceTest, DisabledUserIsRefusedOnceTheDirectoryReloads)
 {
-    auto grant = service_->login("Alice", "correct horse");
+    auto grant = login("Alice", "correct horse");
     ASSERT_TRUE(grant);
     alice_.disabled = true;
     ASSERT_TRUE(store_->update_user(alice_));
     ASSERT_TRUE(service_->reload_users());
     EXPECT_FALSE(service_->authenticate(grant->access_token));
-    EXPECT_FALSE(service_->login("Alice", "correct horse"));
+    EXPECT_FALSE(login("Alice", "correct horse"));
     EXPECT_FALSE(service_->refresh(grant->refresh_token));
 }
 

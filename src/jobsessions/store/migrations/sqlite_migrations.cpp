@@ -343,7 +343,22 @@ DROP INDEX sessions_by_creator;
 CREATE INDEX sessions_by_creator ON sessions (created_by, start_time DESC, id DESC, usn);
 )sql";
 
-constexpr std::array<Migration, 7> kMigrations{{
+// Failed logins counted per key (a user name with an address, an address, a user name), and where each user name
+// last logged in, so that logins are slowed down across restarts and across servers on one database.
+constexpr const char* kV008LoginThrottle = R"sql(
+CREATE TABLE login_failures (
+    key          TEXT PRIMARY KEY,
+    failures     INTEGER NOT NULL,
+    last_failure INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE login_addresses (
+    key          TEXT PRIMARY KEY,
+    last_success INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 8> kMigrations{{
     {1, "init", kV001Init},
     {2, "list indexes and per-day counts", kV002ListIndexesAndCounts},
     {3, "policies", kV003Policies},
@@ -351,6 +366,7 @@ constexpr std::array<Migration, 7> kMigrations{{
     {5, "session counts per hour and minute", kV005CountsPerHourAndMinute},
     {6, "session counts per 32-day period", kV006CountsPerPeriod},
     {7, "list indexes with the usn", kV007ListIndexesWithUsn},
+    {8, "login throttle", kV008LoginThrottle},
 }};
 
 } // namespace

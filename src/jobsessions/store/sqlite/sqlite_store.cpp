@@ -141,6 +141,11 @@ constexpr const char* kPragmasCursor = "PRAGMA query_only = ON;"
 
 // Refresh tokens kept after they expire, so that a late reuse is still recognised as reuse for a while.
 constexpr util::Micros kExpiredTokenGrace = 7LL * 24 * 3600 * util::kMicrosPerSecond;
+// Failed logins are counted over an hour by default and a day at most; where a login succeeded counts for 90 days.
+constexpr util::Micros kLoginFailureLifetime = util::kMicrosPerDay;
+constexpr util::Micros kLoginAddressLifetime = 366 * util::kMicrosPerDay;
+constexpr const char* kDeleteOldLoginFailures = "DELETE FROM login_failures WHERE last_failure < ?1";
+constexpr const char* kDeleteOldLoginAddresses = "DELETE FROM login_addresses WHERE last_success < ?1";
 
 std::atomic<std::uint64_t> g_next_store_id{1};
 
@@ -1364,6 +1369,18 @@ Result<std::int64_t> SqliteStore::delete_expired_records(util::Micros now, util:
             return r.error();
         }
         removed += sqlite3_changes(db.handle());
+        for (const auto& [sql, before] : {std::pair{kDeleteOldLoginFailures, now - kLoginFailureLifetime},
+                                          std::pair{kDeleteOldLoginAddresses, now - kLoginAddressLifetime}}) {
+            auto old = db.prepare(sql);
+            if (!old) {
+                return old.error();
+            }
+            old->bind(1, before);
+            if (auto r = old->run(); !r) {
+                return r.error();
+            }
+            removed += sqlite3_changes(db.handle());
+        }
         return removed;
     });
 }

@@ -89,6 +89,12 @@ public:
     Result<void> insert_policy_run(const PolicyRun& run) override;
     Result<void> remove_policy_run(std::int64_t session_id) override;
     Result<std::vector<PolicyRun>> list_policy_runs() override;
+    Result<std::vector<LoginFailures>> login_failures(const std::vector<std::string>& keys) override;
+    Result<std::vector<LoginFailures>> add_login_failure(const std::vector<std::string>& keys, util::Micros now,
+                                                         util::Micros forget_before) override;
+    Result<void> record_login_success(const std::string& failures_key, const std::string& address_key,
+                                      util::Micros now) override;
+    Result<std::optional<util::Micros>> last_login_success(const std::string& address_key) override;
     Result<std::int64_t> delete_expired_records(util::Micros now, util::Micros idempotency_before) override;
     Result<RetentionBatch> delete_old_sessions(const std::optional<std::string>& policy_id, util::Micros before,
                                                std::int64_t max_sessions) override;
