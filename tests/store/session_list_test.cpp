@@ -429,6 +429,7 @@ TEST_F(SessionList, UpgradeFromDayCountsMakesTheFinerAndCoarserCounts)
         ASSERT_TRUE((*opened)->exec("DROP TABLE session_hour_counts; DROP TABLE session_minute_counts;"
                                     "DROP TABLE session_policy_hour_counts; DROP TABLE session_policy_minute_counts;"
                                     "DROP TABLE session_period_counts; DROP TABLE session_policy_period_counts;"
+                                    "DROP TABLE login_failures; DROP TABLE login_addresses;"
                                     "PRAGMA user_version = 4;"));
     }
     auto reopened = sqlite::SqliteStore::open(dir_.file("db"));

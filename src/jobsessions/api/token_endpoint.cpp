@@ -110,7 +110,7 @@ public:
         }
         std::lock_guard lock(mutex_);
         if (!outcome_) {
-            return stopped_ ? Step::Done : Step::Wait;
+            return Step::Wait; // even when stopping: a login in flight is answered, as any request in flight
         }
         return stopped_ || clock_.now() >= outcome_->answer_at ? Step::Done : Step::Wait;
     }

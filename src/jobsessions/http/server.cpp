@@ -266,8 +266,16 @@ asio::awaitable<bool> send_stream(Stream& stream, ConnectionState& state, Connec
         }
         state.in_handler = false;
     };
+    // On shutdown a source is told to stop and asked again at once (a stream or a long poll then ends); one that
+    // still has to wait (a login being checked) is woken by its own news, within the shutdown grace.
+    bool told_to_stop = false;
     auto wait = [&]() -> asio::awaitable<void> {
-        if (waker->woken || cx.worker.draining) {
+        if (waker->woken) {
+            co_return;
+        }
+        if (cx.worker.draining && !told_to_stop) {
+            told_to_stop = true;
+            source->stop();
             co_return;
         }
         state.in_handler = true;
@@ -291,15 +299,14 @@ asio::awaitable<bool> send_stream(Stream& stream, ConnectionState& state, Connec
             }
             if (step == BodySource::Step::Wait) {
                 co_await wait();
-                if (cx.worker.draining) {
-                    source->stop();
-                }
             }
         }
         source->complete(response);
-        append_head(head, response, close || response.close);
+        close = close || response.close || cx.worker.draining;
+        append_head(head, response, close);
         ok = co_await write(
             {asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body), asio::const_buffer()});
+        ok = ok && !close;
     } else if (head_only) {
         // The head the stream would start with, and nothing of the stream itself.
         source->stop();
@@ -329,9 +336,6 @@ asio::awaitable<bool> send_stream(Stream& stream, ConnectionState& state, Connec
             }
             if (step == BodySource::Step::Wait) {
                 co_await wait();
-                if (cx.worker.draining) {
-                    source->stop();
-                }
             }
         }
         if (ok && chunked) {
