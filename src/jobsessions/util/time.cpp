@@ -51,7 +51,7 @@ char* put_date_time(char* out, Micros t)
 {
     const std::int64_t day_number = floor_div(t, kMicrosPerDay);
     const std::chrono::year_month_day ymd{sys_days{days{day_number}}};
-    // Years outside 0..9999 do not come in (parse_timestamp reads four digits); kept in range all the same.
+    // Years outside 1..9999 do not come in (parse_timestamp refuses them); kept in range all the same.
     const auto year = static_cast<std::uint32_t>(static_cast<int>(ymd.year())) % 10'000;
     put_pair(out, year / 100);
     put_pair(out + 2, year % 100);
@@ -229,8 +229,13 @@ std::optional<Micros> parse_timestamp(std::string_view text) noexcept
     if (!in.done()) {
         return std::nullopt;
     }
-    return midnight + *hour * kMicrosPerHour + *minute * kMicrosPerMinute + second * kMicrosPerSecond + fraction -
-           offset;
+    const Micros t =
+        midnight + *hour * kMicrosPerHour + *minute * kMicrosPerMinute + second * kMicrosPerSecond + fraction - offset;
+    // An offset can carry a time written in year 1 or 9999 out of the years a timestamp prints (in UTC).
+    if (t < kEarliestTimestamp || t > kLatestTimestamp) {
+        return std::nullopt;
+    }
+    return t;
 }
 
 char* put_timespan(char* out, Micros duration)

@@ -42,8 +42,13 @@ std::string format_timestamp(Micros t);
 /// Returns a timestamp with seven fractional digits, as the token endpoint's `.issued` and `.expires` use.
 std::string format_timestamp_7(Micros t);
 
+/// The first and last instants a timestamp can say: 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z.
+inline constexpr Micros kEarliestTimestamp = -62'135'596'800LL * kMicrosPerSecond;
+inline constexpr Micros kLatestTimestamp = 253'402'300'799LL * kMicrosPerSecond + 999'999;
+
 /// Parses ISO-8601 input: a date alone (midnight UTC), or date and time with an optional fraction of up to
 /// seven digits (kept to the microsecond) and an optional offset (`Z`, `+hh:mm`, `+hhmm`, `+hh`; none = UTC).
+/// Instants outside years 1 to 9999 in UTC are refused.
 std::optional<Micros> parse_timestamp(std::string_view text) noexcept;
 
 /// Appends a duration in .NET TimeSpan "c" form with seven fractional digits: `00:02:47.7726740`, and a day

@@ -3,24 +3,32 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdint>
-#include <limits>
+#include <cstring>
+#include <memory>
 #include <string>
 
 namespace jobsessions::util {
 namespace {
 
-TEST(Strings, DecimalDigitsCountWhatAppendIntWrites)
+TEST(Iequals, MatchesAsciiLettersWithoutRegardToCaseAndNothingElse)
 {
-    for (const std::int64_t value :
-         {std::int64_t{0}, std::int64_t{7}, std::int64_t{9}, std::int64_t{10}, std::int64_t{99}, std::int64_t{100},
-          std::int64_t{-1}, std::int64_t{-10}, std::int64_t{999'999'999'999'999'999},
-          std::int64_t{1'000'000'000'000'000'000}, std::numeric_limits<std::int64_t>::max(),
-          std::numeric_limits<std::int64_t>::min()}) {
-        std::string text;
-        append_int(text, value);
-        EXPECT_EQ(decimal_digits(value), static_cast<int>(text.size())) << text;
-    }
+    EXPECT_TRUE(iequals("Content-Type", "content-TYPE"));
+    EXPECT_TRUE(iequals("", ""));
+    EXPECT_FALSE(iequals("sun", "Sat"));
+    EXPECT_FALSE(iequals("abc", "abcd"));
+    EXPECT_FALSE(iequals("@[", "`{")); // 0x40/0x60 and 0x5B/0x7B differ by the case bit, but are no letters
+    EXPECT_FALSE(iequals("\xC3\xA9", "\xE3\xA9"));
+}
+
+// Found by the cron fuzzer: Beast 1.81's iequals read a byte past its arguments when they differed only in case.
+// Each argument here ends a heap block of its own, so AddressSanitizer sees a read past it.
+TEST(Iequals, ReadsNothingPastItsArguments)
+{
+    const auto a = std::make_unique<char[]>(3);
+    const auto b = std::make_unique<char[]>(3);
+    std::memcpy(a.get(), "sun", 3);
+    std::memcpy(b.get(), "SUN", 3);
+    EXPECT_TRUE(iequals({a.get(), 3}, {b.get(), 3}));
 }
 
 } // namespace

@@ -102,3 +102,22 @@ TEST(TimeSpan, RefusesMalformedInput)
 
 } // namespace
 } // namespace jobsessions::util
+
+namespace jobsessions::util {
+namespace {
+
+// Found by the time fuzzer: an offset carried 9999-12-31T23:59:59-23:59 into year 10000, which printed as year 0000.
+TEST(TimestampRange, InstantsOutsideYearsOneTo9999InUtcAreRefused)
+{
+    EXPECT_FALSE(parse_timestamp("9999-12-31T23:59:59.999999-23:59"));
+    EXPECT_FALSE(parse_timestamp("0001-01-01T00:00:00+01:00"));
+    ASSERT_TRUE(parse_timestamp("9999-12-31T23:59:59.999999Z"));
+    EXPECT_EQ(*parse_timestamp("9999-12-31T23:59:59.999999Z"), kLatestTimestamp);
+    EXPECT_EQ(format_timestamp(kLatestTimestamp), "9999-12-31T23:59:59.999999Z");
+    ASSERT_TRUE(parse_timestamp("0001-01-01T00:00:00-01:00"));
+    EXPECT_EQ(format_timestamp(*parse_timestamp("0001-01-01T00:00:00-01:00")), "0001-01-01T01:00:00.000000Z");
+    EXPECT_EQ(format_timestamp(kEarliestTimestamp), "0001-01-01T00:00:00.000000Z");
+}
+
+} // namespace
+} // namespace jobsessions::util
