@@ -33,6 +33,8 @@
 #include <mutex>
 #include <optional>
 #include <sys/socket.h>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace jobsessions::http {
@@ -55,6 +57,10 @@ struct ConnectionState {
     bool in_handler = false;
     /// Set while a streamed body waits: ends the wait so the stream can finish on shutdown.
     std::function<void()> interrupt;
+    /// The connection's own buffers (request fields and body, response head and body), freed by the sweeper once
+    /// the connection has waited a second for its next request: a pool of idle keep-alive connections holds
+    /// nothing but its TLS state, while a busy one reuses its buffers from request to request.
+    std::array<std::string*, 4> buffers{};
 };
 
 /// Returns the current `Date:` value, formatted at most once a second per thread.
@@ -75,6 +81,8 @@ std::string_view http_date()
 
 /// The most a buffer of an idle connection keeps.
 constexpr std::size_t kLargestKeptBuffer = 4096;
+/// What a read asks for.
+constexpr std::size_t kReadBytes = std::size_t{16} * 1024;
 
 /// How the body's length is told.
 enum class Framing : std::uint8_t { ContentLength, Chunked, UntilClose };
@@ -164,29 +172,6 @@ tcp::socket& lowest(tcp::socket& s)
     return s;
 }
 
-/// Reads what is there without waiting; would_block when nothing is.
-std::size_t read_now(tcp::socket& socket, const asio::mutable_buffer& buffer, beast::error_code& ec)
-{
-    if (!socket.non_blocking()) {
-        ec = asio::error::would_block; // a blocking read here would hold the whole I/O thread
-        return 0;
-    }
-    return socket.read_some(buffer, ec);
-}
-std::size_t read_now(TlsStream& stream, const asio::mutable_buffer& buffer, beast::error_code& ec)
-{
-    return stream.read_now(buffer, ec);
-}
-
-/// True when a read would find bytes without waiting for the socket: TLS may hold decrypted ones.
-bool has_pending(tcp::socket& /*socket*/)
-{
-    return false;
-}
-bool has_pending(TlsStream& stream)
-{
-    return stream.has_pending();
-}
 tcp::socket& lowest(TlsStream& s)
 {
     return s.next_layer();
@@ -386,6 +371,8 @@ asio::awaitable<beast::error_code> read_header(Stream& stream, beast::flat_buffe
 {
     parser.header_limit(std::numeric_limits<std::uint32_t>::max());
     std::size_t consumed = 0;
+    // A plain socket's first bytes after idling go here (TLS waits in its stream instead).
+    std::array<char, std::is_same_v<Stream, TlsStream> ? 1 : 512> first_bytes; // NOLINT: read into before use
     for (;;) {
         if (buffer.size() > 0) {
             beast::error_code ec;
@@ -393,29 +380,39 @@ asio::awaitable<beast::error_code> read_header(Stream& stream, beast::flat_buffe
             buffer.consume(used);
             consumed += used;
             if (ec != beast::http::error::need_more) {
-                co_return ec;
+                // A header that ended in the bytes of one read may still have ended past the limit.
+                co_return !ec && consumed > limit ? beast::http::error::header_limit : ec;
             }
             // Still no end of header: everything read so far belongs to it.
             if (consumed + buffer.size() >= limit) {
                 co_return beast::http::error::header_limit;
             }
         }
-        if (buffer.size() == 0 && state.waiting_for_request && !has_pending(stream)) {
-            // An idle connection holds no read buffer: it is made when the next request's bytes are there, as
-            // nginx does. Ten thousand idle connections keep 16 KiB each less.
+        // An idle connection holds no read buffer: the next request's first bytes are awaited without one, as nginx
+        // does (ten thousand idle connections keep 16 KiB each less), then read at once into a new one.
+        const bool idle = buffer.size() == 0 && state.waiting_for_request;
+        if (idle) {
             buffer.shrink_to_fit();
-            auto [wait_ec] = co_await lowest(stream).async_wait(tcp::socket::wait_read, kUseTuple);
-            if (wait_ec) {
-                co_return wait_ec; // shutdown or a timeout closed it: a disconnect
-            }
         }
-        // The bytes are usually there already: read them now, and wait only when they are not.
+        std::size_t n = 0;
         beast::error_code ec;
-        std::size_t n = read_now(stream, buffer.prepare(std::size_t{16} * 1024), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-            auto [read_ec, read_n] = co_await stream.async_read_some(buffer.prepare(std::size_t{16} * 1024), kUseTuple);
-            ec = read_ec;
-            n = read_n;
+        if (!idle) {
+            std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(kReadBytes), kUseTuple);
+        } else if constexpr (std::is_same_v<Stream, TlsStream>) {
+            // TLS waits in the stream, holding only its few bytes for OpenSSL, then reads what it can at once.
+            std::tie(ec, n) = co_await stream.async_fill(kUseTuple);
+            if (!ec) {
+                n = stream.read_now(buffer.prepare(kReadBytes), ec);
+                if (ec == asio::error::would_block) { // not a whole record yet
+                    std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(kReadBytes), kUseTuple);
+                }
+            }
+        } else {
+            // A plain socket's first bytes go into a few on the stack, then into a new buffer.
+            std::tie(ec, n) = co_await stream.async_read_some(asio::buffer(first_bytes), kUseTuple);
+            if (n > 0) {
+                asio::buffer_copy(buffer.prepare(kReadBytes), asio::buffer(first_bytes, n));
+            }
         }
         buffer.commit(n);
         if (n > 0 && state.waiting_for_request) {
@@ -442,6 +439,16 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
     Request request;
     Response response;
     bool linger_on_close = false;
+    state.buffers = {&arena, &body, &head, &response.body};
+    // The buffers end with this coroutine; the connection's state may outlive it (a TLS shutdown, a linger).
+    struct ForgetBuffers {
+        ConnectionState& state;
+        ~ForgetBuffers()
+        {
+            state.buffers = {};
+            state.waiting_for_request = false;
+        }
+    } forget_buffers{state};
     for (;;) {
         state.waiting_for_request = buffer.size() == 0;
         if (cx.worker.draining && state.waiting_for_request) {
@@ -455,8 +462,9 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
             Clock::now() + (state.waiting_for_request ? cx.limits.idle_timeout : cx.limits.request_timeout);
         if (state.waiting_for_request) {
             // Between requests a connection keeps small buffers only: a big page or body once is not held for
-            // the rest of a long-lived connection (the read buffer goes too while it waits: see read_header).
-            for (auto* kept : {&arena, &body, &head, &response.body}) {
+            // the rest of a long-lived connection (the read buffer goes too while it waits: see read_header; and
+            // the small ones after a second of waiting: see sweep).
+            for (auto* kept : state.buffers) {
                 if (kept->capacity() > kLargestKeptBuffer) {
                     std::string().swap(*kept);
                 }
@@ -619,7 +627,7 @@ private:
 };
 
 /// `connections` (the server's open connections) is given to the first I/O thread's sweeper only.
-asio::awaitable<void> sweep(Server::Worker& worker, std::atomic<std::size_t>* connections)
+asio::awaitable<void> sweep(Server::Worker& worker, Clock::duration idle_timeout, std::atomic<std::size_t>* connections)
 {
     MemoryTrimmer trimmer;
     for (;;) {
@@ -634,6 +642,12 @@ asio::awaitable<void> sweep(Server::Worker& worker, std::atomic<std::size_t>* co
             if (!c.in_handler && c.deadline < now && c.socket != nullptr) {
                 beast::error_code ignored;
                 c.socket->close(ignored);
+            } else if (c.waiting_for_request && c.deadline - idle_timeout + std::chrono::seconds(1) < now) {
+                for (auto* buffer : c.buffers) {
+                    if (buffer != nullptr && buffer->capacity() > 0) {
+                        std::string().swap(*buffer);
+                    }
+                }
             }
         }
         if (connections != nullptr) {
@@ -868,7 +882,7 @@ void Server::start()
 {
     started_ = true;
     for (auto& w : workers_) {
-        asio::co_spawn(w->ctx, sweep(*w, w == workers_.front() ? &connections_ : nullptr),
+        asio::co_spawn(w->ctx, sweep(*w, limits_.idle_timeout, w == workers_.front() ? &connections_ : nullptr),
                        [](const std::exception_ptr& e) { report(e, "timeout sweeper"); });
     }
     AcceptContext accept{app_, limits_, blocking_pool_, *acceptor_, workers_, connections_, refusing_, stopping_, tls_};

@@ -19,11 +19,14 @@
 
 namespace jobsessions::http {
 
-/// A TLS connection on a socket, for the server: OpenSSL reads and writes the socket itself (non-blocking), and an
-/// operation that would block waits for the socket to be ready. Unlike Asio's ssl::stream, which keeps two 17 KiB
-/// record buffers and a 34 KiB BIO pair for every connection as long as it lives, this holds only the SSL object,
-/// whose record buffers OpenSSL releases while the connection is idle (SSL_MODE_RELEASE_BUFFERS): an idle TLS
-/// connection costs a few KiB, as it does in nginx.
+/// A TLS connection on a socket, for the server. Unlike Asio's ssl::stream, which keeps two 17 KiB record buffers
+/// and a 34 KiB BIO pair for every connection as long as it lives, this holds the SSL object and, only while bytes
+/// wait for OpenSSL, the bytes read: OpenSSL releases its own record buffers while the connection is idle
+/// (SSL_MODE_RELEASE_BUFFERS), so an idle TLS connection costs a few KiB, as it does in nginx.
+///
+/// OpenSSL's BIO here writes to the non-blocking socket itself and reads from what the stream has read for it:
+/// the stream reads the socket with Asio's async_read_some, which tries the read first and waits only when
+/// nothing is there (no epoll_ctl per wait, unlike async_wait).
 ///
 /// The operations are Asio's AsyncReadStream and AsyncWriteStream (async_read_some, async_write_some), a
 /// handshake, a shutdown that sends close_notify without waiting for the peer's, and a write that does not wait
@@ -48,7 +51,15 @@ public:
         return write_attempt(buffers, ec);
     }
 
-    /// Reads what is there now, never waiting: the bytes read, or 0 with would_block when there are none.
+    /// Completes once bytes are there for read_now (or the peer closed): a wait that holds no buffer of the
+    /// caller's, for a connection idle between requests.
+    template <class Token> auto async_fill(Token&& token)
+    {
+        return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
+            Operation<FillAttempt>{this, FillAttempt{}}, token, socket_);
+    }
+
+    /// Reads what OpenSSL can give without reading the socket: the bytes read, or 0 with would_block.
     std::size_t read_now(const boost::asio::mutable_buffer& buffer, boost::system::error_code& ec)
     {
         auto attempt = read_attempt(buffer.data(), buffer.size());
@@ -86,10 +97,14 @@ public:
             Operation<ShutdownAttempt>{this, ShutdownAttempt{}}, token, socket_);
     }
 
-    /// True when OpenSSL holds decrypted bytes that no read has taken yet (the socket may have nothing more).
-    [[nodiscard]] bool has_pending() const noexcept { return SSL_has_pending(ssl_) == 1; }
-
 private:
+    friend struct TlsBio;
+
+    /// Reads the socket for OpenSSL: into a buffer made for the read, freed once OpenSSL has taken its bytes.
+    /// `n` bytes came; 0 with a read error.
+    boost::asio::mutable_buffer read_space();
+    void read_done(std::size_t n);
+
     /// What one attempt at an operation came to.
     struct Attempt {
         boost::system::error_code ec;
@@ -133,7 +148,8 @@ private:
         }
         if (pieces > 1 && total <= kCoalesceBytes) {
             // Rebuilt from the same bytes on every try, as OpenSSL asks of a retried write.
-            std::array<unsigned char, kCoalesceBytes> joined{};
+            std::array<unsigned char, kCoalesceBytes>
+                joined; // NOLINT(cppcoreguidelines-pro-type-member-init): filled next
             const auto n = boost::asio::buffer_copy(boost::asio::buffer(joined), buffers);
             return write_attempt_flat(joined.data(), n);
         }
@@ -162,6 +178,17 @@ private:
         Attempt operator()(TlsStream& stream) { return stream.write_sequence(buffers); }
     };
 
+    /// Done as soon as OpenSSL has bytes to work on (or the peer closed).
+    struct FillAttempt {
+        Attempt operator()(TlsStream& stream)
+        {
+            Attempt attempt;
+            attempt.want_read =
+                stream.read_end_ == stream.read_begin_ && SSL_has_pending(stream.ssl_) != 1 && !stream.peer_closed_;
+            return attempt;
+        }
+    };
+
     struct HandshakeAttempt {
         Attempt operator()(TlsStream& stream) { return stream.handshake_attempt(); }
     };
@@ -179,11 +206,21 @@ private:
         bool has_result = false;
         Attempt result = {};
 
-        template <class Self> void operator()(Self& self, boost::system::error_code ec = {})
+        bool reading = false;
+
+        template <class Self> void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0)
         {
             if (has_result) {
                 self.complete(result.ec, result.bytes);
                 return;
+            }
+            if (reading) {
+                reading = false;
+                stream->read_done(n);
+                if (ec == boost::asio::error::eof) {
+                    stream->peer_closed_ = true; // OpenSSL sees the end of the stream next
+                    ec = {};
+                }
             }
             if (ec) {
                 self.complete(ec, 0);
@@ -192,10 +229,13 @@ private:
             const bool first = !started;
             started = true;
             result = attempt(*stream);
-            if (result.want_read || result.want_write) {
-                stream->socket_.async_wait(result.want_read ? boost::asio::ip::tcp::socket::wait_read
-                                                            : boost::asio::ip::tcp::socket::wait_write,
-                                           std::move(self));
+            if (result.want_read) {
+                reading = true;
+                stream->socket_.async_read_some(stream->read_space(), std::move(self));
+                return;
+            }
+            if (result.want_write) {
+                stream->socket_.async_wait(boost::asio::ip::tcp::socket::wait_write, std::move(self));
                 return;
             }
             if (first) {
@@ -210,6 +250,20 @@ private:
 
     boost::asio::ip::tcp::socket socket_;
     SSL* ssl_ = nullptr;
+    static constexpr std::size_t kSmallestRead = 512;
+    static constexpr std::size_t kLargestRead = std::size_t{17} * 1024;
+    /// Bytes read from the socket that OpenSSL has not taken yet: [read_begin_, read_end_) of read_data_, which
+    /// is small_read_ for a small read (the first of a request after idling: no allocation while idle) and
+    /// read_buffer_ for a larger one, freed once OpenSSL has taken its bytes.
+    std::array<unsigned char, kSmallestRead> small_read_{};
+    std::unique_ptr<unsigned char[]> read_buffer_;
+    unsigned char* read_data_ = nullptr;
+    std::size_t read_begin_ = 0;
+    std::size_t read_end_ = 0;
+    /// How much the next socket read asks for: little after idling (a request's records are small), doubling while
+    /// reads fill it, up to a whole record.
+    std::size_t read_size_ = kSmallestRead;
+    bool peer_closed_ = false;
 };
 
 } // namespace jobsessions::http
