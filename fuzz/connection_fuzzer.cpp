@@ -12,10 +12,13 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -65,8 +68,15 @@ int connect_to(int port)
     // ports.
     const linger reset{1, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-        std::abort();
+    // Running out of local ports (other programs on the machine opening thousands of connections) is not a
+    // finding: wait for ports to come free, for up to a minute.
+    int attempts = 0;
+    while (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        if (errno != EADDRNOTAVAIL || ++attempts == 600) {
+            std::fprintf(stderr, "connection_fuzzer: cannot connect to the server: %s\n", std::strerror(errno));
+            std::abort();
+        }
+        ::poll(nullptr, 0, 100);
     }
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
