@@ -68,15 +68,18 @@ int connect_to(int port)
     // ports.
     const linger reset{1, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-    // Running out of local ports (other programs on the machine opening thousands of connections) is not a
-    // finding: wait for ports to come free, for up to a minute.
+    // libFuzzer's timeout alarm interrupts connect (EINTR; the connection goes on, EALREADY until it is made,
+    // then EISCONN). Running out of local ports (other programs on the machine opening thousands of connections)
+    // is not a finding either: wait for ports to come free, for up to a minute.
     int attempts = 0;
-    while (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-        if (errno != EADDRNOTAVAIL || ++attempts == 600) {
+    while (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 && errno != EISCONN) {
+        const bool interrupted = errno == EINTR || errno == EALREADY;
+        if (!interrupted && (errno != EADDRNOTAVAIL || ++attempts == 600)) {
             std::fprintf(stderr, "connection_fuzzer: cannot connect to the server: %s\n", std::strerror(errno));
             std::abort();
         }
-        ::poll(nullptr, 0, 100);
+        pollfd writable{fd, POLLOUT, 0};
+        ::poll(interrupted ? &writable : nullptr, interrupted ? 1 : 0, 100);
     }
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -89,10 +92,18 @@ void drain(int fd, int quiet_ms)
     char buf[16384];
     for (;;) {
         pollfd pfd{fd, POLLIN, 0};
-        if (::poll(&pfd, 1, quiet_ms) <= 0) {
+        const int ready = ::poll(&pfd, 1, quiet_ms);
+        if (ready < 0 && errno == EINTR) {
+            continue; // libFuzzer's alarm
+        }
+        if (ready <= 0) {
             return;
         }
-        if (::recv(fd, buf, sizeof buf, 0) <= 0) {
+        const ssize_t got = ::recv(fd, buf, sizeof buf, 0);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
             return;
         }
     }
@@ -116,10 +127,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     while (at < stream.size()) {
         state = state * 1103515245U + 12345U;
         const std::size_t length = std::min<std::size_t>(stream.size() - at, 1 + (state >> 16) % 512);
-        if (::send(fd, stream.data() + at, length, MSG_NOSIGNAL) <= 0) {
+        const ssize_t sent = ::send(fd, stream.data() + at, length, MSG_NOSIGNAL);
+        if (sent < 0 && errno == EINTR) {
+            continue; // libFuzzer's alarm
+        }
+        if (sent <= 0) {
             break;
         }
-        at += length;
+        at += static_cast<std::size_t>(sent);
         if ((state >> 8) % 4 == 0) {
             drain(fd, 0); // let the server answer part of it before more comes
         }
