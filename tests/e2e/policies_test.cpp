@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The policies API: define, list, change and delete policies.
+#include "jobsessions/util/time.hpp"
+
 #include "e2e/e2e_fixture.hpp"
+
+#include <cstdint>
 
 namespace jobsessions::test {
 namespace {
@@ -64,10 +68,10 @@ TEST_F(Policies, CreateAnswersTheWholePolicyWithDefaultsAndLinks)
     for (const auto& member : p) {
         keys.emplace_back(member.key());
     }
-    EXPECT_EQ(keys, (std::vector<std::string>{"id", "name", "description", "sessionType", "command", "workingDirectory",
-                                              "environment", "schedule", "enabled", "timeoutSeconds",
-                                              "stopGraceSeconds", "warningExitCodes", "retentionDays",
-                                              "maxConcurrentRuns", "catchUp", "usn", "_links"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{
+                        "id", "name", "description", "sessionType", "command", "workingDirectory", "environment",
+                        "schedule", "enabled", "timeoutSeconds", "stopGraceSeconds", "warningExitCodes",
+                        "retentionDays", "maxConcurrentRuns", "catchUp", "nextRunUtc", "lastRun", "usn", "_links"}));
     EXPECT_EQ(str(p, "sessionType"), "PolicyBackup");
     EXPECT_EQ(p.at("command").as_array().size(), 4U);
     EXPECT_EQ(str(p, "schedule"), "");
@@ -76,6 +80,8 @@ TEST_F(Policies, CreateAnswersTheWholePolicyWithDefaultsAndLinks)
     EXPECT_EQ(p.at("stopGraceSeconds").as_int64(), 30);
     EXPECT_EQ(p.at("maxConcurrentRuns").as_int64(), 1);
     EXPECT_FALSE(p.at("catchUp").as_bool());
+    EXPECT_TRUE(p.at("nextRunUtc").is_null()); // no schedule: started by hand only
+    EXPECT_TRUE(p.at("lastRun").is_null());
     EXPECT_GT(p.at("usn").as_int64(), 0);
     EXPECT_EQ(str(p.at("_links").at("self"), "href"), server_->url() + "/api/v1/policies/" + id);
     EXPECT_EQ(str(p.at("_links").at("start"), "href"), server_->url() + "/api/v1/policies/" + id + "/start");
@@ -174,6 +180,51 @@ TEST_F(Policies, RolesDecideWhoMayReadChangeAndStart)
     EXPECT_EQ(client_->send_json("POST", "/api/v1/policies/" + id + "/start", "", viewer).status, 403);
     EXPECT_EQ(client_->send_json("POST", "/api/v1/policies/" + id + "/start", "", op).status, 202);
     EXPECT_EQ(client_->get("/api/v1/policies").status, 401);
+}
+
+TEST_F(Policies, APolicyTellsItsNextRunAndItsNewestSession)
+{
+    const auto before = util::now_micros();
+    const auto created = create_policy(R"({"name":"nightly","command":["true"],"schedule":"30 1 * * *"})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    const auto id = str(created.json(), "id");
+    // The next 01:30 UTC: later than now, at most a day away.
+    const auto next_text = str(created.json(), "nextRunUtc");
+    EXPECT_NE(next_text.find("T01:30:00"), std::string::npos) << next_text;
+    const auto next = util::parse_timestamp(next_text);
+    ASSERT_TRUE(next.has_value()) << next_text;
+    EXPECT_GT(*next, before);
+    EXPECT_LE(*next, before + std::int64_t{24} * 3600 * 1'000'000);
+    EXPECT_TRUE(created.json().at("lastRun").is_null());
+
+    const auto started = client_->send_json("POST", "/api/v1/policies/" + id + "/start", "", admin_token());
+    ASSERT_EQ(started.status, 202) << started.body;
+    const auto session_id = str(started.json(), "id");
+    for (const auto& token : {admin_token(), login_new_user("viewer", "Viewer")}) {
+        const auto got = client_->get("/api/v1/policies/" + id, token);
+        ASSERT_EQ(got.status, 200) << got.body;
+        const auto policy = got.json();
+        const auto& last = policy.at("lastRun");
+        ASSERT_TRUE(last.is_object()) << got.body;
+        EXPECT_EQ(str(last, "sessionId"), session_id);
+        EXPECT_EQ(str(last, "executionStartTime"), str(started.json(), "executionStartTime"));
+        EXPECT_TRUE(str(last, "status") == "Running" || str(last, "status") == "Success") << got.body;
+        EXPECT_EQ(str(policy.at("_links").at("lastRun"), "href"), server_->url() + "/api/v1/jobSessions/" + session_id);
+        const auto list = client_->get("/api/v1/policies", token);
+        EXPECT_EQ(str(list.json().at("results").at(0).at("lastRun"), "sessionId"), session_id);
+    }
+    // An Agent sees only its own sessions: not the runs of the server's policies.
+    const auto agent = client_->get("/api/v1/policies/" + id, login_new_user("agent", "Agent"));
+    ASSERT_EQ(agent.status, 200);
+    EXPECT_TRUE(agent.json().at("lastRun").is_null()) << agent.body;
+
+    // Disabled, or without a schedule: no next run.
+    const auto disabled = client_->send_json(
+        "PUT", "/api/v1/policies/" + id,
+        R"({"name":"nightly","command":["true"],"schedule":"30 1 * * *","enabled":false})", admin_token());
+    ASSERT_EQ(disabled.status, 200) << disabled.body;
+    EXPECT_TRUE(disabled.json().at("nextRunUtc").is_null());
+    EXPECT_EQ(str(disabled.json().at("lastRun"), "sessionId"), session_id);
 }
 
 TEST_F(Policies, DeleteAndUnknownIds)

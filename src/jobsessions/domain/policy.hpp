@@ -18,6 +18,15 @@ inline constexpr std::int64_t kMaxStopGraceSeconds = 3600;
 inline constexpr std::int64_t kMaxRetentionDays = 36'500; // a hundred years
 inline constexpr std::int64_t kMaxConcurrentRuns = 100;
 
+/// The newest session of a policy, as a policy's representation shows it.
+struct PolicyLastRun {
+    std::int64_t session_id = 0;
+    SessionStatus status = SessionStatus::Running;
+    util::Micros start_time = 0;
+    std::optional<util::Micros> stop_time;
+    bool operator==(const PolicyLastRun&) const = default;
+};
+
 /// A job the server runs itself: a command, when to run it, and how its runs become sessions.
 struct Policy {
     /// A random UUID, given at creation; sessions carry it as backupJobInfo.policyId.
@@ -49,6 +58,11 @@ struct Policy {
     bool catch_up = false;
     std::int64_t usn = 0;
     util::Micros created_at = 0;
+    /// What the server tells of a policy beside its definition (not stored with it; see PolicyService): when its
+    /// schedule next starts a run (none: disabled, no schedule, or nothing within eight years) and its newest
+    /// session.
+    std::optional<util::Micros> next_run;
+    std::optional<PolicyLastRun> last_run;
 };
 
 /// One thing wrong with a policy: the field (as named in the API) and what is wrong with it.

@@ -76,15 +76,48 @@ void PolicyService::changed() const
     }
 }
 
+std::optional<util::Micros> PolicyService::next_run(const domain::Policy& policy, util::Micros now)
+{
+    if (!policy.enabled || policy.schedule.empty()) {
+        return std::nullopt;
+    }
+    auto parsed = runner::CronSchedule::parse(policy.schedule);
+    const auto* schedule = std::get_if<runner::CronSchedule>(&parsed);
+    return schedule != nullptr ? schedule->next_after(now) : std::nullopt;
+}
+
+Outcome<void> PolicyService::describe(const Principal& who, domain::Policy& policy)
+{
+    policy.next_run = next_run(policy, clock_.now());
+    store::SessionFilter filter;
+    filter.policy_id = policy.id;
+    if (who.role == domain::Role::Agent) {
+        filter.created_by = who.user_id; // an Agent sees only its own sessions, here too
+    }
+    auto newest = store_.list_sessions(filter, 0, 1, nullptr);
+    if (!newest) {
+        return from_store(newest.error(), policy.id);
+    }
+    policy.last_run.reset();
+    if (!newest->sessions.empty()) {
+        const auto& session = newest->sessions.front();
+        policy.last_run = domain::PolicyLastRun{session.id, session.status, session.start_time, session.stop_time};
+    }
+    if (!domain::role_allows(who.role, domain::Permission::Administer)) {
+        domain::redact_environment(policy);
+    }
+    return {};
+}
+
 Outcome<std::vector<domain::Policy>> PolicyService::list(const Principal& who)
 {
     auto policies = store_.list_policies();
     if (!policies) {
         return from_store(policies.error(), {});
     }
-    if (!domain::role_allows(who.role, domain::Permission::Administer)) {
-        for (auto& policy : *policies) {
-            domain::redact_environment(policy);
+    for (auto& policy : *policies) {
+        if (auto described = describe(who, policy); !described) {
+            return described.error();
         }
     }
     return std::move(*policies);
@@ -96,8 +129,8 @@ Outcome<domain::Policy> PolicyService::get(const Principal& who, const std::stri
     if (!policy) {
         return from_store(policy.error(), id);
     }
-    if (!domain::role_allows(who.role, domain::Permission::Administer)) {
-        domain::redact_environment(*policy);
+    if (auto described = describe(who, *policy); !described) {
+        return described.error();
     }
     return std::move(*policy);
 }
@@ -114,6 +147,10 @@ Outcome<domain::Policy> PolicyService::create(domain::Policy policy)
         return from_store(created.error(), policy.id, policy.name);
     }
     changed();
+    // Only Administrators define policies: the answer shows the whole definition.
+    if (auto described = describe(kSystem, *created); !described) {
+        return described.error();
+    }
     return std::move(*created);
 }
 
@@ -139,6 +176,9 @@ Outcome<domain::Policy> PolicyService::update(const std::string& id, domain::Pol
         log::warning("policy " + id + ": cannot reset its schedule's last tick: " + reset.error().message);
     }
     changed();
+    if (auto described = describe(kSystem, *updated); !described) {
+        return described.error();
+    }
     return std::move(*updated);
 }
 

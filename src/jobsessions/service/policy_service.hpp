@@ -10,6 +10,7 @@
 #include "jobsessions/util/clock.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,12 @@ public:
     /// Everything wrong with a definition, the schedule included; empty when it is valid.
     static std::vector<domain::PolicyProblem> problems(const domain::Policy& policy);
 
-    /// Every policy; environment values are redacted for all but Administrators.
+    /// When `policy`'s schedule next starts a run after `now`; none when it is disabled, has no schedule, or its
+    /// schedule matches nothing within eight years.
+    static std::optional<util::Micros> next_run(const domain::Policy& policy, util::Micros now);
+
+    /// Every policy with its next run and newest session; environment values are redacted for all but
+    /// Administrators.
     Outcome<std::vector<domain::Policy>> list(const Principal& who);
     /// One policy; environment values are redacted for all but Administrators.
     Outcome<domain::Policy> get(const Principal& who, const std::string& id);
@@ -41,6 +47,9 @@ public:
 
 private:
     void changed() const;
+    /// Adds what the server tells beside a definition (next run, newest session the principal may see) and
+    /// redacts the environment for all but Administrators.
+    Outcome<void> describe(const Principal& who, domain::Policy& policy);
 
     store::Store& store_;
     runner::Runner& runner_;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/dto/policy_json.hpp"
 
+#include "jobsessions/util/time.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -45,6 +47,20 @@ boost::json::object to_object(const domain::Policy& p, const BaseUrl& base)
     o["retentionDays"] = p.retention_days ? boost::json::value(*p.retention_days) : boost::json::value(nullptr);
     o["maxConcurrentRuns"] = p.max_concurrent_runs;
     o["catchUp"] = p.catch_up;
+    o["nextRunUtc"] =
+        p.next_run ? boost::json::value(util::format_timestamp(*p.next_run)) : boost::json::value(nullptr);
+    if (p.last_run) {
+        const auto& run = *p.last_run;
+        o["lastRun"] = boost::json::object{
+            {"sessionId", std::to_string(run.session_id)},
+            {"status", domain::to_string(run.status)},
+            {"executionStartTime", util::format_timestamp(run.start_time)},
+            {"executionStopTime",
+             run.stop_time ? boost::json::value(util::format_timestamp(*run.stop_time)) : boost::json::value(nullptr)},
+        };
+    } else {
+        o["lastRun"] = nullptr;
+    }
     o["usn"] = p.usn;
     const std::string self = "/api/v1/policies/" + p.id;
     o["_links"] = boost::json::object{
@@ -52,6 +68,10 @@ boost::json::object to_object(const domain::Policy& p, const BaseUrl& base)
         {"start", boost::json::object{{"href", href(base, self + "/start")}}},
         {"sessions", boost::json::object{{"href", href(base, "/api/v1/jobSessions?PolicyId=" + p.id)}}},
     };
+    if (p.last_run) {
+        o["_links"].as_object()["lastRun"] =
+            boost::json::object{{"href", href(base, "/api/v1/jobSessions/" + std::to_string(p.last_run->session_id))}};
+    }
     return o;
 }
 
