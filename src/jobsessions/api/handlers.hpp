@@ -29,6 +29,8 @@ bool list_sessions_may_run_long(const http::Request& request);
 void stop_session(Context& ctx);
 /// GET /api/v1/jobSessions/changes (sessions_changes.cpp)
 void list_changes(Context& ctx);
+/// GET /api/v1/jobSessions/summary (sessions_summary.cpp)
+void summarize_sessions(Context& ctx);
 /// POST /api/v1/jobSessions/export (sessions_export.cpp)
 void export_sessions(Context& ctx);
 /// GET /api/v1/system/about (system_about.cpp)

@@ -17,6 +17,8 @@ const Route kRoutes[] = {
     {verb::get, "/api/v1/jobSessions", &list_sessions, Permission::Read, Execution::Read, BodyKind::None,
      &list_sessions_may_run_long},
     {verb::get, "/api/v1/jobSessions/changes", &list_changes, Permission::Read, Execution::Read, BodyKind::None},
+    {verb::get, "/api/v1/jobSessions/summary", &summarize_sessions, Permission::Read, Execution::Blocking,
+     BodyKind::None},
     {verb::post, "/api/v1/jobSessions/export", &export_sessions, Permission::Read, Execution::Blocking, BodyKind::None},
     {verb::get, "/api/v1/jobSessions/{id}", &get_session, Permission::Read, Execution::Read, BodyKind::None},
     {verb::patch, "/api/v1/jobSessions/{id}", &update_session, Permission::WriteSessions, Execution::Blocking,

@@ -97,6 +97,40 @@ Outcome<std::int64_t> SessionService::count(const Principal& who, store::Session
     return *n;
 }
 
+Outcome<SessionSummary> SessionService::summary(const Principal& who, store::SessionFilter filter)
+{
+    limit_to(who, filter);
+    SessionSummary summary;
+    const auto asked = filter.statuses;
+    for (const auto status : domain::all_session_statuses()) {
+        if (!asked.empty() && std::find(asked.begin(), asked.end(), status) == asked.end()) {
+            continue;
+        }
+        filter.statuses = {status};
+        auto n = store_.count_sessions(filter);
+        if (!n) {
+            return from_store(n.error(), 0);
+        }
+        summary.by_status.emplace_back(status, *n);
+        summary.total += *n;
+    }
+    filter.statuses.clear();
+    for (const auto status : domain::all_session_statuses()) {
+        if (!domain::is_final(status)) {
+            filter.statuses.push_back(status);
+        }
+    }
+    filter.from.reset();
+    filter.to.reset();
+    filter.usn_after.reset();
+    auto running = store_.count_sessions(filter);
+    if (!running) {
+        return from_store(running.error(), 0);
+    }
+    summary.running_now = *running;
+    return summary;
+}
+
 Outcome<std::unique_ptr<store::SessionCursor>> SessionService::cursor(const Principal& who, store::SessionFilter filter)
 {
     limit_to(who, filter);

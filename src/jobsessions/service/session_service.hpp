@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace jobsessions::service {
@@ -41,6 +42,15 @@ struct CreateSession {
     std::vector<AppendLogEntry> log;
 };
 
+/// How many sessions match a filter, by status: what an overview shows.
+struct SessionSummary {
+    std::int64_t total = 0;
+    /// Every status the filter lets through, in the order of domain::SessionStatus, zeros included.
+    std::vector<std::pair<domain::SessionStatus, std::int64_t>> by_status;
+    /// Sessions of the filter's types, policy and text that have not ended, whenever they started.
+    std::int64_t running_now = 0;
+};
+
 /// The session use cases: read, create, change, log. No HTTP and no SQL here. Thread-safe.
 class SessionService {
 public:
@@ -53,6 +63,9 @@ public:
 
     /// How many sessions match, of those the principal may see.
     Outcome<std::int64_t> count(const Principal& who, store::SessionFilter filter);
+
+    /// Counts of the sessions the principal may see that match, by status (from the store's kept counts).
+    Outcome<SessionSummary> summary(const Principal& who, store::SessionFilter filter);
 
     /// Every matching session the principal may see, newest first, one at a time.
     Outcome<std::unique_ptr<store::SessionCursor>> cursor(const Principal& who, store::SessionFilter filter);

@@ -28,8 +28,7 @@ TEST(PolicyNextRun, TheScheduleNextMatchStrictlyAfterNowInItsTimeZone)
     EXPECT_EQ(PolicyService::next_run(scheduled("30 1 * * *"), now), at("2026-12-05T01:30:00Z"));
     EXPECT_EQ(PolicyService::next_run(scheduled("0 12 * * *"), now), at("2026-12-05T12:00:00Z"));
     // Berlin is an hour ahead of UTC in winter, two in summer.
-    EXPECT_EQ(PolicyService::next_run(scheduled("CRON_TZ=Europe/Berlin 30 1 * * *"), now),
-              at("2026-12-05T00:30:00Z"));
+    EXPECT_EQ(PolicyService::next_run(scheduled("CRON_TZ=Europe/Berlin 30 1 * * *"), now), at("2026-12-05T00:30:00Z"));
     EXPECT_EQ(PolicyService::next_run(scheduled("CRON_TZ=Europe/Berlin 30 1 * * *"), at("2026-07-01T12:00:00Z")),
               at("2026-07-01T23:30:00Z"));
 }
