@@ -203,8 +203,9 @@ void tidy_inherited_descriptors()
     (void)::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     for (int fd = 0; fd <= 2; ++fd) {
         if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-            // The lowest free number: this one, since those below it are open.
-            const int opened = ::open("/dev/null", O_RDWR);
+            // The lowest free number: this one, since those below it are open. Close-on-exec like every other
+            // descriptor: a run's child puts its own stdin, stdout and stderr there (dup2 clears the flag).
+            const int opened = ::open("/dev/null", O_RDWR | O_CLOEXEC);
             (void)opened; // nothing to undo when even /dev/null cannot be opened
         }
     }

@@ -61,6 +61,16 @@ struct ConnectionState {
     /// the connection has waited a second for its next request: a pool of idle keep-alive connections holds
     /// nothing but its TLS state, while a busy one reuses its buffers from request to request.
     std::array<std::string*, 4> buffers{};
+
+    /// Frees each of the buffers above whose capacity is over `largest_kept`.
+    void release_buffers(std::size_t largest_kept)
+    {
+        for (auto* buffer : buffers) {
+            if (buffer != nullptr && buffer->capacity() > largest_kept) {
+                std::string().swap(*buffer);
+            }
+        }
+    }
 };
 
 /// Returns the current `Date:` value, formatted at most once a second per thread.
@@ -292,6 +302,7 @@ asio::awaitable<bool> send_stream(Stream& stream, ConnectionState& state, Connec
         }
         state.in_handler = true;
         waker->timer.expires_after(source->wait_limit());
+        // Woken by cancellation (the source has more) or by the limit: the source is asked again either way.
         (void)co_await waker->timer.async_wait(kUseTuple);
         state.in_handler = false;
     };
@@ -464,11 +475,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
             // Between requests a connection keeps small buffers only: a big page or body once is not held for
             // the rest of a long-lived connection (the read buffer goes too while it waits: see read_header; and
             // the small ones after a second of waiting: see sweep).
-            for (auto* kept : state.buffers) {
-                if (kept->capacity() > kLargestKeptBuffer) {
-                    std::string().swap(*kept);
-                }
-            }
+            state.release_buffers(kLargestKeptBuffer);
         }
         RequestParser parser(arena, body);
         parser.body_limit(cx.limits.body_bytes);
@@ -643,11 +650,7 @@ asio::awaitable<void> sweep(Server::Worker& worker, Clock::duration idle_timeout
                 beast::error_code ignored;
                 c.socket->close(ignored);
             } else if (c.waiting_for_request && c.deadline - idle_timeout + std::chrono::seconds(1) < now) {
-                for (auto* buffer : c.buffers) {
-                    if (buffer != nullptr && buffer->capacity() > 0) {
-                        std::string().swap(*buffer);
-                    }
-                }
+                c.release_buffers(0);
             }
         }
         if (connections != nullptr) {

@@ -48,7 +48,9 @@ public:
     template <class ConstBufferSequence>
     std::size_t write_now(const ConstBufferSequence& buffers, boost::system::error_code& ec)
     {
-        return write_attempt(buffers, ec);
+        const auto attempt = write_sequence(buffers);
+        ec = attempt.ec;
+        return attempt.bytes;
     }
 
     /// Completes once bytes are there for read_now (or the peer closed): a wait that holds no buffer of the
@@ -123,14 +125,6 @@ private:
     Attempt shutdown_attempt();
 
     /// Writes a buffer sequence: small pieces together in one record (one system call), else the first piece.
-    template <class ConstBufferSequence>
-    std::size_t write_attempt(const ConstBufferSequence& buffers, boost::system::error_code& ec)
-    {
-        auto attempt = write_sequence(buffers);
-        ec = attempt.ec;
-        return attempt.bytes;
-    }
-
     template <class ConstBufferSequence> Attempt write_sequence(const ConstBufferSequence& buffers)
     {
         const auto total = boost::asio::buffer_size(buffers);

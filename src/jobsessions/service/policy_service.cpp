@@ -98,7 +98,6 @@ Outcome<void> PolicyService::describe(const Principal& who, domain::Policy& poli
     if (!newest) {
         return from_store(newest.error(), policy.id);
     }
-    policy.last_run.reset();
     if (!newest->sessions.empty()) {
         const auto& session = newest->sessions.front();
         policy.last_run = domain::PolicyLastRun{session.id, session.status, session.start_time, session.stop_time};

@@ -348,7 +348,11 @@ Result<void> apply_migrations(Connection& db)
             applied = db.exec("COMMIT");
         }
         if (!applied) {
-            (void)db.exec("ROLLBACK");
+            if (auto rolled_back = db.exec("ROLLBACK"); !rolled_back) {
+                // The store is closed after a failed migration, which undoes the transaction all the same.
+                log::warning("database: cannot roll back migration " + std::to_string(m.version) + ": " +
+                             rolled_back.error().message);
+            }
             return StoreError{applied.error().code, "migration " + std::to_string(m.version) + " (" + m.name +
                                                         "): " + applied.error().message};
         }
@@ -365,7 +369,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path)
     // SQLite keeps memory statistics behind a global mutex taken on every allocation; we never read them.
     // This must be set before SQLite initialises itself, so it is done once, before the first connection.
     static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    (void)memstatus_off;
+    (void)memstatus_off; // refused only once SQLite is initialised: the statistics then cost speed, nothing else
     auto connection = Connection::open(path, true);
     if (!connection) {
         return connection.error();
@@ -527,7 +531,10 @@ void SqliteStore::end_read_round() noexcept
     }
     slot->in_round = false;
     if (sqlite3_get_autocommit(slot->connection->handle()) == 0) {
-        (void)slot->connection->run(kEndRead);
+        if (auto ended = slot->connection->run(kEndRead); !ended) {
+            // The snapshot stays open until the next round ends it, holding back checkpoints meanwhile.
+            log::warning("database: cannot end a read round: " + ended.error().message);
+        }
     }
 }
 
