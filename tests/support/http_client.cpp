@@ -149,6 +149,7 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& t
         beast::error_code ec;
         http::response_parser<http::string_body> parser;
         parser.body_limit(64 * 1024 * 1024);
+        parser.skip(method == "HEAD"); // the answer to HEAD has a Content-Length but no body
         impl_->with_stream([&](auto& stream) {
             http::write(stream, req, ec);
             if (!ec) {

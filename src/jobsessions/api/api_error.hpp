@@ -23,6 +23,8 @@ struct ApiError {
     std::string bearer_error;
     /// What went wrong inside, for the server log only.
     std::string internal = {};
+    /// Further header lines of the answer, each "Name: value\r\n" (such as a cleared cookie).
+    std::string headers = {};
 
     /// Adds one message for a field.
     void add(std::string field, std::string message)

@@ -120,6 +120,7 @@ void write_problem(const ApiError& error, std::string_view instance, std::string
     response.status = error.status;
     response.content_type = kProblemJson;
     response.body = boost::json::serialize(body);
+    response.extra_headers.append(error.headers);
     if (error.status == 405 && !error.allow.empty()) {
         response.add_header("Allow", error.allow);
     }

@@ -31,12 +31,69 @@ ApiError oauth_problem(int status, std::string error, std::string description)
     throw oauth_problem(status, std::move(error), std::move(description));
 }
 
-void write_grant(http::Response& response, const service::TokenGrant& grant)
+/// Where a granted refresh token goes: in the body (OAuth, every API client), or, for the web console, only in a
+/// cookie that no script can read and that the browser sends to the token endpoint alone.
+enum class RefreshDelivery : std::uint8_t { Body, Cookie };
+
+constexpr std::string_view kRefreshCookie = "jobsessions_refresh";
+constexpr std::string_view kRefreshCookieAttributes = "; Path=/api/oauth2/token; HttpOnly; Secure; SameSite=Strict";
+
+// Beside the HttpOnly refresh cookie, a hint the console's script can read: that there is a login to resume, so
+// that a page opened without one goes straight to the sign-in form instead of asking the token endpoint in vain.
+constexpr std::string_view kLoginHintCookie = "jobsessions_login";
+
+void set_refresh_cookie(http::Response& response, std::string_view token, std::int64_t max_age_seconds)
+{
+    const auto max_age = std::to_string(max_age_seconds);
+    std::string cookie(kRefreshCookie);
+    cookie += '=';
+    cookie += token;
+    cookie += "; Max-Age=";
+    cookie += max_age;
+    cookie += kRefreshCookieAttributes;
+    response.add_header("Set-Cookie", cookie);
+    cookie = kLoginHintCookie;
+    cookie += token.empty() ? "=" : "=1";
+    cookie += "; Max-Age=";
+    cookie += max_age;
+    cookie += "; Path=/; Secure; SameSite=Strict";
+    response.add_header("Set-Cookie", cookie);
+}
+
+void clear_refresh_cookie(http::Response& response)
+{
+    set_refresh_cookie(response, "", 0);
+}
+
+/// The value of the refresh cookie in a Cookie field, if it is there.
+std::optional<std::string> refresh_cookie(std::string_view cookie_header)
+{
+    while (!cookie_header.empty()) {
+        const auto semicolon = cookie_header.find(';');
+        const auto pair = util::trim(cookie_header.substr(0, semicolon));
+        cookie_header = semicolon == std::string_view::npos ? std::string_view() : cookie_header.substr(semicolon + 1);
+        const auto equals = pair.find('=');
+        if (equals != std::string_view::npos && util::trim(pair.substr(0, equals)) == kRefreshCookie) {
+            const auto value = util::trim(pair.substr(equals + 1));
+            if (!value.empty()) {
+                return std::string(value);
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+void write_grant(http::Response& response, const service::TokenGrant& grant, RefreshDelivery delivery)
 {
     boost::json::object body;
     body["access_token"] = grant.access_token;
     body["token_type"] = "bearer";
-    body["refresh_token"] = grant.refresh_token;
+    if (delivery == RefreshDelivery::Body) {
+        body["refresh_token"] = grant.refresh_token;
+    } else {
+        set_refresh_cookie(response, grant.refresh_token,
+                           (grant.refresh_expires - grant.issued) / util::kMicrosPerSecond);
+    }
     body["expires_in"] = (grant.expires - grant.issued) / util::kMicrosPerSecond;
     body[".issued"] = util::format_timestamp_7(grant.issued);
     body[".expires"] = util::format_timestamp_7(grant.expires);
@@ -50,16 +107,23 @@ void write_grant(http::Response& response, const service::TokenGrant& grant)
     response.add_header("Pragma", "no-cache");
 }
 
-// A granted pair, or the OAuth error for a refused one (an unavailable store stays a 503).
-void answer(Context& ctx, const service::Outcome<service::TokenGrant>& grant)
+// A granted pair, or the OAuth error for a refused one (an unavailable store stays a 503). A refused refresh
+// cookie is cleared, so that the console stops presenting it.
+void answer(Context& ctx, const service::Outcome<service::TokenGrant>& grant, RefreshDelivery delivery)
 {
     if (!grant) {
         if (grant.error().code == service::DomainErrc::Unavailable) {
             throw_domain_error(grant.error());
         }
-        oauth_error(401, "invalid_grant", grant.error().message);
+        ApiError error = oauth_problem(401, "invalid_grant", grant.error().message);
+        if (delivery == RefreshDelivery::Cookie) {
+            http::Response cleared;
+            clear_refresh_cookie(cleared);
+            error.headers = std::move(cleared.extra_headers);
+        }
+        throw error;
     }
-    write_grant(ctx.response, *grant);
+    write_grant(ctx.response, *grant, delivery);
 }
 
 /// The answer to a password grant, sent once the login has been checked: the auth service checks it on its own
@@ -67,9 +131,11 @@ void answer(Context& ctx, const service::Outcome<service::TokenGrant>& grant)
 /// held meanwhile, so a flood of guesses ties up neither the I/O threads nor the pool that serves writes.
 class LoginAnswer final : public http::BodySource, public std::enable_shared_from_this<LoginAnswer> {
 public:
-    LoginAnswer(service::AuthService& auth, service::LoginAttempt attempt, const util::Clock& clock, Context& ctx)
+    LoginAnswer(service::AuthService& auth, service::LoginAttempt attempt, RefreshDelivery delivery,
+                const util::Clock& clock, Context& ctx)
         : auth_(auth)
         , attempt_(std::move(attempt))
+        , delivery_(delivery)
         , clock_(clock)
         , instance_(ctx.path())
         , trace_id_(ctx.trace_id())
@@ -122,7 +188,7 @@ public:
         if (!outcome_) {
             write(oauth_problem(503, "temporarily_unavailable", "The server is shutting down."), response);
         } else if (outcome_->grant) {
-            write_grant(response, *outcome_->grant);
+            write_grant(response, *outcome_->grant, delivery_);
         } else {
             const auto& error = outcome_->grant.error();
             switch (error.code) {
@@ -156,6 +222,7 @@ private:
 
     service::AuthService& auth_;
     service::LoginAttempt attempt_;
+    RefreshDelivery delivery_;
     const util::Clock& clock_;
     std::string instance_;
     std::string trace_id_;
@@ -177,6 +244,12 @@ void issue_token(Context& ctx)
         oauth_error(400, "invalid_request", "The body is not a valid form.");
     }
     const auto grant_type = form->first("grant_type").value_or("password");
+    // The console's extension: the refresh token in an HttpOnly cookie instead of the body.
+    const auto delivery_field = form->first("refresh_token_delivery").value_or("body");
+    if (!util::iequals(delivery_field, "body") && !util::iequals(delivery_field, "cookie")) {
+        oauth_error(400, "invalid_request", "refresh_token_delivery must be body or cookie.");
+    }
+    auto delivery = util::iequals(delivery_field, "cookie") ? RefreshDelivery::Cookie : RefreshDelivery::Body;
     if (util::iequals(grant_type, "password")) {
         const auto username = form->first("username");
         const auto password = form->first("password");
@@ -185,17 +258,22 @@ void issue_token(Context& ctx)
         }
         service::LoginAttempt attempt{*username, *password, ctx.client_address()};
         ctx.response.stream =
-            std::make_shared<LoginAnswer>(ctx.services.auth, std::move(attempt), ctx.services.clock, ctx);
+            std::make_shared<LoginAnswer>(ctx.services.auth, std::move(attempt), delivery, ctx.services.clock, ctx);
         ctx.response.stream_now = false;
         ctx.answers_later = true;
         return;
     }
     if (util::iequals(grant_type, "refresh_token")) {
-        const auto token = form->first("refresh_token");
+        // Without the field, the console's cookie; a token that came in the cookie goes back in one.
+        auto token = form->first("refresh_token");
+        if (!token) {
+            token = refresh_cookie(ctx.request.cookie);
+            delivery = RefreshDelivery::Cookie;
+        }
         if (!token) {
             oauth_error(400, "invalid_request", "The refresh_token field is required.");
         }
-        answer(ctx, ctx.services.auth.refresh(*token));
+        answer(ctx, ctx.services.auth.refresh(*token), delivery);
         return;
     }
     oauth_error(400, "unsupported_grant_type",
@@ -208,6 +286,7 @@ void revoke_token(Context& ctx)
         throw_domain_error(done.error());
     }
     ctx.response.status = 204;
+    clear_refresh_cookie(ctx.response); // the console's copy of the revoked refresh token goes too
 }
 
 } // namespace jobsessions::api

@@ -14,6 +14,7 @@
 #include "jobsessions/runner/runner.hpp"
 #include "jobsessions/runner/scheduler.hpp"
 #include "jobsessions/service/policy_service.hpp"
+#include "jobsessions/web/web_application.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -332,7 +333,8 @@ int run_server(const Config& config)
         api::RenderedPages rendered_pages(config.session_cache_mb * 1024 * 1024 / 2);
         api::Services services{*store,         sessions,       auth_service, policies,
                                session_bodies, rendered_pages, clock,        api_config};
-        api::ApiApplication application(services);
+        api::ApiApplication api_application(services);
+        web::WebApplication application(api_application);
 
         const std::size_t io_threads =
             config.threads != 0 ? config.threads : std::max(1U, std::thread::hardware_concurrency());

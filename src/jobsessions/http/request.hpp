@@ -30,6 +30,10 @@ struct Request {
     std::string_view forwarded_for;
     std::string_view last_event_id;
     std::string_view traceparent;
+    std::string_view accept_encoding;
+    std::string_view if_none_match;
+    /// The first Cookie field.
+    std::string_view cookie;
     /// True when a header field appeared twice where only one is allowed (Host, Authorization, Content-Type).
     bool duplicate_field = false;
 

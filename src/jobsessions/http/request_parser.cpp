@@ -106,6 +106,21 @@ void RequestParser::on_field_impl(field name, beast::string_view name_text, beas
             accept_ = keep(value);
         }
         break;
+    case field::accept_encoding:
+        if (!accept_encoding_.present) {
+            accept_encoding_ = keep(value);
+        }
+        break;
+    case field::if_none_match:
+        if (!if_none_match_.present) {
+            if_none_match_ = keep(value);
+        }
+        break;
+    case field::cookie:
+        if (!cookie_.present) {
+            cookie_ = keep(value);
+        }
+        break;
     case field::expect:
         expect_continue_ = util::iequals(util::trim({value.data(), value.size()}), "100-continue");
         break;
@@ -194,6 +209,9 @@ void RequestParser::fill(Request& request) const
     request.forwarded_for = view(forwarded_for_);
     request.last_event_id = view(last_event_id_);
     request.traceparent = view(traceparent_);
+    request.accept_encoding = view(accept_encoding_);
+    request.if_none_match = view(if_none_match_);
+    request.cookie = view(cookie_);
     request.duplicate_field = duplicate_field_;
     request.body = body_;
     request.route = nullptr;

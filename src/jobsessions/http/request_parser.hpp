@@ -83,6 +83,9 @@ private:
     Slice forwarded_for_;
     Slice last_event_id_;
     Slice traceparent_;
+    Slice accept_encoding_;
+    Slice if_none_match_;
+    Slice cookie_;
     /// The authority of an absolute-form target (`GET http://host/path`), which stands for the Host field.
     Slice absolute_host_;
     bool duplicate_field_ = false;

@@ -18,6 +18,8 @@ struct Response {
     std::string body;
     /// A body shared with a cache and sent as it is instead of `body`: a page kept whole is not copied.
     std::shared_ptr<const std::string> shared_body;
+    /// A body that lives as long as the program (the console's files, built in), sent as it is.
+    std::string_view static_body;
     /// Further header lines, each "Name: value\r\n"; values come from the server, never raw from a client.
     std::string extra_headers;
     /// Close the connection after this response.
@@ -35,6 +37,7 @@ struct Response {
         content_type = {};
         body.clear();
         shared_body.reset();
+        static_body = {};
         extra_headers.clear();
         close = false;
         stream.reset();
@@ -44,7 +47,10 @@ struct Response {
     /// What is sent as the body (with a Content-Length).
     [[nodiscard]] std::string_view body_text() const noexcept
     {
-        return shared_body != nullptr ? std::string_view(*shared_body) : std::string_view(body);
+        if (shared_body != nullptr) {
+            return *shared_body;
+        }
+        return static_body.data() != nullptr ? static_body : std::string_view(body);
     }
 
     /// Appends one header line.

@@ -114,7 +114,8 @@ void append_head(std::string& head, const Response& response, bool close, Framin
     }
     if (framing == Framing::Chunked) {
         head.append("Transfer-Encoding: chunked\r\n");
-    } else if (framing == Framing::ContentLength && response.status != 204 && response.status >= 200) {
+    } else if (framing == Framing::ContentLength && response.status != 204 && response.status != 304 &&
+               response.status >= 200) {
         head.append("Content-Length: ");
         util::append_int(head, static_cast<std::int64_t>(response.body_text().size()));
         head.append("\r\n");

@@ -86,6 +86,7 @@ Outcome<TokenGrant> AuthService::issue(const auth::UserEntry& user, std::uint64_
     TokenGrant grant;
     grant.issued = now;
     grant.expires = now + lifetimes_.access_seconds * util::kMicrosPerSecond;
+    grant.refresh_expires = now + lifetimes_.refresh_seconds * util::kMicrosPerSecond;
     grant.user_id = user.id;
     grant.username = user.name;
     grant.role = user.role;

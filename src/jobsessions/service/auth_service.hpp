@@ -27,6 +27,8 @@ struct TokenGrant {
     std::string refresh_token;
     util::Micros issued = 0;
     util::Micros expires = 0;
+    /// When the refresh token stops working.
+    util::Micros refresh_expires = 0;
     std::int64_t user_id = 0;
     std::string username;
     domain::Role role = domain::Role::Viewer;
