@@ -24,6 +24,7 @@ const routes = [
 ];
 
 const app = document.getElementById('app');
+let shownPath = null; // the page shown last
 let leave = null; // ends what the current page keeps running (long polls, log streams, timers)
 
 
@@ -35,6 +36,9 @@ document.addEventListener('click', (event) => {
     return;
   }
   const url = new URL(link.href);
+  if (url.pathname === location.pathname && url.search === location.search && url.hash) {
+    return; // an anchor on this page, such as the skip link
+  }
   if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/swagger')) {
     return;
   }
@@ -69,11 +73,11 @@ function layout(main) {
           },
         }, 'Sign out'))),
     main,
-    h('div', { id: 'announcer', role: 'status', 'aria-live': 'polite', class: 'announcer' }),
   ];
 }
 
 async function show() {
+  const focusedId = document.activeElement?.id;
   if (leave) {
     leave();
     leave = null;
@@ -100,6 +104,12 @@ async function show() {
   }
   const params = path.match(found[0]).slice(1).map(decodeURIComponent);
   leave = found[1]()(main, params, query) ?? null;
+  if (shownPath !== null && shownPath !== path) {
+    main.focus({ preventScroll: true }); // on another page, a screen reader starts reading it
+  } else if (focusedId) {
+    document.getElementById(focusedId)?.focus(); // the same page anew (a filter, a page of the table)
+  }
+  shownPath = path;
 }
 
 onNavigate(show);

@@ -26,7 +26,12 @@ export async function startServer() {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'jobsessions-browser-'));
   chmodSync(dataDir, 0o700);
-  const child = spawn(binary, ['--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+  const { child, url } = await launch(dataDir, '127.0.0.1:0');
+  return new Server(url, dataDir, child, readFileSync(join(dataDir, 'tls', 'cert.pem')));
+}
+
+async function launch(dataDir, listen) {
+  const child = spawn(binary, ['--listen', listen, '--data-dir', dataDir], {
     env: { PATH: process.env.PATH, JOBSESSIOND_ADMIN_PASSWORD: ADMIN_PASSWORD },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -43,8 +48,7 @@ export async function startServer() {
     child.stderr.on('data', seen);
     child.on('exit', (code) => reject(new Error(`jobsessiond exited with ${code} before listening:\n${output}`)));
   });
-  const server = new Server(url, dataDir, child, readFileSync(join(dataDir, 'tls', 'cert.pem')));
-  return server;
+  return { child, url };
 }
 
 class Server {
@@ -57,13 +61,22 @@ class Server {
     this.tokens = new Map();
   }
 
-  async stop() {
-    if (this.child.exitCode === null) {
+  /** Stops the server; its data directory goes too unless `keepData` (for restart()). */
+  async stop({ keepData = false } = {}) {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise((resolve) => this.child.once('exit', resolve));
       this.child.kill('SIGTERM');
       await exited;
     }
-    rmSync(this.dataDir, { recursive: true, force: true });
+    if (!keepData) {
+      rmSync(this.dataDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Starts the stopped server again on the same address and data. */
+  async restart() {
+    const { child } = await launch(this.dataDir, new URL(this.url).host);
+    this.child = child;
   }
 
   /** Adds a user through the server's own command (the password on standard input). */

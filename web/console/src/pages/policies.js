@@ -64,7 +64,7 @@ export function renderPolicies(main) {
           h('td', {}, p.nextRunUtc ? h('time', { datetime: p.nextRunUtc }, timeText(p.nextRunUtc)) : '—'),
           h('td', { class: 'row-actions' },
             may('operate') && h('button', { class: 'secondary', onclick: () => runNow(p),
-              'aria-label': `Run ${p.name} now` }, 'Run now'),
+              'aria-label': `Run now: ${p.name}` }, 'Run now'),
             may('administer') && [
               h('button', { class: 'secondary', 'aria-label': `${p.enabled ? 'Disable' : 'Enable'} ${p.name}`,
                 onclick: () => setEnabled(p, !p.enabled).then(load, (e) => announce(e.message, 'error')) },

@@ -10,6 +10,8 @@ const INFO_TITLES = {
   retentionJobInfo: 'Retention job',
 };
 
+const lineCount = (n) => `${n.toLocaleString('en-US')} ${n === 1 ? 'line' : 'lines'}`;
+
 function definition(pairs) {
   return h('dl', { class: 'fields' }, pairs.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
 }
@@ -96,14 +98,14 @@ export function renderSession(main, [id]) {
   const stopFollowing = followLog(id, {
     onEntries(entries) {
       log.append(entries);
-      logStatus.textContent = `${log.entries.length.toLocaleString('en-US')} lines`;
+      logStatus.textContent = lineCount(log.entries.length);
     },
     onStatus(s) {
       showSession(s);
     },
     onEnd() {
       connection.hidden = true;
-      logStatus.textContent = `${log.entries.length.toLocaleString('en-US')} lines; the session has ended.`;
+      logStatus.textContent = `${lineCount(log.entries.length)}; the session has ended.`;
     },
     onError(e) {
       logStatus.textContent = e.message;
