@@ -82,6 +82,12 @@ function page(template, entry, path) {
 page('console/index.html', 'console/src/main.js', '/');
 page('swagger/index.html', 'swagger/main.js', '/swagger');
 
+// The OpenAPI document (docs/openapi.json), which the API serves at /api/v1/openapi.json, without its indentation.
+const openapi = JSON.stringify(JSON.parse(readFileSync(join(here, '..', 'docs', 'openapi.json'), 'utf8')));
+writeFileSync(join(out, 'openapi.json'), openapi);
+assets.push({ path: '/api/v1/openapi.json', file: join(out, 'openapi.json'), immutable: false,
+  type: 'application/json; charset=utf-8' });
+
 function hashOf(bytes) {
   return createHash('sha256').update(bytes).digest('hex');
 }

@@ -11,16 +11,49 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 #include <poll.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <netinet/in.h>
 #include <optional>
 #include <sys/socket.h>
 
 namespace jobsessions::test {
+namespace {
+
+void record_exchange(const std::string& method, const std::string& target, const HttpResponse& response)
+{
+    // Every answer of the API that a test sees, for the check against the OpenAPI document (docs/openapi.json)
+    // that runs after the end-to-end tests: one JSON line per answer, one file per test process.
+    static const char* const dir = std::getenv("JOBSESSIONS_EXCHANGE_DIR");
+    if (dir == nullptr || !(target.starts_with("/api/") || target.starts_with("/api?") || target == "/api")) {
+        return;
+    }
+    boost::json::object line;
+    line["method"] = method;
+    line["target"] = target;
+    line["status"] = response.status;
+    line["contentType"] = response.header("Content-Type");
+    if (response.body.size() <= std::size_t{4} * 1024 * 1024) {
+        line["body"] = response.body;
+    }
+    static std::mutex mutex; // tests with clients on several threads write one line at a time
+    const std::lock_guard lock(mutex);
+    static std::ofstream file = [] {
+        std::filesystem::create_directories(dir);
+        return std::ofstream(std::string(dir) + "/" + std::to_string(::getpid()) + ".jsonl", std::ios::app);
+    }();
+    file << boost::json::serialize(line) << '\n' << std::flush;
+}
+
+} // namespace
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -176,6 +209,7 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& t
         if (!res.keep_alive()) {
             impl_->close();
         }
+        record_exchange(method, target, out);
         return out;
     }
     throw std::runtime_error("unreachable");

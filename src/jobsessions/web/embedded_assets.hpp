@@ -26,4 +26,7 @@ struct EmbeddedAsset {
 /// Every embedded file, sorted by path (generated: web_assets.cpp in the build directory).
 std::span<const EmbeddedAsset> embedded_assets() noexcept;
 
+/// The embedded file served at `path`, or null.
+const EmbeddedAsset* find_embedded_asset(std::string_view path) noexcept;
+
 } // namespace jobsessions::web

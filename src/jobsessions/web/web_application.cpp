@@ -5,8 +5,6 @@
 #include "jobsessions/web/embedded_assets.hpp"
 #include "jobsessions/web/negotiation.hpp"
 
-#include <algorithm>
-
 namespace jobsessions::web {
 namespace {
 
@@ -24,29 +22,21 @@ constexpr std::string_view kSecurityHeaders =
 
 constexpr std::string_view kProblem = "application/problem+json; charset=utf-8";
 
-const EmbeddedAsset* find_asset(std::string_view path) noexcept
-{
-    const auto assets = embedded_assets();
-    const auto found = std::lower_bound(assets.begin(), assets.end(), path,
-                                        [](const EmbeddedAsset& a, std::string_view p) { return a.path < p; });
-    return found != assets.end() && found->path == path ? &*found : nullptr;
-}
-
 // What the console's address names: an embedded file, the Swagger UI page, or else the console page, whose
 // script reads the rest of the address. Files under /assets/ are never the page: a stale script asking for a file
 // of an older build gets a 404, not HTML.
 const EmbeddedAsset* resolve(std::string_view path) noexcept
 {
-    if (const auto* asset = find_asset(path)) {
+    if (const auto* asset = find_embedded_asset(path)) {
         return asset;
     }
     if (path.starts_with("/assets/")) {
         return nullptr;
     }
     if (path == "/swagger/" || path == "/swagger/index.html") {
-        return find_asset("/swagger");
+        return find_embedded_asset("/swagger");
     }
-    return find_asset("/");
+    return find_embedded_asset("/");
 }
 
 void write_problem(http::Response& response, int status, std::string_view title, std::string_view detail)
