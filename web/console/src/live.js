@@ -4,6 +4,14 @@ import { createParser } from 'eventsource-parser';
 import { call, getJson } from './api.js';
 import { FINAL_STATUSES } from './format.js';
 
+const LOG_PAGE = 5000; // entries of a log per JSON page
+const PAGES_IN_FLIGHT = 4;
+const SLICE = 64 * 1024; // characters of a log stream handled in one task
+const nextTask = () => new Promise((resolve) => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => resolve();
+  channel.port2.postMessage(null);
+});
 const AHEAD_OF_EVERY_STORE = 9007199254740991; // answers the store's highest usn at once
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
@@ -55,6 +63,42 @@ export function followLog(id, { onEntries, onStatus, onEnd, onError, onConnectio
   (async () => {
     let lastId = null;
     let final = false;
+    // What the log already holds comes as JSON pages (a parse of a page is short, the stream's event by event
+    // parse of 100,000 lines is not); a long log's pages are asked for a few at a time and taken in order. The
+    // stream then starts after the last of them: a log entry's sequence number is its position in the log.
+    try {
+      const page = (offset) => {
+        const answer = getJson(`/api/v1/jobSessions/${encodeURIComponent(id)}/log?offset=${offset}` +
+          `&limit=${LOG_PAGE}`, { signal });
+        answer.catch(() => {}); // a page no longer waited for may fail unseen
+        return answer;
+      };
+      let loaded = 0;
+      const pending = [page(0)];
+      while (pending.length > 0) {
+        const { log } = await pending.shift();
+        if (log.length > 0) {
+          onEntries(log);
+          loaded += log.length;
+          lastId = String(loaded);
+        }
+        if (log.length < LOG_PAGE) {
+          break; // the end: pages still in flight are empty
+        }
+        while (pending.length < PAGES_IN_FLIGHT) {
+          pending.push(page(loaded + pending.length * LOG_PAGE)); // the pages in flight follow `loaded`
+        }
+      }
+    } catch (e) {
+      if (signal.aborted) {
+        return;
+      }
+      if (e?.status === 404 || e?.status === 403 || e?.status === 401) {
+        onError?.(e);
+        return;
+      }
+      // Anything else: the stream below starts from where the pages stopped.
+    }
     while (!signal.aborted && !final) {
       try {
         const headers = lastId === null ? {} : { 'Last-Event-ID': lastId };
@@ -83,10 +127,17 @@ export function followLog(id, { onEntries, onStatus, onEnd, onError, onConnectio
           if (done) {
             break;
           }
-          parser.feed(value);
-          if (batch.length > 0) {
-            onEntries(batch);
-            batch = [];
+          // A long log arrives in pieces of megabytes: taken a slice at a time, with the page free to paint and
+          // answer input in between, instead of one long task.
+          for (let at = 0; at < value.length; at += SLICE) {
+            parser.feed(value.slice(at, at + SLICE));
+            if (batch.length > 0) {
+              onEntries(batch);
+              batch = [];
+            }
+            if (at + SLICE < value.length) {
+              await nextTask();
+            }
           }
         }
       } catch (e) {

@@ -20,14 +20,17 @@ export async function until(condition, seconds = 20) {
   }
 }
 
-export async function startServer() {
+/** Starts jobsessiond on a new data directory, or on `dataDir` (kept when it stops: a benchmark's store). */
+export async function startServer({ dataDir } = {}) {
   if (!binary) {
     throw new Error('JOBSESSIOND_BINARY must name the jobsessiond to test');
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'jobsessions-browser-'));
-  chmodSync(dataDir, 0o700);
-  const { child, url } = await launch(dataDir, '127.0.0.1:0');
-  return new Server(url, dataDir, child, readFileSync(join(dataDir, 'tls', 'cert.pem')));
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'jobsessions-browser-'));
+  chmodSync(dir, 0o700);
+  const { child, url } = await launch(dir, '127.0.0.1:0');
+  const server = new Server(url, dir, child, readFileSync(join(dir, 'tls', 'cert.pem')));
+  server.keepData = dataDir !== undefined;
+  return server;
 }
 
 async function launch(dataDir, listen) {
@@ -68,7 +71,7 @@ class Server {
       this.child.kill('SIGTERM');
       await exited;
     }
-    if (!keepData) {
+    if (!keepData && !this.keepData) {
       rmSync(this.dataDir, { recursive: true, force: true });
     }
   }
@@ -87,6 +90,12 @@ class Server {
     if (result.status !== 0) {
       throw new Error(`user add failed: ${result.stderr}`);
     }
+  }
+
+  /** The server's CPU time so far (user + system), in clock ticks, from /proc. */
+  cpuTicks() {
+    const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
   }
 
   /** Runs `jobsessiond user ARGS... --data-dir DIR`. */
