@@ -247,6 +247,12 @@ TEST_F(WebConsole, TheRefreshTokenCanLiveInAnHttpOnlyCookie)
     const auto bad = client_->post_form("/api/oauth2/token", "username=admin&password=x&refresh_token_delivery=post");
     EXPECT_EQ(bad.status, 400);
     EXPECT_NE(bad.body.find("refresh_token_delivery"), std::string::npos);
+    // Empty, as real clients send unused fields, it is the default: the token in the body.
+    const auto empty = client_->post_form(
+        "/api/oauth2/token", "username=admin&password=" + std::string(kAdminPassword) + "&refresh_token_delivery=");
+    ASSERT_EQ(empty.status, 200) << empty.body;
+    EXPECT_TRUE(empty.json().as_object().contains("refresh_token"));
+    EXPECT_FALSE(empty.has_header("Set-Cookie"));
 }
 
 TEST_F(WebConsole, SigningOutClearsTheCookies)

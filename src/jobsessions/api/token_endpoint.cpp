@@ -244,8 +244,12 @@ void issue_token(Context& ctx)
         oauth_error(400, "invalid_request", "The body is not a valid form.");
     }
     const auto grant_type = form->first("grant_type").value_or("password");
-    // The console's extension: the refresh token in an HttpOnly cookie instead of the body.
-    const auto delivery_field = form->first("refresh_token_delivery").value_or("body");
+    // The console's extension: the refresh token in an HttpOnly cookie instead of the body. Empty is the default,
+    // as for every field here.
+    auto delivery_field = form->first("refresh_token_delivery").value_or("body");
+    if (delivery_field.empty()) {
+        delivery_field = "body";
+    }
     if (!util::iequals(delivery_field, "body") && !util::iequals(delivery_field, "cookie")) {
         oauth_error(400, "invalid_request", "refresh_token_delivery must be body or cookie.");
     }
