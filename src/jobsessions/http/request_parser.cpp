@@ -91,6 +91,12 @@ void RequestParser::on_field_impl(field name, beast::string_view name_text, beas
         }
         slot = keep(value);
     };
+    // Fields that may repeat: the first one counts.
+    auto keep_first = [&](Slice& slot) {
+        if (!slot.present) {
+            slot = keep(value);
+        }
+    };
     switch (name) {
     case field::host:
         keep_single(host_);
@@ -102,24 +108,16 @@ void RequestParser::on_field_impl(field name, beast::string_view name_text, beas
         keep_single(content_type_);
         break;
     case field::accept:
-        if (!accept_.present) {
-            accept_ = keep(value);
-        }
+        keep_first(accept_);
         break;
     case field::accept_encoding:
-        if (!accept_encoding_.present) {
-            accept_encoding_ = keep(value);
-        }
+        keep_first(accept_encoding_);
         break;
     case field::if_none_match:
-        if (!if_none_match_.present) {
-            if_none_match_ = keep(value);
-        }
+        keep_first(if_none_match_);
         break;
     case field::cookie:
-        if (!cookie_.present) {
-            cookie_ = keep(value);
-        }
+        keep_first(cookie_);
         break;
     case field::expect:
         expect_continue_ = util::iequals(util::trim({value.data(), value.size()}), "100-continue");

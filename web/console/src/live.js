@@ -12,6 +12,8 @@ const nextTask = () => new Promise((resolve) => {
   channel.port1.onmessage = () => resolve();
   channel.port2.postMessage(null);
 });
+// An answer that trying again will not change: the session is gone or not the reader's, or the login ended.
+const isRefusal = (e) => e?.status === 404 || e?.status === 403 || e?.status === 401;
 const AHEAD_OF_EVERY_STORE = 9007199254740991; // answers the store's highest usn at once
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
@@ -93,7 +95,7 @@ export function followLog(id, { onEntries, onStatus, onEnd, onError, onConnectio
       if (signal.aborted) {
         return;
       }
-      if (e?.status === 404 || e?.status === 403 || e?.status === 401) {
+      if (isRefusal(e)) {
         onError?.(e);
         return;
       }
@@ -144,7 +146,7 @@ export function followLog(id, { onEntries, onStatus, onEnd, onError, onConnectio
         if (signal.aborted) {
           return;
         }
-        if (e?.status === 404 || e?.status === 403 || e?.status === 401) {
+        if (isRefusal(e)) {
           onError?.(e);
           return;
         }
