@@ -4,6 +4,7 @@
 #include "jobsessions/api/api_error.hpp"
 #include "jobsessions/api/problem.hpp"
 #include "jobsessions/api/request_log.hpp"
+#include "jobsessions/http/gzip.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <algorithm>
@@ -178,6 +179,12 @@ void ApiApplication::handle(http::Request& request, http::Response& response) no
         response.reset();
         response.status = 500;
         response.close = true;
+    }
+    // Large answers (pages of a list or a log) go gzip-compressed to clients that take it. Only answers to a bearer
+    // token: the public ones are small, built in and compressed ahead of time (the OpenAPI document), or carry
+    // tokens, which must never share a compressed body with text a request chose (BREACH).
+    if (route.permission) {
+        http::gzip_body_if_accepted(request, response);
     }
     if (!ctx.answers_later && (services_.config.access_log || response.status >= 400)) {
         log_request(ctx, internal);

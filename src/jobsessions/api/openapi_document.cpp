@@ -12,9 +12,14 @@ void get_openapi(Context& ctx)
     if (document == nullptr) {
         throw ApiError::with_status(500, "The API description is missing from this build.");
     }
+    const auto form = web::preferred_form(*document, ctx.request.accept_encoding);
     ctx.response.content_type = document->content_type;
-    ctx.response.static_body = document->identity;
+    ctx.response.static_body = form.body;
     ctx.response.add_header("Cache-Control", "no-cache");
+    ctx.response.add_header("Vary", "Accept-Encoding");
+    if (!form.coding.empty()) {
+        ctx.response.add_header("Content-Encoding", form.coding);
+    }
 }
 
 } // namespace jobsessions::api

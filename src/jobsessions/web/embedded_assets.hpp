@@ -29,4 +29,13 @@ std::span<const EmbeddedAsset> embedded_assets() noexcept;
 /// The embedded file served at `path`, or null.
 const EmbeddedAsset* find_embedded_asset(std::string_view path) noexcept;
 
+/// One form of an embedded file: its bytes and their content coding ("br", "gzip"; empty when as they are).
+struct AssetForm {
+    std::string_view body;
+    std::string_view coding;
+};
+
+/// The smallest form of `asset` that a client sending this Accept-Encoding field value takes.
+AssetForm preferred_form(const EmbeddedAsset& asset, std::string_view accept_encoding) noexcept;
+
 } // namespace jobsessions::web

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/web/web_application.hpp"
 
+#include "jobsessions/http/negotiation.hpp"
 #include "jobsessions/util/strings.hpp"
 #include "jobsessions/web/embedded_assets.hpp"
-#include "jobsessions/web/negotiation.hpp"
 
 namespace jobsessions::web {
 namespace {
@@ -67,36 +67,25 @@ void answer(const http::Request& request, http::Response& response)
         return;
     }
     // The smallest form the client takes; each form has its own entity tag.
-    std::string_view body = asset->identity;
-    std::string_view coding;
-    std::string_view etag_suffix;
-    if (!asset->brotli.empty() && accepts_coding(request.accept_encoding, "br")) {
-        body = asset->brotli;
-        coding = "br";
-        etag_suffix = "-br";
-    } else if (!asset->gzip.empty() && accepts_coding(request.accept_encoding, "gzip")) {
-        body = asset->gzip;
-        coding = "gzip";
-        etag_suffix = "-gz";
-    }
+    const auto form = preferred_form(*asset, request.accept_encoding);
     std::string etag(asset->etag);
-    etag.insert(etag.size() - 1, etag_suffix);
+    etag.insert(etag.size() - 1, form.coding == "br" ? "-br" : form.coding == "gzip" ? "-gz" : "");
 
     response.add_header("ETag", etag);
     response.add_header("Cache-Control", asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
     if (!asset->gzip.empty() || !asset->brotli.empty()) {
         response.add_header("Vary", "Accept-Encoding");
     }
-    if (!request.if_none_match.empty() && etag_matches(request.if_none_match, etag)) {
+    if (!request.if_none_match.empty() && http::etag_matches(request.if_none_match, etag)) {
         response.status = 304;
         return;
     }
-    if (!coding.empty()) {
-        response.add_header("Content-Encoding", coding);
+    if (!form.coding.empty()) {
+        response.add_header("Content-Encoding", form.coding);
     }
     response.status = 200;
     response.content_type = asset->content_type;
-    response.static_body = body;
+    response.static_body = form.body;
 }
 
 } // namespace

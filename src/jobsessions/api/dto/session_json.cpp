@@ -176,6 +176,14 @@ void append_log_end(std::string& out)
 
 void append_log(std::string& out, std::int64_t session_id, const std::vector<domain::LogEntry>& entries)
 {
+    // A page of thousands of entries is megabytes: grown by doubling, it would be copied over and over into memory
+    // the system must first fault in. The fields around a message take under 200 bytes.
+    constexpr std::size_t kEntryFields = 200;
+    std::size_t expected = out.size() + 64;
+    for (const auto& e : entries) {
+        expected += kEntryFields + e.message.size();
+    }
+    out.reserve(expected);
     append_log_start(out, session_id);
     bool first = true;
     for (const auto& e : entries) {

@@ -143,9 +143,11 @@ auto select_one(Connection& db, const char* sql, const Key& key, std::string_vie
 }
 
 /// Steps `stmt` to its end, reading each row with `read` (which returns a Result<T>).
-template <class T, class Read> Result<std::vector<T>> read_rows(Statement& stmt, Read&& read)
+template <class T, class Read>
+Result<std::vector<T>> read_rows(Statement& stmt, Read&& read, std::size_t expected_rows = 0)
 {
     std::vector<T> rows;
+    rows.reserve(expected_rows);
     while (true) {
         auto row = stmt.step();
         if (!row) {

@@ -1070,22 +1070,28 @@ Result<std::vector<LogEntry>> SqliteStore::get_log(std::int64_t session_id, std:
     stmt->bind(1, session_id);
     stmt->bind(2, offset);
     stmt->bind(3, limit);
-    return read_rows<LogEntry>(*stmt, [session_id](const Statement& row) -> Result<LogEntry> {
-        LogEntry e;
-        e.session_id = session_id;
-        e.sequence = row.column_int64(0);
-        e.log_time = row.column_int64(1);
-        const auto status = domain::parse_session_status(row.column_text(2));
-        if (!status) {
-            return StoreError{StoreErrc::Corrupt,
-                              "a log entry of session " + std::to_string(session_id) + " has an unknown status"};
-        }
-        e.status = *status;
-        e.message = std::string(row.column_text(3));
-        e.execution_start_time = row.column_int64(4);
-        e.execution_duration = row.column_int64(5);
-        return e;
-    });
+    // A page of thousands grown by doubling would be moved again and again into memory faulted in afresh.
+    constexpr std::int64_t kMostReserved = 10'000;
+    const auto expected = static_cast<std::size_t>(std::clamp<std::int64_t>(limit, 0, kMostReserved));
+    return read_rows<LogEntry>(
+        *stmt,
+        [session_id](const Statement& row) -> Result<LogEntry> {
+            LogEntry e;
+            e.session_id = session_id;
+            e.sequence = row.column_int64(0);
+            e.log_time = row.column_int64(1);
+            const auto status = domain::parse_session_status(row.column_text(2));
+            if (!status) {
+                return StoreError{StoreErrc::Corrupt,
+                                  "a log entry of session " + std::to_string(session_id) + " has an unknown status"};
+            }
+            e.status = *status;
+            e.message = std::string(row.column_text(3));
+            e.execution_start_time = row.column_int64(4);
+            e.execution_duration = row.column_int64(5);
+            return e;
+        },
+        expected);
 }
 
 // --- idempotency -------------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "jobsessions/web/negotiation.hpp"
+#include "jobsessions/http/negotiation.hpp"
 
 #include "jobsessions/util/strings.hpp"
 
-namespace jobsessions::web {
+namespace jobsessions::http {
 namespace {
 
 // True for a q-value of zero: "0", "0.", "0.000".
@@ -84,4 +84,4 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) noexcep
     return found;
 }
 
-} // namespace jobsessions::web
+} // namespace jobsessions::http
