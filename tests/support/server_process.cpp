@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -28,9 +29,15 @@ std::atomic<int> g_sequence{0};
 std::vector<std::string> child_environment(const std::vector<std::pair<std::string, std::string>>& extra)
 {
     std::vector<std::string> env;
+    // Nothing of the test's own jobsessiond or jobsessions settings reaches a child, and `extra` replaces what it
+    // names (getenv would find the first of two).
     for (char** e = environ; *e != nullptr; ++e) {
-        if (std::strncmp(*e, "JOBSESSIOND_", 12) != 0) {
-            env.emplace_back(*e);
+        const std::string_view entry(*e);
+        const auto name = entry.substr(0, entry.find('='));
+        const bool replaced =
+            std::any_of(extra.begin(), extra.end(), [name](const auto& v) { return v.first == name; });
+        if (!name.starts_with("JOBSESSIOND_") && !name.starts_with("JOBSESSIONS_") && !replaced) {
+            env.emplace_back(entry);
         }
     }
     for (const auto& [name, value] : extra) {
@@ -212,9 +219,10 @@ ProcessResult run_jobsessiond(const std::vector<std::string>& args, const std::s
     return run_to_completion(args, input, env, true);
 }
 
-ProcessResult run_program(const std::vector<std::string>& argv, const std::string& input)
+ProcessResult run_program(const std::vector<std::string>& argv, const std::string& input,
+                          const std::vector<std::pair<std::string, std::string>>& env)
 {
-    return run_to_completion(argv, input, {}, false);
+    return run_to_completion(argv, input, env, false);
 }
 
 void add_user(const std::string& data_dir, const std::string& name, const std::string& role,

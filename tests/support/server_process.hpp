@@ -72,8 +72,10 @@ struct ProcessResult {
 ProcessResult run_jobsessiond(const std::vector<std::string>& args, const std::string& input = "",
                               const std::vector<std::pair<std::string, std::string>>& env = {});
 
-/// Runs any program (argv[0] is its path) to completion with `input` on stdin, output captured.
-ProcessResult run_program(const std::vector<std::string>& argv, const std::string& input = "");
+/// Runs any program (argv[0] is its path) to completion with `input` on stdin, output captured; `env` adds to
+/// (or replaces in) the test's environment.
+ProcessResult run_program(const std::vector<std::string>& argv, const std::string& input = "",
+                          const std::vector<std::pair<std::string, std::string>>& env = {});
 
 /// Adds a user through `jobsessiond user add NAME --role ROLE --data-dir DIR`, password on stdin; fails the test
 /// if the command fails.

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "cli/api_client.hpp"
+#include "cli/output.hpp"
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace jobsessions::cli {
+
+/// The options every command takes (before or after the command's name).
+struct GlobalOptions {
+    ConnectionFlags connection;
+    /// -o; empty: table on a terminal, tsv otherwise.
+    std::string output;
+    bool utc = false;
+
+    /// The format to write in.
+    [[nodiscard]] Format format() const;
+    [[nodiscard]] Style style() const;
+};
+
+/// The sessions' columns, readable and raw.
+std::vector<Column> session_columns();
+/// A log's columns.
+std::vector<Column> log_columns();
+/// The policies' columns.
+std::vector<Column> policy_columns();
+
+/// Writes a JSON text to stdout as it is, ending with a newline.
+void print_json_text(std::string_view text);
+
+// Each adds its commands to the application.
+void add_login_commands(CLI::App& app, GlobalOptions& global);
+void add_session_commands(CLI::App& app, GlobalOptions& global);
+void add_policy_commands(CLI::App& app, GlobalOptions& global);
+
+} // namespace jobsessions::cli

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: Apache-2.0
+// The jobsessions command-line client, run as a user runs it, against the real server.
+#include "e2e/e2e_fixture.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace jobsessions::test {
+namespace {
+
+class Cli : public ServerTest {
+protected:
+    void SetUp() override { start(true); }
+
+    /// Runs `jobsessions args...` with its own configuration directory (HOME and XDG_CONFIG_HOME in the test's
+    /// folder) and `env` besides.
+    ProcessResult cli(std::vector<std::string> args, const std::string& input = "",
+                      std::vector<std::pair<std::string, std::string>> env = {})
+    {
+        args.insert(args.begin(), JOBSESSIONS_CLI_BINARY);
+        env.emplace_back("HOME", dir_.file("home"));
+        env.emplace_back("XDG_CONFIG_HOME", dir_.file("home/.config"));
+        return run_program(args, input, env);
+    }
+
+    /// The SHA-256 fingerprint the server printed at start.
+    std::string fingerprint() const
+    {
+        const auto err = server_->stderr_text();
+        const auto at = err.find("fingerprint ");
+        return at == std::string::npos ? std::string() : err.substr(at + 12, 95);
+    }
+
+    void log_in(const std::string& user = "admin", const std::string& password = kAdminPassword)
+    {
+        const auto result =
+            cli({"login", server_->url(), "--username", user, "--password-stdin", "--fingerprint", fingerprint()},
+                password + "\n");
+        ASSERT_EQ(result.exit_code, 0) << result.err;
+    }
+
+    std::string config_path() const { return dir_.file("home/.config/jobsessions/config.json"); }
+
+    boost::json::object read_config() const
+    {
+        std::ifstream in(config_path());
+        std::stringstream text;
+        text << in.rdbuf();
+        return boost::json::parse(text.str()).as_object();
+    }
+
+    void write_config(const boost::json::object& config) const
+    {
+        std::ofstream(config_path()) << boost::json::serialize(config);
+    }
+
+    /// A finished session with fixed times.
+    void create_finished(const std::string& status, const std::string& policy)
+    {
+        create(R"({"type":"PolicyBackup","status":")" + status +
+               R"(","executionStartTime":"2026-11-30T22:00:00Z","executionStopTime":"2026-11-30T23:02:03.5Z",)"
+               R"("backupJobInfo":{"policyId":"p1","policyName":")" +
+               policy + R"("}})");
+    }
+};
+
+TEST_F(Cli, LoginTrustsASelfSignedServerOnlyByItsFingerprint)
+{
+    // No terminal to ask on: refused, and told the fingerprint and how to pass it.
+    const auto untrusted = cli({"login", server_->url(), "-u", "admin", "--password-stdin"}, "x\n");
+    EXPECT_EQ(untrusted.exit_code, 1);
+    EXPECT_NE(untrusted.err.find("is not trusted: its SHA-256 fingerprint is " + fingerprint()), std::string::npos)
+        << untrusted.err;
+    EXPECT_NE(untrusted.err.find("--fingerprint"), std::string::npos);
+
+    // A wrong fingerprint: refused before any password is sent.
+    std::string wrong = fingerprint();
+    wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+    const auto mismatch =
+        cli({"login", server_->url(), "-u", "admin", "--password-stdin", "--fingerprint", wrong}, "x\n");
+    EXPECT_EQ(mismatch.exit_code, 1);
+    EXPECT_NE(mismatch.err.find("is not the one trusted"), std::string::npos) << mismatch.err;
+
+    // The server's own: signed in, and the configuration readable by its owner alone.
+    const auto ok = cli({"login", server_->url(), "-u", "admin", "--password-stdin", "--fingerprint", fingerprint()},
+                        std::string(kAdminPassword) + "\n");
+    ASSERT_EQ(ok.exit_code, 0) << ok.err;
+    EXPECT_EQ(ok.err, "Signed in to " + server_->url() + " as admin (Administrator).\n");
+    struct stat file {};
+    ASSERT_EQ(::stat(config_path().c_str(), &file), 0);
+    EXPECT_EQ(file.st_mode & 0777U, 0600U);
+    struct stat folder {};
+    ASSERT_EQ(::stat(dir_.file("home/.config/jobsessions").c_str(), &folder), 0);
+    EXPECT_EQ(folder.st_mode & 0777U, 0700U);
+    // The password is kept nowhere.
+    std::ifstream in(config_path());
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_EQ(text.str().find(kAdminPassword), std::string::npos);
+
+    // Later commands trust the same certificate and no other.
+    EXPECT_EQ(cli({"about", "-o", "json"}).exit_code, 0);
+    const auto pinned_elsewhere = cli({"sessions", "list", "--fingerprint", wrong});
+    EXPECT_EQ(pinned_elsewhere.exit_code, 1);
+
+    // --insecure works, and says what it does.
+    const auto insecure = cli({"about", "--insecure", "--server", server_->url()});
+    EXPECT_EQ(insecure.exit_code, 0) << insecure.err;
+    EXPECT_NE(insecure.err.find("not checked"), std::string::npos);
+}
+
+TEST_F(Cli, AWrongPasswordOrNoLoginExits4)
+{
+    const auto wrong = cli({"login", server_->url(), "-u", "admin", "--password-stdin", "--fingerprint", fingerprint()},
+                           "not-the-password\n");
+    EXPECT_EQ(wrong.exit_code, 4);
+    EXPECT_NE(wrong.err.find("not signed in: "), std::string::npos) << wrong.err;
+    EXPECT_NE(wrong.err.find("(trace 00-"), std::string::npos) << wrong.err;
+
+    const auto none = cli({"sessions", "list"});
+    EXPECT_EQ(none.exit_code, 4);
+    EXPECT_EQ(none.err, "jobsessions: no server: run jobsessions login URL, or set JOBSESSIONS_SERVER\n");
+}
+
+TEST_F(Cli, OutputFormats)
+{
+    create_finished("Success", "Nightly VMs");
+    create_finished("Error", R"(SQL, \"prod\")");
+    log_in();
+    const auto run = [&](const std::string& format) {
+        const auto result = cli({"sessions", "list", "--utc", "-o", format});
+        EXPECT_EQ(result.exit_code, 0) << result.err;
+        return result.out;
+    };
+    // Not a terminal: no colour, no footer.
+    EXPECT_EQ(run("table"), "ID  TYPE          STATUS   POLICY       STARTED               DURATION\n"
+                            "2   PolicyBackup  Error    SQL, \"prod\"  2026-11-30 22:00:00Z  1h 2m\n"
+                            "1   PolicyBackup  Success  Nightly VMs  2026-11-30 22:00:00Z  1h 2m\n");
+    EXPECT_EQ(run("wide"),
+              "ID  TYPE          STATUS   POLICY       STARTED               STOPPED               DURATION  USN\n"
+              "2   PolicyBackup  Error    SQL, \"prod\"  2026-11-30 22:00:00Z  2026-11-30 23:02:03Z  1h 2m     2\n"
+              "1   PolicyBackup  Success  Nightly VMs  2026-11-30 22:00:00Z  2026-11-30 23:02:03Z  1h 2m     1\n");
+    EXPECT_EQ(run("tsv"), "2\tPolicyBackup\tError\tSQL, \"prod\"\t2026-11-30T22:00:00.000000Z\t"
+                          "2026-11-30T23:02:03.500000Z\t01:02:03.5000000\t2\n"
+                          "1\tPolicyBackup\tSuccess\tNightly VMs\t2026-11-30T22:00:00.000000Z\t"
+                          "2026-11-30T23:02:03.500000Z\t01:02:03.5000000\t1\n");
+    EXPECT_EQ(run("csv"), "ID,TYPE,STATUS,POLICY,STARTED,STOPPED,DURATION,USN\n"
+                          "2,PolicyBackup,Error,\"SQL, \"\"prod\"\"\",2026-11-30T22:00:00.000000Z,"
+                          "2026-11-30T23:02:03.500000Z,01:02:03.5000000,2\n"
+                          "1,PolicyBackup,Success,Nightly VMs,2026-11-30T22:00:00.000000Z,"
+                          "2026-11-30T23:02:03.500000Z,01:02:03.5000000,1\n");
+    // JSON is the API's answer unchanged; jsonl one session a line.
+    const auto api = client_->get("/api/v1/jobSessions", admin_token());
+    EXPECT_EQ(run("json"), api.body + "\n");
+    const auto lines = run("jsonl");
+    const auto results = api.json().at("results").as_array();
+    EXPECT_EQ(lines, boost::json::serialize(results[0]) + "\n" + boost::json::serialize(results[1]) + "\n");
+    const auto yaml = cli({"sessions", "get", "1", "-o", "yaml"}).out;
+    EXPECT_EQ(
+        yaml.substr(0, yaml.find("_links")),
+        "id: \"1\"\ntype: PolicyBackup\nlocalizedType: Policy Backup\n"
+        "executionStartTime: \"2026-11-30T22:00:00.000000Z\"\nexecutionStopTime: \"2026-11-30T23:02:03.500000Z\"\n"
+        "executionDuration: \"01:02:03.5000000\"\nstatus: Success\nusn: 1\nbackupJobInfo:\n  policyId: p1\n"
+        "  policyName: Nightly VMs\n  protectedInstancesCount: 0\n  policyRemoved: false\n");
+    // Filters go to the API as they are.
+    const auto errors = cli({"sessions", "list", "--status", "Error,Warning", "-o", "tsv"});
+    EXPECT_EQ(errors.out.substr(0, 2), "2\t");
+    EXPECT_EQ(std::count(errors.out.begin(), errors.out.end(), '\n'), 1);
+}
+
+TEST_F(Cli, ListAllStreamsEveryMatch)
+{
+    for (int i = 0; i < 1'100; ++i) {
+        const auto res = client_->send_json("POST", "/api/v1/jobSessions", R"({"type":"HealthCheck"})", admin_token());
+        ASSERT_EQ(res.status, 201);
+    }
+    log_in();
+    const auto all = cli({"sessions", "list", "--all", "-o", "tsv"});
+    ASSERT_EQ(all.exit_code, 0) << all.err;
+    EXPECT_EQ(std::count(all.out.begin(), all.out.end(), '\n'), 1'100);
+    EXPECT_EQ(all.out.substr(0, 5), "1100\t");
+    const auto json = cli({"sessions", "list", "--all", "-o", "json"});
+    EXPECT_EQ(boost::json::parse(json.out).as_array().size(), 1'100U);
+    const auto page = cli({"sessions", "list", "--limit", "5", "--offset", "1095", "-o", "tsv"});
+    EXPECT_EQ(std::count(page.out.begin(), page.out.end(), '\n'), 5);
+    EXPECT_EQ(page.out.substr(0, 2), "5\t");
+}
+
+TEST_F(Cli, LogsInEveryFormat)
+{
+    const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");
+    const auto appended = client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log",
+                                             R"({"log":[{"status":"Success","message":"copied a"},)"
+                                             R"({"status":"Warning","message":"slow\tdisk, \"sdb\""}]})",
+                                             admin_token());
+    ASSERT_EQ(appended.status, 201);
+    log_in();
+    const auto tsv = cli({"sessions", "log", id, "-o", "tsv"});
+    ASSERT_EQ(tsv.exit_code, 0) << tsv.err;
+    const auto api = client_->get("/api/v1/jobSessions/" + id + "/log", admin_token());
+    const auto entries = api.json().at("log").as_array();
+    EXPECT_EQ(tsv.out, str(entries[0], "logTime") + "\tSuccess\tcopied a\n" + str(entries[1], "logTime") +
+                           "\tWarning\tslow disk, \"sdb\"\n");
+    EXPECT_EQ(cli({"sessions", "log", id, "-o", "json"}).out, api.body + "\n");
+    const auto second = cli({"sessions", "log", id, "--offset", "1", "-o", "jsonl"});
+    EXPECT_EQ(second.out, boost::json::serialize(entries[1]) + "\n");
+}
+
+TEST_F(Cli, ErrorsSayWhatIsWrongWithTheirExitCode)
+{
+    log_in();
+    const auto missing = cli({"sessions", "get", "99"});
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_EQ(missing.err.substr(0, 52), "jobsessions: Job session '99' was not found. (trace ");
+    EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1);
+    const auto invalid = cli({"sessions", "list", "--status", "Bogus"});
+    EXPECT_EQ(invalid.exit_code, 1);
+    EXPECT_NE(invalid.err.find("Status: 'Bogus' is not a session status"), std::string::npos) << invalid.err;
+    EXPECT_EQ(cli({"sessions", "list", "--limit", "0"}).exit_code, 2);
+    EXPECT_EQ(cli({"sessions"}).exit_code, 2);
+    EXPECT_EQ(cli({"sessions", "list", "-o", "xml"}).exit_code, 2);
+    const auto help = cli({"sessions", "list", "--help"});
+    EXPECT_EQ(help.exit_code, 0);
+    EXPECT_NE(help.out.find("Examples:"), std::string::npos);
+}
+
+// Twenty invocations started together with an expired access token: one refreshes, the others wait for it and
+// take its token; none presents a spent refresh token, so the login survives.
+TEST_F(Cli, ParallelInvocationsShareOneRefresh)
+{
+    log_in();
+    auto config = read_config();
+    auto& profile = config["profiles"].as_object()["default"].as_object();
+    const std::string refresh_token(profile["refreshToken"].as_string());
+    profile["accessTokenExpiresAt"] = 0;
+    write_config(config);
+
+    std::vector<std::future<ProcessResult>> runs;
+    for (int i = 0; i < 20; ++i) {
+        runs.push_back(std::async(std::launch::async, [this] { return cli({"sessions", "list", "-o", "json"}); }));
+    }
+    for (auto& run : runs) {
+        const auto result = run.get();
+        EXPECT_EQ(result.exit_code, 0) << result.err;
+    }
+    const auto after = read_config();
+    EXPECT_NE(after.at("profiles").at("default").at("refreshToken").as_string(), refresh_token);
+    EXPECT_EQ(cli({"sessions", "list"}).exit_code, 0);
+}
+
+TEST_F(Cli, LogoutRevokesTheLogin)
+{
+    log_in();
+    const std::string refresh_token(read_config().at("profiles").at("default").at("refreshToken").as_string());
+    const auto out = cli({"logout"});
+    ASSERT_EQ(out.exit_code, 0) << out.err;
+    EXPECT_EQ(out.err, "Signed out of " + server_->url() + ".\n");
+    // The refresh token no longer works anywhere it was copied to.
+    const auto refresh =
+        client_->post_form("/api/oauth2/token", "grant_type=refresh_token&refresh_token=" + refresh_token);
+    EXPECT_EQ(refresh.status, 401);
+    EXPECT_EQ(cli({"sessions", "list"}).exit_code, 4);
+}
+
+TEST_F(Cli, EnvironmentAndProfiles)
+{
+    create_finished("Success", "Nightly VMs");
+    log_in();
+    // JOBSESSIONS_TOKEN: a token given by the environment, used as it is.
+    const auto viewer = login_new_user("viewer", "Viewer");
+    const auto by_env = cli({"sessions", "list", "-o", "tsv"}, "", {{"JOBSESSIONS_TOKEN", viewer}});
+    EXPECT_EQ(by_env.exit_code, 0) << by_env.err;
+    const auto bad_env = cli({"sessions", "list"}, "", {{"JOBSESSIONS_TOKEN", "not-a-token"}});
+    EXPECT_EQ(bad_env.exit_code, 4);
+
+    // A second profile for a second server; the first stays the default.
+    ServerProcess other(ServerOptions{dir_.file("other"), false, {}, {}});
+    add_user(dir_.file("other"), "ops", "Operator", "ops-password-1");
+    const auto lab =
+        cli({"--profile", "lab", "login", other.url(), "-u", "ops", "--password-stdin"}, "ops-password-1\n");
+    ASSERT_EQ(lab.exit_code, 0) << lab.err;
+    EXPECT_EQ(lab.err, "Signed in to " + other.url() + " as ops (Operator), profile lab.\n");
+    EXPECT_EQ(cli({"sessions", "list", "-o", "tsv"}).out.substr(0, 2), "1\t");
+    EXPECT_EQ(cli({"sessions", "list", "-o", "tsv", "--profile", "lab"}).out, "");
+    EXPECT_EQ(cli({"sessions", "list", "-o", "tsv"}, "", {{"JOBSESSIONS_PROFILE", "lab"}}).out, "");
+    const auto unknown = cli({"sessions", "list", "--profile", "nope"});
+    EXPECT_EQ(unknown.exit_code, 4);
+    EXPECT_NE(unknown.err.find("profile nope"), std::string::npos) << unknown.err;
+}
+
+} // namespace
+} // namespace jobsessions::test
