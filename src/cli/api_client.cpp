@@ -198,7 +198,7 @@ HttpResponse ApiClient::call(const HttpRequest& request)
             continue;
         }
         if (response.status >= 400) {
-            throw CliError(exit_code_for(response.status), problem_text(response));
+            throw HttpProblem(response.status, exit_code_for(response.status), problem_text(response));
         }
         return response;
     }
@@ -246,7 +246,7 @@ void ApiClient::stream(const HttpRequest& request, const std::function<bool(std:
             continue;
         }
         head.body = std::move(error_body);
-        throw CliError(exit_code_for(head.status), problem_text(head));
+        throw HttpProblem(head.status, exit_code_for(head.status), problem_text(head));
     }
 }
 

@@ -2,6 +2,7 @@
 // jobsessions sessions list | get | log.
 #include "cli/context.hpp"
 #include "cli/errors.hpp"
+#include "cli/following.hpp"
 #include "cli/json_stream.hpp"
 
 #include <boost/json/parse.hpp>
@@ -31,7 +32,20 @@ struct LogOptions {
     std::string id;
     int offset = 0;
     int limit = -1;
+    bool follow = false;
+    bool exit_status = false;
 };
+
+struct WaitOptions {
+    std::string id;
+    std::string timeout;
+    bool exit_status = false;
+};
+
+// The feed's own highest usn: asking after every possible one answers at once.
+constexpr std::string_view kAfterEverything = "9007199254740991";
+// A long poll waits up to 30 s on the server; the connection's step deadline must outlast it.
+constexpr auto kLongPollStep = std::chrono::seconds(45);
 
 std::string list_target(const ListOptions& o)
 {
@@ -110,6 +124,13 @@ void get_session(const GlobalOptions& global, const std::string& id)
 void show_log(const GlobalOptions& global, const LogOptions& options)
 {
     ApiClient client(global.connection);
+    if (options.follow) {
+        const auto status = follow_log(client, global, options.id, options.offset);
+        if (options.exit_status && outcome_exit_code(status) != kSuccess) {
+            throw CliError(outcome_exit_code(status), "session " + options.id + " ended " + status);
+        }
+        return;
+    }
     std::string target =
         "/api/v1/jobSessions/" + query_value(options.id) + "/log?offset=" + std::to_string(options.offset);
     if (options.limit >= 0) {
@@ -140,6 +161,99 @@ void show_log(const GlobalOptions& global, const LogOptions& options)
     });
     reader.finish();
     printer.finish();
+}
+
+boost::json::object fetch_session(ApiClient& client, const std::string& id)
+{
+    return client.call_json(HttpRequest{"GET", "/api/v1/jobSessions/" + query_value(id), {}, {}}).as_object();
+}
+
+void print_session(const GlobalOptions& global, const boost::json::object& session)
+{
+    const auto format = global.format();
+    if (format == Format::Json) {
+        print_json_text(boost::json::serialize(session));
+        return;
+    }
+    if (format == Format::Yaml) {
+        write_yaml(session, stdout);
+        return;
+    }
+    Printer printer(format, session_columns(), global.style());
+    printer.add(session);
+    printer.finish();
+}
+
+// Waits on the change feed (a long poll the server answers at the next change) until the session ends.
+void wait_for_session(const GlobalOptions& global, const WaitOptions& options)
+{
+    std::optional<std::chrono::seconds> timeout;
+    if (!options.timeout.empty()) {
+        timeout = parse_duration(options.timeout);
+        if (!timeout) {
+            throw CliError(kUsage, "--timeout must be a duration such as 90s, 15m, 2h or 1h30m");
+        }
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout.value_or(std::chrono::hours(24 * 365));
+    ApiClient client(global.connection);
+    client.connection().set_step_timeout(kLongPollStep);
+    auto session = fetch_session(client, options.id);
+    auto usn = session.at("usn").to_number<std::int64_t>();
+    while (!is_final_status(session.at("status").as_string())) {
+        const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            throw CliError(kTimeout, "session " + options.id + " is still " +
+                                         std::string(session.at("status").as_string()) + " after " + options.timeout);
+        }
+        const auto wait = std::min<std::int64_t>(left.count(), 30);
+        const auto answer = client.call_json(HttpRequest{"GET",
+                                                         "/api/v1/jobSessions/changes?usn=" + std::to_string(usn) +
+                                                             "&limit=1000&wait=" + std::to_string(wait),
+                                                         {},
+                                                         {}});
+        for (const auto& changed : answer.at("results").as_array()) {
+            if (changed.at("id").as_string() == options.id) {
+                session = changed.as_object();
+            }
+        }
+        usn = answer.at("usn").to_number<std::int64_t>();
+    }
+    print_session(global, session);
+    const std::string status(session.at("status").as_string());
+    if (options.exit_status && outcome_exit_code(status) != kSuccess) {
+        throw CliError(outcome_exit_code(status), "session " + options.id + " ended " + status);
+    }
+}
+
+// Prints every session as it changes, from now on, until interrupted.
+void watch_sessions(const GlobalOptions& global)
+{
+    ApiClient client(global.connection);
+    client.connection().set_step_timeout(kLongPollStep);
+    auto usn =
+        client.call_json(HttpRequest{"GET", "/api/v1/jobSessions/changes?usn=" + std::string(kAfterEverything), {}, {}})
+            .at("usn")
+            .to_number<std::int64_t>();
+    const auto format =
+        global.format() == Format::Json || global.format() == Format::Yaml ? Format::Jsonl : global.format();
+    Printer printer(format, session_columns(), global.style());
+    printer.streaming = true;
+    for (;;) {
+        const auto answer = client.call_json(HttpRequest{
+            "GET", "/api/v1/jobSessions/changes?usn=" + std::to_string(usn) + "&limit=1000&wait=30", {}, {}});
+        for (const auto& changed : answer.at("results").as_array()) {
+            printer.add(changed.as_object());
+        }
+        usn = answer.at("usn").to_number<std::int64_t>();
+    }
+}
+
+void stop_session(const GlobalOptions& global, const std::string& id)
+{
+    ApiClient client(global.connection);
+    client.call(HttpRequest{"POST", "/api/v1/jobSessions/" + query_value(id) + "/stop", {}, {}});
+    const auto session = fetch_session(client, id);
+    std::cerr << "Asked session " << id << " to stop; it is " << std::string(session.at("status").as_string()) << ".\n";
 }
 
 } // namespace
@@ -185,9 +299,36 @@ void add_session_commands(CLI::App& app, GlobalOptions& global)
     log->add_option("--offset", log_options->offset, "Entries to skip")->check(CLI::NonNegativeNumber);
     log->add_option("--limit", log_options->limit, "At most this many entries (1-10000); the whole log without")
         ->check(CLI::Range(1, 10000));
+    log->add_flag("--follow,-f", log_options->follow,
+                  "Print lines as they are appended until the session ends (reconnects, losing none)");
+    log->add_flag("--exit-status", log_options->exit_status,
+                  "With --follow: exit 5 when the session ends Error, Canceled or NeverExecuted");
     log->footer("\nExamples:\n  jobsessions sessions log 42\n  jobsessions sessions log 42 --offset 1000 --limit 50 "
-                "-o jsonl");
-    log->callback([&global, log_options] { show_log(global, *log_options); });
+                "-o jsonl\n  jobsessions sessions log 42 --follow --exit-status && echo backed up");
+    log->callback([&global, log_options] {
+        if (log_options->follow && log_options->limit >= 0) {
+            throw CliError(kUsage, "--follow prints the whole log from --offset on: it takes no --limit");
+        }
+        show_log(global, *log_options);
+    });
+
+    auto wait_options = std::make_shared<WaitOptions>();
+    auto* wait = sessions->add_subcommand("wait", "Wait until a session ends, then print it");
+    wait->add_option("id", wait_options->id, "The session's id")->required();
+    wait->add_option("--timeout", wait_options->timeout, "Give up after this long (90s, 15m, 2h): exit 3");
+    wait->add_flag("--exit-status", wait_options->exit_status,
+                   "Exit 5 when the session ends Error, Canceled or NeverExecuted");
+    wait->footer("\nExample:\n  jobsessions sessions wait 42 --timeout 2h --exit-status || page-the-on-call");
+    wait->callback([&global, wait_options] { wait_for_session(global, *wait_options); });
+
+    auto* watch = sessions->add_subcommand("watch", "Print sessions as they are created and change, until interrupted");
+    watch->footer("\nExample:\n  jobsessions sessions watch -o jsonl | jq -c 'select(.status == \"Error\")'");
+    watch->callback([&global] { watch_sessions(global); });
+
+    auto stop_id = std::make_shared<std::string>();
+    auto* stop = sessions->add_subcommand("stop", "Ask a running session to stop (Operator, Administrator)");
+    stop->add_option("id", *stop_id, "The session's id")->required();
+    stop->callback([&global, stop_id] { stop_session(global, *stop_id); });
 }
 
 } // namespace jobsessions::cli

@@ -98,10 +98,12 @@ std::vector<Column> session_columns()
 
 std::vector<Column> log_columns()
 {
+    auto time = time_column("TIME", "logTime");
+    time.width = 19; // "2026-12-04 18:08:37", local time
     return {
-        time_column("TIME", "logTime"),
+        std::move(time),
         Column{"STATUS", [](const boost::json::object& o, const Style&) { return text(o, "status"); },
-               [](const boost::json::object& o) { return text(o, "status"); }, true},
+               [](const boost::json::object& o) { return text(o, "status"); }, true, false, 7},
         plain("MESSAGE", "message"),
     };
 }

@@ -33,4 +33,18 @@ private:
     ExitCode code_;
 };
 
+/// The server refused a call (4xx, 5xx): `message` is its problem document's text.
+class HttpProblem : public CliError {
+public:
+    HttpProblem(int status, ExitCode code, const std::string& message)
+        : CliError(code, message)
+        , status_(status)
+    {
+    }
+    [[nodiscard]] int status() const noexcept { return status_; }
+
+private:
+    int status_;
+};
+
 } // namespace jobsessions::cli

@@ -288,8 +288,11 @@ void Printer::add(const boost::json::object& item)
             cells.push_back(terminal_safe(column.readable(item, style_)));
         }
         pending_.push_back(std::move(cells));
-        if (pending_.size() >= kAlignedRows) {
+        if (pending_.size() >= kAlignedRows || streaming) {
             flush_table();
+            if (streaming) {
+                std::fflush(out_);
+            }
         }
         return;
     }
@@ -298,6 +301,9 @@ void Printer::add(const boost::json::object& item)
         return;
     case Format::Jsonl:
         std::fprintf(out_, "%s\n", boost::json::serialize(item).c_str());
+        if (streaming) {
+            std::fflush(out_);
+        }
         return;
     case Format::Yaml: {
         boost::json::array one;
@@ -317,6 +323,9 @@ void Printer::add(const boost::json::object& item)
             }
         }
         std::fprintf(out_, "%s\n", line.c_str());
+        if (streaming) {
+            std::fflush(out_);
+        }
         return;
     }
     }
@@ -341,7 +350,7 @@ void Printer::flush_table()
         table_started_ = true;
         widths_.assign(columns_.size(), 0);
         for (std::size_t i = 0; i < columns_.size(); ++i) {
-            widths_[i] = no_header ? 0 : display_width(columns_[i].title);
+            widths_[i] = std::max(no_header ? 0 : display_width(columns_[i].title), columns_[i].width);
         }
         for (const auto& row : pending_) {
             for (std::size_t i = 0; i < row.size(); ++i) {

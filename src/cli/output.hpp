@@ -43,6 +43,8 @@ struct Column {
     bool is_status = false;
     /// Only in wide tables.
     bool wide_only = false;
+    /// The least width in a streamed table, whose columns are not measured first.
+    std::size_t width = 0;
 };
 
 /// Writes objects in one of the formats as they come: tables aligned over the first rows (up to a few hundred,
@@ -60,6 +62,9 @@ public:
     void finish();
     /// True when no table header is wanted (the rows alone).
     bool no_header = false;
+    /// Each item is written and flushed at once (a followed log, a watch): a table's columns then take their
+    /// titles' or their `width`, not their cells' measure.
+    bool streaming = false;
 
 private:
     void flush_table();
