@@ -29,6 +29,8 @@ int main(int argc, char** argv)
     add_login_commands(app, global);
     add_session_commands(app, global);
     add_policy_commands(app, global);
+    int exit_code = kSuccess;
+    add_run_command(app, global, exit_code);
     app.footer("\nThe login is kept in $XDG_CONFIG_HOME/jobsessions/config.json (readable by you alone).\n"
                "Exit codes: 0 success, 1 error, 2 usage, 3 timeout, 4 not signed in or not allowed,\n"
                "5 the session ended in Error or was canceled (--exit-status, run), 130 interrupted.");
@@ -44,5 +46,5 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "jobsessions: %s\n", e.what());
         return kError;
     }
-    return kSuccess;
+    return exit_code;
 }

@@ -158,3 +158,130 @@ TEST_F(CliFollow, PoliciesFromCreateToDelete)
 
 } // namespace
 } // namespace jobsessions::test
+
+namespace jobsessions::test {
+namespace {
+
+using CliRun = CliTest;
+
+/// The log of session `id` as its messages.
+std::vector<std::string> messages_of(HttpClient& client, const std::string& token, const std::string& id)
+{
+    std::vector<std::string> out;
+    for (int offset = 0;; offset += 10'000) {
+        const auto page =
+            client.get("/api/v1/jobSessions/" + id + "/log?limit=10000&offset=" + std::to_string(offset), token);
+        const auto log = page.json().at("log").as_array();
+        for (const auto& entry : log) {
+            out.emplace_back(entry.at("message").as_string());
+        }
+        if (log.size() < 10'000) {
+            return out;
+        }
+    }
+}
+
+TEST_F(CliRun, ACommandBecomesASessionWithItsOutputAndOutcome)
+{
+    log_in();
+    const auto warned = cli({"run", "--policy-name", "home-folder", "--warning-exit-codes", "1,2", "--", "/bin/sh",
+                             "-c", "echo one; echo two >&2; exit 2"});
+    EXPECT_EQ(warned.exit_code, 2) << warned.err; // the command's own exit code
+    EXPECT_EQ(warned.out, "one\ntwo\n");          // its output passes through
+    EXPECT_EQ(warned.err, "jobsessions: session 1\njobsessions: session 1 ended Warning\n");
+    const auto session = client_->get("/api/v1/jobSessions/1", admin_token()).json();
+    EXPECT_EQ(str(session, "status"), "Warning");
+    EXPECT_EQ(session.at("backupJobInfo").at("policyName").as_string(), "home-folder");
+    EXPECT_EQ(messages_of(*client_, admin_token(), "1"),
+              (std::vector<std::string>{"one", "two", "Exited with code 2."}));
+    const auto last = client_->get("/api/v1/jobSessions/1/log?offset=2", admin_token()).json().at("log").at(0);
+    EXPECT_EQ(str(last, "status"), "Warning"); // the line that says how it ended has the outcome's status
+
+    EXPECT_EQ(cli({"run", "--", "/bin/true"}).exit_code, 0);
+    EXPECT_EQ(str(client_->get("/api/v1/jobSessions/2", admin_token()).json(), "status"), "Success");
+    EXPECT_EQ(cli({"run", "--type", "HealthCheck", "--", "/bin/sh", "-c", "exit 3"}).exit_code, 3);
+    const auto failed = client_->get("/api/v1/jobSessions/3", admin_token()).json();
+    EXPECT_EQ(str(failed, "status"), "Error");
+    EXPECT_EQ(str(failed, "type"), "HealthCheck");
+
+    const auto killed = cli({"run", "--", "/bin/sh", "-c", "kill -9 $$"});
+    EXPECT_EQ(killed.exit_code, 137);
+    EXPECT_EQ(str(client_->get("/api/v1/jobSessions/4", admin_token()).json(), "status"), "Error");
+    EXPECT_EQ(messages_of(*client_, admin_token(), "4").back(), "Killed by signal Killed.");
+
+    const auto missing = cli({"run", "--", "/no/such/command"});
+    EXPECT_EQ(missing.exit_code, 127);
+    EXPECT_EQ(str(client_->get("/api/v1/jobSessions/5", admin_token()).json(), "status"), "Error");
+    EXPECT_EQ(cli({"run"}).exit_code, 2);
+}
+
+TEST_F(CliRun, AHundredThousandLinesArriveInOrder)
+{
+    log_in();
+    const auto run = cli({"run", "--", "/usr/bin/seq", "1", "100000"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto log = messages_of(*client_, admin_token(), "1");
+    ASSERT_EQ(log.size(), 100'001U);
+    for (std::size_t i = 0; i < 100'000; ++i) {
+        ASSERT_EQ(log[i], std::to_string(i + 1));
+    }
+    EXPECT_EQ(log.back(), "Exited with code 0.");
+}
+
+TEST_F(CliRun, AStopFromTheServerStopsTheCommand)
+{
+    log_in();
+    auto run = std::async(std::launch::async, [&] {
+        return cli({"run", "--", "/bin/sh", "-c", "echo started; exec sleep 60"});
+    });
+    // The session exists once the change feed shows it.
+    while (client_->get("/api/v1/jobSessions/1", admin_token()).status != 200) {
+        wait_for_change();
+    }
+    const auto stop =
+        client_->request("POST", "/api/v1/jobSessions/1/stop", "", {{"Authorization", "Bearer " + admin_token()}});
+    ASSERT_EQ(stop.status, 200) << stop.body;
+    const auto result = run.get();
+    EXPECT_EQ(result.exit_code, 5) << result.err;
+    EXPECT_NE(result.err.find("stopped from the server"), std::string::npos) << result.err;
+    EXPECT_EQ(str(client_->get("/api/v1/jobSessions/1", admin_token()).json(), "status"), "Canceled");
+    EXPECT_EQ(messages_of(*client_, admin_token(), "1").back(),
+              "Stopped by request from the server; Killed by signal Terminated.");
+}
+
+using CliRunAcrossARestart = CliOverADroppingNetwork;
+
+// The server restarts while the command writes: what could not be sent waits and goes once the server is back,
+// each batch once (its Idempotency-Key answers a retry that the server had already stored).
+TEST_F(CliRunAcrossARestart, NothingIsLostOrRepeated)
+{
+    TcpRelay relay(server_->port());
+    log_in("admin", kAdminPassword, "http://127.0.0.1:" + std::to_string(relay.port()));
+    const auto script = "for i in $(seq 1 5000); do echo line $i; done; sleep 2; "
+                        "for i in $(seq 5001 10000); do echo line $i; done";
+    const auto uploaded_before = relay.bytes_to_server();
+    auto run = std::async(std::launch::async, [&] { return cli({"run", "--", "/bin/sh", "-c", script}); });
+    // Restarted once some of the first 5,000 lines have gone up, while the command writes or sleeps.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (relay.bytes_to_server() < uploaded_before + 50'000 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+    }
+    relay.pause(true);
+    relay.cut();
+    server_->terminate();
+    start(false); // the same data directory, a new port
+    relay.retarget(server_->port());
+    relay.pause(false);
+
+    const auto result = run.get();
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const auto log = messages_of(*client_, admin_token(), "1");
+    ASSERT_EQ(log.size(), 10'001U);
+    for (std::size_t i = 0; i < 10'000; ++i) {
+        ASSERT_EQ(log[i], "line " + std::to_string(i + 1));
+    }
+    EXPECT_EQ(str(client_->get("/api/v1/jobSessions/1", admin_token()).json(), "status"), "Success");
+}
+
+} // namespace
+} // namespace jobsessions::test

@@ -70,6 +70,10 @@ void TcpRelay::accept_loop()
             ::close(client);
             break;
         }
+        if (paused_) {
+            ::close(client);
+            continue;
+        }
         const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         auto address = loopback(target_port_);
         if (::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
@@ -110,9 +114,7 @@ void TcpRelay::relay(int client, int server)
                 }
                 sent += w;
             }
-            if (i == 1) {
-                to_clients_ += static_cast<std::size_t>(n);
-            }
+            (i == 1 ? to_clients_ : to_server_) += static_cast<std::size_t>(n);
         }
     }
     const std::lock_guard lock(mutex_);
