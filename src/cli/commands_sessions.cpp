@@ -10,6 +10,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 
 namespace jobsessions::cli {
@@ -34,6 +37,12 @@ struct LogOptions {
     int limit = -1;
     bool follow = false;
     bool exit_status = false;
+};
+
+struct ExportOptions {
+    ListOptions filters;
+    std::string format = "csv";
+    std::string output_file;
 };
 
 struct WaitOptions {
@@ -163,6 +172,69 @@ void show_log(const GlobalOptions& global, const LogOptions& options)
     printer.finish();
 }
 
+// The filters of a list as the export takes them (the same query parameters, without paging).
+std::string export_target(const ListOptions& filters)
+{
+    auto target = list_target(filters);
+    const auto query = target.find('&');
+    return "/api/v1/jobSessions/export" + (query == std::string::npos ? std::string() : "?" + target.substr(query + 1));
+}
+
+// Every matching session as the server streams it: to stdout, or to a file that appears whole or not at all.
+void export_sessions(const GlobalOptions& global, const ExportOptions& options)
+{
+    ApiClient client(global.connection);
+    client.connection().set_step_timeout(std::chrono::minutes(2));
+    auto filters = options.filters;
+    filters.all = true;
+    HttpRequest request{
+        "POST", export_target(filters), {{"Accept", options.format == "json" ? "application/json" : "text/csv"}}, {}};
+    std::FILE* out = stdout;
+    const std::string partial = options.output_file.empty() ? std::string() : options.output_file + ".part";
+    if (!partial.empty()) {
+        out = std::fopen(partial.c_str(), "we");
+        if (out == nullptr) {
+            throw CliError(kError, "cannot write " + partial + ": " + std::strerror(errno));
+        }
+    }
+    // A progress line when stderr is a terminal, at most five times a second.
+    const bool progress = ::isatty(STDERR_FILENO) == 1;
+    std::size_t bytes = 0;
+    auto shown = std::chrono::steady_clock::now();
+    try {
+        client.stream(request, [&](std::string_view piece) {
+            if (std::fwrite(piece.data(), 1, piece.size(), out) != piece.size()) {
+                throw CliError(kError, "cannot write the export: " + std::string(std::strerror(errno)));
+            }
+            bytes += piece.size();
+            if (progress && std::chrono::steady_clock::now() - shown > std::chrono::milliseconds(200)) {
+                shown = std::chrono::steady_clock::now();
+                std::fprintf(stderr, "\rexported %.1f MB", static_cast<double>(bytes) / 1e6);
+            }
+            return true;
+        });
+    } catch (...) {
+        if (!partial.empty()) {
+            std::fclose(out);
+            std::remove(partial.c_str());
+        }
+        throw;
+    }
+    if (progress) {
+        std::fprintf(stderr, "\rexported %.1f MB\n", static_cast<double>(bytes) / 1e6);
+    }
+    if (!partial.empty()) {
+        const bool written = std::fflush(out) == 0 && ::fsync(::fileno(out)) == 0;
+        std::fclose(out);
+        if (!written || std::rename(partial.c_str(), options.output_file.c_str()) != 0) {
+            std::remove(partial.c_str());
+            throw CliError(kError, "cannot write " + options.output_file + ": " + std::strerror(errno));
+        }
+    } else {
+        std::fflush(stdout);
+    }
+}
+
 boost::json::object fetch_session(ApiClient& client, const std::string& id)
 {
     return client.call_json(HttpRequest{"GET", "/api/v1/jobSessions/" + query_value(id), {}, {}}).as_object();
@@ -286,6 +358,25 @@ void add_session_commands(CLI::App& app, GlobalOptions& global)
         "  jobsessions sessions list --type PolicyBackup --all -o jsonl | jq -r .id\n"
         "  jobsessions sessions list --all -o tsv | while IFS=$'\\t' read -r id type status rest; do ...; done");
     list->callback([&global, list_options] { list_sessions(global, *list_options); });
+
+    auto export_options = std::make_shared<ExportOptions>();
+    auto* exporter = sessions->add_subcommand("export", "Every matching session as a CSV or JSON file, streamed");
+    auto& filters = export_options->filters;
+    exporter->add_option("--type", filters.types, "Only these types (repeat, or comma-separated)")->delimiter(',');
+    exporter->add_option("--status", filters.statuses, "Only these statuses")->delimiter(',');
+    exporter->add_option("--policy", filters.policy, "Only the runs of this policy (its id)");
+    exporter->add_option("--from", filters.from, "Started at or after this time");
+    exporter->add_option("--to", filters.to, "Started before this time");
+    exporter->add_option("--text", filters.text, "Policy name or type containing this text");
+    exporter->add_option("--usn", filters.usn, "Changed after this update sequence number");
+    exporter->add_option("--format", export_options->format, "csv or json")
+        ->check(CLI::IsMember({"csv", "json"}))
+        ->capture_default_str();
+    exporter->add_option("-O,--output-file", export_options->output_file,
+                         "Write to this file (it appears once complete) instead of stdout");
+    exporter->footer("\nExamples:\n  jobsessions sessions export --from 2026-11-01 --to 2026-12-01 -O november.csv\n"
+                     "  jobsessions sessions export --status Error --format json | jq length");
+    exporter->callback([&global, export_options] { export_sessions(global, *export_options); });
 
     auto id = std::make_shared<std::string>();
     auto* get = sessions->add_subcommand("get", "Show one session");

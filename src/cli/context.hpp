@@ -35,6 +35,7 @@ void print_json_text(std::string_view text);
 void add_login_commands(CLI::App& app, GlobalOptions& global);
 void add_session_commands(CLI::App& app, GlobalOptions& global);
 void add_policy_commands(CLI::App& app, GlobalOptions& global);
+void add_completion_command(CLI::App& app);
 /// `run` sets `exit_code` to the wrapped command's.
 void add_run_command(CLI::App& app, GlobalOptions& global, int& exit_code);
 

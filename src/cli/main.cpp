@@ -31,6 +31,7 @@ int main(int argc, char** argv)
     add_policy_commands(app, global);
     int exit_code = kSuccess;
     add_run_command(app, global, exit_code);
+    add_completion_command(app);
     app.footer("\nThe login is kept in $XDG_CONFIG_HOME/jobsessions/config.json (readable by you alone).\n"
                "Exit codes: 0 success, 1 error, 2 usage, 3 timeout, 4 not signed in or not allowed,\n"
                "5 the session ended in Error or was canceled (--exit-status, run), 130 interrupted.");

@@ -239,5 +239,57 @@ TEST_F(Cli, EnvironmentAndProfiles)
     EXPECT_NE(unknown.err.find("profile nope"), std::string::npos) << unknown.err;
 }
 
+TEST_F(Cli, ExportWritesTheServersFileWholeOrNotAtAll)
+{
+    create_finished("Success", "Nightly VMs");
+    create_finished("Error", "SQL");
+    log_in();
+    const auto api = client_->request("POST", "/api/v1/jobSessions/export?Status=Error", "",
+                                      {{"Authorization", "Bearer " + admin_token()}, {"Accept", "text/csv"}});
+    ASSERT_EQ(api.status, 200);
+    const auto csv = cli({"sessions", "export", "--status", "Error"});
+    ASSERT_EQ(csv.exit_code, 0) << csv.err;
+    EXPECT_EQ(csv.out, api.body);
+    EXPECT_EQ(csv.err, ""); // no progress line when stderr is not a terminal
+
+    const auto file = dir_.file("sessions.json");
+    const auto json = cli({"sessions", "export", "--format", "json", "-O", file});
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_EQ(boost::json::parse(text.str()).as_array().size(), 2U);
+    EXPECT_FALSE(std::ifstream(file + ".part").good());
+
+    // A refused export leaves no file behind.
+    const auto refused = cli({"sessions", "export", "--status", "Bogus", "-O", dir_.file("bad.csv")});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_FALSE(std::ifstream(dir_.file("bad.csv")).good());
+    EXPECT_FALSE(std::ifstream(dir_.file("bad.csv.part")).good());
+}
+
+TEST_F(Cli, BashCompletesCommandsOptionsAndValues)
+{
+    const auto script = cli({"completion", "bash"});
+    ASSERT_EQ(script.exit_code, 0);
+    const auto path = dir_.file("completion.bash");
+    std::ofstream(path) << script.out;
+    const auto complete = [&](const std::string& words, int index) {
+        const auto result =
+            run_program({"/bin/bash", "-c",
+                         "source " + path + "; COMP_WORDS=(" + words + "); COMP_CWORD=" + std::to_string(index) +
+                             "; _jobsessions; echo ${COMPREPLY[@]}"});
+        EXPECT_EQ(result.exit_code, 0) << result.err;
+        return result.out;
+    };
+    EXPECT_EQ(complete("jobsessions s", 1), "sessions\n");
+    EXPECT_EQ(complete("jobsessions sessions l", 2), "list log\n");
+    EXPECT_EQ(complete("jobsessions -o json policies st", 4), "start\n");
+    EXPECT_EQ(complete("jobsessions -o j", 2), "json jsonl\n");
+    EXPECT_EQ(complete("jobsessions sessions list --status Cancel", 4), "Canceling Canceled\n");
+    EXPECT_EQ(complete("jobsessions sessions log 42 --f", 4), "--follow --fingerprint\n");
+    EXPECT_EQ(cli({"completion", "fish"}).exit_code, 2);
+}
+
 } // namespace
 } // namespace jobsessions::test
