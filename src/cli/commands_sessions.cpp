@@ -45,6 +45,20 @@ struct ExportOptions {
     std::string output_file;
 };
 
+struct CreateOptions {
+    std::string type = "PolicyBackup";
+    std::string status = "Running";
+    std::string policy_name;
+    std::string idempotency_key;
+};
+
+struct AppendOptions {
+    std::string id;
+    std::string status = "Success";
+    std::vector<std::string> messages;
+    std::string idempotency_key;
+};
+
 struct WaitOptions {
     std::string id;
     std::string timeout;
@@ -320,6 +334,62 @@ void watch_sessions(const GlobalOptions& global)
     }
 }
 
+// The steps of `run` one by one, for scripts that drive a session themselves.
+void create_session(const GlobalOptions& global, const CreateOptions& options)
+{
+    ApiClient client(global.connection);
+    boost::json::object body{{"type", options.type}, {"status", options.status}};
+    if (!options.policy_name.empty()) {
+        body["backupJobInfo"] = boost::json::object{{"policyName", options.policy_name}};
+    }
+    HttpRequest request{
+        "POST", "/api/v1/jobSessions", {{"Content-Type", "application/json"}}, boost::json::serialize(body)};
+    if (!options.idempotency_key.empty()) {
+        request.headers.emplace_back("Idempotency-Key", options.idempotency_key);
+    }
+    const auto session = client.call_json(request);
+    std::printf("%s\n", std::string(session.at("id").as_string()).c_str());
+}
+
+void append_to_session(const GlobalOptions& global, const AppendOptions& options)
+{
+    std::vector<std::string> lines = options.messages;
+    if (lines.size() == 1 && lines.front() == "-") {
+        lines.clear();
+        for (std::string line; std::getline(std::cin, line);) {
+            lines.push_back(line);
+        }
+    }
+    boost::json::array log;
+    for (auto& line : lines) {
+        log.push_back(boost::json::object{{"status", options.status}, {"message", std::move(line)}});
+    }
+    ApiClient client(global.connection);
+    HttpRequest request{"POST",
+                        "/api/v1/jobSessions/" + query_value(options.id) + "/log",
+                        {{"Content-Type", "application/json"}},
+                        boost::json::serialize(boost::json::object{{"log", std::move(log)}})};
+    if (!options.idempotency_key.empty()) {
+        request.headers.emplace_back("Idempotency-Key", options.idempotency_key);
+    }
+    const auto answer = client.call_json(request);
+    // An agent learns of a stop request here: it says so, and the caller decides.
+    const std::string status(answer.at("sessionStatus").as_string());
+    if (status == "Canceling") {
+        std::cerr << "jobsessions: session " << options.id << " was asked to stop (Canceling)\n";
+    }
+}
+
+void finish_session(const GlobalOptions& global, const std::string& id, const std::string& status)
+{
+    ApiClient client(global.connection);
+    const auto session = client.call_json(HttpRequest{"PATCH",
+                                                      "/api/v1/jobSessions/" + query_value(id),
+                                                      {{"Content-Type", "application/json"}},
+                                                      boost::json::serialize(boost::json::object{{"status", status}})});
+    print_session(global, session.as_object());
+}
+
 void stop_session(const GlobalOptions& global, const std::string& id)
 {
     ApiClient client(global.connection);
@@ -415,6 +485,35 @@ void add_session_commands(CLI::App& app, GlobalOptions& global)
     auto* watch = sessions->add_subcommand("watch", "Print sessions as they are created and change, until interrupted");
     watch->footer("\nExample:\n  jobsessions sessions watch -o jsonl | jq -c 'select(.status == \"Error\")'");
     watch->callback([&global] { watch_sessions(global); });
+
+    auto create_options = std::make_shared<CreateOptions>();
+    auto* create = sessions->add_subcommand("create", "Create a session (Agent, Administrator); prints its id");
+    create->add_option("--type", create_options->type, "Its type")->capture_default_str();
+    create->add_option("--status", create_options->status, "Its status")->capture_default_str();
+    create->add_option("--policy-name", create_options->policy_name, "The policy name it shows");
+    create->add_option("--idempotency-key", create_options->idempotency_key, "A retry with the same key creates once");
+    create->footer("\nExample:\n  ID=$(jobsessions sessions create --policy-name nightly-db)\n"
+                   "  make-backup 2>&1 | jobsessions sessions append $ID -\n"
+                   "  jobsessions sessions finish $ID --status Success");
+    create->callback([&global, create_options] { create_session(global, *create_options); });
+
+    auto append_options = std::make_shared<AppendOptions>();
+    auto* append = sessions->add_subcommand("append", "Add lines to a session's log (- reads them from stdin)");
+    append->add_option("id", append_options->id, "The session's id")->required();
+    append->add_option("message", append_options->messages, "The lines, or - for stdin")->required();
+    append->add_option("--status", append_options->status, "Their status (Success, Warning, Error)")
+        ->capture_default_str();
+    append->add_option("--idempotency-key", append_options->idempotency_key, "A retry with the same key appends once");
+    append->callback([&global, append_options] { append_to_session(global, *append_options); });
+
+    auto finish_id = std::make_shared<std::string>();
+    auto finish_status = std::make_shared<std::string>();
+    auto* finish = sessions->add_subcommand("finish", "End a session with its final status");
+    finish->add_option("id", *finish_id, "The session's id")->required();
+    finish->add_option("--status", *finish_status, "Success, Warning, Error or Canceled")
+        ->required()
+        ->check(CLI::IsMember({"Success", "Warning", "Error", "Canceled"}));
+    finish->callback([&global, finish_id, finish_status] { finish_session(global, *finish_id, *finish_status); });
 
     auto stop_id = std::make_shared<std::string>();
     auto* stop = sessions->add_subcommand("stop", "Ask a running session to stop (Operator, Administrator)");

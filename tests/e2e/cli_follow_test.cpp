@@ -249,6 +249,36 @@ TEST_F(CliRun, AStopFromTheServerStopsTheCommand)
               "Stopped by request from the server; Killed by signal Terminated.");
 }
 
+TEST_F(CliRun, CreateAppendFinishStepByStep)
+{
+    log_in();
+    const auto created = cli({"sessions", "create", "--policy-name", "nightly-db", "--idempotency-key", "k1"});
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+    EXPECT_EQ(created.out, "1\n");
+    // A retry creates nothing; the same key for another session is refused.
+    EXPECT_EQ(cli({"sessions", "create", "--policy-name", "nightly-db", "--idempotency-key", "k1"}).out, "1\n");
+    EXPECT_EQ(cli({"sessions", "create", "--idempotency-key", "k1"}).exit_code, 1);
+
+    EXPECT_EQ(cli({"sessions", "append", "1", "dumping", "copying"}).exit_code, 0);
+    EXPECT_EQ(cli({"sessions", "append", "1", "-", "--status", "Warning"}, "slow disk\nretried\n").exit_code, 0);
+    EXPECT_EQ(messages_of(*client_, admin_token(), "1"),
+              (std::vector<std::string>{"dumping", "copying", "slow disk", "retried"}));
+    const auto stop =
+        client_->request("POST", "/api/v1/jobSessions/1/stop", "", {{"Authorization", "Bearer " + admin_token()}});
+    ASSERT_EQ(stop.status, 200);
+    const auto told = cli({"sessions", "append", "1", "cleaning up"});
+    EXPECT_EQ(told.exit_code, 0);
+    EXPECT_EQ(told.err, "jobsessions: session 1 was asked to stop (Canceling)\n");
+
+    const auto finished = cli({"sessions", "finish", "1", "--status", "Canceled", "-o", "tsv"});
+    ASSERT_EQ(finished.exit_code, 0) << finished.err;
+    EXPECT_EQ(finished.out.substr(0, 24), "1\tPolicyBackup\tCanceled\t");
+    EXPECT_EQ(cli({"sessions", "finish", "1", "--status", "Running"}).exit_code, 2);
+    const auto again = cli({"sessions", "finish", "1", "--status", "Success"});
+    EXPECT_EQ(again.exit_code, 1); // a finished session does not change
+    EXPECT_NE(again.err.find("(trace 00-"), std::string::npos) << again.err;
+}
+
 using CliRunAcrossARestart = CliOverADroppingNetwork;
 
 // The server restarts while the command writes: what could not be sent waits and goes once the server is back,
