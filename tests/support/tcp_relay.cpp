@@ -107,7 +107,8 @@ void TcpRelay::relay(int client, int server)
             }
             const int to = i == 0 ? server : client;
             for (ssize_t sent = 0; sent < n;) {
-                const auto w = ::write(to, buffer.data() + sent, static_cast<std::size_t>(n - sent));
+                // MSG_NOSIGNAL: a peer that is gone (or a cut) ends the relay, not the test process by SIGPIPE.
+                const auto w = ::send(to, buffer.data() + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
                 if (w <= 0) {
                     open = false;
                     break;
