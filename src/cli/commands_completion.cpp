@@ -32,13 +32,17 @@ _jobsessions() {
     local words
     case $command/$subcommand in
         /) words="login logout about sessions policies run completion" ;;
-        sessions/) words="list get log export wait watch stop" ;;
+        sessions/) words="list get log export wait watch stop create append finish" ;;
         policies/) words="list get create apply delete enable disable start" ;;
         completion/) words="bash zsh" ;;
         sessions/list) words="--type --status --policy --from --to --text --usn --limit --offset --all" ;;
         sessions/export) words="--type --status --policy --from --to --text --usn --format -O --output-file" ;;
         sessions/log) words="--offset --limit --follow --exit-status" ;;
         sessions/wait) words="--timeout --exit-status" ;;
+        sessions/watch) words="--usn" ;;
+        sessions/create) words="--type --status --policy-name --idempotency-key" ;;
+        sessions/append) words="--status --idempotency-key" ;;
+        sessions/finish) words="--status" ;;
         policies/create|policies/apply) words="-f --file" ;;
         policies/delete) words="--force" ;;
         policies/start) words="--follow --exit-status" ;;

@@ -194,6 +194,7 @@ void add_login_commands(CLI::App& app, GlobalOptions& global)
     login_command->callback([&global, options] { login(global, *options); });
 
     auto* logout_command = app.add_subcommand("logout", "Revoke the login on the server and forget it here");
+    logout_command->footer("\nExamples:\n  jobsessions logout\n  jobsessions --profile lab logout");
     logout_command->callback([&global] { logout(global); });
 }
 

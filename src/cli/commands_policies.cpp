@@ -232,6 +232,8 @@ void add_policy_commands(CLI::App& app, GlobalOptions& global)
     auto* policies = app.add_subcommand("policies", "Policies: the jobs the server runs on a schedule");
     policies->require_subcommand(1);
     auto* list = policies->add_subcommand("list", "List the policies with their schedule, last and next run");
+    list->footer(
+        "\nExamples:\n  jobsessions policies list\n  jobsessions policies list -o json | jq -r '.results[].name'");
     list->callback([&global] { list_policies(global); });
     auto id = std::make_shared<std::string>();
     auto* get = policies->add_subcommand("get", "Show one policy");
@@ -253,12 +255,15 @@ void add_policy_commands(CLI::App& app, GlobalOptions& global)
     auto* remove = policies->add_subcommand("delete", "Delete a policy (its sessions stay)");
     remove->add_option("id", *id, "The policy's id")->required();
     remove->add_flag("--force", *force, "Stop its running sessions first (otherwise refused while it runs)");
+    remove->footer("\nExample:\n  jobsessions policies delete $P --force");
     remove->callback([&global, id, force] { delete_policy(global, *id, *force); });
     auto* enable = policies->add_subcommand("enable", "Let the schedule start the policy");
     enable->add_option("id", *id, "The policy's id")->required();
+    enable->footer("\nExample:\n  jobsessions policies enable $P");
     enable->callback([&global, id] { set_enabled(global, *id, true); });
     auto* disable = policies->add_subcommand("disable", "Keep the schedule from starting the policy");
     disable->add_option("id", *id, "The policy's id")->required();
+    disable->footer("\nExample:\n  jobsessions policies disable $P   # e.g. during maintenance");
     disable->callback([&global, id] { set_enabled(global, *id, false); });
 
     auto start_options = std::make_shared<StartOptions>();
@@ -271,6 +276,7 @@ void add_policy_commands(CLI::App& app, GlobalOptions& global)
     start->callback([&global, start_options] { start_policy(global, *start_options); });
 
     auto* about_command = app.add_subcommand("about", "The server's version and API versions");
+    about_command->footer("\nExample:\n  jobsessions about --server https://backup.example.com:8443 -o yaml");
     about_command->callback([&global] { about(global); });
 }
 

@@ -311,15 +311,17 @@ void wait_for_session(const GlobalOptions& global, const WaitOptions& options)
     }
 }
 
-// Prints every session as it changes, from now on, until interrupted.
-void watch_sessions(const GlobalOptions& global)
+// Prints every session as it changes, from now on (or after usn `after`), until interrupted.
+void watch_sessions(const GlobalOptions& global, std::int64_t after)
 {
     ApiClient client(global.connection);
     client.connection().set_step_timeout(kLongPollStep);
-    auto usn =
-        client.call_json(HttpRequest{"GET", "/api/v1/jobSessions/changes?usn=" + std::string(kAfterEverything), {}, {}})
-            .at("usn")
-            .to_number<std::int64_t>();
+    auto usn = after >= 0 ? after
+                          : client
+                                .call_json(HttpRequest{
+                                    "GET", "/api/v1/jobSessions/changes?usn=" + std::string(kAfterEverything), {}, {}})
+                                .at("usn")
+                                .to_number<std::int64_t>();
     const auto format =
         global.format() == Format::Json || global.format() == Format::Yaml ? Format::Jsonl : global.format();
     Printer printer(format, session_columns(), global.style());
@@ -483,8 +485,12 @@ void add_session_commands(CLI::App& app, GlobalOptions& global)
     wait->callback([&global, wait_options] { wait_for_session(global, *wait_options); });
 
     auto* watch = sessions->add_subcommand("watch", "Print sessions as they are created and change, until interrupted");
-    watch->footer("\nExample:\n  jobsessions sessions watch -o jsonl | jq -c 'select(.status == \"Error\")'");
-    watch->callback([&global] { watch_sessions(global); });
+    auto watch_usn = std::make_shared<std::int64_t>(-1);
+    watch->add_option("--usn", *watch_usn, "Start after this update sequence number (default: from now on)")
+        ->check(CLI::NonNegativeNumber);
+    watch->footer("\nExamples:\n  jobsessions sessions watch -o jsonl | jq -c 'select(.status == \"Error\")'\n"
+                  "  jobsessions sessions watch --usn 275   # what changed since usn 275, then as it happens");
+    watch->callback([&global, watch_usn] { watch_sessions(global, *watch_usn); });
 
     auto create_options = std::make_shared<CreateOptions>();
     auto* create = sessions->add_subcommand("create", "Create a session (Agent, Administrator); prints its id");
@@ -504,6 +510,8 @@ void add_session_commands(CLI::App& app, GlobalOptions& global)
     append->add_option("--status", append_options->status, "Their status (Success, Warning, Error)")
         ->capture_default_str();
     append->add_option("--idempotency-key", append_options->idempotency_key, "A retry with the same key appends once");
+    append->footer("\nExamples:\n  jobsessions sessions append $ID \"copied 3 files\"\n"
+                   "  make-backup 2>&1 | jobsessions sessions append $ID -");
     append->callback([&global, append_options] { append_to_session(global, *append_options); });
 
     auto finish_id = std::make_shared<std::string>();
@@ -513,11 +521,13 @@ void add_session_commands(CLI::App& app, GlobalOptions& global)
     finish->add_option("--status", *finish_status, "Success, Warning, Error or Canceled")
         ->required()
         ->check(CLI::IsMember({"Success", "Warning", "Error", "Canceled"}));
+    finish->footer("\nExample:\n  jobsessions sessions finish $ID --status Warning");
     finish->callback([&global, finish_id, finish_status] { finish_session(global, *finish_id, *finish_status); });
 
     auto stop_id = std::make_shared<std::string>();
     auto* stop = sessions->add_subcommand("stop", "Ask a running session to stop (Operator, Administrator)");
     stop->add_option("id", *stop_id, "The session's id")->required();
+    stop->footer("\nExample:\n  jobsessions sessions stop 42 && jobsessions sessions wait 42");
     stop->callback([&global, stop_id] { stop_session(global, *stop_id); });
 }
 

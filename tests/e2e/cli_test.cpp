@@ -239,6 +239,43 @@ TEST_F(Cli, EnvironmentAndProfiles)
     EXPECT_NE(unknown.err.find("profile nope"), std::string::npos) << unknown.err;
 }
 
+TEST_F(Cli, WatchPrintsSessionsAsTheyChange)
+{
+    log_in();
+    create_finished("Success", "Nightly VMs");
+    create(R"({"type":"HealthCheck"})");
+    // From usn 0: both sessions at once, then it waits for more until stopped (timeout ends it here).
+    const auto watched =
+        run_program({"/usr/bin/timeout", "3", JOBSESSIONS_CLI_BINARY, "sessions", "watch", "--usn", "0", "-o", "tsv"},
+                    "", {{"HOME", dir_.file("home")}, {"XDG_CONFIG_HOME", dir_.file("home/.config")}});
+    EXPECT_EQ(watched.exit_code, 124) << watched.err; // still watching when timeout stopped it
+    std::istringstream lines(watched.out);
+    std::string first;
+    std::string second;
+    std::getline(lines, first);
+    std::getline(lines, second);
+    EXPECT_EQ(first.substr(0, 23), "1\tPolicyBackup\tSuccess\t");
+    EXPECT_EQ(second.substr(0, 14), "2\tHealthCheck\t");
+}
+
+TEST_F(Cli, PoliciesGetShowsOnePolicy)
+{
+    log_in();
+    const auto created =
+        client_->send_json("POST", "/api/v1/policies",
+                           R"({"name":"nightly","command":["/bin/true"],"schedule":"0 1 * * *"})", admin_token());
+    ASSERT_EQ(created.status, 201) << created.body;
+    const auto id = str(created.json(), "id");
+    const auto json = cli({"policies", "get", id, "-o", "json"});
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    EXPECT_EQ(json.out, client_->get("/api/v1/policies/" + id, admin_token()).body + "\n");
+    const auto tsv = cli({"policies", "get", id, "-o", "tsv"});
+    EXPECT_EQ(tsv.out, "nightly\ttrue\t0 1 * * *\t\t" +
+                           str(client_->get("/api/v1/policies/" + id, admin_token()).json(), "nextRunUtc") + "\t" + id +
+                           "\n");
+    EXPECT_EQ(cli({"policies", "get", "no-such-policy"}).exit_code, 1);
+}
+
 TEST_F(Cli, ExportWritesTheServersFileWholeOrNotAtAll)
 {
     create_finished("Success", "Nightly VMs");
