@@ -20,16 +20,7 @@ void list_policies(const GlobalOptions& global)
 {
     ApiClient client(global.connection);
     const auto answer = client.call(HttpRequest{"GET", "/api/v1/policies", {{"Accept", "application/json"}}, {}});
-    const auto format = global.format();
-    if (format == Format::Json) {
-        print_json_text(answer.body);
-        return;
-    }
-    Printer printer(format, policy_columns(), global.style());
-    ArrayMemberReader reader("results", [&printer](const boost::json::object& p) { printer.add(p); });
-    reader.write(answer.body);
-    reader.finish();
-    printer.finish();
+    print_items(global, answer.body, "results", policy_columns());
 }
 
 void get_policy(const GlobalOptions& global, const std::string& id)
@@ -37,19 +28,7 @@ void get_policy(const GlobalOptions& global, const std::string& id)
     ApiClient client(global.connection);
     const auto answer =
         client.call(HttpRequest{"GET", "/api/v1/policies/" + query_value(id), {{"Accept", "application/json"}}, {}});
-    const auto format = global.format();
-    if (format == Format::Json) {
-        print_json_text(answer.body);
-        return;
-    }
-    const auto doc = boost::json::parse(answer.body);
-    if (format == Format::Yaml) {
-        write_yaml(doc, stdout);
-        return;
-    }
-    Printer printer(format, policy_columns(), global.style());
-    printer.add(doc.as_object());
-    printer.finish();
+    print_item(global, answer.body, policy_columns());
 }
 
 // The server's version: public, so it needs no login, only the server.
@@ -119,19 +98,7 @@ boost::json::object read_definition(const std::string& file)
 
 void print_policy(const GlobalOptions& global, const std::string& body)
 {
-    const auto format = global.format();
-    if (format == Format::Json) {
-        print_json_text(body);
-        return;
-    }
-    const auto doc = boost::json::parse(body);
-    if (format == Format::Yaml) {
-        write_yaml(doc, stdout);
-        return;
-    }
-    Printer printer(format, policy_columns(), global.style());
-    printer.add(doc.as_object());
-    printer.finish();
+    print_item(global, body, policy_columns());
 }
 
 void create_policy(const GlobalOptions& global, const std::string& file)

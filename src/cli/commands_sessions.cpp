@@ -129,19 +129,7 @@ void get_session(const GlobalOptions& global, const std::string& id)
     ApiClient client(global.connection);
     const auto answer =
         client.call(HttpRequest{"GET", "/api/v1/jobSessions/" + query_value(id), {{"Accept", "application/json"}}, {}});
-    const auto format = global.format();
-    if (format == Format::Json) {
-        print_json_text(answer.body);
-        return;
-    }
-    const auto doc = boost::json::parse(answer.body);
-    if (format == Format::Yaml) {
-        write_yaml(doc, stdout);
-        return;
-    }
-    Printer printer(format, session_columns(), global.style());
-    printer.add(doc.as_object());
-    printer.finish();
+    print_item(global, answer.body, session_columns());
 }
 
 void show_log(const GlobalOptions& global, const LogOptions& options)
@@ -256,18 +244,7 @@ boost::json::object fetch_session(ApiClient& client, const std::string& id)
 
 void print_session(const GlobalOptions& global, const boost::json::object& session)
 {
-    const auto format = global.format();
-    if (format == Format::Json) {
-        print_json_text(boost::json::serialize(session));
-        return;
-    }
-    if (format == Format::Yaml) {
-        write_yaml(session, stdout);
-        return;
-    }
-    Printer printer(format, session_columns(), global.style());
-    printer.add(session);
-    printer.finish();
+    print_item(global, boost::json::serialize(session), session_columns());
 }
 
 // Waits on the change feed (a long poll the server answers at the next change) until the session ends.

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/context.hpp"
 
+#include "cli/json_stream.hpp"
+
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <unistd.h>
@@ -127,6 +130,37 @@ std::vector<Column> policy_columns()
         time_column("NEXT RUN", "nextRunUtc"),
         plain("ID", "id"),
     };
+}
+
+void print_item(const GlobalOptions& global, std::string_view json, std::vector<Column> columns)
+{
+    const auto format = global.format();
+    if (format == Format::Json) {
+        print_json_text(json);
+        return;
+    }
+    const auto doc = boost::json::parse(json);
+    if (format == Format::Yaml) {
+        write_yaml(doc, stdout);
+        return;
+    }
+    Printer printer(format, std::move(columns), global.style());
+    printer.add(doc.as_object());
+    printer.finish();
+}
+
+void print_items(const GlobalOptions& global, std::string_view json, const std::string& member,
+                 std::vector<Column> columns)
+{
+    if (global.format() == Format::Json) {
+        print_json_text(json);
+        return;
+    }
+    Printer printer(global.format(), std::move(columns), global.style());
+    ArrayMemberReader reader(member, [&printer](const boost::json::object& item) { printer.add(item); });
+    reader.write(json);
+    reader.finish();
+    printer.finish();
 }
 
 void print_json_text(std::string_view json)

@@ -31,6 +31,14 @@ std::vector<Column> policy_columns();
 /// Writes a JSON text to stdout as it is, ending with a newline.
 void print_json_text(std::string_view text);
 
+/// Writes one object the API answered (`json` its text) in the chosen format: json as it is, yaml, or a row.
+void print_item(const GlobalOptions& global, std::string_view json, std::vector<Column> columns);
+
+/// Writes the objects of the array member `member` of an answer (a page of a list) in the chosen format; json
+/// writes the whole answer as it is.
+void print_items(const GlobalOptions& global, std::string_view json, const std::string& member,
+                 std::vector<Column> columns);
+
 // Each adds its commands to the application.
 void add_login_commands(CLI::App& app, GlobalOptions& global);
 void add_session_commands(CLI::App& app, GlobalOptions& global);
