@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Cron schedules: any text parses or says why not, and a parsed schedule's next runs come strictly later.
-#include "jobsessions/runner/cron.hpp"
+#include "jobsessions/domain/cron.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -13,8 +13,8 @@ using namespace jobsessions;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    auto parsed = runner::CronSchedule::parse(text);
-    const auto* schedule = std::get_if<runner::CronSchedule>(&parsed);
+    auto parsed = domain::CronSchedule::parse(text);
+    const auto* schedule = std::get_if<domain::CronSchedule>(&parsed);
     if (schedule == nullptr) {
         if (std::get<std::string>(parsed).empty()) {
             std::abort(); // a refusal always says why

@@ -48,6 +48,7 @@ struct FuzzApp::Parts {
     std::unique_ptr<service::AuthService> auth;
     service::ChangeHub hub;
     std::unique_ptr<service::SessionService> sessions;
+    std::unique_ptr<service::RunRecords> run_records;
     std::unique_ptr<runner::Runner> runner;
     std::unique_ptr<service::PolicyService> policies;
     api::SessionBodyCache session_bodies{std::size_t{4} * 1024 * 1024};
@@ -104,20 +105,22 @@ FuzzApp::FuzzApp()
     if (!key) {
         throw std::runtime_error("no signing key");
     }
-    p.auth = std::make_unique<service::AuthService>(*p.store, p.clock, p.users, *key);
+    p.auth = std::make_unique<service::AuthService>(service::AccountStores{*p.store, *p.store, *p.store}, p.clock,
+                                                    p.users, *key);
     if (!p.auth->reload_users()) {
         throw std::runtime_error("cannot read the fuzzer's users");
     }
-    p.sessions = std::make_unique<service::SessionService>(*p.store, p.clock, p.hub);
+    p.sessions = std::make_unique<service::SessionService>(*p.store, *p.store, p.clock, p.hub);
+    p.run_records = std::make_unique<service::RunRecords>(*p.store);
     runner::RunnerConfig runner_config;
     runner_config.default_working_directory = p.directory;
-    p.runner = std::make_unique<runner::Runner>(*p.store, *p.sessions, p.clock, runner_config);
-    p.policies = std::make_unique<service::PolicyService>(*p.store, *p.runner, p.clock, p.hub);
+    p.runner = std::make_unique<runner::Runner>(*p.sessions, *p.run_records, p.clock, runner_config);
+    p.policies = std::make_unique<service::PolicyService>(*p.store, *p.sessions, *p.runner, p.clock, p.hub);
     api::ApiConfig config;
     config.server_version = "fuzz";
     config.trusted_proxies.push_back(boost::asio::ip::make_address("127.0.0.1"));
-    p.services = std::make_unique<api::Services>(api::Services{*p.store, *p.sessions, *p.auth, *p.policies,
-                                                               p.session_bodies, p.rendered_pages, p.clock, config});
+    p.services = std::make_unique<api::Services>(
+        api::Services{*p.sessions, *p.auth, *p.policies, p.session_bodies, p.rendered_pages, p.clock, config});
     p.application = std::make_unique<api::ApiApplication>(*p.services);
     p.admin_token = p.token_of("admin", "fuzz-admin-password");
     p.agent_token = p.token_of("agent", "fuzz-agent-password");

@@ -119,7 +119,8 @@ bool ApiApplication::needs_blocking_pool(http::Request& request) noexcept
     case Execution::Inline:
         return false;
     case Execution::Read:
-        return !services_.store.reads_are_local() || (route.may_run_long != nullptr && route.may_run_long(request));
+        return (route.read_cost != nullptr ? route.read_cost(request, services_.sessions)
+                                           : services_.sessions.lookup_cost()) == store::ReadCost::Long;
     case Execution::Blocking:
         return true;
     }
@@ -129,12 +130,12 @@ bool ApiApplication::needs_blocking_pool(http::Request& request) noexcept
 // The requests an I/O thread answers in one round read from one snapshot, refreshed after every write.
 void ApiApplication::begin_round() noexcept
 {
-    services_.store.begin_read_round();
+    services_.sessions.begin_read_round();
 }
 
 void ApiApplication::end_round() noexcept
 {
-    services_.store.end_read_round();
+    services_.sessions.end_read_round();
 }
 
 void ApiApplication::run_chain(const Route& route, Context& ctx)

@@ -11,7 +11,6 @@
 #include "jobsessions/service/auth_service.hpp"
 #include "jobsessions/service/policy_service.hpp"
 #include "jobsessions/service/session_service.hpp"
-#include "jobsessions/store/store.hpp"
 #include "jobsessions/util/clock.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -37,7 +36,6 @@ struct ApiConfig {
 
 /// What handlers work with. Owned by the application; outlives every request.
 struct Services {
-    store::Store& store;
     service::SessionService& sessions;
     service::AuthService& auth;
     service::PolicyService& policies;

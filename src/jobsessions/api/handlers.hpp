@@ -24,7 +24,7 @@ void append_session_log(Context& ctx);
 /// GET /api/v1/jobSessions (sessions_list.cpp)
 void list_sessions(Context& ctx);
 /// Text and usn filters, which may walk much of an index.
-bool list_sessions_may_run_long(const http::Request& request);
+store::ReadCost list_sessions_read_cost(const http::Request& request, const service::SessionService& sessions);
 /// POST /api/v1/jobSessions/{id}/stop (session_stop.cpp)
 void stop_session(Context& ctx);
 /// GET /api/v1/jobSessions/changes (sessions_changes.cpp)

@@ -2,6 +2,7 @@
 #include "jobsessions/api/idempotency.hpp"
 
 #include "jobsessions/api/api_error.hpp"
+#include "jobsessions/api/handlers.hpp"
 #include "jobsessions/api/problem.hpp"
 #include "jobsessions/auth/token_codec.hpp"
 
@@ -53,22 +54,23 @@ Idempotency::Idempotency(Context& ctx, int success_status, store::IdempotencyWri
 
 bool Idempotency::try_replay()
 {
-    auto record = ctx_.services.store.find_idempotency(write_->user_id, write_->key);
-    if (!record) {
-        throw ApiError::with_status(503, "The session store is unavailable.");
+    auto answer = ctx_.services.sessions.recorded_answer(*write_);
+    if (!answer) {
+        throw_domain_error(answer.error());
     }
-    if (!*record) {
-        return false;
-    }
-    if ((*record)->request_hash != write_->request_hash) {
+    if (answer->used_for_another_request) {
         throw ApiError::with_status(422, "The Idempotency-Key has already been used for a different request.");
     }
+    if (!answer->replay) {
+        return false;
+    }
+    const auto& record = *answer->replay;
     auto& response = ctx_.response;
-    response.status = (*record)->status_code;
+    response.status = record.status_code;
     response.content_type = kJson;
-    response.body = (*record)->body;
-    if (!(*record)->location.empty()) {
-        response.add_header("Location", (*record)->location);
+    response.body = record.body;
+    if (!record.location.empty()) {
+        response.add_header("Location", record.location);
     }
     response.add_header("Idempotent-Replayed", "true");
     return true;

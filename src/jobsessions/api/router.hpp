@@ -23,7 +23,7 @@ using Handler = void (*)(Context&);
 enum class Execution : std::uint8_t {
     /// Pure computation: always on the I/O thread.
     Inline,
-    /// Store reads: on the I/O thread when the store's reads are local, otherwise on the blocking pool.
+    /// Store reads: on the I/O thread when the store says they are quick, otherwise on the blocking pool.
     Read,
     /// Writes, password hashing and anything else that waits: on the blocking pool.
     Blocking,
@@ -43,9 +43,10 @@ struct Route {
     std::optional<domain::Permission> permission;
     Execution execution;
     BodyKind body;
-    /// For a Read route whose requests may walk much of an index (text and usn filters): true sends this
-    /// request to the blocking pool, so that it never holds up the other connections of its I/O thread.
-    bool (*may_run_long)(const http::Request&) = nullptr;
+    /// For a Read route whose cost depends on the request (a list's filters): what the store says it costs. A
+    /// Long read goes to the blocking pool, so that it never holds up the other connections of its I/O thread.
+    /// Without it, a Read route costs what the store says a lookup does.
+    store::ReadCost (*read_cost)(const http::Request&, const service::SessionService&) = nullptr;
     /// For the router's own 405 routes: the methods of the path.
     std::string allow = {};
 };

@@ -16,7 +16,7 @@ const Route kRoutes[] = {
     {verb::get, "/api/v1/system/about", &get_about, std::nullopt, Execution::Inline, BodyKind::None},
     {verb::get, "/api/v1/openapi.json", &get_openapi, std::nullopt, Execution::Inline, BodyKind::None},
     {verb::get, "/api/v1/jobSessions", &list_sessions, Permission::Read, Execution::Read, BodyKind::None,
-     &list_sessions_may_run_long},
+     &list_sessions_read_cost},
     {verb::get, "/api/v1/jobSessions/changes", &list_changes, Permission::Read, Execution::Read, BodyKind::None},
     {verb::get, "/api/v1/jobSessions/summary", &summarize_sessions, Permission::Read, Execution::Blocking,
      BodyKind::None},

@@ -168,38 +168,15 @@ private:
 
 } // namespace
 
-bool list_sessions_may_run_long(const http::Request& request)
+store::ReadCost list_sessions_read_cost(const http::Request& request, const service::SessionService& sessions)
 {
-    // A text filter matches policy names anywhere in them and a usn filter is counted row by row. Any other list,
-    // however deep its page, is placed from the kept counts and reads at most a few thousand index entries: on the
-    // I/O thread it waits in turn with the other requests instead of sharing the CPU with a pool's threads.
-    const auto long_for = [](std::string_view name, std::string_view value) {
-        return !value.empty() && (util::iequals(name, "Filter") || util::iequals(name, "Usn"));
-    };
-    const auto question = request.target.find('?');
-    if (question == std::string_view::npos) {
-        return false;
+    const auto query = Params::from_target(request.target);
+    if (!query) {
+        return store::ReadCost::Quick; // refused at once
     }
-    auto query = request.target.substr(question + 1);
-    query = query.substr(0, query.find('#'));
-    if (query.find_first_of("%+") == std::string_view::npos) { // nothing to decode: read as it is, on the I/O thread
-        while (!query.empty()) {
-            const auto piece = query.substr(0, query.find('&'));
-            const auto equals = piece.find('=');
-            const auto value = equals == std::string_view::npos ? std::string_view{} : piece.substr(equals + 1);
-            if (long_for(piece.substr(0, equals), value)) {
-                return true;
-            }
-            query.remove_prefix(std::min(query.size(), piece.size() + 1));
-        }
-        return false;
-    }
-    const auto parsed = Params::parse(query);
-    if (!parsed) {
-        return false; // refused at once
-    }
-    return std::any_of(parsed->pairs().begin(), parsed->pairs().end(),
-                       [&](const auto& pair) { return long_for(pair.first, pair.second); });
+    ApiError errors = ApiError::validation();
+    const auto filter = read_filter(*query, errors);
+    return errors.has_errors() ? store::ReadCost::Quick : sessions.list_cost(filter);
 }
 
 void list_sessions(Context& ctx)

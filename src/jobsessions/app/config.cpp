@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/app/config.hpp"
 
-#include "jobsessions/runner/cron.hpp"
+#include "jobsessions/domain/cron.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <algorithm>
@@ -77,7 +77,7 @@ void apply(Config& config, std::string_view name, const std::string& value)
         if (util::iequals(value, "off")) {
             config.retention_schedule.reset();
         } else {
-            auto parsed = runner::CronSchedule::parse(value);
+            auto parsed = domain::CronSchedule::parse(value);
             if (const auto* error = std::get_if<std::string>(&parsed)) {
                 throw std::invalid_argument("--retention-schedule: " + *error);
             }

@@ -283,30 +283,32 @@ int run_server(const Config& config)
         }
         util::SystemClock clock;
         auth::UserDirectory users;
-        service::AuthService auth_service(*store, clock, users, *signing_key, config.login_throttle);
+        service::AuthService auth_service({*store, *store, *store}, clock, users, *signing_key, config.login_throttle);
         if (auto reloaded = auth_service.reload_users(); !reloaded) {
             throw std::runtime_error("cannot read users from the store: " + reloaded.error().for_log());
         }
         service::ChangeHub hub;
-        service::SessionService sessions(*store, clock, hub);
+        service::SessionService sessions(*store, *store, clock, hub);
+        service::RunRecords run_records(*store);
         runner::RunnerConfig runner_config;
         runner_config.default_working_directory = std::filesystem::absolute(config.data_dir).string();
         runner_config.command_umask = inherited_umask;
         runner_config.command_descriptor_limit = inherited_descriptors;
         runner_config.keeper = &keeper;
-        runner::Runner runner(*store, sessions, clock, runner_config);
+        runner::Runner runner(sessions, run_records, clock, runner_config);
         runner.recover();
         sessions.on_stop([&runner](std::int64_t id) { runner.request_stop(id); });
         sessions.on_ended([&runner](std::int64_t id) { runner.session_ended(id); });
-        service::PolicyService policies(*store, runner, clock, hub);
-        runner::Scheduler scheduler(*store, runner, clock);
+        service::PolicyService policies(*store, sessions, runner, clock, hub);
+        runner::Scheduler scheduler(policies, runner, clock);
         policies.on_change([&scheduler] { scheduler.reload(); });
         scheduler.start();
+        service::RetentionService retention_service(*store, *store);
         std::optional<runner::RetentionJob> retention;
         if (config.retention_schedule) {
-            retention.emplace(*store, sessions, clock,
-                              runner::RetentionConfig{std::get<runner::CronSchedule>(
-                                                          runner::CronSchedule::parse(*config.retention_schedule)),
+            retention.emplace(sessions, policies, retention_service, clock,
+                              runner::RetentionConfig{std::get<domain::CronSchedule>(
+                                                          domain::CronSchedule::parse(*config.retention_schedule)),
                                                       config.retention_days});
             retention->start();
             log::info("retention: on schedule '" + *config.retention_schedule +
@@ -331,8 +333,7 @@ int run_server(const Config& config)
         }
         api::SessionBodyCache session_bodies(config.session_cache_mb * 1024 * 1024);
         api::RenderedPages rendered_pages(config.session_cache_mb * 1024 * 1024 / 2);
-        api::Services services{*store,         sessions,       auth_service, policies,
-                               session_bodies, rendered_pages, clock,        api_config};
+        api::Services services{sessions, auth_service, policies, session_bodies, rendered_pages, clock, api_config};
         api::ApiApplication api_application(services);
         web::WebApplication application(api_application);
 

@@ -10,17 +10,16 @@ namespace jobsessions::runner {
 namespace {
 
 using util::kMicrosPerDay;
-/// How long a retried request with the same Idempotency-Key still gets the first answer.
-constexpr util::Micros kIdempotencyLifetime = kMicrosPerDay;
 /// The job looks at the clock at least this often, so that a clock change is noticed.
 constexpr auto kLongestSleep = std::chrono::seconds(60);
 
 } // namespace
 
-RetentionJob::RetentionJob(store::Store& store, service::SessionService& sessions, const util::Clock& clock,
-                           RetentionConfig config)
-    : store_(store)
-    , sessions_(sessions)
+RetentionJob::RetentionJob(service::SessionService& sessions, service::PolicyService& policies,
+                           service::RetentionService& retention, const util::Clock& clock, RetentionConfig config)
+    : sessions_(sessions)
+    , policies_(policies)
+    , retention_(retention)
     , clock_(clock)
     , config_(std::move(config))
 {
@@ -103,10 +102,10 @@ service::Outcome<domain::JobSession> RetentionJob::run_once()
         const auto before = clock_.now() - std::clamp<std::int64_t>(days, 1, domain::kMaxRetentionDays) * kMicrosPerDay;
         store::RetentionBatch swept;
         while (!stopping()) {
-            auto batch = store_.delete_old_sessions(policy_id, before, config_.batch);
+            auto batch = retention_.delete_old_sessions(policy_id, before, config_.batch);
             if (!batch) {
                 say(domain::SessionStatus::Error, what + ": cannot delete old sessions: the store is unavailable.");
-                log::warning("retention: " + batch.error().message);
+                log::warning("retention: " + batch.error().for_log());
                 failed = true;
                 break;
             }
@@ -123,7 +122,7 @@ service::Outcome<domain::JobSession> RetentionJob::run_once()
                                                 std::to_string(days) + " day(s).");
     };
 
-    auto policies = store_.list_policies();
+    auto policies = policies_.definitions();
     if (!policies) {
         say(domain::SessionStatus::Error, "Cannot read the policies: the store is unavailable.");
         failed = true;
@@ -137,8 +136,8 @@ service::Outcome<domain::JobSession> RetentionJob::run_once()
     }
     // Housekeeping that is not about sessions: expired logins and idempotency records older than a day.
     const auto now = clock_.now();
-    if (auto removed = store_.delete_expired_records(now, now - kIdempotencyLifetime); !removed) {
-        log::warning("retention: cannot remove expired tokens and idempotency records: " + removed.error().message);
+    if (auto removed = retention_.delete_expired_records(now); !removed) {
+        log::warning("retention: cannot remove expired tokens and idempotency records: " + removed.error().for_log());
     } else if (*removed > 0) {
         log::info("retention: removed " + std::to_string(*removed) + " expired tokens and idempotency records");
     }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "jobsessions/runner/cron.hpp"
+#include "jobsessions/domain/cron.hpp"
 #include "jobsessions/service/outcome.hpp"
+#include "jobsessions/service/policy_service.hpp"
+#include "jobsessions/service/retention_service.hpp"
 #include "jobsessions/service/session_service.hpp"
-#include "jobsessions/store/store.hpp"
 #include "jobsessions/util/clock.hpp"
 
 #include <condition_variable>
@@ -17,7 +18,7 @@ namespace jobsessions::runner {
 /// Settings of the retention job.
 struct RetentionConfig {
     /// When it runs.
-    CronSchedule schedule;
+    domain::CronSchedule schedule;
     /// The age at which sessions that no policy's retentionDays covers are deleted.
     std::int64_t default_days = 90;
     /// Sessions deleted per write, so that readers and writers are never held up for long.
@@ -28,8 +29,8 @@ struct RetentionConfig {
 /// whose log says what it deleted per policy and whose retentionJobInfo counts the sessions deleted.
 class RetentionJob {
 public:
-    RetentionJob(store::Store& store, service::SessionService& sessions, const util::Clock& clock,
-                 RetentionConfig config);
+    RetentionJob(service::SessionService& sessions, service::PolicyService& policies,
+                 service::RetentionService& retention, const util::Clock& clock, RetentionConfig config);
     ~RetentionJob();
     RetentionJob(const RetentionJob&) = delete;
     RetentionJob& operator=(const RetentionJob&) = delete;
@@ -46,8 +47,9 @@ private:
     void loop();
     [[nodiscard]] bool stopping();
 
-    store::Store& store_;
     service::SessionService& sessions_;
+    service::PolicyService& policies_;
+    service::RetentionService& retention_;
     const util::Clock& clock_;
     RetentionConfig config_;
     std::mutex mutex_;

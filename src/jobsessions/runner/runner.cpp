@@ -232,9 +232,10 @@ struct Runner::Run {
     }
 };
 
-Runner::Runner(store::Store& store, service::SessionService& sessions, const util::Clock& clock, RunnerConfig config)
-    : store_(store)
-    , sessions_(sessions)
+Runner::Runner(service::SessionService& sessions, service::RunRecords& records, const util::Clock& clock,
+               RunnerConfig config)
+    : sessions_(sessions)
+    , records_(records)
     , clock_(clock)
     , config_(std::move(config))
 {
@@ -247,9 +248,9 @@ Runner::~Runner()
 
 void Runner::recover()
 {
-    auto left = store_.list_policy_runs();
+    auto left = records_.left_behind();
     if (!left) {
-        log::warning("cannot read the runs of the previous server: " + left.error().message);
+        log::warning("cannot read the runs of the previous server: " + left.error().for_log());
         return;
     }
     for (const auto& run : *left) {
@@ -272,9 +273,9 @@ void Runner::recover()
             log::warning("cannot end session " + session + " of the previous server: " + changed.error().for_log());
         }
         // Left in place, the record would only make the next start do this again.
-        if (auto removed = store_.remove_policy_run(run.session_id); !removed) {
+        if (auto removed = records_.forget(run.session_id); !removed) {
             log::warning("cannot remove the record of session " + session +
-                         "'s run; the next start ends it again: " + removed.error().message);
+                         "'s run; the next start ends it again: " + removed.error().for_log());
         }
         log::info("ended session " + session + ", left running by the previous server");
     }
@@ -480,11 +481,11 @@ void Runner::execute(const std::shared_ptr<Run>& run)
         }
         // The child waits for this record before it runs the command: a run that a restart could not find and end
         // does not start.
-        auto recorded = store_.insert_policy_run(store::PolicyRun{id, policy.id, pid, process_start_ticks(pid)});
+        auto recorded = records_.record(store::PolicyRun{id, policy.id, pid, process_start_ticks(pid)});
         const char start = 1;
         if (!recorded || ::write(go_write.get(), &start, 1) != 1) {
             log::error("session " + std::to_string(id) + ": cannot record the run, so it does not start: " +
-                       (recorded ? std::string(std::strerror(errno)) : recorded.error().message));
+                       (recorded ? std::string(std::strerror(errno)) : recorded.error().for_log()));
             append(SessionStatus::Error, "Not started: the server could not record the run (its log says why).");
             exit_status = SessionStatus::Error;
         }
@@ -742,11 +743,11 @@ void Runner::execute(const std::shared_ptr<Run>& run)
 
 void Runner::remove_run_record(std::int64_t session_id)
 {
-    if (auto removed = store_.remove_policy_run(session_id); !removed) {
+    if (auto removed = records_.forget(session_id); !removed) {
         // The run is over; left in place, its record makes the next start end the session once more, which
         // changes nothing since it is final.
         log::warning("cannot remove the record of session " + std::to_string(session_id) +
-                     "'s run: " + removed.error().message);
+                     "'s run: " + removed.error().for_log());
     }
 }
 

@@ -3,8 +3,9 @@
 
 #include "jobsessions/domain/policy.hpp"
 #include "jobsessions/service/outcome.hpp"
+#include "jobsessions/service/run_launcher.hpp"
+#include "jobsessions/service/run_records.hpp"
 #include "jobsessions/service/session_service.hpp"
-#include "jobsessions/store/store.hpp"
 #include "jobsessions/util/clock.hpp"
 
 #include <condition_variable>
@@ -32,23 +33,19 @@ struct RunnerConfig {
     GroupKeeper* keeper = nullptr;
 };
 
-/// What started a run; it is said in the run's first log entry.
-enum class Trigger : std::uint8_t {
-    Manual,
-    Schedule,
-    CatchUp,
-};
+using Trigger = service::Trigger;
 
 /// Runs policy commands as child processes and records each run as a session with its output as the log.
 ///
 /// A run has a thread of its own that owns the child: it reads the child's output (stdout and stderr, one
 /// pipe) and appends each line before it reads on, so a child that writes faster than the store takes it blocks
 /// on its pipe instead of filling the server's memory. Thread-safe.
-class Runner {
+class Runner final : public service::RunLauncher {
 public:
-    Runner(store::Store& store, service::SessionService& sessions, const util::Clock& clock, RunnerConfig config);
+    Runner(service::SessionService& sessions, service::RunRecords& records, const util::Clock& clock,
+           RunnerConfig config);
     /// Stops every run (as shutdown() does).
-    ~Runner();
+    ~Runner() override;
     Runner(const Runner&) = delete;
     Runner& operator=(const Runner&) = delete;
 
@@ -58,7 +55,7 @@ public:
 
     /// Starts a run of `policy` now and returns its session (Running). Conflict when the policy already has
     /// maxConcurrentRuns runs, or when the server is shutting down.
-    service::Outcome<domain::JobSession> start(const domain::Policy& policy, Trigger trigger);
+    service::Outcome<domain::JobSession> start(const domain::Policy& policy, Trigger trigger) override;
 
     /// Records a tick that could not run because the policy already has maxConcurrentRuns runs: a NeverExecuted
     /// session saying why.
@@ -73,10 +70,10 @@ public:
     bool session_ended(std::int64_t session_id);
 
     /// Stops every run of a policy and waits until they have ended.
-    void stop_policy(const std::string& policy_id);
+    void stop_policy(const std::string& policy_id) override;
 
     /// How many runs of a policy are going on.
-    [[nodiscard]] std::size_t active_runs(const std::string& policy_id) const;
+    [[nodiscard]] std::size_t active_runs(const std::string& policy_id) const override;
 
     /// Stops every run (SIGTERM, SIGKILL after its grace period), records each as Canceled, and waits until
     /// they have ended. Later starts are refused.
@@ -88,8 +85,8 @@ private:
     void finish(const std::shared_ptr<Run>& run);
     void remove_run_record(std::int64_t session_id);
 
-    store::Store& store_;
     service::SessionService& sessions_;
+    service::RunRecords& records_;
     const util::Clock& clock_;
     RunnerConfig config_;
 

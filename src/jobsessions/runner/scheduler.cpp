@@ -13,10 +13,12 @@ namespace {
 constexpr auto kLongestSleep = std::chrono::seconds(60);
 /// A server down for longer than this passes over the rest of the missed ticks without counting them one by one.
 constexpr int kMaxMissedCounted = 100000;
+/// When the store failed, the scheduler tries again this much later.
+constexpr util::Micros kRetryAfterFailure = 5 * util::kMicrosPerSecond;
 
 } // namespace
 
-TickPlan plan_tick(const CronSchedule& schedule, util::Micros last, util::Micros now, bool catch_up)
+TickPlan plan_tick(const domain::CronSchedule& schedule, util::Micros last, util::Micros now, bool catch_up)
 {
     TickPlan plan;
     plan.handled = last;
@@ -48,8 +50,8 @@ TickPlan plan_tick(const CronSchedule& schedule, util::Micros last, util::Micros
     return plan;
 }
 
-Scheduler::Scheduler(store::Store& store, Runner& runner, const util::Clock& clock)
-    : store_(store)
+Scheduler::Scheduler(service::PolicyService& policies, Runner& runner, const util::Clock& clock)
+    : policies_(policies)
     , runner_(runner)
     , clock_(clock)
 {
@@ -88,31 +90,36 @@ void Scheduler::stop()
 
 std::optional<util::Micros> Scheduler::pass(util::Micros now)
 {
-    auto policies = store_.list_policies();
+    auto policies = policies_.definitions();
     if (!policies) {
-        log::warning("scheduler: cannot read policies: " + policies.error().message);
-        return now + util::kMicrosPerSecond * 5;
+        log::warning("scheduler: cannot read policies: " + policies.error().for_log());
+        return now + kRetryAfterFailure;
     }
     std::optional<util::Micros> earliest;
     for (const auto& policy : *policies) {
         if (!policy.enabled || policy.schedule.empty()) {
             continue;
         }
-        auto parsed = CronSchedule::parse(policy.schedule);
+        auto parsed = domain::CronSchedule::parse(policy.schedule);
         if (std::holds_alternative<std::string>(parsed)) {
             continue; // refused at definition; a schedule stored before a parser change is left alone
         }
-        const auto& schedule = std::get<CronSchedule>(parsed);
-        auto last = store_.policy_last_tick(policy.id);
+        const auto& schedule = std::get<domain::CronSchedule>(parsed);
+        auto last = policies_.last_tick(policy.id);
         if (!last) {
-            continue; // deleted meanwhile
+            if (last.error().code != service::DomainErrc::NotFound) { // else deleted meanwhile
+                log::warning("scheduler: cannot read the last tick of policy " + policy.name + ": " +
+                             last.error().for_log());
+                earliest = earliest ? std::min(*earliest, now + kRetryAfterFailure) : now + kRetryAfterFailure;
+            }
+            continue;
         }
         // A policy never scheduled before counts from its creation.
         const auto plan = plan_tick(schedule, last->value_or(policy.created_at), now, policy.catch_up);
         if (plan.moved) {
-            if (auto stored = store_.set_policy_last_tick(policy.id, plan.handled); !stored) {
+            if (auto stored = policies_.set_last_tick(policy.id, plan.handled); !stored) {
                 log::warning("scheduler: cannot record the tick of policy " + policy.name + ": " +
-                             stored.error().message);
+                             stored.error().for_log());
                 continue; // never run a tick that is not recorded: it would run again after a restart
             }
         }
@@ -124,10 +131,10 @@ std::optional<util::Micros> Scheduler::pass(util::Micros now)
             if (runner_.active_runs(policy.id) >= static_cast<std::size_t>(policy.max_concurrent_runs)) {
                 if (auto skipped = runner_.record_skipped(policy, plan.tick); !skipped) {
                     log::warning("scheduler: cannot record a skipped run of " + policy.name + ": " +
-                                 skipped.error().message);
+                                 skipped.error().for_log());
                 }
             } else if (auto started = runner_.start(policy, *plan.run); !started) {
-                log::warning("scheduler: cannot start " + policy.name + ": " + started.error().message);
+                log::warning("scheduler: cannot start " + policy.name + ": " + started.error().for_log());
             }
         }
         if (plan.next) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "jobsessions/runner/cron.hpp"
+#include "jobsessions/domain/cron.hpp"
 #include "jobsessions/runner/runner.hpp"
-#include "jobsessions/store/store.hpp"
+#include "jobsessions/service/policy_service.hpp"
 #include "jobsessions/util/clock.hpp"
 
 #include <condition_variable>
@@ -36,13 +36,13 @@ inline constexpr util::Micros kOnTimeTolerance = 30 * util::kMicrosPerSecond;
 /// Decides, for a schedule whose last handled time is `last`, what to do at `now`: a tick due within the tolerance
 /// runs; older ticks (missed while the server was down) are passed over, and the newest of them runs once when
 /// `catch_up` is set. Pure, for tests with any clock.
-TickPlan plan_tick(const CronSchedule& schedule, util::Micros last, util::Micros now, bool catch_up);
+TickPlan plan_tick(const domain::CronSchedule& schedule, util::Micros last, util::Micros now, bool catch_up);
 
-/// Runs the enabled scheduled policies at their times. Policies are read from the store on every pass, so a
+/// Runs the enabled scheduled policies at their times. Policies are read on every pass, so a
 /// change takes effect as soon as reload() wakes it. Thread-safe.
 class Scheduler {
 public:
-    Scheduler(store::Store& store, Runner& runner, const util::Clock& clock);
+    Scheduler(service::PolicyService& policies, Runner& runner, const util::Clock& clock);
     ~Scheduler();
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
@@ -60,7 +60,7 @@ public:
 private:
     void loop();
 
-    store::Store& store_;
+    service::PolicyService& policies_;
     Runner& runner_;
     const util::Clock& clock_;
     std::mutex mutex_;

@@ -62,15 +62,16 @@ std::string hash_refresh_token(std::string_view token)
     return auth::sha256(token);
 }
 
-AuthService::AuthService(store::Store& store, const util::Clock& clock, auth::UserDirectory& users,
+AuthService::AuthService(AccountStores stores, const util::Clock& clock, auth::UserDirectory& users,
                          std::string_view signing_key, LoginThrottleConfig throttle, TokenLifetimes lifetimes)
-    : store_(store)
+    : user_store_(stores.users)
+    , tokens_(stores.tokens)
     , clock_(clock)
     , users_(users)
     , codec_(signing_key)
     , lifetimes_(lifetimes)
     , id_(g_next_service_id.fetch_add(1))
-    , throttle_(store, clock, throttle)
+    , throttle_(stores.logins, clock, throttle)
     , hashing_(hashing_threads())
 {
 }
@@ -132,7 +133,7 @@ void AuthService::login(LoginAttempt attempt, std::function<void(LoginOutcome)> 
 
 LoginOutcome AuthService::check(LoginAttempt& attempt)
 {
-    auto user = store_.find_user(attempt.username);
+    auto user = user_store_.find_user(attempt.username);
     if (!user && user.error().code != store::StoreErrc::NotFound) {
         return LoginOutcome{unavailable(user.error().message), clock_.now(), std::nullopt};
     }
@@ -172,7 +173,7 @@ LoginOutcome AuthService::check(LoginAttempt& attempt)
     record.user_id = user->id;
     record.created_at = now;
     record.expires_at = now + lifetimes_.refresh_seconds * util::kMicrosPerSecond;
-    if (auto inserted = store_.insert_refresh_token(record); !inserted) {
+    if (auto inserted = tokens_.insert_refresh_token(record); !inserted) {
         return LoginOutcome{unavailable(inserted.error().message), now, std::nullopt};
     }
     return LoginOutcome{issue(auth::UserEntry{user->id, user->name, user->role, user->disabled}, login_id,
@@ -188,7 +189,7 @@ Outcome<TokenGrant> AuthService::refresh(std::string_view refresh_token)
     next.token_hash = hash_refresh_token(next_token);
     next.created_at = now;
     next.expires_at = now + lifetimes_.refresh_seconds * util::kMicrosPerSecond;
-    auto rotation = store_.rotate_refresh_token(hash_refresh_token(refresh_token), now, next);
+    auto rotation = tokens_.rotate_refresh_token(hash_refresh_token(refresh_token), now, next);
     if (!rotation) {
         return unavailable();
     }
@@ -214,7 +215,7 @@ Outcome<TokenGrant> AuthService::refresh(std::string_view refresh_token)
     if (!user || user->disabled) {
         // The token just spent is gone either way; what a failed revocation leaves are the login's other refresh
         // tokens, which the disabled user's next refresh finds refused here again.
-        if (auto revoked = store_.revoke_login(rotation->login_id); !revoked) {
+        if (auto revoked = tokens_.revoke_login(rotation->login_id); !revoked) {
             log::warning("cannot revoke the login of disabled or removed user id " + std::to_string(rotation->user_id) +
                          ": " + revoked.error().message);
         }
@@ -228,7 +229,7 @@ Outcome<TokenGrant> AuthService::refresh(std::string_view refresh_token)
 
 Outcome<void> AuthService::logout(std::uint64_t login_id)
 {
-    if (!store_.revoke_login(std::to_string(login_id))) {
+    if (!tokens_.revoke_login(std::to_string(login_id))) {
         return unavailable();
     }
     return {};
@@ -267,7 +268,7 @@ std::optional<Principal> AuthService::authenticate(std::string_view access_token
 
 Outcome<void> AuthService::reload_users()
 {
-    auto users = store_.list_users();
+    auto users = user_store_.list_users();
     if (!users) {
         return unavailable(users.error().message);
     }

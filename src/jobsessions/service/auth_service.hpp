@@ -6,7 +6,7 @@
 #include "jobsessions/service/login_throttle.hpp"
 #include "jobsessions/service/outcome.hpp"
 #include "jobsessions/service/principal.hpp"
-#include "jobsessions/store/store.hpp"
+#include "jobsessions/store/account_store.hpp"
 #include "jobsessions/util/clock.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -58,12 +58,19 @@ struct TokenLifetimes {
     std::int64_t refresh_seconds = std::int64_t{14} * 24 * 3600;
 };
 
+/// What logins are kept in: users, refresh tokens, the throttle's counts.
+struct AccountStores {
+    store::UserStore& users;
+    store::TokenStore& tokens;
+    store::LoginStore& logins;
+};
+
 /// Logins, refresh-token rotation, logout, and checking access tokens on requests. Thread-safe.
 class AuthService {
 public:
     /// `signing_key` is the shared HMAC key from the store.
-    AuthService(store::Store& store, const util::Clock& clock, auth::UserDirectory& users, std::string_view signing_key,
-                LoginThrottleConfig throttle = {}, TokenLifetimes lifetimes = {});
+    AuthService(AccountStores stores, const util::Clock& clock, auth::UserDirectory& users,
+                std::string_view signing_key, LoginThrottleConfig throttle = {}, TokenLifetimes lifetimes = {});
     /// Waits for the logins being checked.
     ~AuthService();
     AuthService(const AuthService&) = delete;
@@ -94,7 +101,8 @@ private:
     /// The part of a login on the hashing pool.
     LoginOutcome check(LoginAttempt& attempt);
 
-    store::Store& store_;
+    store::UserStore& user_store_;
+    store::TokenStore& tokens_;
     const util::Clock& clock_;
     auth::UserDirectory& users_;
     auth::TokenCodec codec_;

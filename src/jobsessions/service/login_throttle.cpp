@@ -59,7 +59,7 @@ std::string loggable_name(std::string_view username)
     return out;
 }
 
-LoginThrottle::LoginThrottle(store::Store& store, const util::Clock& clock, LoginThrottleConfig config)
+LoginThrottle::LoginThrottle(store::LoginStore& store, const util::Clock& clock, LoginThrottleConfig config)
     : store_(store)
     , clock_(clock)
     , config_(config)

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "jobsessions/service/outcome.hpp"
-#include "jobsessions/store/store.hpp"
+#include "jobsessions/store/account_store.hpp"
 #include "jobsessions/util/clock.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -41,7 +41,7 @@ struct LoginThrottleConfig {
 /// counts by its /64, which one client can usually fill at will. Thread-safe.
 class LoginThrottle {
 public:
-    LoginThrottle(store::Store& store, const util::Clock& clock, LoginThrottleConfig config);
+    LoginThrottle(store::LoginStore& store, const util::Clock& clock, LoginThrottleConfig config);
 
     /// When an attempt of `username` from `address` may be made: nullopt for now, else the time.
     Outcome<std::optional<util::Micros>> wait_until(std::string_view username, const boost::asio::ip::address& address);
@@ -67,7 +67,7 @@ private:
     /// When a key with `failures` may next be tried, given its free failures (0: at once).
     [[nodiscard]] util::Micros next_attempt(const store::LoginFailures& failures, std::int64_t free) const;
 
-    store::Store& store_;
+    store::LoginStore& store_;
     const util::Clock& clock_;
     LoginThrottleConfig config_;
 };

@@ -2,8 +2,8 @@
 #include "jobsessions/service/policy_service.hpp"
 
 #include "jobsessions/auth/token_codec.hpp"
+#include "jobsessions/domain/cron.hpp"
 #include "jobsessions/log/log.hpp"
-#include "jobsessions/runner/cron.hpp"
 
 #include <cstdio>
 
@@ -49,9 +49,11 @@ std::string new_uuid()
 
 } // namespace
 
-PolicyService::PolicyService(store::Store& store, runner::Runner& runner, const util::Clock& clock, ChangeHub& hub)
+PolicyService::PolicyService(store::PolicyStore& store, SessionService& sessions, RunLauncher& runs,
+                             const util::Clock& clock, ChangeHub& hub)
     : store_(store)
-    , runner_(runner)
+    , sessions_(sessions)
+    , runs_(runs)
     , clock_(clock)
     , hub_(hub)
 {
@@ -61,7 +63,7 @@ std::vector<domain::PolicyProblem> PolicyService::problems(const domain::Policy&
 {
     auto problems = domain::validate_policy(policy);
     if (!policy.schedule.empty()) {
-        auto parsed = runner::CronSchedule::parse(policy.schedule);
+        auto parsed = domain::CronSchedule::parse(policy.schedule);
         if (const auto* error = std::get_if<std::string>(&parsed)) {
             problems.push_back({"schedule", "Not a schedule: " + *error + "."});
         }
@@ -81,8 +83,8 @@ std::optional<util::Micros> PolicyService::next_run(const domain::Policy& policy
     if (!policy.enabled || policy.schedule.empty()) {
         return std::nullopt;
     }
-    auto parsed = runner::CronSchedule::parse(policy.schedule);
-    const auto* schedule = std::get_if<runner::CronSchedule>(&parsed);
+    auto parsed = domain::CronSchedule::parse(policy.schedule);
+    const auto* schedule = std::get_if<domain::CronSchedule>(&parsed);
     return schedule != nullptr ? schedule->next_after(now) : std::nullopt;
 }
 
@@ -91,12 +93,9 @@ Outcome<void> PolicyService::describe(const Principal& who, domain::Policy& poli
     policy.next_run = next_run(policy, clock_.now());
     store::SessionFilter filter;
     filter.policy_id = policy.id;
-    if (who.role == domain::Role::Agent) {
-        filter.created_by = who.user_id; // an Agent sees only its own sessions, here too
-    }
-    auto newest = store_.list_sessions(filter, 0, 1, nullptr);
+    auto newest = sessions_.list(who, filter, 0, 1); // an Agent sees only its own sessions, here too
     if (!newest) {
-        return from_store(newest.error(), policy.id);
+        return newest.error();
     }
     if (!newest->sessions.empty()) {
         const auto& session = newest->sessions.front();
@@ -187,14 +186,14 @@ Outcome<void> PolicyService::remove(const std::string& id, bool force)
     if (!current) {
         return from_store(current.error(), id);
     }
-    if (const auto running = runner_.active_runs(id); running > 0) {
+    if (const auto running = runs_.active_runs(id); running > 0) {
         if (!force) {
             return DomainError{DomainErrc::Conflict,
                                {},
                                "Policy '" + current->name + "' has " + std::to_string(running) +
                                    " run(s) going on; stop them first, or delete with force=true."};
         }
-        runner_.stop_policy(id);
+        runs_.stop_policy(id);
     }
     auto removed = store_.delete_policy(id);
     if (!removed) {
@@ -214,7 +213,33 @@ Outcome<domain::JobSession> PolicyService::start(const std::string& id)
     if (!policy) {
         return from_store(policy.error(), id);
     }
-    return runner_.start(*policy, runner::Trigger::Manual);
+    return runs_.start(*policy, Trigger::Manual);
+}
+
+Outcome<std::vector<domain::Policy>> PolicyService::definitions()
+{
+    auto policies = store_.list_policies();
+    if (!policies) {
+        return from_store(policies.error(), {});
+    }
+    return std::move(*policies);
+}
+
+Outcome<std::optional<util::Micros>> PolicyService::last_tick(const std::string& id)
+{
+    auto tick = store_.policy_last_tick(id);
+    if (!tick) {
+        return from_store(tick.error(), id);
+    }
+    return *tick;
+}
+
+Outcome<void> PolicyService::set_last_tick(const std::string& id, util::Micros tick)
+{
+    if (auto stored = store_.set_policy_last_tick(id, tick); !stored) {
+        return from_store(stored.error(), id);
+    }
+    return {};
 }
 
 } // namespace jobsessions::service

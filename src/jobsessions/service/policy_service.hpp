@@ -2,11 +2,12 @@
 #pragma once
 
 #include "jobsessions/domain/policy.hpp"
-#include "jobsessions/runner/runner.hpp"
 #include "jobsessions/service/change_hub.hpp"
 #include "jobsessions/service/outcome.hpp"
 #include "jobsessions/service/principal.hpp"
-#include "jobsessions/store/store.hpp"
+#include "jobsessions/service/run_launcher.hpp"
+#include "jobsessions/service/session_service.hpp"
+#include "jobsessions/store/policy_store.hpp"
 #include "jobsessions/util/clock.hpp"
 
 #include <functional>
@@ -19,7 +20,8 @@ namespace jobsessions::service {
 /// The policy use cases: define, change, delete and start policies. No HTTP and no SQL here. Thread-safe.
 class PolicyService {
 public:
-    PolicyService(store::Store& store, runner::Runner& runner, const util::Clock& clock, ChangeHub& hub);
+    PolicyService(store::PolicyStore& store, SessionService& sessions, RunLauncher& runs, const util::Clock& clock,
+                  ChangeHub& hub);
 
     /// Called after every change to the policies (the scheduler re-reads them). Set once, before use.
     void on_change(std::function<void()> handler) { changed_ = std::move(handler); }
@@ -45,14 +47,24 @@ public:
     /// Starts a run now; Conflict when maxConcurrentRuns runs are going on.
     Outcome<domain::JobSession> start(const std::string& id);
 
+    /// Every policy as defined, environment included, without what describe() adds: for the server's own jobs
+    /// (the scheduler, retention).
+    Outcome<std::vector<domain::Policy>> definitions();
+    /// The last scheduled time the scheduler handled for policy `id` (nullopt: none yet); NotFound once deleted.
+    Outcome<std::optional<util::Micros>> last_tick(const std::string& id);
+    /// Records the last scheduled time handled for policy `id`, before the run it stands for starts: a tick
+    /// recorded is never run again, after a restart either.
+    Outcome<void> set_last_tick(const std::string& id, util::Micros tick);
+
 private:
     void changed() const;
     /// Adds what the server tells beside a definition (next run, newest session the principal may see) and
     /// redacts the environment for all but Administrators.
     Outcome<void> describe(const Principal& who, domain::Policy& policy);
 
-    store::Store& store_;
-    runner::Runner& runner_;
+    store::PolicyStore& store_;
+    SessionService& sessions_;
+    RunLauncher& runs_;
     const util::Clock& clock_;
     ChangeHub& hub_;
     std::function<void()> changed_;

@@ -62,11 +62,30 @@ AppendLogEntry logged_now(domain::SessionStatus status, std::string message)
     return entry;
 }
 
-SessionService::SessionService(store::Store& store, const util::Clock& clock, ChangeHub& hub)
+SessionService::SessionService(store::SessionStore& store, store::IdempotencyStore& answers, const util::Clock& clock,
+                               ChangeHub& hub)
     : store_(store)
+    , answers_(answers)
     , clock_(clock)
     , hub_(hub)
 {
+}
+
+Outcome<RecordedAnswer> SessionService::recorded_answer(const store::IdempotencyWrite& write)
+{
+    auto record = answers_.find_idempotency(write.user_id, write.key);
+    if (!record) {
+        return from_store(record.error(), 0);
+    }
+    RecordedAnswer answer;
+    if (*record) {
+        if ((*record)->request_hash != write.request_hash) {
+            answer.used_for_another_request = true;
+        } else {
+            answer.replay = std::move(*record);
+        }
+    }
+    return answer;
 }
 
 void SessionService::limit_to(const Principal& who, store::SessionFilter& filter)

@@ -5,7 +5,8 @@
 #include "jobsessions/service/change_hub.hpp"
 #include "jobsessions/service/outcome.hpp"
 #include "jobsessions/service/principal.hpp"
-#include "jobsessions/store/store.hpp"
+#include "jobsessions/store/idempotency_store.hpp"
+#include "jobsessions/store/session_store.hpp"
 #include "jobsessions/util/clock.hpp"
 
 #include <functional>
@@ -51,10 +52,34 @@ struct SessionSummary {
     std::int64_t running_now = 0;
 };
 
+/// What was recorded for an Idempotency-Key.
+struct RecordedAnswer {
+    /// The answer to give again, when the key answered the same request before.
+    std::optional<store::IdempotencyRecord> replay;
+    /// The key answered another request: it may not be used for this one.
+    bool used_for_another_request = false;
+};
+
 /// The session use cases: read, create, change, log. No HTTP and no SQL here. Thread-safe.
 class SessionService {
 public:
-    SessionService(store::Store& store, const util::Clock& clock, ChangeHub& hub);
+    SessionService(store::SessionStore& store, store::IdempotencyStore& answers, const util::Clock& clock,
+                   ChangeHub& hub);
+
+    /// How long reading one session or log page may take (where a request for it is best served).
+    [[nodiscard]] store::ReadCost lookup_cost() const noexcept { return store_.lookup_cost(); }
+    /// How long listing or counting what `filter` selects may take.
+    [[nodiscard]] store::ReadCost list_cost(const store::SessionFilter& filter) const noexcept
+    {
+        return store_.list_cost(filter);
+    }
+
+    /// Between these, the calling thread's reads may share one snapshot (see store::SessionStore).
+    void begin_read_round() noexcept { store_.begin_read_round(); }
+    void end_read_round() noexcept { store_.end_read_round(); }
+
+    /// The answer recorded for `write`'s key (its user, key and request hash), if the key was used before.
+    Outcome<RecordedAnswer> recorded_answer(const store::IdempotencyWrite& write);
 
     /// A page of the sessions the principal may see, newest first, with the total that match; the rows of those
     /// `known` holds (when given) are not read.
@@ -119,7 +144,8 @@ private:
     /// Restricts a filter to what the principal may see.
     static void limit_to(const Principal& who, store::SessionFilter& filter);
 
-    store::Store& store_;
+    store::SessionStore& store_;
+    store::IdempotencyStore& answers_;
     const util::Clock& clock_;
     ChangeHub& hub_;
     std::function<void(std::int64_t)> stop_handler_;

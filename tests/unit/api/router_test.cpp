@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/router.hpp"
+#include "jobsessions/store/store.hpp"
+
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -40,11 +43,17 @@ TEST(RouteTable, OnlyTextAndUsnFiltersOfTheListGoToTheBlockingPool)
     std::string parameter;
     const auto& list = router.match(verb::get, "/api/v1/jobSessions", parameter);
     EXPECT_EQ(list.execution, Execution::Read);
-    ASSERT_NE(list.may_run_long, nullptr);
+    ASSERT_NE(list.read_cost, nullptr);
+    test::TempDir dir;
+    auto store = store::open_sqlite_store({dir.file("jobsessions.db")});
+    ASSERT_TRUE(store) << store.error().message;
+    util::SystemClock clock;
+    service::ChangeHub hub;
+    service::SessionService sessions(**store, **store, clock, hub);
     const auto runs_long = [&](std::string_view target) {
         http::Request request;
         request.target = target;
-        return list.may_run_long(request);
+        return list.read_cost(request, sessions) == store::ReadCost::Long;
     };
     EXPECT_FALSE(runs_long("/api/v1/jobSessions"));
     EXPECT_FALSE(runs_long("/api/v1/jobSessions?Types=PolicyBackup&offset=9990&limit=1000"));

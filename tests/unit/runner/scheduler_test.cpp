@@ -11,9 +11,9 @@ util::Micros at(std::string_view iso)
     return util::parse_timestamp(iso).value();
 }
 
-CronSchedule nightly()
+domain::CronSchedule nightly()
 {
-    return std::get<CronSchedule>(CronSchedule::parse("0 2 * * *"));
+    return std::get<domain::CronSchedule>(domain::CronSchedule::parse("0 2 * * *"));
 }
 
 TEST(PlanTick, NothingIsDueBeforeTheTick)
@@ -70,7 +70,7 @@ TEST(PlanTick, ATickWithinTheToleranceIsOnTimeAndOneBeyondItIsMissed)
 
 TEST(PlanTick, AMinuteScheduleDownForAWeekIsHandledAtOnce)
 {
-    const auto every_minute = std::get<CronSchedule>(CronSchedule::parse("* * * * *"));
+    const auto every_minute = std::get<domain::CronSchedule>(domain::CronSchedule::parse("* * * * *"));
     const auto plan = plan_tick(every_minute, at("2026-03-01T00:00:00Z"), at("2026-03-08T00:00:10Z"), true);
     ASSERT_TRUE(plan.run);
     EXPECT_EQ(*plan.run, Trigger::Schedule); // 00:00:00 on the 8th is within the tolerance

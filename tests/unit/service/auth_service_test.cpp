@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/auth/password.hpp"
 #include "jobsessions/service/auth_service.hpp"
+#include "jobsessions/store/store.hpp"
 
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
@@ -28,7 +29,8 @@ protected:
         auto created = store_->create_user(user);
         ASSERT_TRUE(created);
         alice_ = *created;
-        service_ = std::make_unique<AuthService>(*store_, clock_, users_, std::string(32, 's'));
+        service_ = std::make_unique<AuthService>(AccountStores{*store_, *store_, *store_}, clock_, users_,
+                                                 std::string(32, 's'));
         ASSERT_TRUE(service_->reload_users());
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The rules of the login throttle, on a real store, at any time the fake clock says.
 #include "jobsessions/service/login_throttle.hpp"
+#include "jobsessions/store/store.hpp"
 
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"

@@ -30,7 +30,13 @@ public:
     static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
     ~SqliteStore() override;
 
-    [[nodiscard]] bool reads_are_local() const noexcept override { return true; }
+    [[nodiscard]] ReadCost lookup_cost() const noexcept override { return ReadCost::Quick; }
+    /// Text and usn filters may walk much of an index (see session_query); any other list is placed from the
+    /// kept counts and reads at most a few thousand index entries.
+    [[nodiscard]] ReadCost list_cost(const SessionFilter& filter) const noexcept override
+    {
+        return (filter.text && !filter.text->empty()) || filter.usn_after ? ReadCost::Long : ReadCost::Quick;
+    }
     void begin_read_round() noexcept override;
     void end_read_round() noexcept override;
 

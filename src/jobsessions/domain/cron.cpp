@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "jobsessions/runner/cron.hpp"
+#include "jobsessions/domain/cron.hpp"
 
 #include "jobsessions/util/strings.hpp"
 
@@ -9,7 +9,7 @@
 #include <date/tz.h>
 #include <vector>
 
-namespace jobsessions::runner {
+namespace jobsessions::domain {
 namespace {
 
 constexpr std::array<std::string_view, 12> kMonthNames = {"jan", "feb", "mar", "apr", "may", "jun",
@@ -297,4 +297,4 @@ std::optional<util::Micros> CronSchedule::next_after(util::Micros after) const
     return std::nullopt;
 }
 
-} // namespace jobsessions::runner
+} // namespace jobsessions::domain

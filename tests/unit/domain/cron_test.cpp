@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "jobsessions/runner/cron.hpp"
+#include "jobsessions/domain/cron.hpp"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-namespace jobsessions::runner {
+namespace jobsessions::domain {
 namespace {
 
 CronSchedule schedule(std::string_view text)
@@ -171,4 +171,4 @@ TEST(Cron, KeepsTheZoneName)
 }
 
 } // namespace
-} // namespace jobsessions::runner
+} // namespace jobsessions::domain

@@ -13,7 +13,7 @@ namespace date {
 class time_zone;
 }
 
-namespace jobsessions::runner {
+namespace jobsessions::domain {
 
 /// A 5-field cron schedule (minute hour day-of-month month day-of-week) in an IANA time zone.
 ///
@@ -51,4 +51,4 @@ private:
     std::string zone_name_ = "UTC";
 };
 
-} // namespace jobsessions::runner
+} // namespace jobsessions::domain

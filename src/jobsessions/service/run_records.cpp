@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/service/run_records.hpp"
+
+#include <string>
+#include <utility>
+
+namespace jobsessions::service {
+namespace {
+
+DomainError unavailable(const store::StoreError& error)
+{
+    return {DomainErrc::Unavailable, {}, "The run records are unavailable.", error.message};
+}
+
+} // namespace
+
+Outcome<void> RunRecords::record(const store::PolicyRun& run)
+{
+    if (auto recorded = store_.insert_policy_run(run); !recorded) {
+        return unavailable(recorded.error());
+    }
+    return {};
+}
+
+Outcome<void> RunRecords::forget(std::int64_t session_id)
+{
+    if (auto removed = store_.remove_policy_run(session_id); !removed) {
+        return unavailable(removed.error());
+    }
+    return {};
+}
+
+Outcome<std::vector<store::PolicyRun>> RunRecords::left_behind()
+{
+    auto runs = store_.list_policy_runs();
+    if (!runs) {
+        return unavailable(runs.error());
+    }
+    return std::move(*runs);
+}
+
+} // namespace jobsessions::service
