@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Lists, counts and cursors: part of the store contract, run against every backend.
+#include "jobsessions/service/session_service.hpp"
 #include "jobsessions/store/sqlite/connection.hpp"
 #include "jobsessions/store/sqlite/sqlite_store.hpp"
 #include "jobsessions/store/store.hpp"
@@ -45,6 +46,7 @@ protected:
         auto opened = sqlite::SqliteStore::open(dir_.file("db"));
         ASSERT_TRUE(opened);
         store_ = std::move(*opened);
+        sessions_ = std::make_unique<service::SessionService>(*store_, *store_, clock_, hub_);
         // A few hundred sessions over ten days, in a shuffled order of writing.
         std::mt19937 random(42);
         const SessionType types[] = {SessionType::PolicyBackup, SessionType::PolicySnapshot, SessionType::HealthCheck};
@@ -92,7 +94,7 @@ protected:
     std::vector<std::int64_t> listed(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
                                      std::int64_t* total = nullptr)
     {
-        auto page = store_->list_sessions(filter, offset, limit, nullptr);
+        auto page = page_of(filter, offset, limit, nullptr);
         EXPECT_TRUE(page);
         std::vector<std::int64_t> ids;
         for (const auto& s : page->sessions) {
@@ -178,8 +180,18 @@ protected:
         ASSERT_EQ(store_->get_session(ids_.back())->start_time, rows_.back().start);
     }
 
+    /// A page as the server lists it: the keys, then the rows of the sessions `known` does not hold.
+    service::Outcome<SessionPage> page_of(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+                                          service::KnownSessions* known)
+    {
+        return sessions_->list(service::kSystem, filter, offset, limit, known);
+    }
+
     test::TempDir dir_;
     std::unique_ptr<sqlite::SqliteStore> store_;
+    util::SystemClock clock_;
+    service::ChangeHub hub_;
+    std::unique_ptr<service::SessionService> sessions_;
     std::vector<Row> rows_;
     std::vector<std::int64_t> ids_;
 };
@@ -422,6 +434,7 @@ TEST_F(SessionList, AggregateTablesEqualARecountAfterConcurrentWrites)
 // period are made from the sessions and days it holds, and windows are counted exactly right away.
 TEST_F(SessionList, UpgradeFromDayCountsMakesTheFinerAndCoarserCounts)
 {
+    sessions_.reset();
     store_.reset();
     {
         auto opened = sqlite::Connection::open(dir_.file("db"), false);
@@ -435,6 +448,7 @@ TEST_F(SessionList, UpgradeFromDayCountsMakesTheFinerAndCoarserCounts)
     auto reopened = sqlite::SqliteStore::open(dir_.file("db"));
     ASSERT_TRUE(reopened);
     store_ = std::move(*reopened);
+    sessions_ = std::make_unique<service::SessionService>(*store_, *store_, clock_, hub_);
     expect_aggregates_equal_a_recount(dir_.file("db"));
     SessionFilter window;
     window.from = kBase + 2 * kDay + 3 * 3600 * util::kMicrosPerSecond + 17;
@@ -910,7 +924,7 @@ TEST_F(SessionList, TotalsKeptNeverLagTheWritesAcknowledgedBeforeThem)
                 if (r == 1) {
                     store_->begin_read_round();
                 }
-                auto page = store_->list_sessions(window, 0, 1, nullptr);
+                auto page = page_of(window, 0, 1, nullptr);
                 if (r == 1) {
                     store_->end_read_round();
                 }
@@ -929,7 +943,7 @@ TEST_F(SessionList, TotalsKeptNeverLagTheWritesAcknowledgedBeforeThem)
 }
 
 // Remembers which sessions of a page it was asked about, in order, and holds those with an odd id (or all).
-class OddSessionsHeld final : public KnownSessions {
+class OddSessionsHeld final : public service::KnownSessions {
 public:
     explicit OddSessionsHeld(bool all = false)
         : all_(all)
@@ -975,7 +989,7 @@ TEST_F(SessionList, PagesAskedAgainFollowEveryChangeToTheirSessions)
         return keys;
     };
     auto page = [&](const SessionFilter& f, std::int64_t offset, std::int64_t limit) {
-        auto listed = store_->list_sessions(f, offset, limit, nullptr);
+        auto listed = page_of(f, offset, limit, nullptr);
         EXPECT_TRUE(listed);
         Keys keys;
         for (const auto& s : listed->sessions) {
@@ -992,14 +1006,14 @@ TEST_F(SessionList, PagesAskedAgainFollowEveryChangeToTheirSessions)
                                     all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), from + 10)));
                 // First with nothing read: the keys alone must be current.
                 OddSessionsHeld all_held(true);
-                auto none_read = store_->list_sessions(f, offset, 10, &all_held);
+                auto none_read = page_of(f, offset, 10, &all_held);
                 ASSERT_TRUE(none_read);
                 EXPECT_EQ(all_held.asked, expected);
                 EXPECT_TRUE(none_read->sessions.empty());
                 EXPECT_EQ(page(f, offset, 10), expected);
                 EXPECT_EQ(page(f, offset, 10), expected); // asked again
                 OddSessionsHeld known;
-                auto listed = store_->list_sessions(f, offset, 10, &known);
+                auto listed = page_of(f, offset, 10, &known);
                 ASSERT_TRUE(listed);
                 EXPECT_EQ(known.asked, expected);
                 Keys read;
@@ -1091,7 +1105,7 @@ TEST_F(SessionList, PagesKeptNeverLagTheWritesAcknowledgedBeforeThem)
                 if (r == 1) {
                     store_->begin_read_round();
                 }
-                auto page = store_->list_sessions(window, 0, 3, &known);
+                auto page = page_of(window, 0, 3, &known);
                 if (r == 1) {
                     store_->end_read_round();
                 }
@@ -1112,7 +1126,7 @@ TEST_F(SessionList, PagesKeptNeverLagTheWritesAcknowledgedBeforeThem)
     for (auto& reader : readers) {
         reader.join();
     }
-    EXPECT_EQ(store_->list_sessions(window, 0, 3, nullptr)->total_count, 200);
+    EXPECT_EQ(page_of(window, 0, 3, nullptr)->total_count, 200);
 }
 
 TEST_F(SessionList, EveryCountIsServedFromAnIndexOrTheCounts)

@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // One contract suite for every storage backend. Each backend is a parameter; there is never a copy per backend.
-#include "jobsessions/store/store.hpp"
-
-#include "support/temp_dir.hpp"
-
-#include <gtest/gtest.h>
+#include "store/store_contract.hpp"
 
 #include <set>
 #include <thread>
@@ -15,42 +11,7 @@ namespace {
 using domain::SessionStatus;
 using domain::SessionType;
 
-struct Backend {
-    std::string name;
-    std::function<std::unique_ptr<Store>(const test::TempDir&)> open;
-};
-
-void PrintTo(const Backend& backend, std::ostream* os)
-{
-    *os << backend.name;
-}
-
-std::unique_ptr<Store> open_sqlite(const test::TempDir& dir)
-{
-    auto opened = open_sqlite_store({dir.file("jobsessions.db")});
-    if (!opened) {
-        throw std::runtime_error(opened.error().message);
-    }
-    return std::move(*opened);
-}
-
-class StoreContract : public ::testing::TestWithParam<Backend> {
-protected:
-    void SetUp() override { store_ = GetParam().open(dir_); }
-
-    NewSession running(SessionType type = SessionType::PolicyBackup)
-    {
-        NewSession s;
-        s.type = type;
-        s.status = SessionStatus::Running;
-        s.start_time = 1'580'900'830'002'679;
-        s.created_by = 1;
-        return s;
-    }
-
-    test::TempDir dir_;
-    std::unique_ptr<Store> store_;
-};
+class StoreContract : public StoreContractTest {};
 
 TEST_P(StoreContract, CreatedSessionReadsBackWithIdAndUsn)
 {
@@ -438,8 +399,7 @@ TEST_P(StoreContract, DataSurvivesReopening)
     EXPECT_GT(next->usn, created->usn);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values(Backend{"sqlite", &open_sqlite}),
-                         [](const auto& param_info) { return param_info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, contract_backends(), backend_name);
 
 } // namespace
 } // namespace jobsessions::store

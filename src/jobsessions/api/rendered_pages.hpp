@@ -2,7 +2,7 @@
 #pragma once
 
 #include "jobsessions/api/session_body_cache.hpp"
-#include "jobsessions/store/store.hpp"
+#include "jobsessions/service/session_service.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -58,7 +58,7 @@ private:
 /// stays alive while the page uses it), and the page's order: which sessions were held and which the store reads.
 /// Given the page's self link, a page kept whole under it that lists the same sessions gives all their bodies at
 /// once.
-class HeldSessionBodies final : public store::KnownSessions {
+class HeldSessionBodies final : public service::KnownSessions {
 public:
     explicit HeldSessionBodies(SessionBodyCache& cache)
         : cache_(cache)

@@ -6,6 +6,9 @@
 namespace jobsessions::service {
 namespace {
 
+/// How often a list is listed again when its rows changed after its keys, before the request gives up.
+constexpr int kListAttempts = 8;
+
 DomainError not_found(std::int64_t id)
 {
     return {DomainErrc::NotFound, {}, "Job session '" + std::to_string(id) + "' was not found."};
@@ -96,14 +99,49 @@ void SessionService::limit_to(const Principal& who, store::SessionFilter& filter
 }
 
 Outcome<store::SessionPage> SessionService::list(const Principal& who, store::SessionFilter filter, std::int64_t offset,
-                                                 std::int64_t limit, store::KnownSessions* known)
+                                                 std::int64_t limit, KnownSessions* known)
 {
     limit_to(who, filter);
-    auto page = store_.list_sessions(filter, offset, limit, known);
-    if (!page) {
-        return from_store(page.error(), 0);
+    // The keys, then the rows of those the caller does not hold. A commit between the two changes a row's usn (or
+    // deletes it): the page is then listed again, from a snapshot that includes that commit.
+    for (int attempt = 0; attempt < kListAttempts; ++attempt) {
+        auto keys = store_.list_session_keys(filter, offset, limit);
+        if (!keys) {
+            return from_store(keys.error(), 0);
+        }
+        store::SessionPage page;
+        page.total_count = keys->total_count;
+        std::vector<store::SessionKey> wanted;
+        if (known != nullptr) {
+            const auto held = known->holds(keys->keys);
+            for (std::size_t i = 0; i < keys->keys.size(); ++i) {
+                if (!held.at(i)) {
+                    wanted.push_back(keys->keys[i]);
+                }
+            }
+        } else {
+            wanted = std::move(keys->keys);
+        }
+        if (wanted.empty()) {
+            return page;
+        }
+        auto rows = store_.get_sessions(wanted);
+        if (!rows) {
+            return from_store(rows.error(), 0);
+        }
+        const auto as_listed = std::equal(wanted.begin(), wanted.end(), rows->begin(), rows->end(),
+                                          [](const store::SessionKey& key, const domain::JobSession& row) {
+                                              return key.id == row.id && key.usn == row.usn;
+                                          });
+        if (as_listed) {
+            page.sessions = std::move(*rows);
+            return page;
+        }
     }
-    return std::move(*page);
+    return DomainError{DomainErrc::Unavailable,
+                       {},
+                       "The sessions kept changing while they were listed; try again.",
+                       "a list's rows changed after its keys " + std::to_string(kListAttempts) + " times"};
 }
 
 Outcome<std::int64_t> SessionService::count(const Principal& who, store::SessionFilter filter)

@@ -52,6 +52,21 @@ struct SessionSummary {
     std::int64_t running_now = 0;
 };
 
+/// What the caller of a list already holds of some sessions (their rendered bodies, say): a page does not read
+/// those rows again. Held by id and usn: a session's usn changes with every change to it, so what was taken at the
+/// same usn is current.
+class KnownSessions {
+public:
+    virtual ~KnownSessions() = default;
+    KnownSessions() = default;
+    KnownSessions(const KnownSessions&) = delete;
+    KnownSessions& operator=(const KnownSessions&) = delete;
+    /// Which sessions of a page (in list order) the caller holds as they are at their usn: a flag for each. Asked
+    /// before the page's rows are read; asked again for the same list, the page is listed anew (a session changed
+    /// between its key and its row) and the earlier answer no longer counts.
+    virtual std::vector<bool> holds(const std::vector<store::SessionKey>& page) = 0;
+};
+
 /// What was recorded for an Idempotency-Key.
 struct RecordedAnswer {
     /// The answer to give again, when the key answered the same request before.
@@ -82,9 +97,9 @@ public:
     Outcome<RecordedAnswer> recorded_answer(const store::IdempotencyWrite& write);
 
     /// A page of the sessions the principal may see, newest first, with the total that match; the rows of those
-    /// `known` holds (when given) are not read.
+    /// `known` holds (when given) are not read, and the page's sessions are the others, in list order.
     Outcome<store::SessionPage> list(const Principal& who, store::SessionFilter filter, std::int64_t offset,
-                                     std::int64_t limit, store::KnownSessions* known = nullptr);
+                                     std::int64_t limit, KnownSessions* known = nullptr);
 
     /// How many sessions match, of those the principal may see.
     Outcome<std::int64_t> count(const Principal& who, store::SessionFilter filter);

@@ -63,9 +63,8 @@ struct SessionFilter {
     std::optional<std::int64_t> created_by;
 };
 
-/// One page of a list, and how many sessions match in all.
+/// One page of a list: its sessions in list order, and how many sessions match in all.
 struct SessionPage {
-    /// The page's sessions in list order, less those the caller said it holds (see KnownSessions).
     std::vector<domain::JobSession> sessions;
     std::int64_t total_count = 0;
 };
@@ -77,19 +76,11 @@ struct SessionKey {
     bool operator==(const SessionKey&) const = default;
 };
 
-/// What the caller of a list already holds of some sessions (their rendered bodies, say): a page does not read
-/// those rows again. Held by id and usn: a session's usn changes with every change to it, so what was taken at the
-/// same usn is current.
-class KnownSessions {
-public:
-    virtual ~KnownSessions() = default;
-    KnownSessions() = default;
-    KnownSessions(const KnownSessions&) = delete;
-    KnownSessions& operator=(const KnownSessions&) = delete;
-    /// Which sessions of a page (in list order) the caller holds as they are at their usn: a flag for each. Asked
-    /// before the page's rows are read; asked again for the same list, the page is listed anew (what the store had
-    /// found changed meanwhile) and the earlier answer no longer counts.
-    virtual std::vector<bool> holds(const std::vector<SessionKey>& page) = 0;
+/// One page of a list as keys, in list order, and how many sessions match in all. A session's usn changes with
+/// every change to it, so what a caller holds of a session at the same usn is current.
+struct PageKeys {
+    std::vector<SessionKey> keys;
+    std::int64_t total_count = 0;
 };
 
 /// Walks matching sessions newest first (start time, then id). It owns its database connection, so it may be
@@ -157,12 +148,16 @@ public:
     /// Appends entries to a session's log, oldest first; refused (nothing appended) once the session is final.
     virtual Result<LogAppend> append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
                                          const IdempotencyWrite* idempotency) = 0;
-    /// A page of matching sessions, newest first, and the exact number that match. Served from indexes: the
-    /// count from totals per period, day, hour and minute kept by the store, so it does not count rows one by one.
-    /// The sessions `known` holds (when given) are left out of the page's rows.
-    virtual Result<SessionPage> list_sessions(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
-                                              KnownSessions* known) = 0;
-    /// How many sessions match (as list_sessions counts them).
+    /// The keys of a page of matching sessions, newest first (start time, then id), and the exact number that
+    /// match. Served from indexes: the count from totals per period, day, hour and minute kept by the store, so it
+    /// does not count rows one by one. A list is read in two steps so that a caller holding some sessions (their
+    /// rendered bodies, say) reads only the others: these keys, then get_sessions for the rest.
+    virtual Result<PageKeys> list_session_keys(const SessionFilter& filter, std::int64_t offset,
+                                               std::int64_t limit) = 0;
+    /// The sessions `keys` name, in that order, as they are now: one changed since its key was listed has
+    /// another usn, one deleted is left out (the caller then lists again).
+    virtual Result<std::vector<domain::JobSession>> get_sessions(const std::vector<SessionKey>& keys) = 0;
+    /// How many sessions match (as list_session_keys counts them).
     virtual Result<std::int64_t> count_sessions(const SessionFilter& filter) = 0;
     /// A cursor over every matching session, newest first, for streaming without holding them all.
     virtual Result<std::unique_ptr<SessionCursor>> open_session_cursor(const SessionFilter& filter) = 0;

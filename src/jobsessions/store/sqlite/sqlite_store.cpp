@@ -779,22 +779,6 @@ Result<std::vector<JobSession>> read_sessions_in_order(Connection& db, const std
     return in_order;
 }
 
-/// The sessions of `page` the caller does not hold, in list order.
-std::vector<SessionKey> not_held(const std::vector<SessionKey>& page, KnownSessions* known)
-{
-    if (known == nullptr) {
-        return page;
-    }
-    const auto held = known->holds(page);
-    std::vector<SessionKey> rest;
-    for (std::size_t i = 0; i < page.size(); ++i) {
-        if (!held.at(i)) {
-            rest.push_back(page[i]);
-        }
-    }
-    return rest;
-}
-
 std::vector<std::int64_t> ids_of(const std::vector<SessionKey>& keys)
 {
     std::vector<std::int64_t> ids;
@@ -805,36 +789,9 @@ std::vector<std::int64_t> ids_of(const std::vector<SessionKey>& keys)
     return ids;
 }
 
-/// The page `kept` lists, with the rows the caller does not hold read in this snapshot; none if one of them changed
-/// since the page was kept (a commit between the cache's answer and the snapshot).
-Result<std::optional<SessionPage>> kept_page_of(Connection& db, const KeptPage& kept, KnownSessions* known)
-{
-    const auto listed = not_held(kept.keys, known);
-    SessionPage page;
-    page.total_count = kept.total_count;
-    if (listed.empty()) {
-        return page;
-    }
-    auto rows = read_sessions_in_order(db, ids_of(listed));
-    if (!rows) {
-        return rows.error();
-    }
-    if (rows->size() != listed.size()) {
-        return std::nullopt;
-    }
-    for (std::size_t i = 0; i < listed.size(); ++i) {
-        if ((*rows)[i].usn != listed[i].usn) {
-            return std::nullopt;
-        }
-    }
-    page.sessions = std::move(*rows);
-    return page;
-}
-
 } // namespace
 
-Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
-                                               KnownSessions* known)
+Result<PageKeys> SqliteStore::list_session_keys(const SessionFilter& filter, std::int64_t offset, std::int64_t limit)
 {
     auto db = reader();
     if (!db) {
@@ -842,40 +799,30 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
     }
     const auto floor = snapshot_floor();
     if (auto kept = list_cache_.find_page(filter, offset, limit, floor)) {
-        auto page = kept_page_of(**db, *kept, known);
-        if (!page) {
-            return page.error();
-        }
-        if (*page) {
-            return std::move(**page);
-        }
-        // Listed again below.
+        return PageKeys{kept->keys, kept->total_count};
     }
     auto source = list_source(**db, filter);
     if (!source) {
         return source.error();
     }
-    SessionPage page;
     auto total = total_of(**db, filter, &*source, floor);
     if (!total) {
         return total.error();
     }
-    page.total_count = *total;
     KeptPage kept;
-    kept.total_count = page.total_count;
-    if (limit == 0 || offset >= page.total_count) {
-        list_cache_.keep_page(filter, offset, limit, std::move(kept), floor);
-        return page;
+    kept.total_count = *total;
+    if (limit == 0 || offset >= kept.total_count) {
+        list_cache_.keep_page(filter, offset, limit, kept, floor);
+        return PageKeys{{}, kept.total_count};
     }
     if (source->few_changed_after_usn) { // an incremental poll: a few thousand rows at most, read and sorted
         auto scan = MergedScan::open(**db, list_queries(filter, offset + limit, *source));
         if (!scan) {
             return scan.error();
         }
-        std::vector<JobSession> rows;
-        std::vector<SessionKey> keys;
+        PageKeys page{{}, kept.total_count};
+        JobSession s;
         for (std::int64_t i = 0;; ++i) {
-            JobSession s;
             auto more = scan->next(s);
             if (!more) {
                 return more.error();
@@ -884,21 +831,13 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
                 break;
             }
             if (i >= offset) {
-                keys.push_back(SessionKey{s.id, s.usn});
-                rows.push_back(std::move(s));
-            }
-        }
-        const auto held = known != nullptr ? known->holds(keys) : std::vector<bool>(rows.size());
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            if (!held.at(i)) {
-                page.sessions.push_back(std::move(rows[i]));
+                page.keys.push_back(SessionKey{s.id, s.usn});
             }
         }
         return page;
     }
     // The page's keys come from the indexes alone (what the kept counts cannot pass over of the offset skipped
-    // there); then one statement reads from the table the rows the caller does not hold. Both run in the read
-    // snapshot the open key scan holds.
+    // there).
     auto start = seek_page(**db, filter, offset, &list_cache_, floor);
     if (!start) {
         return start.error();
@@ -924,19 +863,21 @@ Result<SessionPage> SqliteStore::list_sessions(const SessionFilter& filter, std:
             kept.keys.push_back(SessionKey{key.id, key.usn});
         }
     }
-    const auto listed = not_held(kept.keys, known); // the rows to read, in list order
-    if (!listed.empty()) {
-        auto rows = read_sessions_in_order(**db, ids_of(listed));
-        if (!rows) {
-            return rows.error();
-        }
-        if (rows->size() != listed.size()) {
-            return StoreError{StoreErrc::Corrupt, "a session is in an index only"};
-        }
-        page.sessions = std::move(*rows);
-    }
+    PageKeys page{kept.keys, kept.total_count};
     list_cache_.keep_page(filter, offset, limit, std::move(kept), floor);
     return page;
+}
+
+Result<std::vector<JobSession>> SqliteStore::get_sessions(const std::vector<SessionKey>& keys)
+{
+    if (keys.empty()) {
+        return std::vector<JobSession>{};
+    }
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    return read_sessions_in_order(**db, ids_of(keys));
 }
 
 std::string SqliteStore::list_query_plans(const SessionFilter& filter, bool keys_only)

@@ -48,8 +48,8 @@ public:
                                                const IdempotencyWrite* idempotency) override;
     Result<LogAppend> append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
                                  const IdempotencyWrite* idempotency) override;
-    Result<SessionPage> list_sessions(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
-                                      KnownSessions* known) override;
+    Result<PageKeys> list_session_keys(const SessionFilter& filter, std::int64_t offset, std::int64_t limit) override;
+    Result<std::vector<domain::JobSession>> get_sessions(const std::vector<SessionKey>& keys) override;
     Result<std::int64_t> count_sessions(const SessionFilter& filter) override;
     Result<std::unique_ptr<SessionCursor>> open_session_cursor(const SessionFilter& filter) override;
     Result<std::vector<domain::JobSession>> changed_sessions(std::int64_t after_usn, std::int64_t limit,
