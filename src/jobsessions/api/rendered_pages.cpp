@@ -11,6 +11,7 @@ constexpr std::size_t kPageOverhead = 160;
 
 RenderedPages::RenderedPages(std::size_t capacity_bytes)
     : capacity_(capacity_bytes)
+    , pages_(capacity_bytes)
 {
 }
 
@@ -26,12 +27,13 @@ RenderedPages::Kept RenderedPages::find(const std::string& key, const std::vecto
 {
     Kept kept;
     {
+        decltype(pages_)::Evicted evicted; // freed after the lock is released
         std::lock_guard lock(mutex_);
-        const auto it = pages_.find(key);
-        if (it == pages_.end()) {
+        const auto* found = pages_.find(key, evicted);
+        if (found == nullptr) {
             return nullptr;
         }
-        kept = it->second;
+        kept = *found;
     }
     return kept->sessions == sessions ? kept : nullptr;
 }
@@ -43,26 +45,15 @@ void RenderedPages::keep(const std::string& key, Page page)
         return;
     }
     Kept kept = std::make_shared<const Page>(std::move(page));
-    std::unordered_map<std::string, Kept> dropped; // these two are freed after the lock is released
+    decltype(pages_)::Evicted evicted; // freed after the lock is released
     std::lock_guard lock(mutex_);
-    if (const auto it = pages_.find(key); it != pages_.end()) {
-        bytes_ -= cost(it->first, *it->second);
-        kept.swap(it->second);
-        bytes_ += bytes;
-        return;
-    }
-    if (bytes_ + bytes > capacity_) {
-        dropped.swap(pages_);
-        bytes_ = 0;
-    }
-    pages_.emplace(key, std::move(kept));
-    bytes_ += bytes;
+    pages_.keep(key, std::move(kept), bytes, evicted);
 }
 
 std::size_t RenderedPages::size_bytes()
 {
     std::lock_guard lock(mutex_);
-    return bytes_;
+    return pages_.cost();
 }
 
 std::vector<bool> HeldSessionBodies::holds(const std::vector<store::SessionKey>& page)

@@ -3,6 +3,7 @@
 
 #include "jobsessions/api/session_body_cache.hpp"
 #include "jobsessions/service/session_service.hpp"
+#include "jobsessions/util/generational_cache.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -10,7 +11,6 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace jobsessions::api {
@@ -21,7 +21,7 @@ namespace jobsessions::api {
 /// kept): a page asked again that lists the same sessions at the same usns needs none of their bodies looked up,
 /// and with the same total it is copied whole.
 ///
-/// Bounded in bytes; when full, everything is dropped and pages are kept anew. Thread-safe.
+/// Bounded in bytes by a util::GenerationalCache. Thread-safe.
 class RenderedPages {
 public:
     /// At most about `capacity_bytes` of pages; 0 keeps none.
@@ -50,8 +50,7 @@ private:
 
     const std::size_t capacity_;
     std::mutex mutex_;
-    std::unordered_map<std::string, Kept> pages_;
-    std::size_t bytes_ = 0;
+    util::GenerationalCache<std::string, Kept> pages_;
 };
 
 /// The sessions of one page that the caches hold, taken out of them when the store asks (an entry dropped meanwhile

@@ -12,7 +12,7 @@ constexpr std::size_t kEntryOverhead = 96;
 } // namespace
 
 SessionBodyCache::SessionBodyCache(std::size_t capacity_bytes)
-    : half_capacity_(capacity_bytes / 2)
+    : cache_(capacity_bytes)
 {
     if (capacity_bytes == 0) {
         return;
@@ -48,62 +48,42 @@ std::size_t SessionBodyCache::cost(const Entry& entry) noexcept
     return entry.body->text.size() + kEntryOverhead;
 }
 
-void SessionBodyCache::make_room(std::size_t bytes, Freed& freed)
+void SessionBodyCache::retire(Cache::Evicted& evicted)
 {
-    // Four entries of the dropped generation go for each one added: it is gone long before the newer one fills.
+    // Four entries of the evicted generation go for each one kept or found: it is gone long before the newer
+    // generation fills.
     for (int i = 0; i < 4 && !retiring_.empty(); ++i) {
-        freed.entries.push_back(retiring_.extract(retiring_.begin()));
+        evicted.entries.push_back(retiring_.extract(retiring_.begin()));
     }
-    if (newer_bytes_ + bytes > half_capacity_) {
-        freed.generation = std::move(retiring_); // what is left of it, if entries came in faster than that
-        retiring_ = std::move(older_);
-        older_ = std::move(newer_);
-        older_bytes_ = newer_bytes_;
-        newer_ = Generation{};
-        newer_.reserve(older_.size()); // no rehash of a growing table while it fills up again
-        newer_bytes_ = 0;
+    if (!evicted.generations.empty()) {
+        // What is left of the one before, if entries came in faster than that, is freed at once.
+        std::swap(retiring_, evicted.generations.back());
     }
-    newer_bytes_ += bytes;
 }
 
-SessionBodyCache::Body SessionBodyCache::find_locked(std::int64_t id, std::int64_t usn, Freed& freed)
+SessionBodyCache::Body SessionBodyCache::find_locked(std::int64_t id, std::int64_t usn, Cache::Evicted& evicted)
 {
-    if (const auto it = newer_.find(id); it != newer_.end()) {
-        return it->second.usn == usn ? it->second.body : nullptr;
-    }
-    auto node = older_.extract(id);
-    if (node.empty()) {
-        return nullptr;
-    }
-    if (node.mapped().usn != usn) { // the session changed since: its kept body is of no more use
-        older_bytes_ -= cost(node.mapped());
-        freed.entries.push_back(std::move(node));
-        return nullptr;
-    }
-    Body found = node.mapped().body;
-    // Used again: it moves to the newer generation, so that what is read often stays.
-    const auto bytes = cost(node.mapped());
-    older_bytes_ -= bytes;
-    make_room(bytes, freed);
-    newer_.insert(std::move(node));
-    return found;
+    // A body kept at another usn is of a session that changed since (or of a reader behind one that did).
+    const auto* entry = cache_.find(id, evicted, [usn](const Entry& kept) { return kept.usn == usn; });
+    retire(evicted);
+    return entry != nullptr ? entry->body : nullptr;
 }
 
 SessionBodyCache::Body SessionBodyCache::find(std::int64_t id, std::int64_t usn)
 {
-    Freed freed;
+    Cache::Evicted evicted;
     std::lock_guard lock(mutex_);
-    return find_locked(id, usn, freed);
+    return find_locked(id, usn, evicted);
 }
 
 std::vector<SessionBodyCache::Body> SessionBodyCache::find(const std::vector<store::SessionKey>& sessions)
 {
     std::vector<Body> found;
     found.reserve(sessions.size());
-    Freed freed;
+    Cache::Evicted evicted;
     std::lock_guard lock(mutex_);
     for (const auto& session : sessions) {
-        found.push_back(find_locked(session.id, session.usn, freed));
+        found.push_back(find_locked(session.id, session.usn, evicted));
     }
     return found;
 }
@@ -115,29 +95,16 @@ void SessionBodyCache::keep(std::int64_t id, std::int64_t usn, std::string_view 
     }
     Entry entry{usn, std::make_shared<const KeptBody>(KeptBody{std::string(text), std::min(links_at, text.size())})};
     const auto bytes = cost(entry);
-    if (bytes > half_capacity_) {
-        return;
-    }
-    Freed freed;
+    Cache::Evicted evicted;
     std::lock_guard lock(mutex_);
-    if (auto stale = older_.find(id); stale != older_.end()) {
-        older_bytes_ -= cost(stale->second);
-        freed.entries.push_back(older_.extract(stale));
-    }
-    if (auto it = newer_.find(id); it != newer_.end()) {
-        newer_bytes_ -= cost(it->second);
-        std::swap(it->second, entry); // the old entry is freed with `entry`, after the lock
-        newer_bytes_ += bytes;
-        return;
-    }
-    make_room(bytes, freed);
-    newer_.emplace(id, std::move(entry));
+    cache_.keep(id, std::move(entry), bytes, evicted);
+    retire(evicted);
 }
 
 std::size_t SessionBodyCache::size_bytes()
 {
     std::lock_guard lock(mutex_);
-    return newer_bytes_ + older_bytes_;
+    return cache_.cost();
 }
 
 } // namespace jobsessions::api

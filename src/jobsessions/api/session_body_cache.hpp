@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "jobsessions/store/store.hpp"
+#include "jobsessions/store/session_store.hpp"
+#include "jobsessions/util/generational_cache.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -21,10 +22,8 @@ namespace jobsessions::api {
 /// gives it a new usn, so a body kept at the usn the list's index holds is current, and a stale one is never
 /// matched; it ages out. Running sessions are not kept (their duration grows with the clock).
 ///
-/// Bounded in bytes by two generations: entries go into the newer; when it holds half the capacity it becomes the
-/// older and the older is dropped, and an entry found in the older moves back to the newer. A dropped generation is
-/// freed a few entries at a time as new ones come in: tens of thousands of bodies freed at once held every request
-/// behind them for milliseconds.
+/// Bounded in bytes by a util::GenerationalCache. An evicted generation is freed a few entries at a time as new ones
+/// come in: tens of thousands of bodies freed at once held every request behind them for milliseconds.
 ///
 /// A body is kept the second time it is offered, not the first: pages read once (a walk through a million sessions,
 /// a jump to a random page) would otherwise push out the bodies asked for again and again, and pay for copies
@@ -60,31 +59,22 @@ private:
         std::int64_t usn = 0;
         Body body;
     };
-    using Generation = std::unordered_map<std::int64_t, Entry>;
-    /// What an operation takes out of the cache under the lock, freed after the lock is released (declared before
-    /// the lock, so destroyed after it).
-    struct Freed {
-        std::vector<Generation::node_type> entries;
-        Generation generation;
-    };
+    using Cache = util::GenerationalCache<std::int64_t, Entry>;
     /// find() under the lock.
-    Body find_locked(std::int64_t id, std::int64_t usn, Freed& freed);
-    /// Counts an entry of `bytes` about to go into the newer generation, which first becomes the older one if it
-    /// has no room left; frees a few entries of the generation dropped last.
-    void make_room(std::size_t bytes, Freed& freed);
+    Body find_locked(std::int64_t id, std::int64_t usn, Cache::Evicted& evicted);
+    /// Frees a few entries of the generation evicted last (into `evicted`), and makes a generation just evicted
+    /// the one freed from now on.
+    void retire(Cache::Evicted& evicted);
 
     static std::size_t cost(const Entry& entry) noexcept;
+
     /// Whether session `id` at `usn` was offered before; notes it for the next time when not.
     bool offered_before(std::int64_t id, std::int64_t usn) noexcept;
 
-    const std::size_t half_capacity_;
     std::mutex mutex_;
-    Generation newer_;
-    Generation older_;
-    /// The generation dropped last, freed a few entries for each entry added.
-    Generation retiring_;
-    std::size_t newer_bytes_ = 0;
-    std::size_t older_bytes_ = 0;
+    Cache cache_;
+    /// The generation evicted last, freed a few entries for each entry kept or found.
+    Cache::Generation retiring_;
     /// The sessions offered once, as a tag per slot (a slot a hash of id and usn picks; 0 is none): a later
     /// offer finding its tag is the second. Written without the lock: a lost note only delays a body by an offer.
     std::unique_ptr<std::atomic<std::uint64_t>[]> offered_;

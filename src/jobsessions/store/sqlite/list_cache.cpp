@@ -8,9 +8,6 @@
 namespace jobsessions::store::sqlite {
 namespace {
 
-/// Totals or pages kept at most, in two generations of half as many (a few hundred kilobytes for totals, at most
-/// about 15 megabytes for pages of kPageKeptAtMost).
-constexpr std::size_t kKeptAtMost = 4096;
 /// Longer pages are not kept: they are rare, and their cost is in reading the sessions, not in finding them.
 constexpr std::int64_t kPageKeptAtMost = 200;
 
@@ -100,45 +97,29 @@ bool ListCache::touched_after(std::uint64_t commit, std::optional<util::Micros> 
     return false;
 }
 
-template <typename Value> void ListCache::make_room(Generations<Value>& kept, KeptBy<Value>& dropped)
-{
-    if (kept.newer.size() >= kKeptAtMost / 2) {
-        dropped.swap(kept.older);
-        kept.older.swap(kept.newer);
-    }
-}
-
 template <typename Value>
-std::optional<Value> ListCache::find(Generations<Value>& kept, const std::string& key, std::optional<util::Micros> from,
+std::optional<Value> ListCache::find(Cache<Value>& kept, const std::string& key, std::optional<util::Micros> from,
                                      std::optional<util::Micros> to, std::uint64_t snapshot_floor)
 {
-    KeptBy<Value> dropped; // freed after the lock is released
+    typename Cache<Value>::Evicted evicted; // freed after the lock is released
     std::lock_guard lock(mutex_);
-    auto it = kept.newer.find(key);
-    if (it == kept.newer.end()) {
-        const auto old = kept.older.find(key);
-        if (old == kept.older.end()) {
-            return std::nullopt;
-        }
-        auto node = kept.older.extract(old); // asked for again: back into the newer generation
-        make_room(kept, dropped);
-        it = kept.newer.insert(std::move(node)).position;
-    }
-    // What was read in a newer snapshot than the reader's might hold what the reader cannot see yet.
-    if (it->second.snapshot_floor > snapshot_floor || touched_after(it->second.snapshot_floor, from, to)) {
+    // What was read in a newer snapshot than the reader's might hold what the reader cannot see yet; what was read
+    // before a commit that touched the window is out of date.
+    const auto* found = kept.find(key, evicted, [&](const Kept<Value>& entry) {
+        return entry.snapshot_floor <= snapshot_floor && !touched_after(entry.snapshot_floor, from, to);
+    });
+    if (found == nullptr) {
         return std::nullopt;
     }
-    return it->second.value;
+    return found->value;
 }
 
 template <typename Value>
-void ListCache::keep(Generations<Value>& kept, std::string key, Value value, std::uint64_t snapshot_floor)
+void ListCache::keep(Cache<Value>& kept, std::string key, Value value, std::uint64_t snapshot_floor)
 {
-    KeptBy<Value> dropped; // freed after the lock is released
+    typename Cache<Value>::Evicted evicted; // freed after the lock is released
     std::lock_guard lock(mutex_);
-    make_room(kept, dropped);
-    kept.older.erase(key);
-    kept.newer.insert_or_assign(std::move(key), Kept<Value>{std::move(value), snapshot_floor});
+    kept.keep(std::move(key), Kept<Value>{std::move(value), snapshot_floor}, 1, evicted);
 }
 
 std::shared_ptr<const ListCache::BucketCounts> ListCache::find_buckets(const SessionFilter& filter, std::size_t level,
@@ -167,7 +148,7 @@ void ListCache::keep_buckets(const SessionFilter& filter, std::size_t level, std
 std::size_t ListCache::pages_kept()
 {
     std::lock_guard lock(mutex_);
-    return pages_.newer.size() + pages_.older.size();
+    return pages_.size();
 }
 
 std::optional<std::int64_t> ListCache::find_total(const SessionFilter& filter, std::uint64_t snapshot_floor)

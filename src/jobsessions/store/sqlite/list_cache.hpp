@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/store/store.hpp"
+#include "jobsessions/util/generational_cache.hpp"
 
 #include <cstdint>
 #include <map>
@@ -74,19 +75,18 @@ public:
     /// Pages kept now (for tests).
     std::size_t pages_kept();
 
+    /// Totals, pages or bucket counts kept at most, each, in two generations of half as many (a few hundred
+    /// kilobytes for totals, at most about 15 megabytes for pages of a couple of hundred sessions).
+    static constexpr std::size_t kKeptAtMost = 4096;
+
 private:
     template <typename Value> struct Kept {
         Value value;
         std::uint64_t snapshot_floor = 0;
     };
-    template <typename Value> using KeptBy = std::unordered_map<std::string, Kept<Value>>;
-    /// Bounded by two generations: what is kept goes into the newer; when it is full it becomes the older and the
-    /// older is dropped, and what is found in the older moves back to the newer. Lists asked for again and again
-    /// stay while a stream of lists asked for once (pages at random offsets) passes through.
-    template <typename Value> struct Generations {
-        KeptBy<Value> newer;
-        KeptBy<Value> older;
-    };
+    /// Each bounded by count in a util::GenerationalCache: the lists asked for again and again stay while a stream
+    /// of lists asked for once (pages at random offsets) passes through.
+    template <typename Value> using Cache = util::GenerationalCache<std::string, Kept<Value>>;
 
     static std::string key_of(const SessionFilter& filter);
     static std::string key_of(const SessionFilter& filter, std::int64_t offset, std::int64_t limit);
@@ -96,20 +96,16 @@ private:
     bool touched_after(std::uint64_t commit, std::optional<util::Micros> from, std::optional<util::Micros> to) const;
     /// What is kept under `key` for the window [from, to) (each optional), as find_total.
     template <typename Value>
-    std::optional<Value> find(Generations<Value>& kept, const std::string& key, std::optional<util::Micros> from,
+    std::optional<Value> find(Cache<Value>& kept, const std::string& key, std::optional<util::Micros> from,
                               std::optional<util::Micros> to, std::uint64_t snapshot_floor);
-    template <typename Value>
-    void keep(Generations<Value>& kept, std::string key, Value value, std::uint64_t snapshot_floor);
-    /// Makes the newer generation the older one when it is full; the older goes to `dropped`, freed by the caller
-    /// after the lock.
-    template <typename Value> static void make_room(Generations<Value>& kept, KeptBy<Value>& dropped);
+    template <typename Value> void keep(Cache<Value>& kept, std::string key, Value value, std::uint64_t snapshot_floor);
 
     std::mutex mutex_;
     /// Period → the last commit that changed one of its sessions (periods untouched since the start are absent).
     std::map<std::int64_t, std::uint64_t> touched_;
-    Generations<std::int64_t> totals_;
-    Generations<std::shared_ptr<const KeptPage>> pages_;
-    Generations<std::shared_ptr<const BucketCounts>> buckets_;
+    Cache<std::int64_t> totals_{kKeptAtMost};
+    Cache<std::shared_ptr<const KeptPage>> pages_{kKeptAtMost};
+    Cache<std::shared_ptr<const BucketCounts>> buckets_{kKeptAtMost};
 };
 
 } // namespace jobsessions::store::sqlite
