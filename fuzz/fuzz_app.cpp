@@ -7,6 +7,7 @@
 #include "jobsessions/runner/runner.hpp"
 #include "jobsessions/service/auth_service.hpp"
 #include "jobsessions/service/policy_service.hpp"
+#include "jobsessions/store/store.hpp"
 
 #include <boost/asio/ip/address.hpp>
 
