@@ -2,8 +2,9 @@
 #include "jobsessions/runner/runner.hpp"
 
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/runner/child_process.hpp"
 #include "jobsessions/runner/group_keeper.hpp"
-#include "jobsessions/util/utf8.hpp"
+#include "jobsessions/runner/output_lines.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,11 +17,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <sys/eventfd.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -32,9 +30,6 @@ namespace {
 
 using domain::SessionStatus;
 using Steady = std::chrono::steady_clock;
-
-/// Lines longer than this are split into entries of this size.
-constexpr std::size_t kMaxLine = std::size_t{64} * 1024;
 
 /// Why a run is being stopped.
 enum class StopReason : int {
@@ -49,147 +44,6 @@ enum class StopReason : int {
 
 /// The longest timeout or grace period the arithmetic below meets (the API allows far less): a year.
 constexpr std::int64_t kMaxSeconds = std::int64_t{366} * 24 * 3600;
-
-/// A file descriptor closed when it goes.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) noexcept
-        : fd_(fd)
-    {
-    }
-    ~Fd() { reset(); }
-    Fd(Fd&& other) noexcept
-        : fd_(std::exchange(other.fd_, -1))
-    {
-    }
-    Fd& operator=(Fd&& other) noexcept
-    {
-        if (this != &other) {
-            reset();
-            fd_ = std::exchange(other.fd_, -1);
-        }
-        return *this;
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    [[nodiscard]] int get() const noexcept { return fd_; }
-    void reset() noexcept
-    {
-        if (fd_ >= 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
-
-private:
-    int fd_ = -1;
-};
-
-/// What the child reports through its exec pipe when it cannot start the command.
-struct ExecFailure {
-    int stage; // 0: chdir, 1: exec
-    int error;
-};
-
-/// Everything the child needs, prepared before fork (the child may only make async-signal-safe calls).
-struct ChildSetup {
-    std::vector<char*> argv;
-    std::vector<char*> envp;
-    const char* directory;
-    int output;
-    int report;
-    /// Reads one byte once the run is recorded; end of file: the run is not to start.
-    int go;
-    mode_t umask;
-    rlim_t descriptor_limit;
-    pid_t parent;
-};
-
-/// Closes every descriptor from `first` on.
-void close_descriptors_from(int first)
-{
-    if (::close_range(static_cast<unsigned>(first), ~0U, 0) != 0) {
-        for (int fd = first; fd < 65536; ++fd) {
-            ::close(fd);
-        }
-    }
-}
-
-[[noreturn]] void exec_child(const ChildSetup& s)
-{
-    ::setpgid(0, 0);
-    // If the server dies, so does the command (the keeper kills the rest of its group; the next start, too).
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != s.parent) {
-        ::_exit(127);
-    }
-    char go = 0;
-    ssize_t got = 0;
-    do {
-        got = ::read(s.go, &go, 1);
-    } while (got < 0 && errno == EINTR);
-    if (got != 1) {
-        ::_exit(127);
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
-    ::umask(s.umask);
-    rlimit files{};
-    if (s.descriptor_limit != RLIM_INFINITY && ::getrlimit(RLIMIT_NOFILE, &files) == 0) {
-        files.rlim_cur = s.descriptor_limit;
-        ::setrlimit(RLIMIT_NOFILE, &files);
-    }
-    const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    ::dup2(null, STDIN_FILENO);
-    ::dup2(s.output, STDOUT_FILENO);
-    ::dup2(s.output, STDERR_FILENO);
-    // The command gets descriptors 0, 1 and 2 and nothing else of the server: even one opened without
-    // close-on-exec by another thread a moment before fork is closed here. The report pipe, needed until exec,
-    // moves to 3 and closes on exec.
-    int report = s.report;
-    if (report != 3 && ::dup3(report, 3, O_CLOEXEC) == 3) {
-        report = 3;
-    }
-    close_descriptors_from(report == 3 ? 4 : 3);
-    ExecFailure failure{0, 0};
-    if (::chdir(s.directory) != 0) {
-        failure = {0, errno};
-    } else {
-        ::execvpe(s.argv[0], s.argv.data(), s.envp.data());
-        failure = {1, errno};
-    }
-    (void)!::write(report, &failure, sizeof failure);
-    ::_exit(127);
-}
-
-/// The child's start time in clock ticks since boot (field 22 of /proc/<pid>/stat), or 0.
-std::int64_t process_start_ticks(pid_t pid)
-{
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto paren = stat.rfind(')');
-    if (paren == std::string::npos) {
-        return 0;
-    }
-    std::istringstream fields(stat.substr(paren + 2));
-    std::string field;
-    // After the command name: state is field 3, start time field 22.
-    for (int i = 3; i <= 22 && fields >> field; ++i) {
-        if (i == 22) {
-            return std::stoll(field);
-        }
-    }
-    return 0;
-}
-
-std::string signal_name(int signal)
-{
-    const char* abbrev = ::sigabbrev_np(signal);
-    return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
-}
 
 std::string command_line(const std::vector<std::string>& argv)
 {
@@ -238,6 +92,7 @@ Runner::Runner(service::SessionService& sessions, service::RunRecords& records, 
     , records_(records)
     , clock_(clock)
     , config_(std::move(config))
+    , launcher_(config_.launcher != nullptr ? *config_.launcher : forks_)
 {
 }
 
@@ -398,320 +253,244 @@ void Runner::shutdown()
     ended_.wait(lock, [&] { return runs_.empty(); });
 }
 
+void Runner::say(const Run& run, SessionStatus status, std::string message)
+{
+    // Once a client has ended the session its log is closed: what the run still says is dropped.
+    if (run.stop.load() == StopReason::SessionEnded) {
+        return;
+    }
+    if (auto r = sessions_.append_message(service::kSystem, run.session.id, status, std::move(message)); !r) {
+        log::warning("cannot append to the log of session " + std::to_string(run.session.id) + ": " +
+                     r.error().for_log());
+    }
+}
+
 void Runner::execute(const std::shared_ptr<Run>& run)
 {
-    const auto& policy = run->policy;
-    const auto id = run->session.id;
-    std::string exit_message;
-    std::optional<SessionStatus> exit_status;
+    std::optional<ExitOutcome> outcome;
+    if (auto child = start_child(*run)) {
+        outcome = supervise(*run, *child);
+    }
+    end_run(run, std::move(outcome));
+}
 
-    // Once a client has ended the session its log is closed: what the command still says is dropped.
-    const auto log_closed = [&] { return run->stop.load() == StopReason::SessionEnded; };
-    const auto append = [&](SessionStatus status, std::string message) {
-        if (log_closed()) {
-            return;
-        }
-        if (auto r = sessions_.append_message(service::kSystem, id, status, std::move(message)); !r) {
-            log::warning("cannot append to the log of session " + std::to_string(id) + ": " + r.error().for_log());
-        }
-    };
-    // Everything the child needs, made before fork.
-    std::vector<std::string> env_strings;
+std::optional<Child> Runner::start_child(Run& run)
+{
+    const auto& policy = run.policy;
+    const auto id = run.session.id;
+    ChildCommand command;
+    command.argv = policy.command;
     for (const auto& [name, value] : policy.environment) {
-        std::string variable = name;
+        auto& variable = command.environment.emplace_back(name);
         variable += '=';
         variable += value;
-        env_strings.push_back(std::move(variable));
     }
-    std::vector<std::string> argv_strings = policy.command;
-    const std::string directory =
-        policy.working_directory.empty() ? config_.default_working_directory : policy.working_directory;
-
-    std::array<int, 2> output{-1, -1};
-    std::array<int, 2> report{-1, -1};
-    std::array<int, 2> go{-1, -1};
-    if (::pipe2(output.data(), O_CLOEXEC) != 0 || ::pipe2(report.data(), O_CLOEXEC) != 0 ||
-        ::pipe2(go.data(), O_CLOEXEC) != 0) {
-        append(SessionStatus::Error, std::string("Cannot start the command: ") + std::strerror(errno));
-        run->stop = StopReason::None;
-        exit_status = SessionStatus::Error;
+    command.directory = policy.working_directory.empty() ? config_.default_working_directory : policy.working_directory;
+    command.umask = config_.command_umask;
+    command.descriptor_limit = config_.command_descriptor_limit;
+    auto launched = launcher_.launch(command);
+    if (!launched) {
+        say(run, SessionStatus::Error, "Cannot start the command: " + launched.error());
+        return std::nullopt;
     }
-    Fd output_read(output[0]);
-    Fd output_write(output[1]);
-    Fd report_read(report[0]);
-    Fd report_write(report[1]);
-    Fd go_read(go[0]);
-    Fd go_write(go[1]);
-
-    pid_t pid = -1;
-    if (!exit_status) {
-        ChildSetup setup;
-        for (auto& a : argv_strings) {
-            setup.argv.push_back(a.data());
-        }
-        setup.argv.push_back(nullptr);
-        for (auto& e : env_strings) {
-            setup.envp.push_back(e.data());
-        }
-        setup.envp.push_back(nullptr);
-        setup.directory = directory.c_str();
-        setup.output = output_write.get();
-        setup.report = report_write.get();
-        setup.go = go_read.get();
-        setup.umask = config_.command_umask;
-        setup.descriptor_limit = config_.command_descriptor_limit;
-        setup.parent = ::getpid();
-        pid = ::fork();
-        if (pid == 0) {
-            exec_child(setup);
-        }
-        if (pid < 0) {
-            append(SessionStatus::Error, std::string("Cannot start the command: ") + std::strerror(errno));
-            exit_status = SessionStatus::Error;
-        }
+    auto child = std::move(*launched);
+    const auto pid = child.pid;
+    if (config_.keeper != nullptr) {
+        config_.keeper->watch(pid);
     }
-    output_write.reset();
-    report_write.reset();
-    go_read.reset();
-
-    if (pid > 0) {
-        ::setpgid(pid, pid); // also done by the child; whichever runs first wins
-        if (config_.keeper != nullptr) {
-            config_.keeper->watch(pid);
-        }
-        // The child waits for this record before it runs the command: a run that a restart could not find and end
-        // does not start.
-        auto recorded = records_.record(store::PolicyRun{id, policy.id, pid, process_start_ticks(pid)});
-        const char start = 1;
-        if (!recorded || ::write(go_write.get(), &start, 1) != 1) {
-            log::error("session " + std::to_string(id) + ": cannot record the run, so it does not start: " +
-                       (recorded ? std::string(std::strerror(errno)) : recorded.error().for_log()));
-            append(SessionStatus::Error, "Not started: the server could not record the run (its log says why).");
-            exit_status = SessionStatus::Error;
-        }
-        go_write.reset();
-    }
-    if (pid > 0 && exit_status) {
+    const auto abandon = [&] {
         ::kill(-pid, SIGKILL);
         int status = 0;
         ::waitpid(pid, &status, 0);
         if (config_.keeper != nullptr) {
             config_.keeper->forget(pid);
         }
-        pid = -1;
-    }
-
-    if (pid > 0) {
-        ExecFailure failure{};
-        const auto n = ::read(report_read.get(), &failure, sizeof failure);
-        if (n == static_cast<ssize_t>(sizeof failure)) {
-            int status = 0;
-            ::waitpid(pid, &status, 0);
-            const std::string what = failure.stage == 0 ? "Cannot enter the working directory '" + directory + "'"
-                                                        : "Cannot run '" + policy.command.front() + "'";
-            append(SessionStatus::Error, what + ": " + std::strerror(failure.error) + ".");
-            exit_status = SessionStatus::Error;
-            if (config_.keeper != nullptr) {
-                config_.keeper->forget(pid);
-            }
+    };
+    // The child waits for this record before it runs the command: a run that a restart could not find and end
+    // does not start.
+    auto recorded = records_.record(store::PolicyRun{id, policy.id, pid, process_start_ticks(pid)});
+    if (!recorded || !child.release()) {
+        log::error("session " + std::to_string(id) + ": cannot record the run, so it does not start: " +
+                   (recorded ? std::string(std::strerror(errno)) : recorded.error().for_log()));
+        say(run, SessionStatus::Error, "Not started: the server could not record the run (its log says why).");
+        abandon();
+        if (recorded) {
             remove_run_record(id);
-            pid = -1;
         }
+        return std::nullopt;
     }
-
-    if (pid > 0) {
-        Fd process(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); // readable once the child exits
-        ::fcntl(output_read.get(), F_SETFL, O_NONBLOCK);
-
-        const auto started = Steady::now();
-        std::optional<Steady::time_point> timeout_at;
-        if (policy.timeout_seconds) {
-            timeout_at =
-                started + std::chrono::seconds(std::clamp<std::int64_t>(*policy.timeout_seconds, 0, kMaxSeconds));
-        }
-        std::optional<Steady::time_point> kill_at;
-        bool terminated = false;
-        bool exited = false;
-        int wait_status = 0;
-        std::string partial;
-        std::vector<char> buffer(kMaxLine);
-
-        // Appends the complete lines in `partial` (and, when `final`, the rest), splitting long ones.
-        const auto flush_lines = [&](bool final) {
-            std::vector<service::AppendLogEntry> entries;
-            const auto emit = [&](std::string_view line) {
-                if (!line.empty() && line.back() == '\r') {
-                    line.remove_suffix(1);
-                }
-                service::AppendLogEntry entry;
-                entry.status = SessionStatus::Success;
-                entry.message = util::to_valid_utf8(line);
-                entries.push_back(std::move(entry));
-            };
-            const std::string_view text = partial;
-            std::size_t begin = 0;
-            while (begin < text.size()) {
-                const auto newline = text.find('\n', begin);
-                const auto length = (newline == std::string_view::npos ? text.size() : newline) - begin;
-                // A piece is split off only from a line longer than kMaxLine, not counting a CR before its newline
-                // (or one that may be): a line of exactly kMaxLine bytes waits for its newline and is one entry,
-                // not that and an empty one.
-                const bool ends_in_cr = length > 0 && text[begin + length - 1] == '\r';
-                if (length - (ends_in_cr ? 1 : 0) > kMaxLine) {
-                    // Cut before a UTF-8 continuation byte's character, so that no character is split in two.
-                    std::size_t cut = kMaxLine;
-                    while (cut > kMaxLine - 3 && (static_cast<unsigned char>(text[begin + cut]) & 0xC0U) == 0x80U) {
-                        --cut;
-                    }
-                    emit(text.substr(begin, cut));
-                    begin += cut;
-                } else if (newline != std::string_view::npos) {
-                    emit(text.substr(begin, length));
-                    begin = newline + 1;
-                } else {
-                    if (final) {
-                        emit(text.substr(begin));
-                        begin = text.size();
-                    }
-                    break;
-                }
-            }
-            partial.erase(0, begin);
-            if (!entries.empty() && !log_closed()) {
-                if (auto r = sessions_.append_log(service::kSystem, id, entries, nullptr); !r) {
-                    log::warning("cannot append output to session " + std::to_string(id) + ": " + r.error().message);
-                }
-            }
-        };
-
-        const auto terminate = [&](StopReason reason) {
-            if (terminated) {
-                return;
-            }
-            terminated = true;
-            const auto grace = std::chrono::seconds(std::min(policy.stop_grace_seconds, kMaxSeconds));
-            kill_at = Steady::now() + grace;
-            std::string message;
-            switch (reason) {
-            case StopReason::Timeout:
-                message = "Timed out after " + std::to_string(*policy.timeout_seconds) + " s";
-                break;
-            case StopReason::PolicyDeleted:
-                message = "Stopping: the policy was deleted";
-                break;
-            case StopReason::Shutdown:
-                message = "Stopping: the server is shutting down";
-                break;
-            case StopReason::SessionEnded:
-                log::info("session " + std::to_string(id) + " was ended by a client; stopping its command");
-                break;
-            default:
-                message = "Stopping by request";
-                break;
-            }
-            append(SessionStatus::Warning,
-                   message + "; sent SIGTERM, SIGKILL follows in " + std::to_string(policy.stop_grace_seconds) + " s.");
-            ::kill(-pid, SIGTERM);
-        };
-
-        bool output_open = true;
-        while (!exited || output_open) {
-            const auto reason = run->stop.load();
-            if (reason != StopReason::None) {
-                terminate(reason);
-            }
-            if (!terminated && timeout_at && Steady::now() >= *timeout_at) {
-                run->stop = StopReason::Timeout;
-                terminate(StopReason::Timeout);
-            }
-            if (kill_at && Steady::now() >= *kill_at) {
-                ::kill(-pid, SIGKILL);
-                kill_at.reset();
-            }
-            if (exited) {
-                // The command has ended: take what is left in the pipe, then end whatever it left behind in its
-                // process group (which could otherwise hold the pipe open for ever).
-                while (true) {
-                    const auto n = ::read(output_read.get(), buffer.data(), buffer.size());
-                    if (n <= 0) {
-                        break;
-                    }
-                    partial.append(buffer.data(), static_cast<std::size_t>(n));
-                    flush_lines(false);
-                }
-                ::kill(-pid, SIGKILL);
-                output_open = false;
-                break;
-            }
-            int timeout_ms = -1;
-            const auto now = Steady::now();
-            const auto until = [&](Steady::time_point t) {
-                const auto ms = std::chrono::ceil<std::chrono::milliseconds>(t - now).count();
-                const int clipped = static_cast<int>(std::clamp<std::int64_t>(ms, 0, 60'000));
-                timeout_ms = timeout_ms < 0 ? clipped : std::min(timeout_ms, clipped);
-            };
-            if (kill_at) {
-                until(*kill_at);
-            }
-            if (!terminated && timeout_at) {
-                until(*timeout_at);
-            }
-            if (process.get() < 0) {
-                until(now + std::chrono::milliseconds(100)); // no pidfd: look for the exit every 100 ms
-            }
-            std::array<pollfd, 3> fds{{{output_open ? output_read.get() : -1, POLLIN, 0},
-                                       {process.get(), POLLIN, 0},
-                                       {run->wake.get(), POLLIN, 0}}};
-            if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) {
-                break;
-            }
-            if ((fds[2].revents & POLLIN) != 0) {
-                std::uint64_t count = 0;
-                (void)!::read(run->wake.get(), &count, sizeof count);
-            }
-            if ((fds[0].revents & (POLLIN | POLLHUP)) != 0) {
-                const auto n = ::read(output_read.get(), buffer.data(), buffer.size());
-                if (n > 0) {
-                    partial.append(buffer.data(), static_cast<std::size_t>(n));
-                    flush_lines(false);
-                } else if (n == 0) {
-                    output_open = false;
-                }
-            }
-            if ((fds[1].revents & POLLIN) != 0 || process.get() < 0) {
-                if (::waitpid(pid, &wait_status, WNOHANG) == pid) {
-                    exited = true;
-                }
-            }
-        }
-        if (!exited) {
-            ::kill(-pid, SIGKILL);
-            ::waitpid(pid, &wait_status, 0);
-        }
+    if (const auto failure = child.exec_failure()) {
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        const std::string what = failure->stage == 0 ? "Cannot enter the working directory '" + command.directory + "'"
+                                                     : "Cannot run '" + policy.command.front() + "'";
+        say(run, SessionStatus::Error, what + ": " + std::strerror(failure->error) + ".");
         if (config_.keeper != nullptr) {
             config_.keeper->forget(pid);
         }
-        flush_lines(true);
         remove_run_record(id);
+        return std::nullopt;
+    }
+    return child;
+}
 
-        if (WIFEXITED(wait_status)) {
-            const int code = WEXITSTATUS(wait_status);
-            exit_message = "Exited with code " + std::to_string(code) + ".";
-            const bool warning = std::find(policy.warning_exit_codes.begin(), policy.warning_exit_codes.end(), code) !=
-                                 policy.warning_exit_codes.end();
-            exit_status = code == 0 ? SessionStatus::Success : warning ? SessionStatus::Warning : SessionStatus::Error;
-        } else if (WIFSIGNALED(wait_status)) {
-            const int signal = WTERMSIG(wait_status);
-            exit_message = "Killed by " + signal_name(signal) + " (" + std::to_string(signal) + ").";
-            exit_status = SessionStatus::Error;
-        } else {
-            exit_message = "Ended in an unknown way.";
-            exit_status = SessionStatus::Error;
+ExitOutcome Runner::supervise(Run& run, Child& child)
+{
+    const auto& policy = run.policy;
+    const auto id = run.session.id;
+    const auto pid = child.pid;
+    auto& output_read = child.output;
+    const auto log_closed = [&] { return run.stop.load() == StopReason::SessionEnded; };
+    const auto append = [&](SessionStatus status, std::string message) { say(run, status, std::move(message)); };
+    Fd process(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); // readable once the child exits
+    ::fcntl(output_read.get(), F_SETFL, O_NONBLOCK);
+
+    const auto started = Steady::now();
+    std::optional<Steady::time_point> timeout_at;
+    if (policy.timeout_seconds) {
+        timeout_at = started + std::chrono::seconds(std::clamp<std::int64_t>(*policy.timeout_seconds, 0, kMaxSeconds));
+    }
+    std::optional<Steady::time_point> kill_at;
+    bool terminated = false;
+    bool exited = false;
+    int wait_status = 0;
+    OutputLines written;
+    std::vector<char> buffer(OutputLines::kMaxLine);
+
+    // Appends the complete lines written so far (and, when `final`, the rest).
+    const auto flush_lines = [&](bool final) {
+        auto lines = written.take(final);
+        if (lines.empty() || log_closed()) {
+            return;
+        }
+        std::vector<service::AppendLogEntry> entries(lines.size());
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            entries[i].status = SessionStatus::Success;
+            entries[i].message = std::move(lines[i]);
+        }
+        if (auto r = sessions_.append_log(service::kSystem, id, entries, nullptr); !r) {
+            log::warning("cannot append output to session " + std::to_string(id) + ": " + r.error().for_log());
+        }
+    };
+
+    const auto terminate = [&](StopReason reason) {
+        if (terminated) {
+            return;
+        }
+        terminated = true;
+        const auto grace = std::chrono::seconds(std::min(policy.stop_grace_seconds, kMaxSeconds));
+        kill_at = Steady::now() + grace;
+        std::string message;
+        switch (reason) {
+        case StopReason::Timeout:
+            message = "Timed out after " + std::to_string(*policy.timeout_seconds) + " s";
+            break;
+        case StopReason::PolicyDeleted:
+            message = "Stopping: the policy was deleted";
+            break;
+        case StopReason::Shutdown:
+            message = "Stopping: the server is shutting down";
+            break;
+        case StopReason::SessionEnded:
+            log::info("session " + std::to_string(id) + " was ended by a client; stopping its command");
+            break;
+        default:
+            message = "Stopping by request";
+            break;
+        }
+        append(SessionStatus::Warning,
+               message + "; sent SIGTERM, SIGKILL follows in " + std::to_string(policy.stop_grace_seconds) + " s.");
+        ::kill(-pid, SIGTERM);
+    };
+
+    bool output_open = true;
+    while (!exited || output_open) {
+        const auto reason = run.stop.load();
+        if (reason != StopReason::None) {
+            terminate(reason);
+        }
+        if (!terminated && timeout_at && Steady::now() >= *timeout_at) {
+            run.stop = StopReason::Timeout;
+            terminate(StopReason::Timeout);
+        }
+        if (kill_at && Steady::now() >= *kill_at) {
+            ::kill(-pid, SIGKILL);
+            kill_at.reset();
+        }
+        if (exited) {
+            // The command has ended: take what is left in the pipe, then end whatever it left behind in its
+            // process group (which could otherwise hold the pipe open for ever).
+            while (true) {
+                const auto n = ::read(output_read.get(), buffer.data(), buffer.size());
+                if (n <= 0) {
+                    break;
+                }
+                written.feed({buffer.data(), static_cast<std::size_t>(n)});
+                flush_lines(false);
+            }
+            ::kill(-pid, SIGKILL);
+            output_open = false;
+            break;
+        }
+        int timeout_ms = -1;
+        const auto now = Steady::now();
+        const auto until = [&](Steady::time_point t) {
+            const auto ms = std::chrono::ceil<std::chrono::milliseconds>(t - now).count();
+            const int clipped = static_cast<int>(std::clamp<std::int64_t>(ms, 0, 60'000));
+            timeout_ms = timeout_ms < 0 ? clipped : std::min(timeout_ms, clipped);
+        };
+        if (kill_at) {
+            until(*kill_at);
+        }
+        if (!terminated && timeout_at) {
+            until(*timeout_at);
+        }
+        if (process.get() < 0) {
+            until(now + std::chrono::milliseconds(100)); // no pidfd: look for the exit every 100 ms
+        }
+        std::array<pollfd, 3> fds{{{output_open ? output_read.get() : -1, POLLIN, 0},
+                                   {process.get(), POLLIN, 0},
+                                   {run.wake.get(), POLLIN, 0}}};
+        if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) {
+            break;
+        }
+        if ((fds[2].revents & POLLIN) != 0) {
+            std::uint64_t count = 0;
+            (void)!::read(run.wake.get(), &count, sizeof count);
+        }
+        if ((fds[0].revents & (POLLIN | POLLHUP)) != 0) {
+            const auto n = ::read(output_read.get(), buffer.data(), buffer.size());
+            if (n > 0) {
+                written.feed({buffer.data(), static_cast<std::size_t>(n)});
+                flush_lines(false);
+            } else if (n == 0) {
+                output_open = false;
+            }
+        }
+        if ((fds[1].revents & POLLIN) != 0 || process.get() < 0) {
+            if (::waitpid(pid, &wait_status, WNOHANG) == pid) {
+                exited = true;
+            }
         }
     }
+    if (!exited) {
+        ::kill(-pid, SIGKILL);
+        ::waitpid(pid, &wait_status, 0);
+    }
+    if (config_.keeper != nullptr) {
+        config_.keeper->forget(pid);
+    }
+    flush_lines(true);
+    remove_run_record(id);
+    return exit_outcome(wait_status, policy.warning_exit_codes);
+}
 
+void Runner::end_run(const std::shared_ptr<Run>& run, std::optional<ExitOutcome> outcome)
+{
+    const auto id = run->session.id;
+    std::string exit_message = outcome ? std::move(outcome->message) : std::string();
     // How the run ends: a stop wins over the exit code; a timeout is an Error.
-    SessionStatus final_status = exit_status.value_or(SessionStatus::Error);
+    SessionStatus final_status = outcome ? outcome->status : SessionStatus::Error;
     const auto reason = run->stop.load();
     if (reason == StopReason::SessionEnded) {
         log::info("session " + std::to_string(id) + ": its command ended. " + exit_message);
@@ -731,7 +510,7 @@ void Runner::execute(const std::shared_ptr<Run>& run)
     }
     if (!exit_message.empty()) {
         const auto first = exit_message.find_first_not_of(' ');
-        append(final_status, exit_message.substr(first == std::string::npos ? 0 : first));
+        say(*run, final_status, exit_message.substr(first == std::string::npos ? 0 : first));
     }
     domain::SessionChange change;
     change.status = final_status;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/domain/policy.hpp"
+#include "jobsessions/runner/child_process.hpp"
 #include "jobsessions/service/outcome.hpp"
 #include "jobsessions/service/run_launcher.hpp"
 #include "jobsessions/service/run_records.hpp"
@@ -13,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -31,6 +33,8 @@ struct RunnerConfig {
     rlim_t command_descriptor_limit = RLIM_INFINITY;
     /// Kills the runs' process groups if the server dies; none in tests that need no such guarantee.
     GroupKeeper* keeper = nullptr;
+    /// Starts the commands' processes; none: forked by the runner (a test may start them its own way).
+    ProcessLauncher* launcher = nullptr;
 };
 
 using Trigger = service::Trigger;
@@ -81,7 +85,19 @@ public:
 
 private:
     struct Run;
+    /// A run's thread: starts the child, supervises it, records how the run ended.
     void execute(const std::shared_ptr<Run>& run);
+    /// Starts the command's child and records the run before releasing it; none (the log says why) when it could
+    /// not start.
+    std::optional<Child> start_child(Run& run);
+    /// Reads the child's output into the log until it has ended, stopping it on request, at its timeout or at
+    /// shutdown (SIGTERM to its group, SIGKILL after the grace period).
+    ExitOutcome supervise(Run& run, Child& child);
+    /// Gives the session its final status: a stop wins over the exit code; a timeout is an Error; none: the command
+    /// never ran.
+    void end_run(const std::shared_ptr<Run>& run, std::optional<ExitOutcome> outcome);
+    /// Appends a line to the run's log, unless a client closed it.
+    void say(const Run& run, domain::SessionStatus status, std::string message);
     void finish(const std::shared_ptr<Run>& run);
     void remove_run_record(std::int64_t session_id);
 
@@ -89,6 +105,8 @@ private:
     service::RunRecords& records_;
     const util::Clock& clock_;
     RunnerConfig config_;
+    ForkLauncher forks_;
+    ProcessLauncher& launcher_;
 
     mutable std::mutex mutex_;
     std::condition_variable ended_;
