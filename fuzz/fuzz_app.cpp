@@ -119,6 +119,8 @@ FuzzApp::FuzzApp()
     p.policies = std::make_unique<service::PolicyService>(*p.store, *p.sessions, *p.runner, p.clock, p.hub);
     api::ApiConfig config;
     config.server_version = "fuzz";
+    config.node_name = "fuzz";
+    config.storage = "sqlite";
     config.trusted_proxies.push_back(boost::asio::ip::make_address("127.0.0.1"));
     p.services = std::make_unique<api::Services>(
         api::Services{*p.sessions, *p.auth, *p.policies, p.session_bodies, p.rendered_pages, p.clock, config});

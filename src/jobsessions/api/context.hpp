@@ -28,8 +28,10 @@ struct ApiConfig {
     std::string public_url;
     /// Peers whose X-Forwarded-Proto and X-Forwarded-Host are believed.
     std::vector<boost::asio::ip::address> trusted_proxies;
-    /// Reported by /system/about.
+    /// Reported by /system/about: the version, this server's name and where it stores the sessions.
     std::string server_version;
+    std::string node_name;
+    std::string storage;
     /// Log every request, not only failures.
     bool access_log = false;
 };

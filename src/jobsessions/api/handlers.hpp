@@ -35,6 +35,8 @@ void summarize_sessions(Context& ctx);
 void export_sessions(Context& ctx);
 /// GET /api/v1/system/about (system_about.cpp)
 void get_about(Context& ctx);
+/// GET /health/ready: whether this server can serve (its store answers), for load balancers and orchestrators.
+void get_readiness(Context& ctx);
 /// GET /api/v1/openapi.json: the OpenAPI document of every route (docs/openapi.json, built in).
 void get_openapi(Context& ctx);
 /// GET /api/v1/policies (policies_list.cpp)

@@ -13,7 +13,22 @@ void get_about(Context& ctx)
     dto::append_json_string(out, ctx.services.config.server_version);
     out.append(R"(,"apiVersions":["v1"],"productName":"jobsessions","serverTime":")");
     util::append_timestamp(out, ctx.services.clock.now());
-    out.append(R"("})");
+    out.append(R"(","node":)");
+    dto::append_json_string(out, ctx.services.config.node_name);
+    out.append(R"(,"storage":)");
+    dto::append_json_string(out, ctx.services.config.storage);
+    out.push_back('}');
+}
+
+void get_readiness(Context& ctx)
+{
+    // Ready when the store answers a read now (nothing kept in memory stands in for it).
+    auto usn = ctx.services.sessions.highest_usn();
+    if (!usn) {
+        throw_domain_error(usn.error());
+    }
+    ctx.response.content_type = kJson;
+    ctx.response.body.append(R"({"status":"ready"})");
 }
 
 } // namespace jobsessions::api

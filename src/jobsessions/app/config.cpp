@@ -69,6 +69,14 @@ void apply(Config& config, std::string_view name, const std::string& value)
             throw std::invalid_argument("--public-url must start with http:// or https://, not '" + value + "'");
         }
         config.public_url = url;
+    } else if (name == "node-name") {
+        if (value.empty() || value.size() > 255 ||
+            value.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
+                std::string::npos) {
+            throw std::invalid_argument("--node-name needs 1 to 255 letters, digits, '.', '-' or '_', not '" + value +
+                                        "'");
+        }
+        config.node_name = value;
     } else if (name == "threads") {
         config.threads = positive_count(name, value);
     } else if (name == "blocking-threads") {
@@ -124,6 +132,7 @@ constexpr std::string_view kValueFlags[] = {"listen",
                                             "tls-cert",
                                             "tls-key",
                                             "public-url",
+                                            "node-name",
                                             "threads",
                                             "blocking-threads",
                                             "trusted-proxy",
@@ -155,6 +164,7 @@ Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR):
   --tls-cert FILE          PEM certificate chain (default: a self-signed one made in DIR/tls on first start)
   --tls-key FILE           PEM private key for --tls-cert
   --public-url URL         scheme and host for links (default: taken from each request's Host)
+  --node-name NAME         this server's name in /api/v1/system/about (default: the host name)
   --trusted-proxy ADDR     believe X-Forwarded-Proto/-Host from these peer addresses (comma-separated)
   --threads N              I/O threads (default: one per core)
   --blocking-threads N     threads for database writes and password hashing (default 32)

@@ -21,6 +21,8 @@ struct Config {
     std::string tls_cert;
     std::string tls_key;
     std::string public_url;
+    /// This server's name, which /system/about tells (empty: the host name).
+    std::string node_name;
     std::size_t threads = 0; // 0: one per core
     std::size_t blocking_threads = 32;
     std::vector<std::string> trusted_proxies;

@@ -322,6 +322,8 @@ int run_server(const Config& config)
         api::ApiConfig api_config;
         api_config.public_url = config.public_url;
         api_config.server_version = JOBSESSIONS_VERSION;
+        api_config.node_name = config.node_name.empty() ? host_name() : config.node_name;
+        api_config.storage = "sqlite";
         api_config.access_log = config.access_log;
         for (const auto& proxy : config.trusted_proxies) {
             boost::system::error_code ec;

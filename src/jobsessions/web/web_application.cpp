@@ -97,8 +97,12 @@ WebApplication::WebApplication(http::Application& api)
 
 bool WebApplication::is_api(std::string_view target) noexcept
 {
-    return target.size() >= 4 && util::iequals(target.substr(0, 4), "/api") &&
-           (target.size() == 4 || target[4] == '/' || target[4] == '?');
+    const auto under = [&](std::string_view prefix) {
+        return target.size() >= prefix.size() && util::iequals(target.substr(0, prefix.size()), prefix) &&
+               (target.size() == prefix.size() || target[prefix.size()] == '/' || target[prefix.size()] == '?');
+    };
+    // The health checks are the API's too: they answer from the store, like it.
+    return under("/api") || under("/health");
 }
 
 bool WebApplication::needs_blocking_pool(http::Request& request) noexcept

@@ -32,7 +32,7 @@ TEST(RouteTable, OnlyTheTokenIssueAboutAndTheApiDescriptionArePublic)
         }
     }
     EXPECT_EQ(public_routes, (std::set<std::string>{"POST /api/oauth2/token", "GET /api/v1/system/about",
-                                                    "GET /api/v1/openapi.json"}));
+                                                    "GET /api/v1/openapi.json", "GET /health/ready"}));
 }
 
 // Lists are read on the I/O thread, however deep their page (the kept counts place it); text and usn filters,
