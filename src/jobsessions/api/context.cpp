@@ -16,6 +16,9 @@ std::string_view Context::path() const
 
 const Params& Context::query()
 {
+    if (const auto* parsed = std::any_cast<ParsedQuery>(&request.application_state)) {
+        return parsed->params;
+    }
     if (!query_) {
         query_ = Params::from_target(request.target);
         if (!query_) {

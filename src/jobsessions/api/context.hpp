@@ -11,6 +11,7 @@
 #include "jobsessions/service/auth_service.hpp"
 #include "jobsessions/service/policy_service.hpp"
 #include "jobsessions/service/session_service.hpp"
+#include "jobsessions/store/session_store.hpp"
 #include "jobsessions/util/clock.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -47,6 +48,14 @@ struct Services {
     RenderedPages& rendered_pages;
     const util::Clock& clock;
     ApiConfig config;
+};
+
+/// A query parsed while deciding where the request runs, handed to its handler in http::Request::application_state
+/// so that it is parsed once.
+struct ParsedQuery {
+    Params params;
+    /// A list's filter, read without a fault (with a fault nothing is handed over: the handler names it).
+    store::SessionFilter filter;
 };
 
 /// One request as a handler sees it.

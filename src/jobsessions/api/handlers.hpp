@@ -23,8 +23,8 @@ void get_session_log(Context& ctx);
 void append_session_log(Context& ctx);
 /// GET /api/v1/jobSessions (sessions_list.cpp)
 void list_sessions(Context& ctx);
-/// Text and usn filters, which may walk much of an index.
-store::ReadCost list_sessions_read_cost(const http::Request& request, const service::SessionService& sessions);
+/// What a list costs, from its parsed filter (kept in the request for the handler, which then parses nothing again).
+store::ReadCost list_sessions_read_cost(http::Request& request, const service::SessionService& sessions);
 /// POST /api/v1/jobSessions/{id}/stop (session_stop.cpp)
 void stop_session(Context& ctx);
 /// GET /api/v1/jobSessions/changes (sessions_changes.cpp)

@@ -46,7 +46,7 @@ struct Route {
     /// For a Read route whose cost depends on the request (a list's filters): what the store says it costs. A
     /// Long read goes to the blocking pool, so that it never holds up the other connections of its I/O thread.
     /// Without it, a Read route costs what the store says a lookup does.
-    store::ReadCost (*read_cost)(const http::Request&, const service::SessionService&) = nullptr;
+    store::ReadCost (*read_cost)(http::Request&, const service::SessionService&) = nullptr;
     /// For the router's own 405 routes: the methods of the path.
     std::string allow = {};
 };

@@ -168,15 +168,20 @@ private:
 
 } // namespace
 
-store::ReadCost list_sessions_read_cost(const http::Request& request, const service::SessionService& sessions)
+store::ReadCost list_sessions_read_cost(http::Request& request, const service::SessionService& sessions)
 {
-    const auto query = Params::from_target(request.target);
+    auto query = Params::from_target(request.target);
     if (!query) {
         return store::ReadCost::Quick; // refused at once
     }
     ApiError errors = ApiError::validation();
-    const auto filter = read_filter(*query, errors);
-    return errors.has_errors() ? store::ReadCost::Quick : sessions.list_cost(filter);
+    auto filter = read_filter(*query, errors);
+    if (errors.has_errors()) {
+        return store::ReadCost::Quick; // refused at once
+    }
+    const auto cost = sessions.list_cost(filter);
+    request.application_state = ParsedQuery{std::move(*query), std::move(filter)};
+    return cost;
 }
 
 void list_sessions(Context& ctx)
@@ -185,7 +190,9 @@ void list_sessions(Context& ctx)
     ApiError errors = ApiError::validation();
     const auto offset = read_integer(query, "offset", 0, 0, kMaxExactInteger, errors);
     auto limit = read_integer(query, "limit", kDefaultPageSize, -1, kMaxPageSize, errors);
-    const auto filter = read_filter(query, errors);
+    // Read already when the request was placed, unless that found a fault (read again, to name it).
+    const auto* parsed = std::any_cast<ParsedQuery>(&ctx.request.application_state);
+    const auto filter = parsed != nullptr ? parsed->filter : read_filter(query, errors);
     if (errors.has_errors()) {
         throw errors;
     }

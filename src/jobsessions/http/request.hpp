@@ -4,6 +4,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include <any>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -47,6 +48,9 @@ struct Request {
     const void* route = nullptr;
     /// The decoded path parameter (such as a session id) of the matched route; its capacity is reused.
     std::string path_parameter;
+    /// What the application worked out while deciding where the request runs (a parsed query), for its handler;
+    /// opaque to the transport.
+    std::any application_state;
 };
 
 } // namespace jobsessions::http

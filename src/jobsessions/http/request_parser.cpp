@@ -214,6 +214,7 @@ void RequestParser::fill(Request& request) const
     request.body = body_;
     request.route = nullptr;
     request.path_parameter.clear();
+    request.application_state.reset();
 }
 
 } // namespace jobsessions::http
