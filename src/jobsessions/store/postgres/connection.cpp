@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/store/postgres/connection.hpp"
+
+#include "jobsessions/util/strings.hpp"
+
+#include <cstring>
+#include <libpq-fe.h>
+#include <utility>
+
+namespace jobsessions::store::postgres {
+namespace {
+
+/// Notices (a NOTICE from a DDL statement, say) are not errors; libpq would print them on stderr.
+void ignore_notice(void* /*arg*/, const char* /*message*/) {}
+
+/// libpq's message without its trailing newline.
+std::string message_of(const char* text)
+{
+    std::string message = text != nullptr ? text : "";
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+        message.pop_back();
+    }
+    return message;
+}
+
+} // namespace
+
+Rows::Rows(pg_result* result) noexcept
+    : result_(result)
+{
+}
+
+Rows::~Rows()
+{
+    if (result_ != nullptr) {
+        PQclear(result_);
+    }
+}
+
+Rows::Rows(Rows&& other) noexcept
+    : result_(std::exchange(other.result_, nullptr))
+{
+}
+
+Rows& Rows::operator=(Rows&& other) noexcept
+{
+    if (this != &other) {
+        if (result_ != nullptr) {
+            PQclear(result_);
+        }
+        result_ = std::exchange(other.result_, nullptr);
+    }
+    return *this;
+}
+
+int Rows::count() const noexcept
+{
+    return PQntuples(result_);
+}
+
+bool Rows::null(int row, int column) const noexcept
+{
+    return PQgetisnull(result_, row, column) != 0;
+}
+
+std::string_view Rows::text(int row, int column) const noexcept
+{
+    return {PQgetvalue(result_, row, column), static_cast<std::size_t>(PQgetlength(result_, row, column))};
+}
+
+std::int64_t Rows::int64(int row, int column) const noexcept
+{
+    return optional_int64(row, column).value_or(0);
+}
+
+std::optional<std::int64_t> Rows::optional_int64(int row, int column) const noexcept
+{
+    if (null(row, column)) {
+        return std::nullopt;
+    }
+    return util::parse_int64(text(row, column));
+}
+
+bool Rows::boolean(int row, int column) const noexcept
+{
+    return !null(row, column) && text(row, column) == "t";
+}
+
+std::int64_t Rows::affected() const noexcept
+{
+    return util::parse_int64(PQcmdTuples(result_)).value_or(0);
+}
+
+StoreError error_of(pg_result* result, pg_conn* connection)
+{
+    const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    std::string message = message_of(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(connection));
+    if (message.empty()) {
+        message = message_of(PQerrorMessage(connection));
+    }
+    if (state != nullptr) {
+        const std::string_view code = state;
+        if (code == "23505") { // unique_violation
+            return {StoreErrc::Conflict, message};
+        }
+        if (code == "40001" || code == "40P01" || code == "55P03") { // serialization, deadlock, lock not available
+            return {StoreErrc::Busy, message};
+        }
+    }
+    return {StoreErrc::Unavailable, message};
+}
+
+Connection::Connection(pg_conn* connection) noexcept
+    : connection_(connection)
+{
+}
+
+Connection::~Connection()
+{
+    PQfinish(connection_);
+}
+
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo)
+{
+    pg_conn* connection = PQconnectdb(conninfo.c_str());
+    if (connection == nullptr) {
+        return StoreError{StoreErrc::Unavailable, "cannot connect to PostgreSQL: out of memory"};
+    }
+    if (PQstatus(connection) != CONNECTION_OK) {
+        StoreError error{StoreErrc::Unavailable,
+                         "cannot connect to PostgreSQL: " + message_of(PQerrorMessage(connection))};
+        PQfinish(connection);
+        return error;
+    }
+    PQsetNoticeProcessor(connection, &ignore_notice, nullptr);
+    return std::unique_ptr<Connection>(new Connection(connection));
+}
+
+Result<Rows> Connection::exec(const char* sql, const std::vector<Param>& params)
+{
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) {
+        values.push_back(p ? p->c_str() : nullptr);
+    }
+    pg_result* result =
+        PQexecParams(connection_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+    const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        auto error = error_of(result, connection_);
+        if (result != nullptr) {
+            PQclear(result);
+        }
+        return error;
+    }
+    return Rows(result);
+}
+
+bool Connection::healthy() const noexcept
+{
+    return PQstatus(connection_) == CONNECTION_OK && PQtransactionStatus(connection_) == PQTRANS_IDLE;
+}
+
+ConnectionPool::ConnectionPool(std::string conninfo, std::size_t size)
+    : conninfo_(std::move(conninfo))
+    , size_(size == 0 ? 1 : size)
+{
+}
+
+ConnectionPool::~ConnectionPool() = default;
+
+ConnectionPool::Lease::Lease(ConnectionPool& pool, std::unique_ptr<Connection> connection) noexcept
+    : pool_(&pool)
+    , connection_(std::move(connection))
+{
+}
+
+ConnectionPool::Lease::~Lease()
+{
+    if (pool_ != nullptr && connection_ != nullptr) {
+        pool_->give_back(std::move(connection_));
+    }
+}
+
+ConnectionPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(std::exchange(other.pool_, nullptr))
+    , connection_(std::move(other.connection_))
+{
+}
+
+Result<ConnectionPool::Lease> ConnectionPool::acquire()
+{
+    std::unique_lock lock(mutex_);
+    returned_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
+    if (!idle_.empty()) {
+        auto connection = std::move(idle_.back());
+        idle_.pop_back();
+        return Lease(*this, std::move(connection));
+    }
+    ++open_; // counted before connecting, so that no more than size_ are ever opened at once
+    lock.unlock();
+    auto opened = Connection::open(conninfo_);
+    if (!opened) {
+        lock.lock();
+        --open_;
+        returned_.notify_one();
+        return opened.error();
+    }
+    return Lease(*this, std::move(*opened));
+}
+
+void ConnectionPool::give_back(std::unique_ptr<Connection> connection) noexcept
+{
+    std::unique_ptr<Connection> broken; // closed after the lock is released
+    {
+        std::lock_guard lock(mutex_);
+        if (connection->healthy()) {
+            idle_.push_back(std::move(connection));
+        } else {
+            broken = std::move(connection);
+            --open_;
+        }
+    }
+    returned_.notify_one();
+}
+
+std::size_t ConnectionPool::open_connections()
+{
+    std::lock_guard lock(mutex_);
+    return open_;
+}
+
+} // namespace jobsessions::store::postgres

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/store/store_error.hpp"
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct pg_conn;
+struct pg_result;
+
+namespace jobsessions::store::postgres {
+
+/// One parameter of a statement, in PostgreSQL's text form: a value, or NULL.
+using Param = std::optional<std::string>;
+
+/// A parameter from an integer.
+inline Param param(std::int64_t value)
+{
+    return std::to_string(value);
+}
+/// A parameter from an int.
+inline Param param(int value)
+{
+    return std::to_string(value);
+}
+/// A parameter from an optional integer (nullopt: NULL).
+inline Param param_or_null(std::optional<std::int64_t> value)
+{
+    return value ? Param(std::to_string(*value)) : std::nullopt;
+}
+/// A parameter from text.
+inline Param param(std::string_view value)
+{
+    return std::string(value);
+}
+/// A parameter from a flag (PostgreSQL's boolean text form).
+inline Param flag(bool value)
+{
+    return std::string(value ? "t" : "f");
+}
+
+/// The rows a statement returned, read by row and column; values are text, as PostgreSQL sends them.
+class Rows {
+public:
+    explicit Rows(pg_result* result) noexcept;
+    ~Rows();
+    Rows(Rows&& other) noexcept;
+    Rows& operator=(Rows&& other) noexcept;
+    Rows(const Rows&) = delete;
+    Rows& operator=(const Rows&) = delete;
+
+    [[nodiscard]] int count() const noexcept;
+    [[nodiscard]] bool null(int row, int column) const noexcept;
+    [[nodiscard]] std::string_view text(int row, int column) const noexcept;
+    /// An integer column; 0 when NULL.
+    [[nodiscard]] std::int64_t int64(int row, int column) const noexcept;
+    [[nodiscard]] std::optional<std::int64_t> optional_int64(int row, int column) const noexcept;
+    [[nodiscard]] bool boolean(int row, int column) const noexcept;
+    /// How many rows an INSERT, UPDATE or DELETE touched.
+    [[nodiscard]] std::int64_t affected() const noexcept;
+
+private:
+    pg_result* result_;
+};
+
+/// One libpq connection. Not thread-safe: one thread uses it at a time (the pool hands it out).
+class Connection {
+public:
+    /// Connects with a libpq connection string or postgresql:// URI. The error never repeats the string (it may
+    /// hold a password).
+    static Result<std::unique_ptr<Connection>> open(const std::string& conninfo);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// Runs one statement with its parameters ($1, $2, ...), sent apart from the text: never spliced into it.
+    Result<Rows> exec(const char* sql, const std::vector<Param>& params = {});
+    /// Whether the connection still works (a broken one is dropped by the pool, not reused).
+    [[nodiscard]] bool healthy() const noexcept;
+
+private:
+    explicit Connection(pg_conn* connection) noexcept;
+    pg_conn* connection_;
+};
+
+/// The failure of a statement as a store error: a unique violation is Conflict, a serialization failure or a
+/// deadlock Busy, anything else Unavailable (the message for the server's log only).
+StoreError error_of(pg_result* result, pg_conn* connection);
+
+/// A bounded set of connections shared by threads. A thread borrows one for a statement or a transaction and gives
+/// it back; connections are opened when first needed, and a broken one is replaced by a new one next time.
+/// Thread-safe.
+class ConnectionPool {
+public:
+    ConnectionPool(std::string conninfo, std::size_t size);
+    ~ConnectionPool();
+    ConnectionPool(const ConnectionPool&) = delete;
+    ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+    /// A borrowed connection, given back when this goes.
+    class Lease {
+    public:
+        Lease(ConnectionPool& pool, std::unique_ptr<Connection> connection) noexcept;
+        ~Lease();
+        Lease(Lease&& other) noexcept;
+        Lease& operator=(Lease&&) = delete;
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        Connection& operator*() const noexcept { return *connection_; }
+        Connection* operator->() const noexcept { return connection_.get(); }
+
+    private:
+        ConnectionPool* pool_;
+        std::unique_ptr<Connection> connection_;
+    };
+
+    /// A connection: an idle one, a new one while fewer than `size` are open, else the next one given back.
+    Result<Lease> acquire();
+
+    /// Runs `body(connection)` in one transaction: committed when it returns a value, rolled back when it returns
+    /// an error (which is returned). `body` returns a Result.
+    template <class Body> auto transaction(Body&& body) -> decltype(body(std::declval<Connection&>()));
+
+    /// Connections open now (idle and lent).
+    [[nodiscard]] std::size_t open_connections();
+
+private:
+    void give_back(std::unique_ptr<Connection> connection) noexcept;
+
+    const std::string conninfo_;
+    const std::size_t size_;
+    std::mutex mutex_;
+    std::condition_variable returned_;
+    std::vector<std::unique_ptr<Connection>> idle_;
+    std::size_t open_ = 0;
+};
+
+template <class Body> auto ConnectionPool::transaction(Body&& body) -> decltype(body(std::declval<Connection&>()))
+{
+    auto lease = acquire();
+    if (!lease) {
+        return lease.error();
+    }
+    if (auto begun = (*lease)->exec("BEGIN"); !begun) {
+        return begun.error();
+    }
+    auto result = body(**lease);
+    if (!result) {
+        if (auto rolled_back = (*lease)->exec("ROLLBACK"); !rolled_back) {
+            // The connection is broken (the pool drops it); the server ends the transaction with the session.
+            return result.error();
+        }
+        return result;
+    }
+    if (auto committed = (*lease)->exec("COMMIT"); !committed) {
+        return committed.error();
+    }
+    return result;
+}
+
+} // namespace jobsessions::store::postgres
