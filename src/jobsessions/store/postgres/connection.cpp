@@ -156,6 +156,21 @@ Result<Rows> Connection::exec(const char* sql, const std::vector<Param>& params)
     return Rows(result);
 }
 
+Result<void> Connection::run_script(const char* sql)
+{
+    pg_result* result = PQexec(connection_, sql);
+    const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        auto error = error_of(result, connection_);
+        if (result != nullptr) {
+            PQclear(result);
+        }
+        return error;
+    }
+    PQclear(result);
+    return {};
+}
+
 bool Connection::healthy() const noexcept
 {
     return PQstatus(connection_) == CONNECTION_OK && PQtransactionStatus(connection_) == PQTRANS_IDLE;

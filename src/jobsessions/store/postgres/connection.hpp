@@ -82,6 +82,8 @@ public:
 
     /// Runs one statement with its parameters ($1, $2, ...), sent apart from the text: never spliced into it.
     Result<Rows> exec(const char* sql, const std::vector<Param>& params = {});
+    /// Runs a script of several statements without parameters (a schema step).
+    Result<void> run_script(const char* sql);
     /// Whether the connection still works (a broken one is dropped by the pool, not reused).
     [[nodiscard]] bool healthy() const noexcept;
 

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/store/postgres/connection.hpp"
+
+#include <cstdint>
+
+namespace jobsessions::store::postgres {
+
+/// The schema version this server writes.
+inline constexpr int kSchemaVersion = 1;
+
+/// Brings the database to kSchemaVersion, step by step, each step in its own transaction and recorded in
+/// schema_migrations. Several servers starting at once on one database take turns (a transaction-level advisory
+/// lock): one applies each step, the others find it applied. A database newer than this server is refused.
+Result<void> migrate(ConnectionPool& pool);
+
+/// Takes the next usn inside the caller's transaction. The counter row stays locked until that transaction ends,
+/// so usns become visible in the order they were given: a reader asking for changes after usn N never skips one
+/// that commits later (as sequences, whose values commit out of order, would). Take it as late in the transaction
+/// as possible: writers wait for each other here.
+Result<std::int64_t> next_usn(Connection& db);
+
+} // namespace jobsessions::store::postgres
