@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The policy part of the SQLite store.
+#include "jobsessions/store/policy_columns.hpp"
 #include "jobsessions/store/sqlite/sqlite_store.hpp"
 
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <sqlite3.h>
 
 namespace jobsessions::store::sqlite {
@@ -55,34 +52,6 @@ const std::string kDeleteSession = std::string("DELETE FROM sessions WHERE id = 
 constexpr const char* kSelectRuns =
     "SELECT session_id, policy_id, pid, process_start FROM policy_runs ORDER BY session_id";
 
-std::string to_json_text(const std::vector<std::string>& values)
-{
-    boost::json::array array;
-    for (const auto& v : values) {
-        array.emplace_back(boost::json::string(v));
-    }
-    return boost::json::serialize(array);
-}
-
-std::string to_json_text(const std::vector<int>& values)
-{
-    boost::json::array array;
-    for (const auto v : values) {
-        array.emplace_back(v);
-    }
-    return boost::json::serialize(array);
-}
-
-std::string to_json_text(const std::vector<std::pair<std::string, std::string>>& values)
-{
-    // An array of [name, value] pairs keeps the order the client gave.
-    boost::json::array array;
-    for (const auto& [name, value] : values) {
-        array.emplace_back(boost::json::array{boost::json::string(name), boost::json::string(value)});
-    }
-    return boost::json::serialize(array);
-}
-
 // Binds ?1..?17 in the column order of kInsertPolicy (kUpdatePolicy uses the first sixteen).
 void bind_policy(Statement& stmt, const Policy& p)
 {
@@ -90,14 +59,14 @@ void bind_policy(Statement& stmt, const Policy& p)
     stmt.bind(2, std::string_view(p.name));
     stmt.bind(3, std::string_view(p.description));
     stmt.bind(4, domain::to_string(p.session_type));
-    stmt.bind(5, std::string_view(to_json_text(p.command)));
+    stmt.bind(5, std::string_view(encode_words(p.command)));
     stmt.bind(6, std::string_view(p.working_directory));
-    stmt.bind(7, std::string_view(to_json_text(p.environment)));
+    stmt.bind(7, std::string_view(encode_environment(p.environment)));
     stmt.bind(8, std::string_view(p.schedule));
     stmt.bind(9, std::int64_t{p.enabled ? 1 : 0});
     stmt.bind(10, p.timeout_seconds);
     stmt.bind(11, p.stop_grace_seconds);
-    stmt.bind(12, std::string_view(to_json_text(p.warning_exit_codes)));
+    stmt.bind(12, std::string_view(encode_exit_codes(p.warning_exit_codes)));
     stmt.bind(13, p.retention_days);
     stmt.bind(14, p.max_concurrent_runs);
     stmt.bind(15, std::int64_t{p.catch_up ? 1 : 0});
@@ -116,44 +85,20 @@ Result<Policy> read_policy(const Statement& row)
         return corrupt();
     }
     p.session_type = *type;
-    boost::system::error_code ec;
-    const auto command = boost::json::parse(row.column_text(4), ec);
-    if (ec || !command.is_array()) {
+    auto command = decode_words(row.column_text(4));
+    auto environment = decode_environment(row.column_text(6));
+    auto codes = decode_exit_codes(row.column_text(11));
+    if (!command || !environment || !codes) {
         return corrupt();
     }
-    for (const auto& v : command.get_array()) {
-        if (!v.is_string()) {
-            return corrupt();
-        }
-        p.command.emplace_back(v.get_string());
-    }
+    p.command = std::move(*command);
     p.working_directory = std::string(row.column_text(5));
-    const auto environment = boost::json::parse(row.column_text(6), ec);
-    if (ec || !environment.is_array()) {
-        return corrupt();
-    }
-    for (const auto& v : environment.get_array()) {
-        if (!v.is_array() || v.get_array().size() != 2 || !v.get_array()[0].is_string() ||
-            !v.get_array()[1].is_string()) {
-            return corrupt();
-        }
-        p.environment.emplace_back(std::string(v.get_array()[0].get_string()),
-                                   std::string(v.get_array()[1].get_string()));
-    }
+    p.environment = std::move(*environment);
     p.schedule = std::string(row.column_text(7));
     p.enabled = row.column_int64(8) != 0;
     p.timeout_seconds = row.column_optional_int64(9);
     p.stop_grace_seconds = row.column_int64(10);
-    const auto codes = boost::json::parse(row.column_text(11), ec);
-    if (ec || !codes.is_array()) {
-        return corrupt();
-    }
-    for (const auto& v : codes.get_array()) {
-        if (!v.is_int64()) {
-            return corrupt();
-        }
-        p.warning_exit_codes.push_back(static_cast<int>(v.get_int64()));
-    }
+    p.warning_exit_codes = std::move(*codes);
     p.retention_days = row.column_optional_int64(12);
     p.max_concurrent_runs = row.column_int64(13);
     p.catch_up = row.column_int64(14) != 0;
