@@ -3,13 +3,16 @@
 // backend. A suite instantiates itself with contract_backends().
 #pragma once
 
+#include "jobsessions/store/postgres/pg_store.hpp"
 #include "jobsessions/store/store.hpp"
 
+#include "support/postgres_cluster.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
@@ -36,10 +39,32 @@ inline std::unique_ptr<Store> open_sqlite(const test::TempDir& dir)
     return std::move(*opened);
 }
 
+/// The PostgreSQL cluster of this test process, started on first use and stopped when the process exits.
+inline test::PostgresCluster& contract_cluster()
+{
+    static test::PostgresCluster cluster;
+    return cluster;
+}
+
+/// A database of its own for each test (the test's directory names it), opened again by the same test as it was.
+inline std::unique_ptr<Store> open_postgres(const test::TempDir& dir)
+{
+    static std::map<std::string, std::string> databases;
+    auto& conninfo = databases[dir.path()];
+    if (conninfo.empty()) {
+        conninfo = contract_cluster().create_database("contract_" + std::to_string(databases.size()));
+    }
+    auto opened = postgres::PgStore::open(conninfo, 8);
+    if (!opened) {
+        throw std::runtime_error(opened.error().message);
+    }
+    return std::move(*opened);
+}
+
 /// Every backend the contract runs on.
 inline auto contract_backends()
 {
-    return ::testing::Values(Backend{"sqlite", &open_sqlite});
+    return ::testing::Values(Backend{"sqlite", &open_sqlite}, Backend{"postgresql", &open_postgres});
 }
 
 /// Names each instance after its backend.

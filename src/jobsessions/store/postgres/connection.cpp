@@ -25,6 +25,30 @@ std::string message_of(const char* text)
 
 } // namespace
 
+std::string hex_of(std::string_view bytes)
+{
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (const char c : bytes) {
+        const auto b = static_cast<unsigned char>(c);
+        out.push_back(kDigits[b >> 4U]);
+        out.push_back(kDigits[b & 0x0FU]);
+    }
+    return out;
+}
+
+std::string bytes_of(std::string_view hex)
+{
+    std::string out;
+    out.reserve(hex.size() / 2);
+    const auto digit = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        out.push_back(static_cast<char>(digit(hex[i]) * 16 + digit(hex[i + 1])));
+    }
+    return out;
+}
+
 Rows::Rows(pg_result* result) noexcept
     : result_(result)
 {

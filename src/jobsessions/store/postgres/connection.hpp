@@ -46,6 +46,11 @@ inline Param flag(bool value)
     return std::string(value ? "t" : "f");
 }
 
+/// Bytes as lower-case hex, the form bytea columns take through decode($n, 'hex').
+std::string hex_of(std::string_view bytes);
+/// The bytes of lower-case hex, as encode(column, 'hex') reads a bytea column.
+std::string bytes_of(std::string_view hex);
+
 /// The rows a statement returned, read by row and column; values are text, as PostgreSQL sends them.
 class Rows {
 public:

@@ -21,7 +21,7 @@ constexpr const char* kNextUsn = "UPDATE counters SET value = value + 1 WHERE na
 constexpr const char* kV001Initial = R"sql(
 CREATE TABLE settings (
     name  text PRIMARY KEY,
-    value text NOT NULL
+    value bytea NOT NULL
 );
 
 CREATE TABLE counters (
@@ -41,8 +41,8 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX users_by_name ON users (lower(name));
 
 CREATE TABLE refresh_tokens (
-    token_hash text PRIMARY KEY,
-    login_id   text NOT NULL,
+    token_hash bytea PRIMARY KEY,
+    login_id   bytea NOT NULL,
     user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     expires_at bigint NOT NULL,
     used       boolean NOT NULL DEFAULT false,
@@ -91,7 +91,7 @@ CREATE TABLE log_entries (
 CREATE TABLE idempotency_keys (
     user_id      bigint NOT NULL,
     key          text NOT NULL,
-    request_hash text NOT NULL,
+    request_hash bytea NOT NULL,
     status_code  integer NOT NULL,
     location     text NOT NULL,
     body         text NOT NULL,
@@ -131,7 +131,7 @@ CREATE TABLE policy_runs (
 
 CREATE TABLE login_failures (
     key          text PRIMARY KEY,
-    count        bigint NOT NULL,
+    failures     bigint NOT NULL,
     last_failure bigint NOT NULL
 );
 

@@ -1,0 +1,714 @@
+// SPDX-License-Identifier: Apache-2.0
+// The PostgreSQL store's sessions, logs, lists and idempotency records.
+#include "jobsessions/store/postgres/pg_store.hpp"
+#include "jobsessions/store/postgres/schema.hpp"
+#include "jobsessions/util/strings.hpp"
+
+#include <algorithm>
+
+namespace jobsessions::store::postgres {
+
+using domain::JobSession;
+
+namespace {
+
+#define JOBSESSIONS_PG_SESSION_COLUMNS                                                                                 \
+    "id, type, status, start_time, stop_time, usn, created_by, policy_id, policy_name, protected_instances_count, "    \
+    "policy_removed, restore_reason, restore_policy_name, repository_id, repository_name, repository_removed, "        \
+    "retention_deleted_count"
+
+constexpr const char* kSelectSession = "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM sessions WHERE id = $1";
+constexpr const char* kSelectSessionForUpdate =
+    "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM sessions WHERE id = $1 FOR UPDATE";
+constexpr const char* kSelectSessionsIn =
+    "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM sessions WHERE id = ANY($1::bigint[])";
+constexpr const char* kSelectCreator = "SELECT created_by FROM sessions WHERE id = $1";
+constexpr const char* kInsertSession =
+    "INSERT INTO sessions (type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
+    " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
+    " repository_name, repository_removed, retention_deleted_count)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id";
+constexpr const char* kUpdateSession =
+    "UPDATE sessions SET type = $1, status = $2, start_time = $3, stop_time = $4, usn = $5, created_by = $6,"
+    " policy_id = $7, policy_name = $8, protected_instances_count = $9, policy_removed = $10, restore_reason = $11,"
+    " restore_policy_name = $12, repository_id = $13, repository_name = $14, repository_removed = $15,"
+    " retention_deleted_count = $16 WHERE id = $17 AND usn = $18";
+constexpr const char* kSelectUsn = "SELECT usn FROM sessions WHERE id = $1";
+constexpr const char* kLastSequence = "SELECT coalesce(max(seq), 0) FROM log_entries WHERE session_id = $1";
+constexpr const char* kInsertLogEntries =
+    "INSERT INTO log_entries (session_id, seq, log_time, status, message, execution_start, execution_duration)"
+    " SELECT $1, $2 + n, t, s, m, e, d FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bigint[],"
+    " $7::bigint[]) WITH ORDINALITY AS u (t, s, m, e, d, n)";
+constexpr const char* kSelectLog =
+    "SELECT seq, log_time, status, message, execution_start, execution_duration FROM log_entries"
+    " WHERE session_id = $1 ORDER BY seq OFFSET $2 LIMIT $3";
+constexpr const char* kSelectChanged =
+    "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM sessions WHERE usn > $1 ORDER BY usn LIMIT $2";
+constexpr const char* kSelectChangedOfCreator =
+    "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM sessions WHERE usn > $1 AND created_by = $3 ORDER BY usn LIMIT $2";
+constexpr const char* kSelectHighestUsn = "SELECT value FROM counters WHERE name = 'usn'";
+constexpr const char* kSelectIdempotency =
+    "SELECT encode(request_hash, 'hex'), status_code, location, body, created_at FROM idempotency_keys"
+    " WHERE user_id = $1 AND key = $2";
+constexpr const char* kInsertIdempotency =
+    "INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, location, body, created_at)"
+    " VALUES ($1, $2, decode($3, 'hex'), $4, $5, $6, $7)";
+constexpr const char* kSelectOldOfPolicy =
+    "SELECT id FROM sessions WHERE policy_id = $1 AND start_time < $2 AND stop_time IS NOT NULL LIMIT $3";
+constexpr const char* kSelectOldOthers =
+    "SELECT id FROM sessions WHERE start_time < $1 AND stop_time IS NOT NULL AND (policy_id IS NULL OR policy_id NOT"
+    " IN (SELECT id FROM policies WHERE retention_days IS NOT NULL)) LIMIT $2";
+constexpr const char* kDeleteSessions =
+    "WITH gone AS (DELETE FROM sessions WHERE id = ANY($1::bigint[]) RETURNING id)"
+    " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM log_entries WHERE session_id = ANY($1::bigint[]))";
+
+/// A PostgreSQL array literal of integers: {1,2,3}.
+std::string int_array(const std::vector<std::int64_t>& values)
+{
+    std::string out = "{";
+    for (const auto v : values) {
+        if (out.size() > 1) {
+            out.push_back(',');
+        }
+        util::append_int(out, v);
+    }
+    out.push_back('}');
+    return out;
+}
+
+/// A PostgreSQL array literal of texts, each quoted and escaped: {"a","b\"c"}.
+std::string text_array(const std::vector<std::string>& values)
+{
+    std::string out = "{";
+    for (const auto& v : values) {
+        if (out.size() > 1) {
+            out.push_back(',');
+        }
+        out.push_back('"');
+        for (const char c : v) {
+            if (c == '"' || c == '\\') {
+                out.push_back('\\');
+            }
+            out.push_back(c);
+        }
+        out.push_back('"');
+    }
+    out.push_back('}');
+    return out;
+}
+
+Result<JobSession> read_session(const Rows& rows, int r)
+{
+    JobSession s;
+    s.id = rows.int64(r, 0);
+    const auto type = domain::parse_session_type(rows.text(r, 1));
+    const auto status = domain::parse_session_status(rows.text(r, 2));
+    if (!type || !status) {
+        return StoreError{StoreErrc::Corrupt, "session " + std::to_string(s.id) + " has an unknown type or status"};
+    }
+    s.type = *type;
+    s.status = *status;
+    s.start_time = rows.int64(r, 3);
+    s.stop_time = rows.optional_int64(r, 4);
+    s.usn = rows.int64(r, 5);
+    s.created_by = rows.int64(r, 6);
+    if (!rows.null(r, 7)) {
+        s.backup_info = domain::BackupJobInfo{std::string(rows.text(r, 7)), std::string(rows.text(r, 8)),
+                                              rows.int64(r, 9), rows.boolean(r, 10)};
+    }
+    if (!rows.null(r, 11)) {
+        s.restore_info = domain::RestoreJobInfo{std::string(rows.text(r, 11)), std::string(rows.text(r, 12))};
+    }
+    if (!rows.null(r, 13)) {
+        s.repository_info = domain::RepositoryJobInfo{std::string(rows.text(r, 13)), std::string(rows.text(r, 14)),
+                                                      rows.boolean(r, 15)};
+    }
+    if (!rows.null(r, 16)) {
+        s.retention_info = domain::RetentionJobInfo{rows.int64(r, 16)};
+    }
+    return s;
+}
+
+Result<std::vector<JobSession>> read_sessions(const Rows& rows)
+{
+    std::vector<JobSession> out;
+    out.reserve(static_cast<std::size_t>(rows.count()));
+    for (int r = 0; r < rows.count(); ++r) {
+        auto s = read_session(rows, r);
+        if (!s) {
+            return s.error();
+        }
+        out.push_back(std::move(*s));
+    }
+    return out;
+}
+
+/// $1..$16 of kInsertSession and kUpdateSession.
+std::vector<Param> session_params(const JobSession& s)
+{
+    const auto& b = s.backup_info;
+    const auto& r = s.restore_info;
+    const auto& p = s.repository_info;
+    return {param(domain::to_string(s.type)),
+            param(domain::to_string(s.status)),
+            param(s.start_time),
+            param_or_null(s.stop_time),
+            param(s.usn),
+            param(s.created_by),
+            b ? param(b->policy_id) : std::nullopt,
+            b ? param(b->policy_name) : std::nullopt,
+            b ? param(b->protected_instances_count) : std::nullopt,
+            b ? flag(b->policy_removed) : std::nullopt,
+            r ? param(r->reason) : std::nullopt,
+            r ? param(r->backup_policy_display_name) : std::nullopt,
+            p ? param(p->repository_id) : std::nullopt,
+            p ? param(p->repository_name) : std::nullopt,
+            p ? flag(p->repository_removed) : std::nullopt,
+            s.retention_info ? param(s.retention_info->deleted_restore_points_count) : std::nullopt};
+}
+
+JobSession session_of(const NewSession& n)
+{
+    JobSession s;
+    s.type = n.type;
+    s.status = n.status;
+    s.start_time = n.start_time;
+    s.stop_time = n.stop_time;
+    s.created_by = n.created_by;
+    s.backup_info = n.backup_info;
+    s.restore_info = n.restore_info;
+    s.repository_info = n.repository_info;
+    s.retention_info = n.retention_info;
+    return s;
+}
+
+/// Appends entries after sequence `after`; returns the last sequence given.
+Result<std::int64_t> insert_log(Connection& db, std::int64_t session_id, std::int64_t after,
+                                const std::vector<NewLogEntry>& entries)
+{
+    if (entries.empty()) {
+        return after;
+    }
+    std::vector<std::int64_t> times;
+    std::vector<std::string> statuses;
+    std::vector<std::string> messages;
+    std::vector<std::int64_t> starts;
+    std::vector<std::int64_t> durations;
+    for (const auto& e : entries) {
+        times.push_back(e.log_time);
+        statuses.emplace_back(domain::to_string(e.status));
+        messages.push_back(e.message);
+        starts.push_back(e.execution_start_time);
+        durations.push_back(e.execution_duration);
+    }
+    auto inserted = db.exec(kInsertLogEntries, {param(session_id), param(after), int_array(times), text_array(statuses),
+                                                text_array(messages), int_array(starts), int_array(durations)});
+    if (!inserted) {
+        return inserted.error();
+    }
+    return after + static_cast<std::int64_t>(entries.size());
+}
+
+/// Records the answer of a write for its Idempotency-Key, in the write's transaction.
+Result<void> insert_idempotency(Connection& db, const IdempotencyWrite* idempotency, const WriteOutcome& outcome,
+                                util::Micros now)
+{
+    if (idempotency == nullptr) {
+        return {};
+    }
+    IdempotencyRecord record;
+    record.user_id = idempotency->user_id;
+    record.key = idempotency->key;
+    record.request_hash = idempotency->request_hash;
+    record.status_code = idempotency->status_code;
+    if (idempotency->render) {
+        idempotency->render(outcome, record);
+    }
+    auto inserted = db.exec(kInsertIdempotency,
+                            {param(record.user_id), param(record.key), hex_of(record.request_hash),
+                             param(record.status_code), param(record.location), param(record.body), param(now)});
+    if (!inserted) {
+        return inserted.error();
+    }
+    return {};
+}
+
+/// Inserts a session and its first log entries (usn taken last: writers wait for each other there).
+Result<JobSession> insert_session(Connection& db, const NewSession& session)
+{
+    auto s = session_of(session);
+    auto usn = next_usn(db);
+    if (!usn) {
+        return usn.error();
+    }
+    s.usn = *usn;
+    auto inserted = db.exec(kInsertSession, session_params(s));
+    if (!inserted) {
+        return inserted.error();
+    }
+    s.id = inserted->int64(0, 0);
+    if (auto logged = insert_log(db, s.id, 0, session.log); !logged) {
+        return logged.error();
+    }
+    return s;
+}
+
+/// The WHERE clause of a filter, with its parameters appended to `params`.
+std::string where_of(const SessionFilter& f, std::vector<Param>& params)
+{
+    std::string sql;
+    const auto add = [&](const std::string& condition) { sql += (sql.empty() ? " WHERE " : " AND ") + condition; };
+    const auto next = [&](Param p) {
+        params.push_back(std::move(p));
+        return "$" + std::to_string(params.size());
+    };
+    if (!f.types.empty()) {
+        std::vector<std::string> names;
+        for (const auto t : f.types) {
+            names.emplace_back(domain::to_string(t));
+        }
+        add("type = ANY(" + next(text_array(names)) + "::text[])");
+    }
+    if (!f.statuses.empty()) {
+        std::vector<std::string> names;
+        for (const auto s : f.statuses) {
+            names.emplace_back(domain::to_string(s));
+        }
+        add("status = ANY(" + next(text_array(names)) + "::text[])");
+    }
+    if (f.policy_id) {
+        add("policy_id = " + next(param(*f.policy_id)));
+    }
+    if (f.from) {
+        add("start_time >= " + next(param(*f.from)));
+    }
+    if (f.to) {
+        add("start_time < " + next(param(*f.to)));
+    }
+    if (f.text && !f.text->empty()) {
+        // The policy name contains the text, or the type's localized name does (ASCII case folded, as SQLite).
+        std::string pattern = "%";
+        for (const char c : *f.text) {
+            if (c == '%' || c == '_' || c == '\\') {
+                pattern.push_back('\\');
+            }
+            pattern.push_back(c);
+        }
+        pattern.push_back('%');
+        std::vector<std::string> types;
+        for (const auto t : domain::all_session_types()) {
+            const auto name = domain::localized_name(t);
+            for (std::size_t i = 0; i + f.text->size() <= name.size(); ++i) {
+                if (util::iequals(name.substr(i, f.text->size()), *f.text)) {
+                    types.emplace_back(domain::to_string(t));
+                    break;
+                }
+            }
+        }
+        add("(policy_name ILIKE " + next(pattern) + " OR type = ANY(" + next(text_array(types)) + "::text[]))");
+    }
+    if (f.usn_after) {
+        add("usn > " + next(param(*f.usn_after)));
+    }
+    if (f.created_by) {
+        add("created_by = " + next(param(*f.created_by)));
+    }
+    return sql;
+}
+
+/// Walks matching sessions by keyset pages on pooled connections: holds no connection between pages.
+class PgSessionCursor final : public SessionCursor {
+public:
+    PgSessionCursor(ConnectionPool& pool, SessionFilter filter)
+        : pool_(pool)
+        , filter_(std::move(filter))
+    {
+    }
+
+    Result<bool> next(JobSession& out) override
+    {
+        if (at_ == page_.size()) {
+            if (done_) {
+                return false;
+            }
+            if (auto read = read_page(); !read) {
+                return read.error();
+            }
+            if (page_.empty()) {
+                done_ = true;
+                return false;
+            }
+        }
+        out = std::move(page_[at_++]);
+        return true;
+    }
+
+private:
+    static constexpr std::int64_t kPage = 500;
+
+    Result<void> read_page()
+    {
+        std::vector<Param> params;
+        auto where = where_of(filter_, params);
+        if (last_) {
+            where += where.empty() ? " WHERE " : " AND ";
+            params.push_back(param(last_->first));
+            params.push_back(param(last_->second));
+            where += "(start_time, id) < ($" + std::to_string(params.size() - 1) + ", $" +
+                     std::to_string(params.size()) + ")";
+        }
+        params.push_back(param(kPage));
+        const auto sql = "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM sessions" + where +
+                         " ORDER BY start_time DESC, id DESC LIMIT $" + std::to_string(params.size());
+        auto lease = pool_.acquire();
+        if (!lease) {
+            return lease.error();
+        }
+        auto rows = (*lease)->exec(sql.c_str(), params);
+        if (!rows) {
+            return rows.error();
+        }
+        auto sessions = read_sessions(*rows);
+        if (!sessions) {
+            return sessions.error();
+        }
+        page_ = std::move(*sessions);
+        at_ = 0;
+        done_ = static_cast<std::int64_t>(page_.size()) < kPage;
+        if (!page_.empty()) {
+            last_ = std::pair{page_.back().start_time, page_.back().id};
+        }
+        return {};
+    }
+
+    ConnectionPool& pool_;
+    SessionFilter filter_;
+    std::vector<JobSession> page_;
+    std::size_t at_ = 0;
+    bool done_ = false;
+    std::optional<std::pair<std::int64_t, std::int64_t>> last_;
+};
+
+} // namespace
+
+PgStore::PgStore(const std::string& conninfo, std::size_t connections)
+    : pool_(conninfo, connections)
+{
+}
+
+Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& conninfo, std::size_t connections)
+{
+    std::unique_ptr<PgStore> store(new PgStore(conninfo, connections));
+    if (auto migrated = migrate(store->pool_); !migrated) {
+        return migrated.error();
+    }
+    return store;
+}
+
+Result<Rows> PgStore::query(const char* sql, const std::vector<Param>& params)
+{
+    auto lease = pool_.acquire();
+    if (!lease) {
+        return lease.error();
+    }
+    return (*lease)->exec(sql, params);
+}
+
+Result<JobSession> PgStore::get_session(std::int64_t id)
+{
+    auto rows = query(kSelectSession, {param(id)});
+    if (!rows) {
+        return rows.error();
+    }
+    if (rows->count() == 0) {
+        return StoreError{StoreErrc::NotFound, "session not found"};
+    }
+    return read_session(*rows, 0);
+}
+
+Result<std::int64_t> PgStore::get_session_creator(std::int64_t id)
+{
+    auto rows = query(kSelectCreator, {param(id)});
+    if (!rows) {
+        return rows.error();
+    }
+    if (rows->count() == 0) {
+        return StoreError{StoreErrc::NotFound, "session not found"};
+    }
+    return rows->int64(0, 0);
+}
+
+Result<JobSession> PgStore::create_session(const NewSession& session, const IdempotencyWrite* idempotency)
+{
+    return pool_.transaction([&](Connection& db) -> Result<JobSession> {
+        auto created = insert_session(db, session);
+        if (!created) {
+            return created.error();
+        }
+        if (auto r = insert_idempotency(db, idempotency, WriteOutcome{*created}, util::now_micros()); !r) {
+            return r.error();
+        }
+        return created;
+    });
+}
+
+Result<void> PgStore::import_sessions(const std::vector<NewSession>& sessions)
+{
+    return pool_.transaction([&](Connection& db) -> Result<void> {
+        for (const auto& session : sessions) {
+            if (auto created = insert_session(db, session); !created) {
+                return created.error();
+            }
+        }
+        return {};
+    });
+}
+
+Result<JobSession> PgStore::replace_session(const JobSession& next, std::int64_t expected_usn,
+                                            const IdempotencyWrite* idempotency)
+{
+    return pool_.transaction([&](Connection& db) -> Result<JobSession> {
+        auto current = db.exec(kSelectUsn, {param(next.id)});
+        if (!current) {
+            return current.error();
+        }
+        if (current->count() == 0) {
+            return StoreError{StoreErrc::NotFound, "session not found"};
+        }
+        if (current->int64(0, 0) != expected_usn) {
+            return StoreError{StoreErrc::Conflict, "session changed meanwhile"};
+        }
+        auto usn = next_usn(db);
+        if (!usn) {
+            return usn.error();
+        }
+        JobSession stored = next;
+        stored.usn = *usn;
+        auto params = session_params(stored);
+        params.push_back(param(stored.id));
+        params.push_back(param(expected_usn));
+        auto updated = db.exec(kUpdateSession, params);
+        if (!updated) {
+            return updated.error();
+        }
+        if (updated->affected() == 0) { // changed between the check and the counter's lock
+            return StoreError{StoreErrc::Conflict, "session changed meanwhile"};
+        }
+        if (auto r = insert_idempotency(db, idempotency, WriteOutcome{stored}, util::now_micros()); !r) {
+            return r.error();
+        }
+        return stored;
+    });
+}
+
+Result<LogAppend> PgStore::append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
+                                      const IdempotencyWrite* idempotency)
+{
+    return pool_.transaction([&](Connection& db) -> Result<LogAppend> {
+        // The row lock orders appends to one session and holds off a change to a final status meanwhile.
+        auto rows = db.exec(kSelectSessionForUpdate, {param(session_id)});
+        if (!rows) {
+            return rows.error();
+        }
+        if (rows->count() == 0) {
+            return StoreError{StoreErrc::NotFound, "session not found"};
+        }
+        auto session = read_session(*rows, 0);
+        if (!session) {
+            return session.error();
+        }
+        LogAppend appended;
+        appended.session = std::move(*session);
+        if (domain::is_final(appended.session.status)) {
+            appended.refused_final = true;
+            return appended;
+        }
+        auto last = db.exec(kLastSequence, {param(session_id)});
+        if (!last) {
+            return last.error();
+        }
+        const auto after = last->int64(0, 0);
+        appended.first_sequence = after + 1;
+        auto inserted = insert_log(db, session_id, after, entries);
+        if (!inserted) {
+            return inserted.error();
+        }
+        appended.last_sequence = *inserted;
+        if (auto r = insert_idempotency(db, idempotency,
+                                        WriteOutcome{appended.session, appended.first_sequence, appended.last_sequence},
+                                        util::now_micros());
+            !r) {
+            return r.error();
+        }
+        return appended;
+    });
+}
+
+Result<PageKeys> PgStore::list_session_keys(const SessionFilter& filter, std::int64_t offset, std::int64_t limit)
+{
+    std::vector<Param> params;
+    const auto where = where_of(filter, params);
+    auto total = query(("SELECT count(*) FROM sessions" + where).c_str(), params);
+    if (!total) {
+        return total.error();
+    }
+    PageKeys page;
+    page.total_count = total->int64(0, 0);
+    if (limit == 0 || offset >= page.total_count) {
+        return page;
+    }
+    params.push_back(param(offset));
+    params.push_back(param(limit));
+    const auto sql = "SELECT id, usn FROM sessions" + where + " ORDER BY start_time DESC, id DESC OFFSET $" +
+                     std::to_string(params.size() - 1) + " LIMIT $" + std::to_string(params.size());
+    auto rows = query(sql.c_str(), params);
+    if (!rows) {
+        return rows.error();
+    }
+    for (int r = 0; r < rows->count(); ++r) {
+        page.keys.push_back(SessionKey{rows->int64(r, 0), rows->int64(r, 1)});
+    }
+    return page;
+}
+
+Result<std::vector<JobSession>> PgStore::get_sessions(const std::vector<SessionKey>& keys)
+{
+    if (keys.empty()) {
+        return std::vector<JobSession>{};
+    }
+    std::vector<std::int64_t> ids;
+    ids.reserve(keys.size());
+    for (const auto& key : keys) {
+        ids.push_back(key.id);
+    }
+    auto rows = query(kSelectSessionsIn, {int_array(ids)});
+    if (!rows) {
+        return rows.error();
+    }
+    auto found = read_sessions(*rows);
+    if (!found) {
+        return found.error();
+    }
+    std::vector<JobSession> in_order;
+    in_order.reserve(keys.size());
+    for (const auto id : ids) {
+        const auto it = std::find_if(found->begin(), found->end(), [&](const JobSession& s) { return s.id == id; });
+        if (it != found->end()) {
+            in_order.push_back(std::move(*it));
+        }
+    }
+    return in_order;
+}
+
+Result<std::int64_t> PgStore::count_sessions(const SessionFilter& filter)
+{
+    std::vector<Param> params;
+    const auto where = where_of(filter, params);
+    auto total = query(("SELECT count(*) FROM sessions" + where).c_str(), params);
+    if (!total) {
+        return total.error();
+    }
+    return total->int64(0, 0);
+}
+
+Result<std::unique_ptr<SessionCursor>> PgStore::open_session_cursor(const SessionFilter& filter)
+{
+    return std::unique_ptr<SessionCursor>(std::make_unique<PgSessionCursor>(pool_, filter));
+}
+
+Result<std::vector<JobSession>> PgStore::changed_sessions(std::int64_t after_usn, std::int64_t limit,
+                                                          std::optional<std::int64_t> created_by)
+{
+    auto rows = created_by ? query(kSelectChangedOfCreator, {param(after_usn), param(limit), param(*created_by)})
+                           : query(kSelectChanged, {param(after_usn), param(limit)});
+    if (!rows) {
+        return rows.error();
+    }
+    return read_sessions(*rows);
+}
+
+Result<std::int64_t> PgStore::highest_usn()
+{
+    auto rows = query(kSelectHighestUsn);
+    if (!rows) {
+        return rows.error();
+    }
+    return rows->int64(0, 0);
+}
+
+Result<std::vector<domain::LogEntry>> PgStore::get_log(std::int64_t session_id, std::int64_t offset, std::int64_t limit)
+{
+    auto rows = query(kSelectLog, {param(session_id), param(offset), limit < 0 ? Param{} : param(limit)});
+    if (!rows) {
+        return rows.error();
+    }
+    std::vector<domain::LogEntry> entries;
+    entries.reserve(static_cast<std::size_t>(rows->count()));
+    for (int r = 0; r < rows->count(); ++r) {
+        domain::LogEntry e;
+        e.session_id = session_id;
+        e.sequence = rows->int64(r, 0);
+        e.log_time = rows->int64(r, 1);
+        const auto status = domain::parse_session_status(rows->text(r, 2));
+        if (!status) {
+            return StoreError{StoreErrc::Corrupt,
+                              "a log entry of session " + std::to_string(session_id) + " has an unknown status"};
+        }
+        e.status = *status;
+        e.message = std::string(rows->text(r, 3));
+        e.execution_start_time = rows->int64(r, 4);
+        e.execution_duration = rows->int64(r, 5);
+        entries.push_back(std::move(e));
+    }
+    return entries;
+}
+
+Result<RetentionBatch> PgStore::delete_old_sessions(const std::optional<std::string>& policy_id, util::Micros before,
+                                                    std::int64_t max_sessions)
+{
+    return pool_.transaction([&](Connection& db) -> Result<RetentionBatch> {
+        auto old = policy_id ? db.exec(kSelectOldOfPolicy, {param(*policy_id), param(before), param(max_sessions)})
+                             : db.exec(kSelectOldOthers, {param(before), param(max_sessions)});
+        if (!old) {
+            return old.error();
+        }
+        RetentionBatch batch;
+        if (old->count() == 0) {
+            return batch;
+        }
+        std::vector<std::int64_t> ids;
+        ids.reserve(static_cast<std::size_t>(old->count()));
+        for (int r = 0; r < old->count(); ++r) {
+            ids.push_back(old->int64(r, 0));
+        }
+        auto deleted = db.exec(kDeleteSessions, {int_array(ids)});
+        if (!deleted) {
+            return deleted.error();
+        }
+        batch.sessions = deleted->int64(0, 0);
+        batch.log_entries = deleted->int64(0, 1);
+        return batch;
+    });
+}
+
+Result<std::optional<IdempotencyRecord>> PgStore::find_idempotency(std::int64_t user_id, const std::string& key)
+{
+    auto rows = query(kSelectIdempotency, {param(user_id), param(key)});
+    if (!rows) {
+        return rows.error();
+    }
+    if (rows->count() == 0) {
+        return std::optional<IdempotencyRecord>{};
+    }
+    IdempotencyRecord record;
+    record.user_id = user_id;
+    record.key = key;
+    record.request_hash = bytes_of(rows->text(0, 0));
+    record.status_code = static_cast<int>(rows->int64(0, 1));
+    record.location = std::string(rows->text(0, 2));
+    record.body = std::string(rows->text(0, 3));
+    record.created_at = rows->int64(0, 4);
+    return std::optional<IdempotencyRecord>(std::move(record));
+}
+
+} // namespace jobsessions::store::postgres

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/store/postgres/connection.hpp"
+#include "jobsessions/store/store.hpp"
+
+#include <memory>
+#include <string>
+
+namespace jobsessions::store::postgres {
+
+/// The shared backend: one PostgreSQL database that several servers may use at once. Every read and write is a
+/// statement or a transaction on a pooled connection; writes commit with the server's synchronous_commit (on, by
+/// default: durable before they are acknowledged); usns come from a counter row locked until commit (next_usn), so
+/// they become visible in order. Lists are plain SQL over the list indexes for now, with exact counts.
+class PgStore final : public Store {
+public:
+    /// Connects (`connections` at most), brings the schema up to date and returns the store.
+    static Result<std::unique_ptr<PgStore>> open(const std::string& conninfo, std::size_t connections);
+
+    [[nodiscard]] ReadCost lookup_cost() const noexcept override { return ReadCost::Long; }
+    [[nodiscard]] ReadCost list_cost(const SessionFilter& /*filter*/) const noexcept override { return ReadCost::Long; }
+
+    Result<domain::JobSession> get_session(std::int64_t id) override;
+    Result<std::int64_t> get_session_creator(std::int64_t id) override;
+    Result<domain::JobSession> create_session(const NewSession& session, const IdempotencyWrite* idempotency) override;
+    Result<void> import_sessions(const std::vector<NewSession>& sessions) override;
+    Result<domain::JobSession> replace_session(const domain::JobSession& next, std::int64_t expected_usn,
+                                               const IdempotencyWrite* idempotency) override;
+    Result<LogAppend> append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
+                                 const IdempotencyWrite* idempotency) override;
+    Result<PageKeys> list_session_keys(const SessionFilter& filter, std::int64_t offset, std::int64_t limit) override;
+    Result<std::vector<domain::JobSession>> get_sessions(const std::vector<SessionKey>& keys) override;
+    Result<std::int64_t> count_sessions(const SessionFilter& filter) override;
+    Result<std::unique_ptr<SessionCursor>> open_session_cursor(const SessionFilter& filter) override;
+    Result<std::vector<domain::JobSession>> changed_sessions(std::int64_t after_usn, std::int64_t limit,
+                                                             std::optional<std::int64_t> created_by) override;
+    Result<std::int64_t> highest_usn() override;
+    Result<std::vector<domain::LogEntry>> get_log(std::int64_t session_id, std::int64_t offset,
+                                                  std::int64_t limit) override;
+    Result<RetentionBatch> delete_old_sessions(const std::optional<std::string>& policy_id, util::Micros before,
+                                               std::int64_t max_sessions) override;
+
+    Result<std::optional<IdempotencyRecord>> find_idempotency(std::int64_t user_id, const std::string& key) override;
+
+    Result<std::vector<domain::User>> list_users() override;
+    Result<domain::User> find_user(const std::string& name) override;
+    Result<domain::User> create_user(const domain::User& user) override;
+    Result<void> update_user(const domain::User& user) override;
+    Result<void> remove_user(std::int64_t id) override;
+
+    Result<void> insert_refresh_token(const RefreshTokenRecord& record) override;
+    Result<Rotation> rotate_refresh_token(const std::string& token_hash, util::Micros now,
+                                          RefreshTokenRecord next) override;
+    Result<void> revoke_login(const std::string& login_id) override;
+    Result<void> revoke_user_logins(std::int64_t user_id) override;
+    Result<std::string> get_or_create_secret(const std::string& name,
+                                             const std::function<std::string()>& make) override;
+
+    Result<std::vector<LoginFailures>> login_failures(const std::vector<std::string>& keys) override;
+    Result<std::vector<LoginFailures>> add_login_failure(const std::vector<std::string>& keys, util::Micros now,
+                                                         util::Micros forget_before) override;
+    Result<void> record_login_success(const std::string& failures_key, const std::string& address_key,
+                                      util::Micros now) override;
+    Result<std::optional<util::Micros>> last_login_success(const std::string& address_key) override;
+
+    Result<std::vector<domain::Policy>> list_policies() override;
+    Result<domain::Policy> get_policy(const std::string& id) override;
+    Result<domain::Policy> create_policy(const domain::Policy& policy) override;
+    Result<domain::Policy> update_policy(const domain::Policy& policy) override;
+    Result<std::vector<std::int64_t>> delete_policy(const std::string& id) override;
+    Result<std::optional<util::Micros>> policy_last_tick(const std::string& id) override;
+    Result<void> set_policy_last_tick(const std::string& id, util::Micros tick) override;
+
+    Result<void> insert_policy_run(const PolicyRun& run) override;
+    Result<void> remove_policy_run(std::int64_t session_id) override;
+    Result<std::vector<PolicyRun>> list_policy_runs() override;
+
+    Result<std::int64_t> delete_expired_records(util::Micros now, util::Micros idempotency_before) override;
+
+private:
+    PgStore(const std::string& conninfo, std::size_t connections);
+    /// Runs one statement on a pooled connection.
+    Result<Rows> query(const char* sql, const std::vector<Param>& params = {});
+
+    ConnectionPool pool_;
+};
+
+} // namespace jobsessions::store::postgres
