@@ -4,6 +4,8 @@
 #include "jobsessions/domain/cron.hpp"
 #include "jobsessions/util/strings.hpp"
 
+#include <boost/url/parse.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <iterator>
@@ -49,6 +51,31 @@ std::size_t positive_count(std::string_view flag, const std::string& value)
     return static_cast<std::size_t>(*n);
 }
 
+// Whether a postgresql:// URI carries a password (user:password@ or a password= parameter).
+bool database_has_password(const std::string& uri)
+{
+    const auto parsed = boost::urls::parse_uri(uri);
+    if (!parsed) {
+        return uri.find("password") != std::string::npos; // not a URI: refused anyway, without echoing a secret
+    }
+    if (parsed->has_password()) {
+        return true;
+    }
+    for (const auto& p : parsed->params()) {
+        if (util::iequals(p.key, "password")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// A database URI as an error may show it: without anything after the scheme that could be a secret.
+std::string redacted_database(const std::string& value)
+{
+    const auto scheme = value.find("://");
+    return scheme == std::string::npos ? std::string("...") : value.substr(0, scheme + 3) + "...";
+}
+
 // Applies one setting by its flag name (one of kValueFlags); shared by flags and environment variables.
 void apply(Config& config, std::string_view name, const std::string& value)
 {
@@ -69,6 +96,11 @@ void apply(Config& config, std::string_view name, const std::string& value)
             throw std::invalid_argument("--public-url must start with http:// or https://, not '" + value + "'");
         }
         config.public_url = url;
+    } else if (name == "database") {
+        if (!value.starts_with("postgresql://") && !value.starts_with("postgres://")) {
+            throw std::invalid_argument("--database needs a postgresql:// URI, not '" + redacted_database(value) + "'");
+        }
+        config.database = value;
     } else if (name == "node-name") {
         if (value.empty() || value.size() > 255 ||
             value.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
@@ -133,6 +165,7 @@ constexpr std::string_view kValueFlags[] = {"listen",
                                             "tls-key",
                                             "public-url",
                                             "node-name",
+                                            "database",
                                             "threads",
                                             "blocking-threads",
                                             "trusted-proxy",
@@ -165,6 +198,9 @@ Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR):
   --tls-key FILE           PEM private key for --tls-cert
   --public-url URL         scheme and host for links (default: taken from each request's Host)
   --node-name NAME         this server's name in /api/v1/system/about (default: the host name)
+  --database URI           keep the sessions in PostgreSQL (postgresql://HOST/DB), shared by every server
+                           given the same URI (default: SQLite in the data directory); a password goes in
+                           JOBSESSIOND_DATABASE or ~/.pgpass, never on the command line
   --trusted-proxy ADDR     believe X-Forwarded-Proto/-Host from these peer addresses (comma-separated)
   --threads N              I/O threads (default: one per core)
   --blocking-threads N     threads for database writes and password hashing (default 32)
@@ -268,6 +304,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv)
             if (is_role) {
                 parsed.role = value;
                 continue;
+            }
+            if (name == "database" && database_has_password(value)) {
+                throw std::invalid_argument("--database must not hold a password (any user may read a command line): "
+                                            "set JOBSESSIOND_DATABASE or use ~/.pgpass");
             }
             apply(config, name, value);
             continue;

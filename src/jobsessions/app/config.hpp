@@ -23,6 +23,9 @@ struct Config {
     std::string public_url;
     /// This server's name, which /system/about tells (empty: the host name).
     std::string node_name;
+    /// A postgresql:// URI: the sessions live in that PostgreSQL database (shared with other servers); empty: in
+    /// SQLite in the data directory.
+    std::string database;
     std::size_t threads = 0; // 0: one per core
     std::size_t blocking_threads = 32;
     std::vector<std::string> trusted_proxies;

@@ -2,6 +2,7 @@
 #include "jobsessions/app/data_dir.hpp"
 
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/store/postgres/pg_store.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -106,6 +107,15 @@ std::unique_ptr<store::Store> open_store(const std::string& data_dir, const Data
     auto opened = store::open_sqlite_store(store::StoreOptions{path});
     if (!opened) {
         throw std::runtime_error("cannot open the database in " + data_dir + ": " + opened.error().message);
+    }
+    return std::move(*opened);
+}
+
+std::unique_ptr<store::Store> open_database(const std::string& database, std::size_t connections)
+{
+    auto opened = store::postgres::PgStore::open(database, connections);
+    if (!opened) {
+        throw std::runtime_error("cannot open the PostgreSQL database: " + opened.error().message);
     }
     return std::move(*opened);
 }

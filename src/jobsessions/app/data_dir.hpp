@@ -36,6 +36,10 @@ void check_private(const std::string& path, const std::string& what, bool allow_
 /// owner only and checked as check_private does. Throws std::runtime_error with a readable message.
 std::unique_ptr<store::Store> open_store(const std::string& data_dir, const DataDirOptions& options);
 
+/// Opens the PostgreSQL store at `database` (a postgresql:// URI) with at most `connections` connections,
+/// bringing its schema up to date. Throws std::runtime_error with a readable message (never the URI).
+std::unique_ptr<store::Store> open_database(const std::string& database, std::size_t connections);
+
 /// Holds an exclusive lock on the data directory for as long as it lives, so two servers never share one.
 class DataDirLock {
 public:

@@ -273,7 +273,11 @@ int run_server(const Config& config)
         if (!config.plain_http) {
             tls = make_tls(config);
         }
-        auto store = open_store(config.data_dir, dir_options);
+        const std::size_t io_threads =
+            config.threads != 0 ? config.threads : std::max(1U, std::thread::hardware_concurrency());
+        // PostgreSQL: a connection for each thread that may read or write at once, and two for the server's own jobs.
+        auto store = config.database.empty() ? open_store(config.data_dir, dir_options)
+                                             : open_database(config.database, io_threads + config.blocking_threads + 2);
         bootstrap_admin(*store);
         ::unsetenv("JOBSESSIOND_ADMIN_PASSWORD");
 
@@ -323,7 +327,7 @@ int run_server(const Config& config)
         api_config.public_url = config.public_url;
         api_config.server_version = JOBSESSIONS_VERSION;
         api_config.node_name = config.node_name.empty() ? host_name() : config.node_name;
-        api_config.storage = "sqlite";
+        api_config.storage = config.database.empty() ? "sqlite" : "postgresql";
         api_config.access_log = config.access_log;
         for (const auto& proxy : config.trusted_proxies) {
             boost::system::error_code ec;
@@ -339,8 +343,6 @@ int run_server(const Config& config)
         api::ApiApplication api_application(services);
         web::WebApplication application(api_application);
 
-        const std::size_t io_threads =
-            config.threads != 0 ? config.threads : std::max(1U, std::thread::hardware_concurrency());
         http::Server server(application, config.limits, io_threads, config.blocking_threads, tls);
         const auto bound = listener->endpoint();
         server.listen(std::move(*listener));

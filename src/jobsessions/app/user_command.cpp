@@ -97,10 +97,16 @@ int run_user_command(const ParsedCommandLine& command)
     try {
         auth::init_crypto();
         ::umask(077); // the database holds password hashes and the token signing key
-        // A user command works on a server's data directory; a mistyped path is an error, not a new store.
+        // A user command works on a server's data directory (a mistyped path is an error, not a new store), or on
+        // its PostgreSQL database.
         const DataDirOptions dir_options{false, command.config.allow_unsafe_permissions};
-        prepare_data_dir(command.config.data_dir, dir_options);
-        auto store = open_store(command.config.data_dir, dir_options);
+        std::unique_ptr<store::Store> store;
+        if (command.config.database.empty()) {
+            prepare_data_dir(command.config.data_dir, dir_options);
+            store = open_store(command.config.data_dir, dir_options);
+        } else {
+            store = open_database(command.config.database, 2);
+        }
         if (verb == "list") {
             auto users = store->list_users();
             if (!users) {

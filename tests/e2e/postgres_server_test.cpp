@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+// The server on a PostgreSQL database (a throwaway cluster): the same API, and what was written outlives the
+// server.
+#include "e2e/e2e_fixture.hpp"
+#include "support/postgres_cluster.hpp"
+
+#include <memory>
+
+namespace jobsessions::test {
+namespace {
+
+class PostgresServer : public ServerTest {
+protected:
+    static void SetUpTestSuite() { cluster_ = std::make_unique<PostgresCluster>(); }
+    static void TearDownTestSuite() { cluster_.reset(); }
+
+    void SetUp() override
+    {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        const std::string name = std::string("e2e_") + info->name();
+        cluster_->create_database(name);
+        // The URI names the socket directory as a parameter; it is given through the environment, as a URI with a
+        // password must be.
+        database_ = "postgresql:///" + name + "?host=" + cluster_->socket_directory() + "&user=postgres";
+        start(false, {}, {{"JOBSESSIOND_DATABASE", database_}});
+    }
+
+    static std::unique_ptr<PostgresCluster> cluster_;
+    std::string database_;
+};
+
+std::unique_ptr<PostgresCluster> PostgresServer::cluster_;
+
+TEST_F(PostgresServer, SessionsAndTheirLogsAreKeptInTheDatabaseAcrossRestarts)
+{
+    auto about = client_->get("/api/v1/system/about").json().as_object();
+    EXPECT_EQ(about.at("storage").as_string(), "postgresql");
+    EXPECT_EQ(client_->get("/health/ready").status, 200);
+
+    const auto created = create(R"({"type":"PolicyBackup","status":"Running"})");
+    const auto id = std::string(created.at("id").as_string());
+    const auto appended = client_->send_json("POST", "/api/v1/jobSessions/" + id + "/log",
+                                             R"({"log":[{"status":"Success","message":"copied 3 files"},)"
+                                             R"({"status":"Success","message":"done"}]})",
+                                             admin_token());
+    ASSERT_EQ(appended.status, 201) << appended.body;
+    EXPECT_EQ(appended.json().at("lastSequence").as_int64(), 2);
+    const auto finished =
+        client_->send_json("PATCH", "/api/v1/jobSessions/" + id, R"({"status":"Success"})", admin_token());
+    ASSERT_EQ(finished.status, 200) << finished.body;
+
+    // Another server process on the same database (and a fresh data directory) sees all of it.
+    server_.reset();
+    start(false, {}, {{"JOBSESSIOND_DATABASE", database_}});
+    const auto read = client_->get("/api/v1/jobSessions/" + id, admin_token());
+    ASSERT_EQ(read.status, 200) << read.body;
+    EXPECT_EQ(read.json().at("status").as_string(), "Success");
+    const auto log = client_->get("/api/v1/jobSessions/" + id + "/log", admin_token());
+    ASSERT_EQ(log.status, 200);
+    const auto entries = log.json().at("log").as_array();
+    ASSERT_EQ(entries.size(), 2U);
+    EXPECT_EQ(entries[1].at("message").as_string(), "done");
+    const auto list = client_->get("/api/v1/jobSessions?Status=Success", admin_token());
+    ASSERT_EQ(list.status, 200);
+    EXPECT_EQ(list.json().at("totalCount").as_int64(), 1);
+}
+
+TEST(PostgresServerCommandLine, APasswordOnTheCommandLineIsRefusedAndNeverEchoed)
+{
+    for (const std::string uri :
+         {"postgresql://backup:s3cret-word@db.example/jobs", "postgresql://db.example/jobs?password=s3cret-word"}) {
+        const auto result = run_jobsessiond({"--http", "--database", uri});
+        EXPECT_NE(result.exit_code, 0);
+        EXPECT_NE(result.err.find("--database must not hold a password"), std::string::npos) << result.err;
+        EXPECT_EQ(result.err.find("s3cret-word"), std::string::npos) << result.err;
+    }
+    const auto not_postgres = run_jobsessiond({"--http", "--database", "mysql://user@db/x"});
+    EXPECT_NE(not_postgres.exit_code, 0);
+    EXPECT_NE(not_postgres.err.find("--database needs a postgresql:// URI"), std::string::npos) << not_postgres.err;
+}
+
+} // namespace
+} // namespace jobsessions::test
