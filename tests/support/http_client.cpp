@@ -35,7 +35,11 @@ void record_exchange(const std::string& method, const std::string& target, const
     // Every answer of the API that a test sees, for the check against the OpenAPI document (docs/openapi.json)
     // that runs after the end-to-end tests: one JSON line per answer, one file per test process.
     static const char* const dir = std::getenv("JOBSESSIONS_EXCHANGE_DIR");
-    if (dir == nullptr || !(target.starts_with("/api/") || target.starts_with("/api?") || target == "/api")) {
+    const auto under = [&](std::string_view prefix) {
+        return target.starts_with(std::string(prefix) + "/") || target.starts_with(std::string(prefix) + "?") ||
+               target == prefix;
+    };
+    if (dir == nullptr || !(under("/api") || under("/health"))) {
         return;
     }
     boost::json::object line;
