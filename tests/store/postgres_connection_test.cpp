@@ -15,29 +15,15 @@
 namespace jobsessions::store::postgres {
 namespace {
 
-class PostgresConnection : public ::testing::Test {
+class PostgresConnection : public test::PostgresDatabaseTest {
 protected:
-    static void SetUpTestSuite() { cluster_ = std::make_unique<test::PostgresCluster>(); }
-    static void TearDownTestSuite() { cluster_.reset(); }
-
-    void SetUp() override
-    {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        conninfo_ = cluster_->create_database(std::string("t_") + info->name());
-    }
-
     std::unique_ptr<Connection> connect()
     {
         auto opened = Connection::open(conninfo_);
         EXPECT_TRUE(opened) << opened.error().message;
         return std::move(*opened);
     }
-
-    static std::unique_ptr<test::PostgresCluster> cluster_;
-    std::string conninfo_;
 };
-
-std::unique_ptr<test::PostgresCluster> PostgresConnection::cluster_;
 
 TEST_F(PostgresConnection, ParametersTravelApartFromTheStatementText)
 {
@@ -73,7 +59,7 @@ TEST_F(PostgresConnection, FailuresAreMappedAndNeverRepeatTheConnectionString)
     EXPECT_NE(bad.error().message.find("syntax error"), std::string::npos) << bad.error().message;
     EXPECT_TRUE(db->healthy());
 
-    auto refused = Connection::open("host=" + cluster_->socket_directory() +
+    auto refused = Connection::open("host=" + cluster().socket_directory() +
                                     "/nowhere user=postgres password=do-not-print-me dbname=x");
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, StoreErrc::Unavailable);

@@ -15,22 +15,7 @@
 namespace jobsessions::store::postgres {
 namespace {
 
-class PostgresSchema : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() { cluster_ = std::make_unique<test::PostgresCluster>(); }
-    static void TearDownTestSuite() { cluster_.reset(); }
-
-    void SetUp() override
-    {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        conninfo_ = cluster_->create_database(std::string("t_") + info->name());
-    }
-
-    static std::unique_ptr<test::PostgresCluster> cluster_;
-    std::string conninfo_;
-};
-
-std::unique_ptr<test::PostgresCluster> PostgresSchema::cluster_;
+class PostgresSchema : public test::PostgresDatabaseTest {};
 
 TEST_F(PostgresSchema, ServersStartingTogetherApplyEachStepOnce)
 {

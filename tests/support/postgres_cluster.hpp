@@ -3,6 +3,9 @@
 
 #include "support/temp_dir.hpp"
 
+#include <gtest/gtest.h>
+
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,25 @@ private:
     std::string directory_;
     bool as_postgres_ = false;
     bool started_ = false;
+};
+
+/// A test suite on one throwaway cluster, started for the suite, each test with a database of its own.
+class PostgresDatabaseTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { cluster_ = std::make_unique<PostgresCluster>(); }
+    static void TearDownTestSuite() { cluster_.reset(); }
+    void SetUp() override
+    {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        conninfo_ = cluster_->create_database(std::string("t_") + info->name());
+    }
+    static PostgresCluster& cluster() { return *cluster_; }
+
+    /// The connection string of this test's database.
+    std::string conninfo_;
+
+private:
+    static inline std::unique_ptr<PostgresCluster> cluster_;
 };
 
 } // namespace jobsessions::test

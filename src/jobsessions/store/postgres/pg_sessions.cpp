@@ -20,8 +20,10 @@ namespace {
 constexpr const char* kSelectSession = "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM sessions WHERE id = $1";
 constexpr const char* kSelectSessionForUpdate =
     "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM sessions WHERE id = $1 FOR UPDATE";
+// In the order of the array; ids with no session left out.
 constexpr const char* kSelectSessionsIn =
-    "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM sessions WHERE id = ANY($1::bigint[])";
+    "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM unnest($1::bigint[]) WITH ORDINALITY AS wanted (id, n)"
+    " JOIN sessions USING (id) ORDER BY wanted.n";
 constexpr const char* kSelectCreator = "SELECT created_by FROM sessions WHERE id = $1";
 constexpr const char* kInsertSession =
     "INSERT INTO sessions (type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
@@ -585,19 +587,7 @@ Result<std::vector<JobSession>> PgStore::get_sessions(const std::vector<SessionK
     if (!rows) {
         return rows.error();
     }
-    auto found = read_sessions(*rows);
-    if (!found) {
-        return found.error();
-    }
-    std::vector<JobSession> in_order;
-    in_order.reserve(keys.size());
-    for (const auto id : ids) {
-        const auto it = std::find_if(found->begin(), found->end(), [&](const JobSession& s) { return s.id == id; });
-        if (it != found->end()) {
-            in_order.push_back(std::move(*it));
-        }
-    }
-    return in_order;
+    return read_sessions(*rows);
 }
 
 Result<std::int64_t> PgStore::count_sessions(const SessionFilter& filter)
