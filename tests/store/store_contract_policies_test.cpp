@@ -147,13 +147,34 @@ TEST_P(PolicyContract, TheLastTickIsKeptPerPolicy)
     EXPECT_EQ(store_->policy_last_tick("no-such-policy").error().code, StoreErrc::NotFound);
 }
 
+TEST_P(PolicyContract, ATickAdvancesOnlyFromTheTickExpected)
+{
+    ASSERT_TRUE(store_->create_policy(policy_named("id-a", "A")));
+    ASSERT_TRUE(store_->create_policy(policy_named("id-b", "B")));
+    // Two schedulers that read the same last tick: the first moves it, the second finds it moved and runs nothing.
+    ASSERT_TRUE(store_->advance_policy_tick("id-a", std::nullopt, kNow + 60));
+    auto moved = store_->advance_policy_tick("id-a", std::nullopt, kNow + 60);
+    ASSERT_TRUE(moved);
+    EXPECT_FALSE(*moved);
+    EXPECT_EQ(*store_->policy_last_tick("id-a"), kNow + 60);
+    moved = store_->advance_policy_tick("id-a", kNow + 60, kNow + 120);
+    ASSERT_TRUE(moved);
+    EXPECT_TRUE(*moved);
+    moved = store_->advance_policy_tick("id-a", kNow + 60, kNow + 120);
+    ASSERT_TRUE(moved);
+    EXPECT_FALSE(*moved);
+    EXPECT_EQ(*store_->policy_last_tick("id-a"), kNow + 120);
+    EXPECT_FALSE(*store_->policy_last_tick("id-b"));
+    EXPECT_EQ(store_->advance_policy_tick("no-such-policy", std::nullopt, kNow).error().code, StoreErrc::NotFound);
+}
+
 TEST_P(PolicyContract, RunsAreRecordedUntilForgotten)
 {
     auto first = store_->create_session(running(), nullptr);
     auto second = store_->create_session(running(), nullptr);
     ASSERT_TRUE(first && second);
-    ASSERT_TRUE(store_->insert_policy_run(PolicyRun{first->id, "id-a", 4242, 123456}));
-    ASSERT_TRUE(store_->insert_policy_run(PolicyRun{second->id, "id-b", 4243, 0}));
+    ASSERT_TRUE(store_->insert_policy_run(PolicyRun{first->id, "id-a", 4242, 123456, {}}));
+    ASSERT_TRUE(store_->insert_policy_run(PolicyRun{second->id, "id-b", 4243, 0, {}}));
     auto runs = store_->list_policy_runs();
     ASSERT_TRUE(runs);
     ASSERT_EQ(runs->size(), 2U);

@@ -9,10 +9,13 @@
 #include "jobsessions/http/server.hpp"
 #include "jobsessions/http/tls.hpp"
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/runner/cluster_node.hpp"
 #include "jobsessions/runner/group_keeper.hpp"
 #include "jobsessions/runner/retention.hpp"
 #include "jobsessions/runner/runner.hpp"
 #include "jobsessions/runner/scheduler.hpp"
+#include "jobsessions/service/change_relay.hpp"
+#include "jobsessions/service/cluster_service.hpp"
 #include "jobsessions/service/policy_service.hpp"
 #include "jobsessions/web/web_application.hpp"
 
@@ -31,6 +34,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -293,19 +297,49 @@ int run_server(const Config& config)
         }
         service::ChangeHub hub;
         service::SessionService sessions(*store, *store, clock, hub);
-        service::RunRecords run_records(*store);
+        const std::string node_name = config.node_name.empty() ? host_name() : config.node_name;
+        // Servers sharing a database: each is a node with a lease; one schedules; changes are relayed.
+        std::optional<service::ClusterService> cluster;
+        if (store->cluster() != nullptr) {
+            cluster.emplace(*store->cluster(), node_name);
+        }
+        service::RunRecords run_records(*store, cluster ? node_name : std::string());
         runner::RunnerConfig runner_config;
         runner_config.default_working_directory = std::filesystem::absolute(config.data_dir).string();
         runner_config.command_umask = inherited_umask;
         runner_config.command_descriptor_limit = inherited_descriptors;
         runner_config.keeper = &keeper;
         runner::Runner runner(sessions, run_records, clock, runner_config);
+        runner::Scheduler* scheduler_ref = nullptr;
+        std::optional<runner::ClusterNode> node;
+        if (cluster) {
+            node.emplace(*cluster, run_records, runner, [&scheduler_ref] {
+                if (scheduler_ref != nullptr) {
+                    scheduler_ref->reload();
+                }
+            });
+        }
+        service::PolicyService policies(*store, sessions, runner, clock, hub);
+        runner::Scheduler scheduler(policies, runner, clock, node ? &*node : nullptr);
+        scheduler_ref = &scheduler;
+        if (node) {
+            if (auto started = node->start(); !started) {
+                throw std::runtime_error("cannot take the lease of node " + node_name + ": " +
+                                         started.error().for_log());
+            }
+        }
         runner.recover();
         sessions.on_stop([&runner](std::int64_t id) { runner.request_stop(id); });
         sessions.on_ended([&runner](std::int64_t id) { runner.session_ended(id); });
-        service::PolicyService policies(*store, sessions, runner, clock, hub);
-        runner::Scheduler scheduler(policies, runner, clock);
         policies.on_change([&scheduler] { scheduler.reload(); });
+        std::optional<service::ChangeRelay> relay;
+        if (cluster) {
+            relay.emplace(*cluster, sessions, [&scheduler] { scheduler.reload(); });
+            if (auto started = relay->start(); !started) {
+                throw std::runtime_error("cannot listen for the changes of other servers: " +
+                                         started.error().for_log());
+            }
+        }
         scheduler.start();
         service::RetentionService retention_service(*store, *store);
         std::optional<runner::RetentionJob> retention;
@@ -326,7 +360,7 @@ int run_server(const Config& config)
         api::ApiConfig api_config;
         api_config.public_url = config.public_url;
         api_config.server_version = JOBSESSIONS_VERSION;
-        api_config.node_name = config.node_name.empty() ? host_name() : config.node_name;
+        api_config.node_name = node_name;
         api_config.storage = config.database.empty() ? "sqlite" : "postgresql";
         api_config.access_log = config.access_log;
         for (const auto& proxy : config.trusted_proxies) {
@@ -362,11 +396,17 @@ int run_server(const Config& config)
         sigwait(&stop_signals, &signal_number);
         log::info(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + "; shutting down");
         server.shutdown();
+        if (relay) {
+            relay->stop();
+        }
         scheduler.stop();
         if (retention) {
             retention->stop();
         }
         runner.shutdown();
+        if (node) {
+            node->stop(); // after the runs ended: no other node takes them for orphans meanwhile
+        }
         log::info("stopped");
         return 0;
     } catch (const std::exception& e) {

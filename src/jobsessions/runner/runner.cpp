@@ -114,25 +114,34 @@ void Runner::recover()
         if (run.process_start != 0 && process_start_ticks(pid) == run.process_start) {
             ::kill(-pid, SIGKILL);
         }
-        const auto session = std::to_string(run.session_id);
-        if (auto r = sessions_.append_message(service::kSystem, run.session_id, SessionStatus::Error,
-                                              "The server stopped during this run; the run was ended when it started "
-                                              "again.");
-            !r) {
-            log::warning("cannot log the end of session " + session +
-                         " of the previous server: " + r.error().for_log());
-        }
-        domain::SessionChange change;
-        change.status = SessionStatus::Error;
-        if (auto changed = sessions_.change(service::kSystem, run.session_id, change, nullptr); !changed) {
-            log::warning("cannot end session " + session + " of the previous server: " + changed.error().for_log());
-        }
-        // Left in place, the record would only make the next start do this again.
-        if (auto removed = records_.forget(run.session_id); !removed) {
-            log::warning("cannot remove the record of session " + session +
-                         "'s run; the next start ends it again: " + removed.error().for_log());
-        }
-        log::info("ended session " + session + ", left running by the previous server");
+        end_left_behind(run, "The server stopped during this run; the run was ended when it started again.");
+        log::info("ended session " + std::to_string(run.session_id) + ", left running by the previous server");
+    }
+}
+
+void Runner::end_orphaned(const store::PolicyRun& run, const std::string& ended_by)
+{
+    end_left_behind(run,
+                    "The node running this session (" + run.node + ") stopped; node " + ended_by + " ended the run.");
+    log::info("ended session " + std::to_string(run.session_id) + ", left running by node " + run.node +
+              " that stopped");
+}
+
+void Runner::end_left_behind(const store::PolicyRun& run, const std::string& why)
+{
+    const auto session = std::to_string(run.session_id);
+    if (auto r = sessions_.append_message(service::kSystem, run.session_id, SessionStatus::Error, why); !r) {
+        log::warning("cannot log the end of session " + session + " left running: " + r.error().for_log());
+    }
+    domain::SessionChange change;
+    change.status = SessionStatus::Error;
+    if (auto changed = sessions_.change(service::kSystem, run.session_id, change, nullptr); !changed) {
+        log::warning("cannot end session " + session + " left running: " + changed.error().for_log());
+    }
+    // Left in place, the record would only make the next start (or sweep) do this again.
+    if (auto removed = records_.forget(run.session_id); !removed) {
+        log::warning("cannot remove the record of session " + session +
+                     "'s run; it is ended again later: " + removed.error().for_log());
     }
 }
 
@@ -308,7 +317,7 @@ std::optional<Child> Runner::start_child(Run& run)
     };
     // The child waits for this record before it runs the command: a run that a restart could not find and end
     // does not start.
-    auto recorded = records_.record(store::PolicyRun{id, policy.id, pid, process_start_ticks(pid)});
+    auto recorded = records_.record(store::PolicyRun{id, policy.id, pid, process_start_ticks(pid), {}});
     if (!recorded || !child.release()) {
         log::error("session " + std::to_string(id) + ": cannot record the run, so it does not start: " +
                    (recorded ? std::string(std::strerror(errno)) : recorded.error().for_log()));

@@ -57,6 +57,10 @@ public:
     /// if still alive and their sessions end as Error, saying so in the log. Call once, before any run starts.
     void recover();
 
+    /// Ends the run of another node (server sharing the database) that stopped without ending it: its session
+    /// ends as Error, saying which node stopped and which ended it, and its record goes.
+    void end_orphaned(const store::PolicyRun& run, const std::string& ended_by);
+
     /// Starts a run of `policy` now and returns its session (Running). Conflict when the policy already has
     /// maxConcurrentRuns runs, or when the server is shutting down.
     service::Outcome<domain::JobSession> start(const domain::Policy& policy, Trigger trigger) override;
@@ -96,6 +100,8 @@ private:
     /// Gives the session its final status: a stop wins over the exit code; a timeout is an Error; none: the command
     /// never ran.
     void end_run(const std::shared_ptr<Run>& run, std::optional<ExitOutcome> outcome);
+    /// Ends the session of a run left behind as Error with `why` in its log, and forgets its record.
+    void end_left_behind(const store::PolicyRun& run, const std::string& why);
     /// Appends a line to the run's log, unless a client closed it.
     void say(const Run& run, domain::SessionStatus status, std::string message);
     void finish(const std::shared_ptr<Run>& run);

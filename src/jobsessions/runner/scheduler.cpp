@@ -11,6 +11,8 @@ namespace {
 
 /// The scheduler looks again at least this often, so that a clock change is noticed.
 constexpr auto kLongestSleep = std::chrono::seconds(60);
+/// A server that does not lead looks again this often (and when told it leads now).
+constexpr auto kFollowerSleep = std::chrono::seconds(5);
 /// A server down for longer than this passes over the rest of the missed ticks without counting them one by one.
 constexpr int kMaxMissedCounted = 100000;
 /// When the store failed, the scheduler tries again this much later.
@@ -50,10 +52,12 @@ TickPlan plan_tick(const domain::CronSchedule& schedule, util::Micros last, util
     return plan;
 }
 
-Scheduler::Scheduler(service::PolicyService& policies, Runner& runner, const util::Clock& clock)
+Scheduler::Scheduler(service::PolicyService& policies, Runner& runner, const util::Clock& clock,
+                     const Leadership* leadership)
     : policies_(policies)
     , runner_(runner)
     , clock_(clock)
+    , leadership_(leadership)
 {
 }
 
@@ -117,10 +121,16 @@ std::optional<util::Micros> Scheduler::pass(util::Micros now)
         // A policy never scheduled before counts from its creation.
         const auto plan = plan_tick(schedule, last->value_or(policy.created_at), now, policy.catch_up);
         if (plan.moved) {
-            if (auto stored = policies_.set_last_tick(policy.id, plan.handled); !stored) {
+            auto advanced = policies_.advance_tick(policy.id, *last, plan.handled);
+            if (!advanced) {
                 log::warning("scheduler: cannot record the tick of policy " + policy.name + ": " +
-                             stored.error().for_log());
+                             advanced.error().for_log());
                 continue; // never run a tick that is not recorded: it would run again after a restart
+            }
+            if (!*advanced) {
+                // Another server's scheduler handled it (it led before this one): it runs what is due.
+                reload();
+                continue;
             }
         }
         if (plan.missed > 0) {
@@ -149,6 +159,11 @@ void Scheduler::loop()
     std::unique_lock lock(mutex_);
     while (!stop_) {
         reload_ = false;
+        if (leadership_ != nullptr && !leadership_->leads()) {
+            // Another server schedules; this one looks again when it may have become the leader.
+            wake_.wait_for(lock, kFollowerSleep, [this] { return stop_ || reload_; });
+            continue;
+        }
         lock.unlock();
         const auto now = clock_.now();
         const auto next = pass(now);

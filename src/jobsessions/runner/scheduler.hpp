@@ -38,18 +38,30 @@ inline constexpr util::Micros kOnTimeTolerance = 30 * util::kMicrosPerSecond;
 /// `catch_up` is set. Pure, for tests with any clock.
 TickPlan plan_tick(const domain::CronSchedule& schedule, util::Micros last, util::Micros now, bool catch_up);
 
+/// Whether this server schedules now: of several servers sharing a database, one at a time does.
+class Leadership {
+public:
+    virtual ~Leadership() = default;
+    Leadership() = default;
+    Leadership(const Leadership&) = delete;
+    Leadership& operator=(const Leadership&) = delete;
+    [[nodiscard]] virtual bool leads() const noexcept = 0;
+};
+
 /// Runs the enabled scheduled policies at their times. Policies are read on every pass, so a
 /// change takes effect as soon as reload() wakes it. Thread-safe.
 class Scheduler {
 public:
-    Scheduler(service::PolicyService& policies, Runner& runner, const util::Clock& clock);
+    /// Without `leadership`, this server alone schedules; with it, only while it leads.
+    Scheduler(service::PolicyService& policies, Runner& runner, const util::Clock& clock,
+              const Leadership* leadership = nullptr);
     ~Scheduler();
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
 
     /// Starts the scheduling thread.
     void start();
-    /// The policies changed: look at them again now.
+    /// The policies changed (or the leadership): look at them again now.
     void reload();
     /// Stops the scheduling thread (runs going on are the runner's).
     void stop();
@@ -63,6 +75,7 @@ private:
     service::PolicyService& policies_;
     Runner& runner_;
     const util::Clock& clock_;
+    const Leadership* leadership_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool reload_ = false;

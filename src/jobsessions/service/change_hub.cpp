@@ -47,6 +47,22 @@ void ChangeHub::changed(std::int64_t session_id)
     }
 }
 
+void ChangeHub::changed_any()
+{
+    std::vector<std::shared_ptr<Callback>> to_call;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [session_id, callbacks] : watchers_) {
+            for (const auto& [id, callback] : callbacks) {
+                to_call.push_back(callback);
+            }
+        }
+    }
+    for (const auto& callback : to_call) {
+        (*callback)();
+    }
+}
+
 void ChangeHub::remove(std::int64_t session_id, std::uint64_t id)
 {
     std::lock_guard lock(mutex_);

@@ -62,6 +62,9 @@ public:
     Subscription watch_all(Callback callback);
     /// Reports a durable change to a session.
     void changed(std::int64_t session_id);
+    /// Reports that any session may have changed (many at once, or changes not told one by one): every watcher
+    /// looks again.
+    void changed_any();
 
 private:
     static constexpr std::int64_t kAllSessions = -1;

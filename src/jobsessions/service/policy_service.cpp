@@ -234,12 +234,14 @@ Outcome<std::optional<util::Micros>> PolicyService::last_tick(const std::string&
     return *tick;
 }
 
-Outcome<void> PolicyService::set_last_tick(const std::string& id, util::Micros tick)
+Outcome<bool> PolicyService::advance_tick(const std::string& id, std::optional<util::Micros> expected,
+                                          util::Micros tick)
 {
-    if (auto stored = store_.set_policy_last_tick(id, tick); !stored) {
-        return from_store(stored.error(), id);
+    auto moved = store_.advance_policy_tick(id, expected, tick);
+    if (!moved) {
+        return from_store(moved.error(), id);
     }
-    return {};
+    return *moved;
 }
 
 } // namespace jobsessions::service

@@ -52,9 +52,10 @@ public:
     Outcome<std::vector<domain::Policy>> definitions();
     /// The last scheduled time the scheduler handled for policy `id` (nullopt: none yet); NotFound once deleted.
     Outcome<std::optional<util::Micros>> last_tick(const std::string& id);
-    /// Records the last scheduled time handled for policy `id`, before the run it stands for starts: a tick
-    /// recorded is never run again, after a restart either.
-    Outcome<void> set_last_tick(const std::string& id, util::Micros tick);
+    /// Moves the last scheduled time handled for policy `id` from `expected` to `tick`, before the run it stands
+    /// for starts: a tick recorded is never run again, after a restart either. False when another scheduler (of
+    /// another server on the same database) moved it meanwhile: then that one runs it.
+    Outcome<bool> advance_tick(const std::string& id, std::optional<util::Micros> expected, util::Micros tick);
 
 private:
     void changed() const;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/service/run_records.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -14,8 +15,9 @@ DomainError unavailable(const store::StoreError& error)
 
 } // namespace
 
-Outcome<void> RunRecords::record(const store::PolicyRun& run)
+Outcome<void> RunRecords::record(store::PolicyRun run)
 {
+    run.node = node_;
     if (auto recorded = store_.insert_policy_run(run); !recorded) {
         return unavailable(recorded.error());
     }
@@ -36,6 +38,19 @@ Outcome<std::vector<store::PolicyRun>> RunRecords::left_behind()
     if (!runs) {
         return unavailable(runs.error());
     }
+    std::erase_if(*runs, [this](const store::PolicyRun& run) { return run.node != node_; });
+    return std::move(*runs);
+}
+
+Outcome<std::vector<store::PolicyRun>> RunRecords::orphaned(const std::vector<std::string>& live_nodes)
+{
+    auto runs = store_.list_policy_runs();
+    if (!runs) {
+        return unavailable(runs.error());
+    }
+    std::erase_if(*runs, [&](const store::PolicyRun& run) {
+        return run.node == node_ || std::find(live_nodes.begin(), live_nodes.end(), run.node) != live_nodes.end();
+    });
     return std::move(*runs);
 }
 

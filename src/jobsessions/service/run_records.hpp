@@ -5,6 +5,8 @@
 #include "jobsessions/store/policy_store.hpp"
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace jobsessions::service {
@@ -13,20 +15,26 @@ namespace jobsessions::service {
 /// has ended, so that a server starting after a crash finds and ends what the last one left. Thread-safe.
 class RunRecords {
 public:
-    explicit RunRecords(store::RunStore& store)
+    /// `node`: this server's name where several share the database (its runs are recorded with it), else empty.
+    explicit RunRecords(store::RunStore& store, std::string node = {})
         : store_(store)
+        , node_(std::move(node))
     {
     }
 
     /// Records a run whose child process has started (and waits to run its command until this returns).
-    Outcome<void> record(const store::PolicyRun& run);
+    Outcome<void> record(store::PolicyRun run);
     /// Forgets the run of a session whose child process has ended.
     Outcome<void> forget(std::int64_t session_id);
-    /// The runs recorded and not forgotten: at start-up, those a server that stopped without ending them left.
+    /// The runs this node recorded and did not forget: at start-up, those it left when it stopped without ending
+    /// them.
     Outcome<std::vector<store::PolicyRun>> left_behind();
+    /// The runs of other nodes that are not among `live_nodes` (they stopped without ending them).
+    Outcome<std::vector<store::PolicyRun>> orphaned(const std::vector<std::string>& live_nodes);
 
 private:
     store::RunStore& store_;
+    const std::string node_;
 };
 
 } // namespace jobsessions::service

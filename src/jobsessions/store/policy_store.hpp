@@ -21,6 +21,9 @@ struct PolicyRun {
     /// The child's start time in clock ticks since boot (/proc/<pid>/stat), so that a reused pid is not taken
     /// for it.
     std::int64_t process_start = 0;
+    /// The node (server) running it, where several share the database; a backend one server owns may leave it
+    /// empty.
+    std::string node;
 };
 
 /// Policy definitions and the scheduler's last handled tick of each.
@@ -44,6 +47,11 @@ public:
     virtual Result<std::optional<util::Micros>> policy_last_tick(const std::string& id) = 0;
     /// Records the last scheduled time the scheduler handled for a policy.
     virtual Result<void> set_policy_last_tick(const std::string& id, util::Micros tick) = 0;
+    /// Moves a policy's last handled tick from `expected` (nullopt: none yet) to `tick`, if it is still
+    /// `expected`: false when another scheduler moved it meanwhile, so that a tick is run at most once even
+    /// when two servers' schedulers handle it. NotFound when the policy is gone.
+    virtual Result<bool> advance_policy_tick(const std::string& id, std::optional<util::Micros> expected,
+                                             util::Micros tick) = 0;
 
 protected:
     PolicyStore() = default;

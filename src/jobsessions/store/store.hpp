@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/store/account_store.hpp"
+#include "jobsessions/store/cluster_store.hpp"
 #include "jobsessions/store/idempotency_store.hpp"
 #include "jobsessions/store/policy_store.hpp"
 #include "jobsessions/store/session_store.hpp"
@@ -39,6 +40,11 @@ class Store : public SessionStore,
               public PolicyStore,
               public RunStore,
               public HousekeepingStore {
+public:
+    /// How the servers sharing this database coordinate; null when one server owns it (SQLite in its data
+    /// directory).
+    virtual ClusterStore* cluster() noexcept { return nullptr; }
+
 protected:
     Store() = default;
 };

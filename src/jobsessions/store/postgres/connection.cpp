@@ -3,6 +3,10 @@
 
 #include "jobsessions/util/strings.hpp"
 
+#include <poll.h>
+
+#include <array>
+#include <cerrno>
 #include <cstring>
 #include <libpq-fe.h>
 #include <utility>
@@ -198,6 +202,39 @@ Result<void> Connection::run_script(const char* sql)
 bool Connection::healthy() const noexcept
 {
     return PQstatus(connection_) == CONNECTION_OK && PQtransactionStatus(connection_) == PQTRANS_IDLE;
+}
+
+Result<std::vector<std::string>> Connection::wait_for_notifications(int interrupt_fd, std::chrono::milliseconds timeout)
+{
+    std::vector<std::string> payloads;
+    const auto take = [&] {
+        while (PGnotify* notification = PQnotifies(connection_)) {
+            payloads.emplace_back(notification->extra);
+            PQfreemem(notification);
+        }
+    };
+    take(); // those that came in with the results of earlier statements
+    if (!payloads.empty()) {
+        return payloads;
+    }
+    const int socket = PQsocket(connection_);
+    if (socket < 0) {
+        return StoreError{StoreErrc::Unavailable, "the connection to PostgreSQL is closed"};
+    }
+    std::array<pollfd, 2> watched{pollfd{socket, POLLIN, 0}, pollfd{interrupt_fd, POLLIN, 0}};
+    const int ready = ::poll(watched.data(), interrupt_fd >= 0 ? 2 : 1, static_cast<int>(timeout.count()));
+    if (ready < 0 && errno != EINTR) {
+        return StoreError{StoreErrc::Unavailable,
+                          std::string("cannot wait for notifications: ") + std::strerror(errno)};
+    }
+    if (ready > 0 && (watched[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
+        if (PQconsumeInput(connection_) == 0 || PQstatus(connection_) != CONNECTION_OK) {
+            return StoreError{StoreErrc::Unavailable,
+                              "the connection to PostgreSQL broke: " + message_of(PQerrorMessage(connection_))};
+        }
+        take();
+    }
+    return payloads;
 }
 
 ConnectionPool::ConnectionPool(std::string conninfo, std::size_t size)

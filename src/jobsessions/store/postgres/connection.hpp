@@ -3,6 +3,7 @@
 
 #include "jobsessions/store/store_error.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -91,6 +92,10 @@ public:
     Result<void> run_script(const char* sql);
     /// Whether the connection still works (a broken one is dropped by the pool, not reused).
     [[nodiscard]] bool healthy() const noexcept;
+    /// Waits until notifications arrive on the channels this connection listens to (LISTEN), `interrupt_fd`
+    /// becomes readable or `timeout` passes; returns the payloads that arrived (none after a timeout or an
+    /// interrupt). An error when the connection broke.
+    Result<std::vector<std::string>> wait_for_notifications(int interrupt_fd, std::chrono::milliseconds timeout);
 
 private:
     explicit Connection(pg_conn* connection) noexcept;

@@ -66,12 +66,15 @@ constexpr const char* kSelectPolicySessions =
 constexpr const char* kMarkPolicyRemoved = "UPDATE sessions SET policy_removed = true, usn = $2 WHERE id = $1";
 constexpr const char* kSelectLastTick = "SELECT last_tick FROM policies WHERE id = $1";
 constexpr const char* kUpdateLastTick = "UPDATE policies SET last_tick = $2 WHERE id = $1";
-constexpr const char* kInsertRun = "INSERT INTO policy_runs (session_id, policy_id, pid, process_start)"
-                                   " VALUES ($1, $2, $3, $4) ON CONFLICT (session_id) DO UPDATE SET"
-                                   " policy_id = $2, pid = $3, process_start = $4";
+constexpr const char* kAdvanceLastTick =
+    "UPDATE policies SET last_tick = $2 WHERE id = $1 AND last_tick IS NOT DISTINCT FROM $3";
+constexpr const char* kPolicyExists = "SELECT 1 FROM policies WHERE id = $1";
+constexpr const char* kInsertRun = "INSERT INTO policy_runs (session_id, policy_id, pid, process_start, node)"
+                                   " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (session_id) DO UPDATE SET"
+                                   " policy_id = $2, pid = $3, process_start = $4, node = $5";
 constexpr const char* kDeleteRun = "DELETE FROM policy_runs WHERE session_id = $1";
 constexpr const char* kSelectRuns =
-    "SELECT session_id, policy_id, pid, process_start FROM policy_runs ORDER BY session_id";
+    "SELECT session_id, policy_id, pid, process_start, node FROM policy_runs ORDER BY session_id";
 
 /// Refresh tokens expired for longer than this are forgotten (until then a reuse is still recognised).
 constexpr util::Micros kExpiredTokenGrace = 7LL * 24 * 3600 * util::kMicrosPerSecond;
@@ -399,6 +402,9 @@ Result<Policy> PgStore::create_policy(const Policy& policy)
         if (auto inserted = db.exec(kInsertPolicy, policy_params(created)); !inserted) {
             return inserted.error();
         }
+        if (auto r = announce(db, kAnnouncePolicies); !r) {
+            return r.error();
+        }
         return created;
     });
 }
@@ -422,6 +428,9 @@ Result<Policy> PgStore::update_policy(const Policy& policy)
             return StoreError{StoreErrc::NotFound, "policy not found"};
         }
         updated.created_at = rows->int64(0, 0);
+        if (auto r = announce(db, kAnnouncePolicies); !r) {
+            return r.error();
+        }
         return updated;
     });
 }
@@ -452,6 +461,11 @@ Result<std::vector<std::int64_t>> PgStore::delete_policy(const std::string& id)
             }
             marked.push_back(session_id);
         }
+        for (const char* payload : {kAnnouncePolicies, kAnnounceAllSessions}) {
+            if (auto r = announce(db, payload); !r) {
+                return r.error();
+            }
+        }
         return marked;
     });
 }
@@ -476,10 +490,32 @@ Result<void> PgStore::set_policy_last_tick(const std::string& id, util::Micros t
     return {};
 }
 
+Result<bool> PgStore::advance_policy_tick(const std::string& id, std::optional<util::Micros> expected,
+                                          util::Micros tick)
+{
+    // Two schedulers advancing from the same tick: the second waits for the first's row lock, then finds the tick
+    // moved and updates nothing.
+    auto moved = query(kAdvanceLastTick, {param(id), param(tick), param_or_null(expected)});
+    if (!moved) {
+        return moved.error();
+    }
+    if (moved->affected() == 1) {
+        return true;
+    }
+    auto exists = query(kPolicyExists, {param(id)});
+    if (!exists) {
+        return exists.error();
+    }
+    if (exists->count() == 0) {
+        return StoreError{StoreErrc::NotFound, "policy not found"};
+    }
+    return false;
+}
+
 Result<void> PgStore::insert_policy_run(const PolicyRun& run)
 {
-    if (auto rows =
-            query(kInsertRun, {param(run.session_id), param(run.policy_id), param(run.pid), param(run.process_start)});
+    if (auto rows = query(kInsertRun, {param(run.session_id), param(run.policy_id), param(run.pid),
+                                       param(run.process_start), param(run.node)});
         !rows) {
         return rows.error();
     }
@@ -503,8 +539,8 @@ Result<std::vector<PolicyRun>> PgStore::list_policy_runs()
     std::vector<PolicyRun> runs;
     runs.reserve(static_cast<std::size_t>(rows->count()));
     for (int r = 0; r < rows->count(); ++r) {
-        runs.push_back(
-            PolicyRun{rows->int64(r, 0), std::string(rows->text(r, 1)), rows->int64(r, 2), rows->int64(r, 3)});
+        runs.push_back(PolicyRun{rows->int64(r, 0), std::string(rows->text(r, 1)), rows->int64(r, 2), rows->int64(r, 3),
+                                 std::string(rows->text(r, 4))});
     }
     return runs;
 }

@@ -394,7 +394,8 @@ private:
 } // namespace
 
 PgStore::PgStore(const std::string& conninfo, std::size_t connections)
-    : pool_(conninfo, connections)
+    : conninfo_(conninfo)
+    , pool_(conninfo, connections)
 {
 }
 
@@ -447,6 +448,9 @@ Result<JobSession> PgStore::create_session(const NewSession& session, const Idem
         if (!created) {
             return created.error();
         }
+        if (auto r = announce(db, std::to_string(created->id)); !r) {
+            return r.error();
+        }
         if (auto r = insert_idempotency(db, idempotency, WriteOutcome{*created}, util::now_micros()); !r) {
             return r.error();
         }
@@ -462,7 +466,7 @@ Result<void> PgStore::import_sessions(const std::vector<NewSession>& sessions)
                 return created.error();
             }
         }
-        return {};
+        return announce(db, kAnnounceAllSessions);
     });
 }
 
@@ -495,6 +499,9 @@ Result<JobSession> PgStore::replace_session(const JobSession& next, std::int64_t
         }
         if (updated->affected() == 0) { // changed between the check and the counter's lock
             return StoreError{StoreErrc::Conflict, "session changed meanwhile"};
+        }
+        if (auto r = announce(db, std::to_string(stored.id)); !r) {
+            return r.error();
         }
         if (auto r = insert_idempotency(db, idempotency, WriteOutcome{stored}, util::now_micros()); !r) {
             return r.error();
@@ -536,6 +543,9 @@ Result<LogAppend> PgStore::append_log(std::int64_t session_id, const std::vector
             return inserted.error();
         }
         appended.last_sequence = *inserted;
+        if (auto r = announce(db, std::to_string(session_id)); !r) {
+            return r.error();
+        }
         if (auto r = insert_idempotency(db, idempotency,
                                         WriteOutcome{appended.session, appended.first_sequence, appended.last_sequence},
                                         util::now_micros());

@@ -13,7 +13,7 @@ namespace jobsessions::store::postgres {
 /// statement or a transaction on a pooled connection; writes commit with the server's synchronous_commit (on, by
 /// default: durable before they are acknowledged); usns come from a counter row locked until commit (next_usn), so
 /// they become visible in order. Lists are plain SQL over the list indexes for now, with exact counts.
-class PgStore final : public Store {
+class PgStore final : public Store, public ClusterStore {
 public:
     /// Connects (`connections` at most), brings the schema up to date and returns the store.
     static Result<std::unique_ptr<PgStore>> open(const std::string& conninfo, std::size_t connections);
@@ -71,6 +71,8 @@ public:
     Result<std::vector<std::int64_t>> delete_policy(const std::string& id) override;
     Result<std::optional<util::Micros>> policy_last_tick(const std::string& id) override;
     Result<void> set_policy_last_tick(const std::string& id, util::Micros tick) override;
+    Result<bool> advance_policy_tick(const std::string& id, std::optional<util::Micros> expected,
+                                     util::Micros tick) override;
 
     Result<void> insert_policy_run(const PolicyRun& run) override;
     Result<void> remove_policy_run(std::int64_t session_id) override;
@@ -78,11 +80,18 @@ public:
 
     Result<std::int64_t> delete_expired_records(util::Micros now, util::Micros idempotency_before) override;
 
+    ClusterStore* cluster() noexcept override { return this; }
+    Result<std::unique_ptr<ChangeListener>> listen_for_changes() override;
+    Result<bool> hold_lease(const std::string& name, const std::string& holder, util::Micros duration) override;
+    Result<void> release_lease(const std::string& name, const std::string& holder) override;
+    Result<std::vector<std::string>> live_leases() override;
+
 private:
     PgStore(const std::string& conninfo, std::size_t connections);
     /// Runs one statement on a pooled connection.
     Result<Rows> query(const char* sql, const std::vector<Param>& params = {});
 
+    const std::string conninfo_;
     ConnectionPool pool_;
 };
 

@@ -14,6 +14,7 @@ constexpr const char* kCreateMigrations =
     "DEFAULT now())";
 constexpr const char* kSelectVersion = "SELECT coalesce(max(version), 0) FROM schema_migrations";
 constexpr const char* kRecordVersion = "INSERT INTO schema_migrations (version) VALUES ($1)";
+constexpr const char* kAnnounce = "SELECT pg_notify($1, $2)";
 constexpr const char* kNextUsn = "UPDATE counters SET value = value + 1 WHERE name = 'usn' RETURNING value";
 
 // Times are microseconds since the Unix epoch (bigint), as the domain keeps them; names are unique without regard
@@ -141,7 +142,18 @@ CREATE TABLE login_addresses (
 );
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kSteps = {kV001Initial};
+// Several servers on one database: the node that runs each run, and leases timed by the database's clock.
+constexpr const char* kV002Cluster = R"sql(
+ALTER TABLE policy_runs ADD COLUMN node text NOT NULL DEFAULT '';
+
+CREATE TABLE leases (
+    name       text PRIMARY KEY,
+    holder     text NOT NULL,
+    expires_at timestamptz NOT NULL
+);
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kSteps = {kV001Initial, kV002Cluster};
 
 } // namespace
 
@@ -193,6 +205,14 @@ Result<std::int64_t> next_usn(Connection& db)
         return StoreError{StoreErrc::Corrupt, "the usn counter is missing"};
     }
     return rows->int64(0, 0);
+}
+
+Result<void> announce(Connection& db, const std::string& payload)
+{
+    if (auto sent = db.exec(kAnnounce, {param(kChangesChannel), param(payload)}); !sent) {
+        return sent.error();
+    }
+    return {};
 }
 
 } // namespace jobsessions::store::postgres

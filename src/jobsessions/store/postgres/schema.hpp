@@ -4,11 +4,12 @@
 #include "jobsessions/store/postgres/connection.hpp"
 
 #include <cstdint>
+#include <string>
 
 namespace jobsessions::store::postgres {
 
 /// The schema version this server writes.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 /// Brings the database to kSchemaVersion, step by step, each step in its own transaction and recorded in
 /// schema_migrations. Several servers starting at once on one database take turns (a transaction-level advisory
@@ -20,5 +21,15 @@ Result<void> migrate(ConnectionPool& pool);
 /// that commits later (as sequences, whose values commit out of order, would). Take it as late in the transaction
 /// as possible: writers wait for each other here.
 Result<std::int64_t> next_usn(Connection& db);
+
+/// The channel on which servers announce what their transactions changed (delivered when they commit).
+inline constexpr const char* kChangesChannel = "jobsessions_changes";
+/// Payloads announced besides a session's id.
+inline constexpr const char* kAnnounceAllSessions = "sessions";
+inline constexpr const char* kAnnouncePolicies = "policies";
+
+/// Announces, inside the caller's transaction, a change to the servers listening: a session's id, or one of the
+/// payloads above. Delivered only if the transaction commits.
+Result<void> announce(Connection& db, const std::string& payload);
 
 } // namespace jobsessions::store::postgres

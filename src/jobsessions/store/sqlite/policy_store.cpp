@@ -35,6 +35,9 @@ constexpr const char* kMarkPolicyRemoved =
     "UPDATE sessions SET policy_removed = 1, usn = ?2 WHERE id = ?1 RETURNING start_time";
 constexpr const char* kSelectLastTick = "SELECT last_tick FROM policies WHERE id = ?1";
 constexpr const char* kUpdateLastTick = "UPDATE policies SET last_tick = ?2 WHERE id = ?1";
+constexpr const char* kAdvanceLastTick =
+    "UPDATE policies SET last_tick = ?2 WHERE id = ?1 AND last_tick IS ?3 RETURNING 1";
+constexpr const char* kPolicyExists = "SELECT 1 FROM policies WHERE id = ?1";
 constexpr const char* kInsertRun =
     "INSERT OR REPLACE INTO policy_runs (session_id, policy_id, pid, process_start) VALUES (?1, ?2, ?3, ?4)";
 constexpr const char* kDeleteRun = "DELETE FROM policy_runs WHERE session_id = ?1";
@@ -253,6 +256,37 @@ Result<void> SqliteStore::set_policy_last_tick(const std::string& id, util::Micr
     });
 }
 
+Result<bool> SqliteStore::advance_policy_tick(const std::string& id, std::optional<util::Micros> expected,
+                                              util::Micros tick)
+{
+    return write<bool>([&](Connection& db) -> Result<bool> {
+        auto stmt = db.prepare(kAdvanceLastTick);
+        if (!stmt) {
+            return stmt.error();
+        }
+        stmt->bind(1, std::string_view(id));
+        stmt->bind(2, tick);
+        stmt->bind(3, expected);
+        auto moved = stmt->step();
+        if (!moved || *moved) {
+            return moved;
+        }
+        auto exists = db.prepare(kPolicyExists);
+        if (!exists) {
+            return exists.error();
+        }
+        exists->bind(1, std::string_view(id));
+        auto found = exists->step();
+        if (!found) {
+            return found.error();
+        }
+        if (!*found) {
+            return StoreError{StoreErrc::NotFound, "policy not found"};
+        }
+        return false;
+    });
+}
+
 Result<void> SqliteStore::insert_policy_run(const PolicyRun& run)
 {
     return write<void>([&](Connection& db) -> Result<void> {
@@ -291,8 +325,8 @@ Result<std::vector<PolicyRun>> SqliteStore::list_policy_runs()
         return stmt.error();
     }
     return read_rows<PolicyRun>(*stmt, [](const Statement& row) -> Result<PolicyRun> {
-        return PolicyRun{row.column_int64(0), std::string(row.column_text(1)), row.column_int64(2),
-                         row.column_int64(3)};
+        return PolicyRun{
+            row.column_int64(0), std::string(row.column_text(1)), row.column_int64(2), row.column_int64(3), {}};
     });
 }
 

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/runner/cluster_node.hpp"
+
+#include "jobsessions/log/log.hpp"
+
+#include <utility>
+
+namespace jobsessions::runner {
+namespace {
+
+/// How much sooner than the lease this node stops taking itself for the leader: its clock may run a little fast
+/// against the database's, and a renewal takes time.
+constexpr auto kLeaderMargin = std::chrono::seconds(3);
+
+std::int64_t steady_now() noexcept
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+constexpr util::Micros kLeaseMicros =
+    std::chrono::duration_cast<std::chrono::microseconds>(ClusterNode::kLease).count();
+
+} // namespace
+
+ClusterNode::ClusterNode(service::ClusterService& cluster, service::RunRecords& records, Runner& runner,
+                         std::function<void()> leadership_changed)
+    : cluster_(cluster)
+    , records_(records)
+    , runner_(runner)
+    , leadership_changed_(std::move(leadership_changed))
+{
+}
+
+ClusterNode::~ClusterNode()
+{
+    stop();
+}
+
+service::Outcome<void> ClusterNode::start()
+{
+    if (auto alive = cluster_.keep_alive(kLeaseMicros); !alive) {
+        return alive.error();
+    }
+    renew();
+    thread_ = std::thread([this] { loop(); });
+    return {};
+}
+
+void ClusterNode::stop()
+{
+    {
+        std::lock_guard lock(mutex_);
+        if (stop_) {
+            return;
+        }
+        stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+    leads_until_ = 0;
+    if (auto released = cluster_.step_down(); !released) {
+        log::warning("cannot give up the leases of node " + cluster_.node() +
+                     " (the others take over when they run out): " + released.error().for_log());
+    }
+}
+
+bool ClusterNode::leads() const noexcept
+{
+    return steady_now() < leads_until_.load();
+}
+
+void ClusterNode::loop()
+{
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, kRenewInterval, [this] { return stop_; })) {
+        lock.unlock();
+        renew();
+        lock.lock();
+    }
+}
+
+void ClusterNode::renew()
+{
+    const auto asked = steady_now();
+    auto alive = cluster_.keep_alive(kLeaseMicros);
+    auto scheduling = alive ? cluster_.hold_scheduling(kLeaseMicros) : service::Outcome<bool>(alive.error());
+    if (!scheduling) {
+        // Leadership, if held, lasts until the lease runs out by this clock: another node cannot take it before.
+        if (!failing_) {
+            log::warning("node " + cluster_.node() + " cannot renew its leases: " + scheduling.error().for_log());
+            failing_ = true;
+        }
+    } else {
+        if (failing_) {
+            log::info("node " + cluster_.node() + " renews its leases again");
+            failing_ = false;
+        }
+        leads_until_ = *scheduling ? asked + std::chrono::nanoseconds(kLease - kLeaderMargin).count() : 0;
+    }
+    const bool leads_now = leads();
+    if (leads_now != led_) {
+        led_ = leads_now;
+        log::info("node " + cluster_.node() + (leads_now ? " schedules now" : " no longer schedules"));
+        if (leadership_changed_) {
+            leadership_changed_();
+        }
+    }
+    if (leads_now) {
+        end_orphaned_runs();
+    }
+}
+
+void ClusterNode::end_orphaned_runs()
+{
+    auto live = cluster_.live_nodes();
+    if (!live) {
+        log::warning("cannot read which nodes are alive: " + live.error().for_log());
+        return;
+    }
+    auto orphaned = records_.orphaned(*live);
+    if (!orphaned) {
+        log::warning("cannot read the runs of stopped nodes: " + orphaned.error().for_log());
+        return;
+    }
+    for (const auto& run : *orphaned) {
+        runner_.end_orphaned(run, cluster_.node());
+    }
+}
+
+} // namespace jobsessions::runner

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/service/cluster_service.hpp"
+
+#include <string_view>
+#include <utility>
+
+namespace jobsessions::service {
+namespace {
+
+constexpr std::string_view kNodeLeasePrefix = "node:";
+constexpr const char* kSchedulingLease = "scheduler";
+
+DomainError unavailable(const store::StoreError& error)
+{
+    return {DomainErrc::Unavailable, {}, "The cluster's leases are unavailable.", error.message};
+}
+
+} // namespace
+
+ClusterService::ClusterService(store::ClusterStore& store, std::string node)
+    : store_(store)
+    , node_(std::move(node))
+{
+}
+
+Outcome<void> ClusterService::keep_alive(util::Micros duration)
+{
+    // A node restarted under its name takes its lease back at once: the name is the holder.
+    auto held = store_.hold_lease(std::string(kNodeLeasePrefix) + node_, node_, duration);
+    if (!held) {
+        return unavailable(held.error());
+    }
+    return {};
+}
+
+Outcome<bool> ClusterService::hold_scheduling(util::Micros duration)
+{
+    auto held = store_.hold_lease(kSchedulingLease, node_, duration);
+    if (!held) {
+        return unavailable(held.error());
+    }
+    return *held;
+}
+
+Outcome<void> ClusterService::step_down()
+{
+    for (const auto& name : {std::string(kSchedulingLease), std::string(kNodeLeasePrefix) + node_}) {
+        if (auto released = store_.release_lease(name, node_); !released) {
+            return unavailable(released.error());
+        }
+    }
+    return {};
+}
+
+Outcome<std::vector<std::string>> ClusterService::live_nodes()
+{
+    auto leases = store_.live_leases();
+    if (!leases) {
+        return unavailable(leases.error());
+    }
+    std::vector<std::string> nodes;
+    for (const auto& name : *leases) {
+        if (name.starts_with(kNodeLeasePrefix)) {
+            nodes.push_back(name.substr(kNodeLeasePrefix.size()));
+        }
+    }
+    return nodes;
+}
+
+Outcome<std::unique_ptr<store::ChangeListener>> ClusterService::listen()
+{
+    auto listener = store_.listen_for_changes();
+    if (!listener) {
+        return unavailable(listener.error());
+    }
+    return std::move(*listener);
+}
+
+} // namespace jobsessions::service

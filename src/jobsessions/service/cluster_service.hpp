@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "jobsessions/service/outcome.hpp"
+#include "jobsessions/store/cluster_store.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace jobsessions::service {
+
+/// This server as one node of several sharing a database: the leases that say it is alive and whether it
+/// schedules, timed by the database's clock. Thread-safe.
+class ClusterService {
+public:
+    ClusterService(store::ClusterStore& store, std::string node);
+
+    /// This node's name (unique among the nodes sharing the database).
+    [[nodiscard]] const std::string& node() const noexcept { return node_; }
+
+    /// Renews this node's lease for `duration`: the others take it for stopped when it runs out.
+    Outcome<void> keep_alive(util::Micros duration);
+    /// Takes or renews the scheduling lease for `duration`: true when this node schedules now.
+    Outcome<bool> hold_scheduling(util::Micros duration);
+    /// Gives up both leases (stopping): another node takes over scheduling at once.
+    Outcome<void> step_down();
+    /// The names of the nodes whose lease has not run out.
+    Outcome<std::vector<std::string>> live_nodes();
+    /// A listener for the changes any node commits.
+    Outcome<std::unique_ptr<store::ChangeListener>> listen();
+
+private:
+    store::ClusterStore& store_;
+    const std::string node_;
+};
+
+} // namespace jobsessions::service

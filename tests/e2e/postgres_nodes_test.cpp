@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: Apache-2.0
+// Two jobsessiond nodes on one PostgreSQL database behave like one server: what is written through one is read at
+// once through the other, followers and long polls on one wake for writes made on the other, one node schedules,
+// and the runs of a node killed mid-run are ended by the other, which takes over scheduling.
+#include "jobsessions/util/time.hpp"
+
+#include "e2e/e2e_fixture.hpp"
+#include "support/postgres_cluster.hpp"
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <set>
+#include <tuple>
+
+namespace jobsessions::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// One node: its server process, data directory and client.
+struct Node {
+    TempDir dir;
+    std::unique_ptr<ServerProcess> server;
+    std::unique_ptr<HttpClient> client;
+};
+
+class PostgresNodes : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { cluster_ = std::make_unique<PostgresCluster>(); }
+    static void TearDownTestSuite() { cluster_.reset(); }
+
+    void SetUp() override
+    {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        const std::string name = std::string("nodes_") + info->name();
+        cluster_->create_database(name);
+        database_ = "postgresql:///" + name + "?host=" + cluster_->socket_directory() + "&user=postgres";
+        // a first: it takes the scheduling lease.
+        start(a_, "node-a");
+        start(b_, "node-b");
+        token_ = login(*a_.client, "admin", kAdminPassword);
+    }
+
+    void start(Node& node, const std::string& name)
+    {
+        node.client.reset();
+        node.server.reset();
+        node.server = std::make_unique<ServerProcess>(
+            ServerOptions{node.dir.file("data"), false, {"--node-name", name}, {{"JOBSESSIOND_DATABASE", database_}}});
+        node.client = std::make_unique<HttpClient>(*node.server);
+    }
+
+    boost::json::object create(Node& node, const std::string& body)
+    {
+        const auto res = node.client->send_json("POST", "/api/v1/jobSessions", body, token_);
+        EXPECT_EQ(res.status, 201) << res.body;
+        return res.json().as_object();
+    }
+
+    std::string define_policy(const std::string& members)
+    {
+        const auto res = a_.client->send_json("POST", "/api/v1/policies", "{" + members + "}", token_);
+        EXPECT_EQ(res.status, 201) << res.body;
+        return str(res.json(), "id");
+    }
+
+    boost::json::array sessions_of(Node& node, const std::string& policy)
+    {
+        return node.client->get("/api/v1/jobSessions?Limit=100&PolicyId=" + policy, token_)
+            .json()
+            .at("results")
+            .as_array();
+    }
+
+    /// Waits, woken by `node`'s change feed (never sleeping), until `done` holds.
+    void wait_until(Node& node, const std::function<bool()>& done, std::chrono::seconds limit, const char* what)
+    {
+        std::int64_t usn = 0;
+        const auto give_up = std::chrono::steady_clock::now() + limit;
+        while (!done()) {
+            if (std::chrono::steady_clock::now() > give_up) {
+                ADD_FAILURE() << "gave up waiting: " << what;
+                return;
+            }
+            const auto res =
+                node.client->get("/api/v1/jobSessions/changes?limit=1000&wait=5&usn=" + std::to_string(usn), token_);
+            ASSERT_EQ(res.status, 200) << res.body;
+            usn = res.json().at("usn").as_int64();
+        }
+    }
+
+    static std::unique_ptr<PostgresCluster> cluster_;
+    std::string database_;
+    Node a_;
+    Node b_;
+    std::string token_;
+};
+
+std::unique_ptr<PostgresCluster> PostgresNodes::cluster_;
+
+TEST_F(PostgresNodes, AWriteThroughOneNodeIsReadAtOnceThroughTheOther)
+{
+    EXPECT_EQ(str(a_.client->get("/api/v1/system/about").json(), "node"), "node-a");
+    EXPECT_EQ(str(b_.client->get("/api/v1/system/about").json(), "node"), "node-b");
+
+    // The token node a issued works on node b: the signing key is shared.
+    const auto id = str(create(a_, R"({"type":"PolicyBackup","status":"Running"})"), "id");
+    for (int round = 0; round < 20; ++round) {
+        Node& writer = round % 2 == 0 ? a_ : b_;
+        Node& reader = round % 2 == 0 ? b_ : a_;
+        // Read through the other node right after the write was acknowledged: never the old version.
+        const auto log = writer.client->send_json(
+            "POST", "/api/v1/jobSessions/" + id + "/log",
+            R"({"status":"Success","message":"round )" + std::to_string(round) + R"("})", token_);
+        ASSERT_EQ(log.status, 201) << log.body;
+        const auto entries = reader.client->get("/api/v1/jobSessions/" + id + "/log", token_).json().at("log");
+        EXPECT_EQ(entries.as_array().size(), static_cast<std::size_t>(round + 1));
+    }
+    for (const auto& [writer, reader, status] : {std::tuple{&a_, &b_, "Canceling"}, std::tuple{&b_, &a_, "Warning"}}) {
+        const auto usn = reader->client->get("/api/v1/jobSessions/" + id, token_).json().at("usn").as_int64();
+        const auto changed = writer->client->send_json("PATCH", "/api/v1/jobSessions/" + id,
+                                                       std::string(R"({"status":")") + status + "\"}", token_);
+        ASSERT_EQ(changed.status, 200) << changed.body;
+        const auto after = reader->client->get("/api/v1/jobSessions/" + id, token_).json();
+        EXPECT_GT(after.at("usn").as_int64(), usn);
+        EXPECT_EQ(str(after, "status"), status);
+        const auto listed = reader->client->get("/api/v1/jobSessions?Limit=5", token_).json();
+        EXPECT_EQ(str(listed.at("results").as_array().at(0), "status"), status);
+    }
+
+    // A refresh token is single-use across the nodes.
+    const auto grant =
+        a_.client->post_form("/api/oauth2/token", std::string("username=admin&password=") + kAdminPassword);
+    ASSERT_EQ(grant.status, 200);
+    const auto refresh = str(grant.json(), "refresh_token");
+    EXPECT_EQ(b_.client->post_form("/api/oauth2/token", "grant_type=refresh_token&refresh_token=" + refresh).status,
+              200);
+    EXPECT_EQ(a_.client->post_form("/api/oauth2/token", "grant_type=refresh_token&refresh_token=" + refresh).status,
+              401);
+}
+
+TEST_F(PostgresNodes, FollowersAndLongPollsOnOneNodeWakeForWritesOnTheOther)
+{
+    const auto id = str(create(a_, R"({"type":"PolicyBackup","status":"Running"})"), "id");
+    const std::string follow = "GET /api/v1/jobSessions/" + id +
+                               "/log HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer " +
+                               token_ + "\r\n\r\n";
+    StreamReader follower(*b_.server, follow);
+    follower.read_until([](const std::string& r) { return r.find("event: status") != std::string::npos; }, 10s);
+
+    // Well within the follower's 15 s heartbeat: it was woken by the write on node a.
+    const auto appended = a_.client->send_json("POST", "/api/v1/jobSessions/" + id + "/log",
+                                               R"({"status":"Success","message":"written on node a"})", token_);
+    ASSERT_EQ(appended.status, 201);
+    const auto started = std::chrono::steady_clock::now();
+    follower.read_until([](const std::string& r) { return r.find("written on node a") != std::string::npos; }, 10s);
+    EXPECT_NE(follower.received().find("written on node a"), std::string::npos);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+
+    // A long poll on node b past the newest usn returns with a session created on node a.
+    const auto now = b_.client->get("/api/v1/jobSessions/changes?usn=0&limit=1000", token_).json();
+    const auto usn = now.at("usn").as_int64();
+    auto poll = std::async(std::launch::async, [&] {
+        HttpClient client(*b_.server);
+        const auto asked = std::chrono::steady_clock::now();
+        auto res = client.get("/api/v1/jobSessions/changes?wait=30&usn=" + std::to_string(usn), token_);
+        return std::pair{res, std::chrono::steady_clock::now() - asked};
+    });
+    // The poll is waiting when the write is made: a write before it would answer it at once, just as well.
+    const auto created = str(create(a_, R"({"type":"PolicyBackup","status":"Running"})"), "id");
+    const auto [res, took] = poll.get();
+    ASSERT_EQ(res.status, 200) << res.body;
+    const auto results = res.json().at("results").as_array();
+    ASSERT_EQ(results.size(), 1U) << res.body;
+    EXPECT_EQ(str(results[0], "id"), created);
+    EXPECT_LT(took, 10s);
+}
+
+// Takes about four minutes: cron's smallest step is a minute, and a node's lease runs for fifteen seconds.
+TEST_F(PostgresNodes, OneNodeSchedulesEachTickOnceAndTheOtherTakesOverWhenItIsKilledMidRun)
+{
+    const auto quick = define_policy(R"("name":"minutely","schedule":"* * * * *","command":["true"])");
+    const auto slow = define_policy(R"("name":"long","schedule":"* * * * *","command":["sleep","600"])");
+
+    // Two ticks with both nodes up: each tick is one session of the quick policy.
+    wait_until(
+        b_, [&] { return sessions_of(b_, quick).size() >= 2; }, 150s, "two ticks of the quick policy");
+    const auto long_runs = sessions_of(b_, slow);
+    ASSERT_FALSE(long_runs.empty());
+    const auto orphan = str(long_runs.back(), "id"); // the first run, still going on
+    EXPECT_EQ(str(long_runs.back(), "status"), "Running");
+
+    // The leader dies mid-run; node b takes over scheduling and ends the run node a left.
+    a_.server->kill9();
+    wait_until(
+        b_, [&] { return str(b_.client->get("/api/v1/jobSessions/" + orphan, token_).json(), "status") == "Error"; },
+        60s, "the orphaned run ended");
+    const auto log = b_.client->get("/api/v1/jobSessions/" + orphan + "/log", token_).json().at("log").as_array();
+    EXPECT_EQ(str(log.back(), "message"), "The node running this session (node-a) stopped; node node-b ended the run.");
+
+    // Node b schedules the next ticks.
+    const auto before = sessions_of(b_, quick).size();
+    wait_until(
+        b_, [&] { return sessions_of(b_, quick).size() > before; }, 100s, "a tick scheduled by node b");
+
+    // Never two sessions for one tick.
+    std::map<std::string, int> per_tick;
+    for (const auto& s : sessions_of(b_, quick)) {
+        ++per_tick[str(s, "executionStartTime").substr(0, 16)];
+    }
+    for (const auto& [tick, count] : per_tick) {
+        EXPECT_EQ(count, 1) << tick;
+    }
+    EXPECT_GE(per_tick.size(), 3U);
+}
+
+} // namespace
+} // namespace jobsessions::test
