@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/app/config.hpp"
+#include "jobsessions/app/migrate_command.hpp"
 #include "jobsessions/app/server_app.hpp"
 #include "jobsessions/app/user_command.hpp"
 
@@ -25,6 +26,8 @@ int main(int argc, char** argv)
         return 0;
     case ParsedCommandLine::Action::User:
         return jobsessions::app::run_user_command(command);
+    case ParsedCommandLine::Action::Migrate:
+        return jobsessions::app::run_migrate_command(command);
     case ParsedCommandLine::Action::Serve:
         break;
     }

@@ -187,6 +187,7 @@ const char* usage() noexcept
 {
     return R"(Usage: jobsessiond [serve] [options]
        jobsessiond user add|passwd|list|enable|disable|remove [NAME] [--role ROLE] --data-dir DIR
+       jobsessiond migrate --from DATA_DIR --to postgresql://HOST/DB
 
 Serve the job-sessions API (HTTPS by default).
 
@@ -227,6 +228,8 @@ Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR):
 On first start with no users, an Administrator 'admin' is created with the password from
 JOBSESSIOND_ADMIN_PASSWORD, or a random one printed once on stderr.
 User commands read passwords from standard input, never from the command line.
+migrate copies the SQLite store of a data directory (its server stopped) into a PostgreSQL database, keeping
+ids and usns, and compares what each holds; it is safe to run again.
 )";
 }
 
@@ -260,6 +263,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv)
     } else if (i < argc && std::string_view(argv[i]) == "user") {
         parsed.action = ParsedCommandLine::Action::User;
         ++i;
+    } else if (i < argc && std::string_view(argv[i]) == "migrate") {
+        parsed.action = ParsedCommandLine::Action::Migrate;
+        ++i;
     }
     for (; i < argc; ++i) {
         std::string_view arg = argv[i];
@@ -290,6 +296,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv)
             if (eq != std::string_view::npos) {
                 value = std::string(name.substr(eq + 1));
                 name = name.substr(0, eq);
+            }
+            // migrate names its source and target: the data directory and the database.
+            if (parsed.action == ParsedCommandLine::Action::Migrate && (name == "from" || name == "to")) {
+                name = name == "from" ? "data-dir" : "database";
             }
             const bool is_role = parsed.action == ParsedCommandLine::Action::User && name == "role";
             if (!is_role && std::find(std::begin(kValueFlags), std::end(kValueFlags), name) == std::end(kValueFlags)) {

@@ -45,7 +45,7 @@ struct Config {
 
 /// The outcome of reading the command line.
 struct ParsedCommandLine {
-    enum class Action : std::uint8_t { Serve, Help, Version, User };
+    enum class Action : std::uint8_t { Serve, Help, Version, User, Migrate };
     Action action = Action::Serve;
     Config config;
     /// For `user`: the words after `user`, without the options this parser consumed.
