@@ -5,6 +5,7 @@
 #include "jobsessions/util/time.hpp"
 
 #include "e2e/e2e_fixture.hpp"
+#include "support/haproxy_process.hpp"
 #include "support/postgres_cluster.hpp"
 
 #include <chrono>
@@ -43,12 +44,13 @@ protected:
         token_ = login(*a_.client, "admin", kAdminPassword);
     }
 
-    void start(Node& node, const std::string& name)
+    void start(Node& node, const std::string& name, std::vector<std::string> args = {})
     {
         node.client.reset();
         node.server.reset();
+        args.insert(args.begin(), {"--node-name", name});
         node.server = std::make_unique<ServerProcess>(
-            ServerOptions{node.dir.file("data"), false, {"--node-name", name}, {{"JOBSESSIOND_DATABASE", database_}}});
+            ServerOptions{node.dir.file("data"), false, std::move(args), {{"JOBSESSIOND_DATABASE", database_}}});
         node.client = std::make_unique<HttpClient>(*node.server);
     }
 
@@ -176,6 +178,55 @@ TEST_F(PostgresNodes, FollowersAndLongPollsOnOneNodeWakeForWritesOnTheOther)
     ASSERT_EQ(results.size(), 1U) << res.body;
     EXPECT_EQ(str(results[0], "id"), created);
     EXPECT_LT(took, 10s);
+}
+
+TEST_F(PostgresNodes, AClientThroughHaproxyKeepsWorkingWhileANodeIsKilledAndRestarted)
+{
+    TempDir proxy_dir;
+    HaproxyProcess proxy(proxy_dir.path(), {a_.server->port(), b_.server->port()});
+    HttpClient client(proxy.port());
+    const int port_a = a_.server->port();
+    constexpr int kWrites = 120;
+    std::set<std::string> created;
+    int client_retries = 0;
+    for (int i = 0; i < kWrites; ++i) {
+        if (i == 40) {
+            a_.server->kill9();
+        }
+        if (i == 80) {
+            // Back on its port, where the load balancer looks for it.
+            start(a_, "node-a", {"--listen", "127.0.0.1:" + std::to_string(port_a)});
+        }
+        // Every write carries its own Idempotency-Key; a write retried (by haproxy or here) is done once.
+        const Headers key{{"Idempotency-Key", "write-" + std::to_string(i)}};
+        HttpResponse res;
+        for (int attempt = 0; attempt < 5 && res.status != 201; ++attempt) {
+            client_retries += attempt > 0 ? 1 : 0;
+            try {
+                res = client.send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup"})", token_, key);
+            } catch (const std::exception&) {
+                client.disconnect();
+                res.status = 0;
+            }
+        }
+        ASSERT_EQ(res.status, 201) << "write " << i << ": " << res.body << proxy.output();
+        created.insert(str(res.json(), "id"));
+    }
+    EXPECT_EQ(created.size(), static_cast<std::size_t>(kWrites));
+    EXPECT_LE(client_retries, 5) << "haproxy retried the others itself";
+    // The database holds one session per write, whichever node did it.
+    const auto listed = b_.client->get("/api/v1/jobSessions?Limit=1", token_).json();
+    EXPECT_EQ(listed.at("totalCount").as_int64(), kWrites);
+
+    // The restarted node serves again through the load balancer once its health check passes.
+    std::set<std::string> answered_by;
+    const auto give_up = std::chrono::steady_clock::now() + 20s;
+    while (answered_by.size() < 2 && std::chrono::steady_clock::now() < give_up) {
+        const auto about = client.get("/api/v1/system/about");
+        ASSERT_EQ(about.status, 200) << about.body;
+        answered_by.insert(str(about.json(), "node"));
+    }
+    EXPECT_EQ(answered_by, (std::set<std::string>{"node-a", "node-b"}));
 }
 
 // Takes about four minutes: cron's smallest step is a minute, and a node's lease runs for fifteen seconds.

@@ -155,6 +155,13 @@ HttpClient::HttpClient(const ServerProcess& server)
     }
 }
 
+HttpClient::HttpClient(int port)
+    : impl_(std::make_unique<Impl>())
+{
+    impl_->endpoint = tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
+    impl_->host = "127.0.0.1:" + std::to_string(port);
+}
+
 HttpClient::~HttpClient()
 {
     impl_->close();

@@ -36,6 +36,8 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 class HttpClient {
 public:
     explicit HttpClient(const ServerProcess& server);
+    /// Plain HTTP to 127.0.0.1:`port` (a proxy in front of servers).
+    explicit HttpClient(int port);
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
