@@ -180,6 +180,20 @@ TEST_F(PostgresNodes, FollowersAndLongPollsOnOneNodeWakeForWritesOnTheOther)
     EXPECT_LT(took, 10s);
 }
 
+TEST_F(PostgresNodes, AStopAskedThroughOneNodeStopsTheRunOnTheOther)
+{
+    const auto policy = define_policy(R"("name":"long","stopGraceSeconds":1,"command":["sleep","600"])");
+    const auto started = a_.client->send_json("POST", "/api/v1/policies/" + policy + "/start", "", token_);
+    ASSERT_EQ(started.status, 202) << started.body;
+    const auto id = str(started.json(), "id");
+    // The run is node a's; the stop goes to node b.
+    const auto stopped = b_.client->send_json("POST", "/api/v1/jobSessions/" + id + "/stop", "", token_);
+    ASSERT_EQ(stopped.status, 200) << stopped.body;
+    wait_until(
+        b_, [&] { return str(b_.client->get("/api/v1/jobSessions/" + id, token_).json(), "status") == "Canceled"; },
+        30s, "the run stopped by node a");
+}
+
 TEST_F(PostgresNodes, AClientThroughHaproxyKeepsWorkingWhileANodeIsKilledAndRestarted)
 {
     TempDir proxy_dir;

@@ -334,7 +334,10 @@ int run_server(const Config& config)
         policies.on_change([&scheduler] { scheduler.reload(); });
         std::optional<service::ChangeRelay> relay;
         if (cluster) {
-            relay.emplace(*cluster, sessions, [&scheduler] { scheduler.reload(); });
+            // A stop asked through another node reaches the run here.
+            relay.emplace(
+                *cluster, sessions, [&runner](std::int64_t id) { runner.session_changed_elsewhere(id); },
+                [&scheduler] { scheduler.reload(); });
             if (auto started = relay->start(); !started) {
                 throw std::runtime_error("cannot listen for the changes of other servers: " +
                                          started.error().for_log());
@@ -347,7 +350,8 @@ int run_server(const Config& config)
             retention.emplace(sessions, policies, retention_service, clock,
                               runner::RetentionConfig{std::get<domain::CronSchedule>(
                                                           domain::CronSchedule::parse(*config.retention_schedule)),
-                                                      config.retention_days});
+                                                      config.retention_days},
+                              node ? &*node : nullptr);
             retention->start();
             log::info("retention: on schedule '" + *config.retention_schedule +
                       "', sessions without a policy "

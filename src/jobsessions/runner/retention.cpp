@@ -16,12 +16,14 @@ constexpr auto kLongestSleep = std::chrono::seconds(60);
 } // namespace
 
 RetentionJob::RetentionJob(service::SessionService& sessions, service::PolicyService& policies,
-                           service::RetentionService& retention, const util::Clock& clock, RetentionConfig config)
+                           service::RetentionService& retention, const util::Clock& clock, RetentionConfig config,
+                           const Leadership* leadership)
     : sessions_(sessions)
     , policies_(policies)
     , retention_(retention)
     , clock_(clock)
     , config_(std::move(config))
+    , leadership_(leadership)
 {
 }
 
@@ -61,8 +63,11 @@ void RetentionJob::loop()
         const auto now = clock_.now();
         if (next && *next <= now) {
             lock.unlock();
-            if (auto run = run_once(); !run) {
-                log::warning("retention: " + run.error().message);
+            // Of several servers sharing the database, the one that leads runs it.
+            if (leadership_ == nullptr || leadership_->leads()) {
+                if (auto run = run_once(); !run) {
+                    log::warning("retention: " + run.error().message);
+                }
             }
             next = config_.schedule.next_after(clock_.now());
             lock.lock();

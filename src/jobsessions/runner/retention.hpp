@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/domain/cron.hpp"
+#include "jobsessions/runner/leadership.hpp"
 #include "jobsessions/service/outcome.hpp"
 #include "jobsessions/service/policy_service.hpp"
 #include "jobsessions/service/retention_service.hpp"
@@ -29,8 +30,10 @@ struct RetentionConfig {
 /// whose log says what it deleted per policy and whose retentionJobInfo counts the sessions deleted.
 class RetentionJob {
 public:
+    /// With `leadership`, a scheduled run happens only on the server that leads then.
     RetentionJob(service::SessionService& sessions, service::PolicyService& policies,
-                 service::RetentionService& retention, const util::Clock& clock, RetentionConfig config);
+                 service::RetentionService& retention, const util::Clock& clock, RetentionConfig config,
+                 const Leadership* leadership = nullptr);
     ~RetentionJob();
     RetentionJob(const RetentionJob&) = delete;
     RetentionJob& operator=(const RetentionJob&) = delete;
@@ -52,6 +55,7 @@ private:
     service::RetentionService& retention_;
     const util::Clock& clock_;
     RetentionConfig config_;
+    const Leadership* leadership_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stop_ = false;

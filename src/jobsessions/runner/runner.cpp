@@ -224,6 +224,29 @@ bool Runner::session_ended(std::int64_t session_id)
     return true;
 }
 
+bool Runner::session_changed_elsewhere(std::int64_t session_id)
+{
+    {
+        std::lock_guard lock(mutex_);
+        if (!runs_.contains(session_id)) {
+            return false;
+        }
+    }
+    auto session = sessions_.get(service::kSystem, session_id);
+    if (!session) {
+        log::warning("cannot read session " + std::to_string(session_id) +
+                     " changed through another server: " + session.error().for_log());
+        return true;
+    }
+    if (session->status == SessionStatus::Canceling) {
+        return request_stop(session_id);
+    }
+    if (domain::is_final(session->status)) {
+        return session_ended(session_id);
+    }
+    return true;
+}
+
 void Runner::stop_policy(const std::string& policy_id)
 {
     std::unique_lock lock(mutex_);

@@ -77,6 +77,11 @@ public:
     /// stop request would, and its log, closed now, gets nothing more. False when no run has that session.
     bool session_ended(std::int64_t session_id);
 
+    /// A session may have been changed through another server sharing the database: if this runner runs it and
+    /// it was asked to stop (Canceling) or given a final status there, its command is stopped as here. False when
+    /// no run of this server has that session.
+    bool session_changed_elsewhere(std::int64_t session_id);
+
     /// Stops every run of a policy and waits until they have ended.
     void stop_policy(const std::string& policy_id) override;
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/domain/cron.hpp"
+#include "jobsessions/runner/leadership.hpp"
 #include "jobsessions/runner/runner.hpp"
 #include "jobsessions/service/policy_service.hpp"
 #include "jobsessions/util/clock.hpp"
@@ -37,16 +38,6 @@ inline constexpr util::Micros kOnTimeTolerance = 30 * util::kMicrosPerSecond;
 /// runs; older ticks (missed while the server was down) are passed over, and the newest of them runs once when
 /// `catch_up` is set. Pure, for tests with any clock.
 TickPlan plan_tick(const domain::CronSchedule& schedule, util::Micros last, util::Micros now, bool catch_up);
-
-/// Whether this server schedules now: of several servers sharing a database, one at a time does.
-class Leadership {
-public:
-    virtual ~Leadership() = default;
-    Leadership() = default;
-    Leadership(const Leadership&) = delete;
-    Leadership& operator=(const Leadership&) = delete;
-    [[nodiscard]] virtual bool leads() const noexcept = 0;
-};
 
 /// Runs the enabled scheduled policies at their times. Policies are read on every pass, so a
 /// change takes effect as soon as reload() wakes it. Thread-safe.

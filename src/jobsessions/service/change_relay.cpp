@@ -14,9 +14,11 @@ constexpr std::int64_t kMaxChangesTold = 1000;
 
 } // namespace
 
-ChangeRelay::ChangeRelay(ClusterService& cluster, SessionService& sessions, std::function<void()> policies_changed)
+ChangeRelay::ChangeRelay(ClusterService& cluster, SessionService& sessions,
+                         std::function<void(std::int64_t)> session_changed, std::function<void()> policies_changed)
     : cluster_(cluster)
     , sessions_(sessions)
+    , session_changed_(std::move(session_changed))
     , policies_changed_(std::move(policies_changed))
 {
 }
@@ -78,6 +80,9 @@ void ChangeRelay::loop()
             }
             for (const auto id : announced->sessions) {
                 sessions_.hub().changed(id);
+                if (session_changed_) {
+                    session_changed_(id);
+                }
             }
             if (announced->all_sessions) {
                 sessions_.hub().changed_any();
@@ -119,6 +124,9 @@ void ChangeRelay::check_changes()
     }
     for (const auto& session : *changed) {
         sessions_.hub().changed(session.id);
+        if (session_changed_) {
+            session_changed_(session.id);
+        }
     }
     // A policy's usn comes from the same counter: the highest may be no session's.
     last_usn_ = *highest;

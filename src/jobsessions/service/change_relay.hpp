@@ -18,7 +18,10 @@ namespace jobsessions::service {
 /// for changes by usn at least every second, so that one announcement lost does not leave a reader waiting.
 class ChangeRelay {
 public:
-    ChangeRelay(ClusterService& cluster, SessionService& sessions, std::function<void()> policies_changed);
+    /// `session_changed` is told each session another server (or this one) announced; `policies_changed`, that
+    /// policies changed.
+    ChangeRelay(ClusterService& cluster, SessionService& sessions, std::function<void(std::int64_t)> session_changed,
+                std::function<void()> policies_changed);
     ~ChangeRelay();
     ChangeRelay(const ChangeRelay&) = delete;
     ChangeRelay& operator=(const ChangeRelay&) = delete;
@@ -38,6 +41,7 @@ private:
 
     ClusterService& cluster_;
     SessionService& sessions_;
+    std::function<void(std::int64_t)> session_changed_;
     std::function<void()> policies_changed_;
     std::unique_ptr<store::ChangeListener> listener_;
     std::int64_t last_usn_ = 0;
