@@ -322,11 +322,9 @@ Result<std::vector<TableCount>> copy_sqlite_to_postgres(const std::string& sqlit
         }
         // Servers already on the database look at everything again.
         for (const char* payload : {postgres::kAnnounceAllSessions, postgres::kAnnouncePolicies}) {
-            if (auto announced = postgres::announce(to, payload); !announced) {
-                return announced.error();
-            }
+            postgres::announce(to, payload);
         }
-        return {};
+        return postgres::settle_transaction(to);
     });
     if (!copied) {
         return copied.error();

@@ -184,6 +184,41 @@ Result<Rows> Connection::exec(const char* sql, const std::vector<Param>& params)
     return Rows(result);
 }
 
+Result<Rows> Connection::exec_prepared(const char* sql, const std::vector<Param>& params)
+{
+    auto named = prepared_.find(sql);
+    if (named == prepared_.end()) {
+        std::string name = "s" + std::to_string(prepared_.size() + 1);
+        pg_result* prepared = PQprepare(connection_, name.c_str(), sql, static_cast<int>(params.size()), nullptr);
+        const auto status = prepared != nullptr ? PQresultStatus(prepared) : PGRES_FATAL_ERROR;
+        if (status != PGRES_COMMAND_OK) {
+            auto error = error_of(prepared, connection_);
+            if (prepared != nullptr) {
+                PQclear(prepared);
+            }
+            return error;
+        }
+        PQclear(prepared);
+        named = prepared_.emplace(sql, std::move(name)).first;
+    }
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) {
+        values.push_back(p ? p->c_str() : nullptr);
+    }
+    pg_result* result = PQexecPrepared(connection_, named->second.c_str(), static_cast<int>(values.size()),
+                                       values.data(), nullptr, nullptr, 0);
+    const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        auto error = error_of(result, connection_);
+        if (result != nullptr) {
+            PQclear(result);
+        }
+        return error;
+    }
+    return Rows(result);
+}
+
 Result<void> Connection::run_script(const char* sql)
 {
     pg_result* result = PQexec(connection_, sql);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 struct pg_conn;
@@ -76,6 +77,16 @@ private:
     pg_result* result_;
 };
 
+/// What the statements of a transaction leave for its end (schema.hpp: announce, next_usn, settle_transaction).
+struct TransactionNotes {
+    /// Payloads to announce once, just before the transaction commits.
+    std::vector<std::string> announcements;
+    /// In a batch of writes that locked the usn counter at its start: the last usn handed out.
+    std::optional<std::int64_t> usn;
+    /// Whether a usn was handed out from `usn` (then the counter is written back).
+    bool usn_moved = false;
+};
+
 /// One libpq connection. Not thread-safe: one thread uses it at a time (the pool hands it out).
 class Connection {
 public:
@@ -88,6 +99,9 @@ public:
 
     /// Runs one statement with its parameters ($1, $2, ...), sent apart from the text: never spliced into it.
     Result<Rows> exec(const char* sql, const std::vector<Param>& params = {});
+    /// As exec, for a named constant: prepared on this connection the first time (cached by its address, so it
+    /// must live as long as the program), so PostgreSQL parses and plans it once per connection.
+    Result<Rows> exec_prepared(const char* sql, const std::vector<Param>& params = {});
     /// Runs a script of several statements without parameters (a schema step).
     Result<void> run_script(const char* sql);
     /// Whether the connection still works (a broken one is dropped by the pool, not reused).
@@ -97,9 +111,15 @@ public:
     /// interrupt). An error when the connection broke.
     Result<std::vector<std::string>> wait_for_notifications(int interrupt_fd, std::chrono::milliseconds timeout);
 
+    /// The current transaction's notes.
+    TransactionNotes& notes() noexcept { return notes_; }
+
 private:
     explicit Connection(pg_conn* connection) noexcept;
     pg_conn* connection_;
+    TransactionNotes notes_;
+    /// The statements prepared on this connection, by the address of their text: their names.
+    std::unordered_map<const char*, std::string> prepared_;
 };
 
 /// The failure of a statement as a store error: a unique violation is Conflict, a serialization failure or a

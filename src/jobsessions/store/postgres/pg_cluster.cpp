@@ -64,12 +64,15 @@ public:
         }
         Announced announced;
         for (const auto& payload : *payloads) {
-            if (payload == kAnnouncePolicies) {
-                announced.policies = true;
-            } else if (payload == kAnnounceAllSessions) {
-                announced.all_sessions = true;
-            } else if (auto id = util::parse_int64(payload)) {
-                announced.sessions.push_back(*id);
+            // A transaction's announcements, joined by commas.
+            for (const auto item : util::split_list(payload)) {
+                if (item == kAnnouncePolicies) {
+                    announced.policies = true;
+                } else if (item == kAnnounceAllSessions) {
+                    announced.all_sessions = true;
+                } else if (auto id = util::parse_int64(item)) {
+                    announced.sessions.push_back(*id);
+                }
             }
         }
         return announced;
@@ -102,7 +105,7 @@ Result<std::unique_ptr<ChangeListener>> PgStore::listen_for_changes()
 
 Result<bool> PgStore::hold_lease(const std::string& name, const std::string& holder, util::Micros duration)
 {
-    auto rows = query(kHoldLease, {param(name), param(holder), param(duration)});
+    auto rows = prepared(kHoldLease, {param(name), param(holder), param(duration)});
     if (!rows) {
         return rows.error();
     }
@@ -111,7 +114,7 @@ Result<bool> PgStore::hold_lease(const std::string& name, const std::string& hol
 
 Result<void> PgStore::release_lease(const std::string& name, const std::string& holder)
 {
-    if (auto rows = query(kReleaseLease, {param(name), param(holder)}); !rows) {
+    if (auto rows = prepared(kReleaseLease, {param(name), param(holder)}); !rows) {
         return rows.error();
     }
     return {};
@@ -119,7 +122,7 @@ Result<void> PgStore::release_lease(const std::string& name, const std::string& 
 
 Result<std::vector<std::string>> PgStore::live_leases()
 {
-    auto rows = query(kLiveLeases);
+    auto rows = prepared(kLiveLeases);
     if (!rows) {
         return rows.error();
     }

@@ -153,7 +153,7 @@ Result<Policy> read_policy(const Rows& rows, int r)
 
 Result<std::vector<User>> PgStore::list_users()
 {
-    auto rows = query(kSelectUsers);
+    auto rows = prepared(kSelectUsers);
     if (!rows) {
         return rows.error();
     }
@@ -170,7 +170,7 @@ Result<std::vector<User>> PgStore::list_users()
 
 Result<User> PgStore::find_user(const std::string& name)
 {
-    auto rows = query(kSelectUserByName, {param(name)});
+    auto rows = prepared(kSelectUserByName, {param(name)});
     if (!rows) {
         return rows.error();
     }
@@ -182,8 +182,8 @@ Result<User> PgStore::find_user(const std::string& name)
 
 Result<User> PgStore::create_user(const User& user)
 {
-    auto rows = query(kInsertUser, {param(user.name), param(domain::to_string(user.role)), param(user.password_hash),
-                                    flag(user.disabled), param(user.created_at)});
+    auto rows = prepared(kInsertUser, {param(user.name), param(domain::to_string(user.role)), param(user.password_hash),
+                                       flag(user.disabled), param(user.created_at)});
     if (!rows) {
         return rows.error();
     }
@@ -194,8 +194,8 @@ Result<User> PgStore::create_user(const User& user)
 
 Result<void> PgStore::update_user(const User& user)
 {
-    auto rows = query(kUpdateUser, {param(user.id), param(domain::to_string(user.role)), param(user.password_hash),
-                                    flag(user.disabled)});
+    auto rows = prepared(kUpdateUser, {param(user.id), param(domain::to_string(user.role)), param(user.password_hash),
+                                       flag(user.disabled)});
     if (!rows) {
         return rows.error();
     }
@@ -207,7 +207,7 @@ Result<void> PgStore::update_user(const User& user)
 
 Result<void> PgStore::remove_user(std::int64_t id)
 {
-    auto rows = query(kDeleteUser, {param(id)}); // its refresh tokens go with it (ON DELETE CASCADE)
+    auto rows = prepared(kDeleteUser, {param(id)}); // its refresh tokens go with it (ON DELETE CASCADE)
     if (!rows) {
         return rows.error();
     }
@@ -221,12 +221,13 @@ Result<void> PgStore::insert_refresh_token(const RefreshTokenRecord& record)
 {
     return pool_.transaction([&](Connection& db) -> Result<void> {
         // Logins are rare next to reads: a good moment to forget tokens long past use.
-        if (auto swept = db.exec(kDeleteExpiredTokens, {param(record.created_at - kExpiredTokenGrace)}); !swept) {
+        if (auto swept = db.exec_prepared(kDeleteExpiredTokens, {param(record.created_at - kExpiredTokenGrace)});
+            !swept) {
             return swept.error();
         }
-        if (auto inserted =
-                db.exec(kInsertToken, {hex_of(record.token_hash), hex_of(record.login_id), param(record.user_id),
-                                       param(record.expires_at), param(record.created_at)});
+        if (auto inserted = db.exec_prepared(kInsertToken,
+                                             {hex_of(record.token_hash), hex_of(record.login_id), param(record.user_id),
+                                              param(record.expires_at), param(record.created_at)});
             !inserted) {
             return inserted.error();
         }
@@ -239,7 +240,7 @@ Result<Rotation> PgStore::rotate_refresh_token(const std::string& token_hash, ut
     // The row lock makes a token single-use across every server on the database.
     return pool_.transaction([&](Connection& db) -> Result<Rotation> {
         Rotation rotation;
-        auto rows = db.exec(kSelectTokenForUpdate, {hex_of(token_hash)});
+        auto rows = db.exec_prepared(kSelectTokenForUpdate, {hex_of(token_hash)});
         if (!rows) {
             return rows.error();
         }
@@ -250,7 +251,7 @@ Result<Rotation> PgStore::rotate_refresh_token(const std::string& token_hash, ut
         rotation.user_id = rows->int64(0, 1);
         const auto expires_at = rows->int64(0, 2);
         if (rows->boolean(0, 3)) {
-            if (auto revoked = db.exec(kRevokeLogin, {hex_of(rotation.login_id)}); !revoked) {
+            if (auto revoked = db.exec_prepared(kRevokeLogin, {hex_of(rotation.login_id)}); !revoked) {
                 return revoked.error();
             }
             rotation.outcome = RotationOutcome::Reused;
@@ -259,13 +260,14 @@ Result<Rotation> PgStore::rotate_refresh_token(const std::string& token_hash, ut
         if (rows->boolean(0, 4) || expires_at <= now) {
             return rotation; // Invalid
         }
-        if (auto spent = db.exec(kSpendToken, {hex_of(token_hash)}); !spent) {
+        if (auto spent = db.exec_prepared(kSpendToken, {hex_of(token_hash)}); !spent) {
             return spent.error();
         }
         next.login_id = rotation.login_id;
         next.user_id = rotation.user_id;
-        if (auto inserted = db.exec(kInsertToken, {hex_of(next.token_hash), hex_of(next.login_id), param(next.user_id),
-                                                   param(next.expires_at), param(next.created_at)});
+        if (auto inserted =
+                db.exec_prepared(kInsertToken, {hex_of(next.token_hash), hex_of(next.login_id), param(next.user_id),
+                                                param(next.expires_at), param(next.created_at)});
             !inserted) {
             return inserted.error();
         }
@@ -276,7 +278,7 @@ Result<Rotation> PgStore::rotate_refresh_token(const std::string& token_hash, ut
 
 Result<void> PgStore::revoke_login(const std::string& login_id)
 {
-    if (auto rows = query(kRevokeLogin, {hex_of(login_id)}); !rows) {
+    if (auto rows = prepared(kRevokeLogin, {hex_of(login_id)}); !rows) {
         return rows.error();
     }
     return {};
@@ -284,7 +286,7 @@ Result<void> PgStore::revoke_login(const std::string& login_id)
 
 Result<void> PgStore::revoke_user_logins(std::int64_t user_id)
 {
-    if (auto rows = query(kRevokeUserLogins, {param(user_id)}); !rows) {
+    if (auto rows = prepared(kRevokeUserLogins, {param(user_id)}); !rows) {
         return rows.error();
     }
     return {};
@@ -293,10 +295,10 @@ Result<void> PgStore::revoke_user_logins(std::int64_t user_id)
 Result<std::string> PgStore::get_or_create_secret(const std::string& name, const std::function<std::string()>& make)
 {
     // Whichever server inserts first wins; every server then reads the same secret.
-    if (auto inserted = query(kInsertSettingIfAbsent, {param(name), hex_of(make())}); !inserted) {
+    if (auto inserted = prepared(kInsertSettingIfAbsent, {param(name), hex_of(make())}); !inserted) {
         return inserted.error();
     }
-    auto rows = query(kSelectSetting, {param(name)});
+    auto rows = prepared(kSelectSetting, {param(name)});
     if (!rows) {
         return rows.error();
     }
@@ -310,7 +312,7 @@ Result<std::vector<LoginFailures>> PgStore::login_failures(const std::vector<std
 {
     std::vector<LoginFailures> counts;
     for (const auto& key : keys) {
-        auto rows = query(kSelectFailures, {param(key)});
+        auto rows = prepared(kSelectFailures, {param(key)});
         if (!rows) {
             return rows.error();
         }
@@ -325,7 +327,7 @@ Result<std::vector<LoginFailures>> PgStore::add_login_failure(const std::vector<
     return pool_.transaction([&](Connection& db) -> Result<std::vector<LoginFailures>> {
         std::vector<LoginFailures> counts;
         for (const auto& key : keys) {
-            auto rows = db.exec(kAddFailure, {param(key), param(now), param(forget_before)});
+            auto rows = db.exec_prepared(kAddFailure, {param(key), param(now), param(forget_before)});
             if (!rows) {
                 return rows.error();
             }
@@ -339,10 +341,10 @@ Result<void> PgStore::record_login_success(const std::string& failures_key, cons
                                            util::Micros now)
 {
     return pool_.transaction([&](Connection& db) -> Result<void> {
-        if (auto forgot = db.exec(kDeleteFailures, {param(failures_key)}); !forgot) {
+        if (auto forgot = db.exec_prepared(kDeleteFailures, {param(failures_key)}); !forgot) {
             return forgot.error();
         }
-        if (auto known = db.exec(kUpsertSuccess, {param(address_key), param(now)}); !known) {
+        if (auto known = db.exec_prepared(kUpsertSuccess, {param(address_key), param(now)}); !known) {
             return known.error();
         }
         return {};
@@ -351,7 +353,7 @@ Result<void> PgStore::record_login_success(const std::string& failures_key, cons
 
 Result<std::optional<util::Micros>> PgStore::last_login_success(const std::string& address_key)
 {
-    auto rows = query(kSelectSuccess, {param(address_key)});
+    auto rows = prepared(kSelectSuccess, {param(address_key)});
     if (!rows) {
         return rows.error();
     }
@@ -363,7 +365,7 @@ Result<std::optional<util::Micros>> PgStore::last_login_success(const std::strin
 
 Result<std::vector<Policy>> PgStore::list_policies()
 {
-    auto rows = query(kSelectPolicies);
+    auto rows = prepared(kSelectPolicies);
     if (!rows) {
         return rows.error();
     }
@@ -380,7 +382,7 @@ Result<std::vector<Policy>> PgStore::list_policies()
 
 Result<Policy> PgStore::get_policy(const std::string& id)
 {
-    auto rows = query(kSelectPolicy, {param(id)});
+    auto rows = prepared(kSelectPolicy, {param(id)});
     if (!rows) {
         return rows.error();
     }
@@ -392,26 +394,24 @@ Result<Policy> PgStore::get_policy(const std::string& id)
 
 Result<Policy> PgStore::create_policy(const Policy& policy)
 {
-    return pool_.transaction([&](Connection& db) -> Result<Policy> {
+    return writer_.write<Policy>([&](Connection& db) -> Result<Policy> {
         Policy created = policy;
         auto usn = next_usn(db);
         if (!usn) {
             return usn.error();
         }
         created.usn = *usn;
-        if (auto inserted = db.exec(kInsertPolicy, policy_params(created)); !inserted) {
+        if (auto inserted = db.exec_prepared(kInsertPolicy, policy_params(created)); !inserted) {
             return inserted.error();
         }
-        if (auto r = announce(db, kAnnouncePolicies); !r) {
-            return r.error();
-        }
+        announce(db, kAnnouncePolicies);
         return created;
     });
 }
 
 Result<Policy> PgStore::update_policy(const Policy& policy)
 {
-    return pool_.transaction([&](Connection& db) -> Result<Policy> {
+    return writer_.write<Policy>([&](Connection& db) -> Result<Policy> {
         Policy updated = policy;
         auto usn = next_usn(db);
         if (!usn) {
@@ -420,7 +420,7 @@ Result<Policy> PgStore::update_policy(const Policy& policy)
         updated.usn = *usn;
         auto params = policy_params(updated);
         params.pop_back(); // created_at is kept
-        auto rows = db.exec(kUpdatePolicy, params);
+        auto rows = db.exec_prepared(kUpdatePolicy, params);
         if (!rows) {
             return rows.error();
         }
@@ -428,24 +428,22 @@ Result<Policy> PgStore::update_policy(const Policy& policy)
             return StoreError{StoreErrc::NotFound, "policy not found"};
         }
         updated.created_at = rows->int64(0, 0);
-        if (auto r = announce(db, kAnnouncePolicies); !r) {
-            return r.error();
-        }
+        announce(db, kAnnouncePolicies);
         return updated;
     });
 }
 
 Result<std::vector<std::int64_t>> PgStore::delete_policy(const std::string& id)
 {
-    return pool_.transaction([&](Connection& db) -> Result<std::vector<std::int64_t>> {
-        auto deleted = db.exec(kDeletePolicy, {param(id)});
+    return writer_.write<std::vector<std::int64_t>>([&](Connection& db) -> Result<std::vector<std::int64_t>> {
+        auto deleted = db.exec_prepared(kDeletePolicy, {param(id)});
         if (!deleted) {
             return deleted.error();
         }
         if (deleted->affected() == 0) {
             return StoreError{StoreErrc::NotFound, "policy not found"};
         }
-        auto sessions = db.exec(kSelectPolicySessions, {param(id)});
+        auto sessions = db.exec_prepared(kSelectPolicySessions, {param(id)});
         if (!sessions) {
             return sessions.error();
         }
@@ -456,15 +454,13 @@ Result<std::vector<std::int64_t>> PgStore::delete_policy(const std::string& id)
             if (!usn) {
                 return usn.error();
             }
-            if (auto m = db.exec(kMarkPolicyRemoved, {param(session_id), param(*usn)}); !m) {
+            if (auto m = db.exec_prepared(kMarkPolicyRemoved, {param(session_id), param(*usn)}); !m) {
                 return m.error();
             }
             marked.push_back(session_id);
         }
         for (const char* payload : {kAnnouncePolicies, kAnnounceAllSessions}) {
-            if (auto r = announce(db, payload); !r) {
-                return r.error();
-            }
+            announce(db, payload);
         }
         return marked;
     });
@@ -472,7 +468,7 @@ Result<std::vector<std::int64_t>> PgStore::delete_policy(const std::string& id)
 
 Result<std::optional<util::Micros>> PgStore::policy_last_tick(const std::string& id)
 {
-    auto rows = query(kSelectLastTick, {param(id)});
+    auto rows = prepared(kSelectLastTick, {param(id)});
     if (!rows) {
         return rows.error();
     }
@@ -484,7 +480,7 @@ Result<std::optional<util::Micros>> PgStore::policy_last_tick(const std::string&
 
 Result<void> PgStore::set_policy_last_tick(const std::string& id, util::Micros tick)
 {
-    if (auto rows = query(kUpdateLastTick, {param(id), param(tick)}); !rows) {
+    if (auto rows = prepared(kUpdateLastTick, {param(id), param(tick)}); !rows) {
         return rows.error();
     }
     return {};
@@ -495,14 +491,14 @@ Result<bool> PgStore::advance_policy_tick(const std::string& id, std::optional<u
 {
     // Two schedulers advancing from the same tick: the second waits for the first's row lock, then finds the tick
     // moved and updates nothing.
-    auto moved = query(kAdvanceLastTick, {param(id), param(tick), param_or_null(expected)});
+    auto moved = prepared(kAdvanceLastTick, {param(id), param(tick), param_or_null(expected)});
     if (!moved) {
         return moved.error();
     }
     if (moved->affected() == 1) {
         return true;
     }
-    auto exists = query(kPolicyExists, {param(id)});
+    auto exists = prepared(kPolicyExists, {param(id)});
     if (!exists) {
         return exists.error();
     }
@@ -514,8 +510,8 @@ Result<bool> PgStore::advance_policy_tick(const std::string& id, std::optional<u
 
 Result<void> PgStore::insert_policy_run(const PolicyRun& run)
 {
-    if (auto rows = query(kInsertRun, {param(run.session_id), param(run.policy_id), param(run.pid),
-                                       param(run.process_start), param(run.node)});
+    if (auto rows = prepared(kInsertRun, {param(run.session_id), param(run.policy_id), param(run.pid),
+                                          param(run.process_start), param(run.node)});
         !rows) {
         return rows.error();
     }
@@ -524,7 +520,7 @@ Result<void> PgStore::insert_policy_run(const PolicyRun& run)
 
 Result<void> PgStore::remove_policy_run(std::int64_t session_id)
 {
-    if (auto rows = query(kDeleteRun, {param(session_id)}); !rows) {
+    if (auto rows = prepared(kDeleteRun, {param(session_id)}); !rows) {
         return rows.error();
     }
     return {};
@@ -532,7 +528,7 @@ Result<void> PgStore::remove_policy_run(std::int64_t session_id)
 
 Result<std::vector<PolicyRun>> PgStore::list_policy_runs()
 {
-    auto rows = query(kSelectRuns);
+    auto rows = prepared(kSelectRuns);
     if (!rows) {
         return rows.error();
     }

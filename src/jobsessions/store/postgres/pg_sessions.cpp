@@ -203,8 +203,9 @@ Result<std::int64_t> insert_log(Connection& db, std::int64_t session_id, std::in
         starts.push_back(e.execution_start_time);
         durations.push_back(e.execution_duration);
     }
-    auto inserted = db.exec(kInsertLogEntries, {param(session_id), param(after), int_array(times), text_array(statuses),
-                                                text_array(messages), int_array(starts), int_array(durations)});
+    auto inserted =
+        db.exec_prepared(kInsertLogEntries, {param(session_id), param(after), int_array(times), text_array(statuses),
+                                             text_array(messages), int_array(starts), int_array(durations)});
     if (!inserted) {
         return inserted.error();
     }
@@ -226,9 +227,9 @@ Result<void> insert_idempotency(Connection& db, const IdempotencyWrite* idempote
     if (idempotency->render) {
         idempotency->render(outcome, record);
     }
-    auto inserted = db.exec(kInsertIdempotency,
-                            {param(record.user_id), param(record.key), hex_of(record.request_hash),
-                             param(record.status_code), param(record.location), param(record.body), param(now)});
+    auto inserted = db.exec_prepared(kInsertIdempotency, {param(record.user_id), param(record.key),
+                                                          hex_of(record.request_hash), param(record.status_code),
+                                                          param(record.location), param(record.body), param(now)});
     if (!inserted) {
         return inserted.error();
     }
@@ -244,7 +245,7 @@ Result<JobSession> insert_session(Connection& db, const NewSession& session)
         return usn.error();
     }
     s.usn = *usn;
-    auto inserted = db.exec(kInsertSession, session_params(s));
+    auto inserted = db.exec_prepared(kInsertSession, session_params(s));
     if (!inserted) {
         return inserted.error();
     }
@@ -396,6 +397,7 @@ private:
 PgStore::PgStore(const std::string& conninfo, std::size_t connections)
     : conninfo_(conninfo)
     , pool_(conninfo, connections)
+    , writer_(conninfo)
 {
 }
 
@@ -417,9 +419,18 @@ Result<Rows> PgStore::query(const char* sql, const std::vector<Param>& params)
     return (*lease)->exec(sql, params);
 }
 
+Result<Rows> PgStore::prepared(const char* sql, const std::vector<Param>& params)
+{
+    auto lease = pool_.acquire();
+    if (!lease) {
+        return lease.error();
+    }
+    return (*lease)->exec_prepared(sql, params);
+}
+
 Result<JobSession> PgStore::get_session(std::int64_t id)
 {
-    auto rows = query(kSelectSession, {param(id)});
+    auto rows = prepared(kSelectSession, {param(id)});
     if (!rows) {
         return rows.error();
     }
@@ -431,7 +442,7 @@ Result<JobSession> PgStore::get_session(std::int64_t id)
 
 Result<std::int64_t> PgStore::get_session_creator(std::int64_t id)
 {
-    auto rows = query(kSelectCreator, {param(id)});
+    auto rows = prepared(kSelectCreator, {param(id)});
     if (!rows) {
         return rows.error();
     }
@@ -443,14 +454,12 @@ Result<std::int64_t> PgStore::get_session_creator(std::int64_t id)
 
 Result<JobSession> PgStore::create_session(const NewSession& session, const IdempotencyWrite* idempotency)
 {
-    return pool_.transaction([&](Connection& db) -> Result<JobSession> {
+    return writer_.write<JobSession>([&](Connection& db) -> Result<JobSession> {
         auto created = insert_session(db, session);
         if (!created) {
             return created.error();
         }
-        if (auto r = announce(db, std::to_string(created->id)); !r) {
-            return r.error();
-        }
+        announce(db, std::to_string(created->id));
         if (auto r = insert_idempotency(db, idempotency, WriteOutcome{*created}, util::now_micros()); !r) {
             return r.error();
         }
@@ -460,21 +469,22 @@ Result<JobSession> PgStore::create_session(const NewSession& session, const Idem
 
 Result<void> PgStore::import_sessions(const std::vector<NewSession>& sessions)
 {
-    return pool_.transaction([&](Connection& db) -> Result<void> {
+    return writer_.write<void>([&](Connection& db) -> Result<void> {
         for (const auto& session : sessions) {
             if (auto created = insert_session(db, session); !created) {
                 return created.error();
             }
         }
-        return announce(db, kAnnounceAllSessions);
+        announce(db, kAnnounceAllSessions);
+        return {};
     });
 }
 
 Result<JobSession> PgStore::replace_session(const JobSession& next, std::int64_t expected_usn,
                                             const IdempotencyWrite* idempotency)
 {
-    return pool_.transaction([&](Connection& db) -> Result<JobSession> {
-        auto current = db.exec(kSelectUsn, {param(next.id)});
+    return writer_.write<JobSession>([&](Connection& db) -> Result<JobSession> {
+        auto current = db.exec_prepared(kSelectUsn, {param(next.id)});
         if (!current) {
             return current.error();
         }
@@ -493,16 +503,14 @@ Result<JobSession> PgStore::replace_session(const JobSession& next, std::int64_t
         auto params = session_params(stored);
         params.push_back(param(stored.id));
         params.push_back(param(expected_usn));
-        auto updated = db.exec(kUpdateSession, params);
+        auto updated = db.exec_prepared(kUpdateSession, params);
         if (!updated) {
             return updated.error();
         }
         if (updated->affected() == 0) { // changed between the check and the counter's lock
             return StoreError{StoreErrc::Conflict, "session changed meanwhile"};
         }
-        if (auto r = announce(db, std::to_string(stored.id)); !r) {
-            return r.error();
-        }
+        announce(db, std::to_string(stored.id));
         if (auto r = insert_idempotency(db, idempotency, WriteOutcome{stored}, util::now_micros()); !r) {
             return r.error();
         }
@@ -513,9 +521,9 @@ Result<JobSession> PgStore::replace_session(const JobSession& next, std::int64_t
 Result<LogAppend> PgStore::append_log(std::int64_t session_id, const std::vector<NewLogEntry>& entries,
                                       const IdempotencyWrite* idempotency)
 {
-    return pool_.transaction([&](Connection& db) -> Result<LogAppend> {
+    return writer_.write<LogAppend>([&](Connection& db) -> Result<LogAppend> {
         // The row lock orders appends to one session and holds off a change to a final status meanwhile.
-        auto rows = db.exec(kSelectSessionForUpdate, {param(session_id)});
+        auto rows = db.exec_prepared(kSelectSessionForUpdate, {param(session_id)});
         if (!rows) {
             return rows.error();
         }
@@ -532,7 +540,7 @@ Result<LogAppend> PgStore::append_log(std::int64_t session_id, const std::vector
             appended.refused_final = true;
             return appended;
         }
-        auto last = db.exec(kLastSequence, {param(session_id)});
+        auto last = db.exec_prepared(kLastSequence, {param(session_id)});
         if (!last) {
             return last.error();
         }
@@ -543,15 +551,13 @@ Result<LogAppend> PgStore::append_log(std::int64_t session_id, const std::vector
             return inserted.error();
         }
         appended.last_sequence = *inserted;
-        if (auto r = announce(db, std::to_string(session_id)); !r) {
-            return r.error();
-        }
         if (auto r = insert_idempotency(db, idempotency,
                                         WriteOutcome{appended.session, appended.first_sequence, appended.last_sequence},
                                         util::now_micros());
             !r) {
             return r.error();
         }
+        announce(db, std::to_string(session_id));
         return appended;
     });
 }
@@ -593,7 +599,7 @@ Result<std::vector<JobSession>> PgStore::get_sessions(const std::vector<SessionK
     for (const auto& key : keys) {
         ids.push_back(key.id);
     }
-    auto rows = query(kSelectSessionsIn, {int_array(ids)});
+    auto rows = prepared(kSelectSessionsIn, {int_array(ids)});
     if (!rows) {
         return rows.error();
     }
@@ -619,8 +625,8 @@ Result<std::unique_ptr<SessionCursor>> PgStore::open_session_cursor(const Sessio
 Result<std::vector<JobSession>> PgStore::changed_sessions(std::int64_t after_usn, std::int64_t limit,
                                                           std::optional<std::int64_t> created_by)
 {
-    auto rows = created_by ? query(kSelectChangedOfCreator, {param(after_usn), param(limit), param(*created_by)})
-                           : query(kSelectChanged, {param(after_usn), param(limit)});
+    auto rows = created_by ? prepared(kSelectChangedOfCreator, {param(after_usn), param(limit), param(*created_by)})
+                           : prepared(kSelectChanged, {param(after_usn), param(limit)});
     if (!rows) {
         return rows.error();
     }
@@ -629,7 +635,7 @@ Result<std::vector<JobSession>> PgStore::changed_sessions(std::int64_t after_usn
 
 Result<std::int64_t> PgStore::highest_usn()
 {
-    auto rows = query(kSelectHighestUsn);
+    auto rows = prepared(kSelectHighestUsn);
     if (!rows) {
         return rows.error();
     }
@@ -638,7 +644,7 @@ Result<std::int64_t> PgStore::highest_usn()
 
 Result<std::vector<domain::LogEntry>> PgStore::get_log(std::int64_t session_id, std::int64_t offset, std::int64_t limit)
 {
-    auto rows = query(kSelectLog, {param(session_id), param(offset), limit < 0 ? Param{} : param(limit)});
+    auto rows = prepared(kSelectLog, {param(session_id), param(offset), limit < 0 ? Param{} : param(limit)});
     if (!rows) {
         return rows.error();
     }
@@ -667,8 +673,9 @@ Result<RetentionBatch> PgStore::delete_old_sessions(const std::optional<std::str
                                                     std::int64_t max_sessions)
 {
     return pool_.transaction([&](Connection& db) -> Result<RetentionBatch> {
-        auto old = policy_id ? db.exec(kSelectOldOfPolicy, {param(*policy_id), param(before), param(max_sessions)})
-                             : db.exec(kSelectOldOthers, {param(before), param(max_sessions)});
+        auto old = policy_id
+                       ? db.exec_prepared(kSelectOldOfPolicy, {param(*policy_id), param(before), param(max_sessions)})
+                       : db.exec_prepared(kSelectOldOthers, {param(before), param(max_sessions)});
         if (!old) {
             return old.error();
         }
@@ -681,7 +688,7 @@ Result<RetentionBatch> PgStore::delete_old_sessions(const std::optional<std::str
         for (int r = 0; r < old->count(); ++r) {
             ids.push_back(old->int64(r, 0));
         }
-        auto deleted = db.exec(kDeleteSessions, {int_array(ids)});
+        auto deleted = db.exec_prepared(kDeleteSessions, {int_array(ids)});
         if (!deleted) {
             return deleted.error();
         }
@@ -693,7 +700,7 @@ Result<RetentionBatch> PgStore::delete_old_sessions(const std::optional<std::str
 
 Result<std::optional<IdempotencyRecord>> PgStore::find_idempotency(std::int64_t user_id, const std::string& key)
 {
-    auto rows = query(kSelectIdempotency, {param(user_id), param(key)});
+    auto rows = prepared(kSelectIdempotency, {param(user_id), param(key)});
     if (!rows) {
         return rows.error();
     }

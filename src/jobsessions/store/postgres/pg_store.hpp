@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/store/postgres/connection.hpp"
+#include "jobsessions/store/postgres/pg_writer.hpp"
 #include "jobsessions/store/store.hpp"
 
 #include <memory>
@@ -90,9 +91,13 @@ private:
     PgStore(const std::string& conninfo, std::size_t connections);
     /// Runs one statement on a pooled connection.
     Result<Rows> query(const char* sql, const std::vector<Param>& params = {});
+    /// Runs a named constant statement on a pooled connection, prepared there once.
+    Result<Rows> prepared(const char* sql, const std::vector<Param>& params = {});
 
     const std::string conninfo_;
     ConnectionPool pool_;
+    /// The writes that take usns, committed in batches.
+    PgWriter writer_;
 };
 
 } // namespace jobsessions::store::postgres

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <string>
+#include <utility>
 
 namespace jobsessions::store::postgres {
 namespace {
@@ -15,6 +16,9 @@ constexpr const char* kCreateMigrations =
 constexpr const char* kSelectVersion = "SELECT coalesce(max(version), 0) FROM schema_migrations";
 constexpr const char* kRecordVersion = "INSERT INTO schema_migrations (version) VALUES ($1)";
 constexpr const char* kAnnounce = "SELECT pg_notify($1, $2)";
+constexpr const char* kLockUsnCounter = "SELECT value FROM counters WHERE name = 'usn' FOR UPDATE";
+constexpr const char* kWriteUsn = "UPDATE counters SET value = $1 WHERE name = 'usn'";
+constexpr std::size_t kMaxAnnouncement = 7000;
 constexpr const char* kNextUsn = "UPDATE counters SET value = value + 1 WHERE name = 'usn' RETURNING value";
 
 // Times are microseconds since the Unix epoch (bigint), as the domain keeps them; names are unique without regard
@@ -197,7 +201,12 @@ Result<void> migrate(ConnectionPool& pool)
 
 Result<std::int64_t> next_usn(Connection& db)
 {
-    auto rows = db.exec(kNextUsn);
+    auto& notes = db.notes();
+    if (notes.usn) {
+        notes.usn_moved = true;
+        return ++*notes.usn;
+    }
+    auto rows = db.exec_prepared(kNextUsn);
     if (!rows) {
         return rows.error();
     }
@@ -207,12 +216,66 @@ Result<std::int64_t> next_usn(Connection& db)
     return rows->int64(0, 0);
 }
 
-Result<void> announce(Connection& db, const std::string& payload)
+Result<void> begin_usn_batch(Connection& db)
 {
-    if (auto sent = db.exec(kAnnounce, {param(kChangesChannel), param(payload)}); !sent) {
-        return sent.error();
+    auto rows = db.exec_prepared(kLockUsnCounter);
+    if (!rows) {
+        return rows.error();
     }
+    if (rows->count() != 1) {
+        return StoreError{StoreErrc::Corrupt, "the usn counter is missing"};
+    }
+    db.notes().usn = rows->int64(0, 0);
+    db.notes().usn_moved = false;
     return {};
+}
+
+void announce(Connection& db, const std::string& payload)
+{
+    db.notes().announcements.push_back(payload);
+}
+
+Result<void> settle_transaction(Connection& db)
+{
+    auto notes = std::exchange(db.notes(), TransactionNotes{});
+    if (notes.usn && notes.usn_moved) {
+        if (auto written = db.exec_prepared(kWriteUsn, {param(*notes.usn)}); !written) {
+            return written.error();
+        }
+    }
+    // Payloads joined by commas, each notification well under PostgreSQL's 8,000 bytes.
+    std::string payload;
+    const auto send = [&]() -> Result<void> {
+        if (payload.empty()) {
+            return {};
+        }
+        auto sent = db.exec_prepared(kAnnounce, {param(kChangesChannel), param(payload)});
+        payload.clear();
+        if (!sent) {
+            return sent.error();
+        }
+        return {};
+    };
+    for (const auto& announcement : notes.announcements) {
+        if (payload.size() + announcement.size() + 1 > kMaxAnnouncement) {
+            if (auto sent = send(); !sent) {
+                return sent;
+            }
+        }
+        if (!payload.empty()) {
+            payload.push_back(',');
+        }
+        payload.append(announcement);
+    }
+    return send();
+}
+
+void discard_notes(Connection& db, std::size_t announcements)
+{
+    auto& kept = db.notes().announcements;
+    if (kept.size() > announcements) {
+        kept.resize(announcements);
+    }
 }
 
 } // namespace jobsessions::store::postgres

@@ -19,8 +19,12 @@ Result<void> migrate(ConnectionPool& pool);
 /// Takes the next usn inside the caller's transaction. The counter row stays locked until that transaction ends,
 /// so usns become visible in the order they were given: a reader asking for changes after usn N never skips one
 /// that commits later (as sequences, whose values commit out of order, would). Take it as late in the transaction
-/// as possible: writers wait for each other here.
+/// as possible: writers wait for each other here. In a batch that began with begin_usn_batch, the usn is counted
+/// in memory and the counter written back by settle_transaction.
 Result<std::int64_t> next_usn(Connection& db);
+
+/// Locks the usn counter for the rest of the transaction and counts usns from it in memory from now on.
+Result<void> begin_usn_batch(Connection& db);
 
 /// The channel on which servers announce what their transactions changed (delivered when they commit).
 inline constexpr const char* kChangesChannel = "jobsessions_changes";
@@ -28,8 +32,16 @@ inline constexpr const char* kChangesChannel = "jobsessions_changes";
 inline constexpr const char* kAnnounceAllSessions = "sessions";
 inline constexpr const char* kAnnouncePolicies = "policies";
 
-/// Announces, inside the caller's transaction, a change to the servers listening: a session's id, or one of the
-/// payloads above. Delivered only if the transaction commits.
-Result<void> announce(Connection& db, const std::string& payload);
+/// Announces a change to the servers listening: a session's id, or one of the payloads above. Kept with the
+/// transaction and sent by settle_transaction, once for all, so that it is delivered only if the transaction
+/// commits.
+void announce(Connection& db, const std::string& payload);
+
+/// What a transaction does last before COMMIT: sends its announcements and writes back the usn counter of a
+/// batch. Its notes are cleared either way.
+Result<void> settle_transaction(Connection& db);
+
+/// Forgets the notes a transaction (or a write rolled back to its savepoint) left from `announcements` on.
+void discard_notes(Connection& db, std::size_t announcements);
 
 } // namespace jobsessions::store::postgres
