@@ -148,6 +148,41 @@ Connection::~Connection()
     PQfinish(connection_);
 }
 
+// A PostgreSQL array literal of integers: {1,2,3}.
+std::string int_array(const std::vector<std::int64_t>& values)
+{
+    std::string out = "{";
+    for (const auto v : values) {
+        if (out.size() > 1) {
+            out.push_back(',');
+        }
+        util::append_int(out, v);
+    }
+    out.push_back('}');
+    return out;
+}
+
+// A PostgreSQL array literal of texts, each quoted and escaped: {"a","b\"c"}.
+std::string text_array(const std::vector<std::string>& values)
+{
+    std::string out = "{";
+    for (const auto& v : values) {
+        if (out.size() > 1) {
+            out.push_back(',');
+        }
+        out.push_back('"');
+        for (const char c : v) {
+            if (c == '"' || c == '\\') {
+                out.push_back('\\');
+            }
+            out.push_back(c);
+        }
+        out.push_back('"');
+    }
+    out.push_back('}');
+    return out;
+}
+
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo)
 {
     pg_conn* connection = PQconnectdb(conninfo.c_str());

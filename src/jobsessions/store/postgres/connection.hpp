@@ -6,11 +6,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -48,6 +50,11 @@ inline Param flag(bool value)
     return std::string(value ? "t" : "f");
 }
 
+/// A PostgreSQL array literal of integers: {1,2,3}.
+std::string int_array(const std::vector<std::int64_t>& values);
+/// A PostgreSQL array literal of texts, each quoted and escaped: {"a","b\"c"}.
+std::string text_array(const std::vector<std::string>& values);
+
 /// Bytes as lower-case hex, the form bytea columns take through decode($n, 'hex').
 std::string hex_of(std::string_view bytes);
 /// The bytes of lower-case hex, as encode(column, 'hex') reads a bytea column.
@@ -77,8 +84,24 @@ private:
     pg_result* result_;
 };
 
-/// What the statements of a transaction leave for its end (schema.hpp: announce, next_usn, settle_transaction).
+/// The key of a kept count of sessions.
+struct CountKey {
+    std::string type;
+    std::string status;
+    std::int64_t created_by = 0;
+    std::optional<std::string> policy_id;
+    bool operator<(const CountKey& other) const
+    {
+        return std::tie(type, status, created_by, policy_id) <
+               std::tie(other.type, other.status, other.created_by, other.policy_id);
+    }
+};
+
+/// What the statements of a transaction leave for its end (schema.hpp: announce, next_usn, count_session,
+/// settle_transaction).
 struct TransactionNotes {
+    /// Changes to the kept counts of sessions.
+    std::map<CountKey, std::int64_t> counts;
     /// Payloads to announce once, just before the transaction commits.
     std::vector<std::string> announcements;
     /// In a batch of writes that locked the usn counter at its start: the last usn handed out.

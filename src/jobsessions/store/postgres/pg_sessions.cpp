@@ -35,7 +35,7 @@ constexpr const char* kUpdateSession =
     " policy_id = $7, policy_name = $8, protected_instances_count = $9, policy_removed = $10, restore_reason = $11,"
     " restore_policy_name = $12, repository_id = $13, repository_name = $14, repository_removed = $15,"
     " retention_deleted_count = $16 WHERE id = $17 AND usn = $18";
-constexpr const char* kSelectUsn = "SELECT usn FROM sessions WHERE id = $1";
+constexpr const char* kSelectUsn = "SELECT usn, type, status, created_by, policy_id FROM sessions WHERE id = $1";
 constexpr const char* kLastSequence = "SELECT coalesce(max(seq), 0) FROM log_entries WHERE session_id = $1";
 constexpr const char* kInsertLogEntries =
     "INSERT INTO log_entries (session_id, seq, log_time, status, message, execution_start, execution_duration)"
@@ -61,43 +61,14 @@ constexpr const char* kSelectOldOthers =
     "SELECT id FROM sessions WHERE start_time < $1 AND stop_time IS NOT NULL AND (policy_id IS NULL OR policy_id NOT"
     " IN (SELECT id FROM policies WHERE retention_days IS NOT NULL)) LIMIT $2";
 constexpr const char* kDeleteSessions =
-    "WITH gone AS (DELETE FROM sessions WHERE id = ANY($1::bigint[]) RETURNING id)"
+    "WITH gone AS (DELETE FROM sessions WHERE id = ANY($1::bigint[]) RETURNING type, status, created_by, policy_id),"
+    " overall AS (INSERT INTO session_totals AS t (type, status, created_by, n)"
+    "  SELECT type, status, created_by, -count(*) FROM gone GROUP BY 1, 2, 3"
+    "  ON CONFLICT (type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n),"
+    " per_policy AS (INSERT INTO session_policy_totals AS t (policy_id, type, status, created_by, n)"
+    "  SELECT policy_id, type, status, created_by, -count(*) FROM gone WHERE policy_id IS NOT NULL"
+    "  GROUP BY 1, 2, 3, 4 ON CONFLICT (policy_id, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n)"
     " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM log_entries WHERE session_id = ANY($1::bigint[]))";
-
-/// A PostgreSQL array literal of integers: {1,2,3}.
-std::string int_array(const std::vector<std::int64_t>& values)
-{
-    std::string out = "{";
-    for (const auto v : values) {
-        if (out.size() > 1) {
-            out.push_back(',');
-        }
-        util::append_int(out, v);
-    }
-    out.push_back('}');
-    return out;
-}
-
-/// A PostgreSQL array literal of texts, each quoted and escaped: {"a","b\"c"}.
-std::string text_array(const std::vector<std::string>& values)
-{
-    std::string out = "{";
-    for (const auto& v : values) {
-        if (out.size() > 1) {
-            out.push_back(',');
-        }
-        out.push_back('"');
-        for (const char c : v) {
-            if (c == '"' || c == '\\') {
-                out.push_back('\\');
-            }
-            out.push_back(c);
-        }
-        out.push_back('"');
-    }
-    out.push_back('}');
-    return out;
-}
 
 Result<JobSession> read_session(const Rows& rows, int r)
 {
@@ -250,6 +221,7 @@ Result<JobSession> insert_session(Connection& db, const NewSession& session)
         return inserted.error();
     }
     s.id = inserted->int64(0, 0);
+    count_session(db, s, 1);
     if (auto logged = insert_log(db, s.id, 0, session.log); !logged) {
         return logged.error();
     }
@@ -510,6 +482,16 @@ Result<JobSession> PgStore::replace_session(const JobSession& next, std::int64_t
         if (updated->affected() == 0) { // changed between the check and the counter's lock
             return StoreError{StoreErrc::Conflict, "session changed meanwhile"};
         }
+        // The kept counts move from the key it had to the one it has.
+        JobSession was;
+        was.type = domain::parse_session_type(current->text(0, 1)).value_or(stored.type);
+        was.status = domain::parse_session_status(current->text(0, 2)).value_or(stored.status);
+        was.created_by = current->int64(0, 3);
+        if (!current->null(0, 4)) {
+            was.backup_info = domain::BackupJobInfo{std::string(current->text(0, 4)), {}, 0, false};
+        }
+        count_session(db, was, -1);
+        count_session(db, stored, 1);
         announce(db, std::to_string(stored.id));
         if (auto r = insert_idempotency(db, idempotency, WriteOutcome{stored}, util::now_micros()); !r) {
             return r.error();
@@ -564,14 +546,14 @@ Result<LogAppend> PgStore::append_log(std::int64_t session_id, const std::vector
 
 Result<PageKeys> PgStore::list_session_keys(const SessionFilter& filter, std::int64_t offset, std::int64_t limit)
 {
-    std::vector<Param> params;
-    const auto where = where_of(filter, params);
-    auto total = query(("SELECT count(*) FROM sessions" + where).c_str(), params);
+    auto total = count_sessions(filter);
     if (!total) {
         return total.error();
     }
     PageKeys page;
-    page.total_count = total->int64(0, 0);
+    page.total_count = *total;
+    std::vector<Param> params;
+    const auto where = where_of(filter, params);
     if (limit == 0 || offset >= page.total_count) {
         return page;
     }
@@ -608,9 +590,13 @@ Result<std::vector<JobSession>> PgStore::get_sessions(const std::vector<SessionK
 
 Result<std::int64_t> PgStore::count_sessions(const SessionFilter& filter)
 {
+    // Filters of the kept counts' keys alone add up a few rows of them; others count the matching sessions.
+    const bool kept = !filter.from && !filter.to && !(filter.text && !filter.text->empty()) && !filter.usn_after;
     std::vector<Param> params;
-    const auto where = where_of(filter, params);
-    auto total = query(("SELECT count(*) FROM sessions" + where).c_str(), params);
+    auto sql = kept ? std::string("SELECT coalesce(sum(n), 0) FROM ") +
+                          (filter.policy_id ? "session_policy_totals" : "session_totals") + where_of(filter, params)
+                    : "SELECT count(*) FROM sessions" + where_of(filter, params);
+    auto total = query(sql.c_str(), params);
     if (!total) {
         return total.error();
     }

@@ -94,12 +94,13 @@ void PgWriter::commit_batch(std::deque<std::shared_ptr<Job>>& batch)
         return;
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        const auto announced = db.notes().announcements.size();
+        auto before = db.notes();
         auto outcome = batch[i]->body(db);
         Result<void> next;
         if (!outcome) {
-            discard_notes(db, announced);                              // its usns stay a gap
-            auto rolled_back = db.exec("ROLLBACK TO SAVEPOINT write"); // and the savepoint stays for the next
+            db.notes() = std::move(before); // nothing it did stays, its usns included
+            // The savepoint stays, for the next write.
+            auto rolled_back = db.exec("ROLLBACK TO SAVEPOINT write");
             next = rolled_back ? Result<void>() : Result<void>(rolled_back.error());
         } else if (i + 1 < batch.size()) {
             next = db.run_script("RELEASE SAVEPOINT write; SAVEPOINT write");

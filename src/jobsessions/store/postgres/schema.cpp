@@ -2,8 +2,11 @@
 #include "jobsessions/store/postgres/schema.hpp"
 
 #include <array>
+#include <map>
 #include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 namespace jobsessions::store::postgres {
 namespace {
@@ -19,6 +22,13 @@ constexpr const char* kAnnounce = "SELECT pg_notify($1, $2)";
 constexpr const char* kLockUsnCounter = "SELECT value FROM counters WHERE name = 'usn' FOR UPDATE";
 constexpr const char* kWriteUsn = "UPDATE counters SET value = $1 WHERE name = 'usn'";
 constexpr std::size_t kMaxAnnouncement = 7000;
+constexpr const char* kAddCounts = "INSERT INTO session_totals AS t (type, status, created_by, n)"
+                                   " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])"
+                                   " ON CONFLICT (type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n";
+constexpr const char* kAddPolicyCounts =
+    "INSERT INTO session_policy_totals AS t (policy_id, type, status, created_by, n)"
+    " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])"
+    " ON CONFLICT (policy_id, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n";
 constexpr const char* kNextUsn = "UPDATE counters SET value = value + 1 WHERE name = 'usn' RETURNING value";
 
 // Times are microseconds since the Unix epoch (bigint), as the domain keeps them; names are unique without regard
@@ -157,7 +167,85 @@ CREATE TABLE leases (
 );
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kSteps = {kV001Initial, kV002Cluster};
+// Counts kept per type, status and creator, overall and per policy, in each write's own transaction
+// (count_session, settled before it commits): a list's totalCount adds up a few rows instead of counting every
+// matching session.
+constexpr const char* kV003KeptCounts = R"sql(
+CREATE TABLE session_totals (
+    type       text NOT NULL,
+    status     text NOT NULL,
+    created_by bigint NOT NULL,
+    n          bigint NOT NULL,
+    PRIMARY KEY (type, status, created_by)
+);
+CREATE TABLE session_policy_totals (
+    policy_id  text NOT NULL,
+    type       text NOT NULL,
+    status     text NOT NULL,
+    created_by bigint NOT NULL,
+    n          bigint NOT NULL,
+    PRIMARY KEY (policy_id, type, status, created_by)
+);
+INSERT INTO session_totals (type, status, created_by, n)
+    SELECT type, status, created_by, count(*) FROM sessions GROUP BY 1, 2, 3;
+INSERT INTO session_policy_totals (policy_id, type, status, created_by, n)
+    SELECT policy_id, type, status, created_by, count(*) FROM sessions WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4;
+
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kSteps = {kV001Initial, kV002Cluster, kV003KeptCounts};
+
+/// Adds a transaction's changes to the kept counts: one statement per table for all of them.
+Result<void> write_counts(Connection& db, const std::map<CountKey, std::int64_t>& counts)
+{
+    std::map<std::tuple<std::string, std::string, std::int64_t>, std::int64_t> overall;
+    std::vector<std::string> types;
+    std::vector<std::string> statuses;
+    std::vector<std::int64_t> creators;
+    std::vector<std::string> policies;
+    std::vector<std::int64_t> deltas;
+    for (const auto& [key, delta] : counts) {
+        if (delta == 0) {
+            continue;
+        }
+        overall[{key.type, key.status, key.created_by}] += delta;
+        if (key.policy_id) {
+            types.push_back(key.type);
+            statuses.push_back(key.status);
+            creators.push_back(key.created_by);
+            policies.push_back(*key.policy_id);
+            deltas.push_back(delta);
+        }
+    }
+    if (!policies.empty()) {
+        if (auto added =
+                db.exec_prepared(kAddPolicyCounts, {text_array(policies), text_array(types), text_array(statuses),
+                                                    int_array(creators), int_array(deltas)});
+            !added) {
+            return added.error();
+        }
+    }
+    types.clear();
+    statuses.clear();
+    creators.clear();
+    deltas.clear();
+    for (const auto& [key, delta] : overall) {
+        if (delta != 0) {
+            types.push_back(std::get<0>(key));
+            statuses.push_back(std::get<1>(key));
+            creators.push_back(std::get<2>(key));
+            deltas.push_back(delta);
+        }
+    }
+    if (!types.empty()) {
+        if (auto added = db.exec_prepared(
+                kAddCounts, {text_array(types), text_array(statuses), int_array(creators), int_array(deltas)});
+            !added) {
+            return added.error();
+        }
+    }
+    return {};
+}
 
 } // namespace
 
@@ -230,6 +318,14 @@ Result<void> begin_usn_batch(Connection& db)
     return {};
 }
 
+void count_session(Connection& db, const domain::JobSession& session, std::int64_t delta)
+{
+    auto& counted = db.notes().counts[CountKey{
+        std::string(domain::to_string(session.type)), std::string(domain::to_string(session.status)),
+        session.created_by, session.backup_info ? std::optional(session.backup_info->policy_id) : std::nullopt}];
+    counted += delta;
+}
+
 void announce(Connection& db, const std::string& payload)
 {
     db.notes().announcements.push_back(payload);
@@ -242,6 +338,9 @@ Result<void> settle_transaction(Connection& db)
         if (auto written = db.exec_prepared(kWriteUsn, {param(*notes.usn)}); !written) {
             return written.error();
         }
+    }
+    if (auto counted = write_counts(db, notes.counts); !counted) {
+        return counted;
     }
     // Payloads joined by commas, each notification well under PostgreSQL's 8,000 bytes.
     std::string payload;
@@ -268,14 +367,6 @@ Result<void> settle_transaction(Connection& db)
         payload.append(announcement);
     }
     return send();
-}
-
-void discard_notes(Connection& db, std::size_t announcements)
-{
-    auto& kept = db.notes().announcements;
-    if (kept.size() > announcements) {
-        kept.resize(announcements);
-    }
 }
 
 } // namespace jobsessions::store::postgres

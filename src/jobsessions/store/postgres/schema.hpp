@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "jobsessions/domain/session.hpp"
 #include "jobsessions/store/postgres/connection.hpp"
 
 #include <cstdint>
@@ -9,7 +10,7 @@
 namespace jobsessions::store::postgres {
 
 /// The schema version this server writes.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 /// Brings the database to kSchemaVersion, step by step, each step in its own transaction and recorded in
 /// schema_migrations. Several servers starting at once on one database take turns (a transaction-level advisory
@@ -41,7 +42,8 @@ void announce(Connection& db, const std::string& payload);
 /// batch. Its notes are cleared either way.
 Result<void> settle_transaction(Connection& db);
 
-/// Forgets the notes a transaction (or a write rolled back to its savepoint) left from `announcements` on.
-void discard_notes(Connection& db, std::size_t announcements);
+/// Counts a session (delta +1) or uncounts it (-1) in the kept counts of its type, status, creator and policy,
+/// settled with the transaction.
+void count_session(Connection& db, const domain::JobSession& session, std::int64_t delta);
 
 } // namespace jobsessions::store::postgres
