@@ -183,6 +183,35 @@ std::string text_array(const std::vector<std::string>& values)
     return out;
 }
 
+namespace {
+
+// A statement's result as Rows, or its failure as a store error (the result freed).
+Result<Rows> rows_of(pg_result* result, pg_conn* connection)
+{
+    const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        auto error = error_of(result, connection);
+        if (result != nullptr) {
+            PQclear(result);
+        }
+        return error;
+    }
+    return Rows(result);
+}
+
+// Parameters as libpq takes them: text, or a null pointer for NULL.
+std::vector<const char*> values_of(const std::vector<Param>& params)
+{
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) {
+        values.push_back(p ? p->c_str() : nullptr);
+    }
+    return values;
+}
+
+} // namespace
+
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo)
 {
     pg_conn* connection = PQconnectdb(conninfo.c_str());
@@ -201,22 +230,10 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo
 
 Result<Rows> Connection::exec(const char* sql, const std::vector<Param>& params)
 {
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) {
-        values.push_back(p ? p->c_str() : nullptr);
-    }
+    const auto values = values_of(params);
     pg_result* result =
         PQexecParams(connection_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
-    const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-        auto error = error_of(result, connection_);
-        if (result != nullptr) {
-            PQclear(result);
-        }
-        return error;
-    }
-    return Rows(result);
+    return rows_of(result, connection_);
 }
 
 Result<Rows> Connection::exec_prepared(const char* sql, const std::vector<Param>& params)
@@ -224,48 +241,24 @@ Result<Rows> Connection::exec_prepared(const char* sql, const std::vector<Param>
     auto named = prepared_.find(sql);
     if (named == prepared_.end()) {
         std::string name = "s" + std::to_string(prepared_.size() + 1);
-        pg_result* prepared = PQprepare(connection_, name.c_str(), sql, static_cast<int>(params.size()), nullptr);
-        const auto status = prepared != nullptr ? PQresultStatus(prepared) : PGRES_FATAL_ERROR;
-        if (status != PGRES_COMMAND_OK) {
-            auto error = error_of(prepared, connection_);
-            if (prepared != nullptr) {
-                PQclear(prepared);
-            }
-            return error;
+        if (auto prepared = rows_of(PQprepare(connection_, name.c_str(), sql, static_cast<int>(params.size()), nullptr),
+                                    connection_);
+            !prepared) {
+            return prepared.error();
         }
-        PQclear(prepared);
         named = prepared_.emplace(sql, std::move(name)).first;
     }
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) {
-        values.push_back(p ? p->c_str() : nullptr);
-    }
+    const auto values = values_of(params);
     pg_result* result = PQexecPrepared(connection_, named->second.c_str(), static_cast<int>(values.size()),
                                        values.data(), nullptr, nullptr, 0);
-    const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-        auto error = error_of(result, connection_);
-        if (result != nullptr) {
-            PQclear(result);
-        }
-        return error;
-    }
-    return Rows(result);
+    return rows_of(result, connection_);
 }
 
 Result<void> Connection::run_script(const char* sql)
 {
-    pg_result* result = PQexec(connection_, sql);
-    const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-        auto error = error_of(result, connection_);
-        if (result != nullptr) {
-            PQclear(result);
-        }
-        return error;
+    if (auto done = rows_of(PQexec(connection_, sql), connection_); !done) {
+        return done.error();
     }
-    PQclear(result);
     return {};
 }
 
