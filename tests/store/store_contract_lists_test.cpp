@@ -4,6 +4,7 @@
 // finds its answer (the SQLite suites check its query plans).
 #include "jobsessions/util/strings.hpp"
 
+#include "store/list_model.hpp"
 #include "store/store_contract.hpp"
 
 #include <algorithm>
@@ -21,44 +22,6 @@ using domain::SessionType;
 
 constexpr util::Micros kBase = 1'767'225'600'000'000; // 2026-01-01T00:00:00Z
 constexpr util::Micros kHour = 3600 * util::kMicrosPerSecond;
-
-bool contains_folded(std::string_view haystack, std::string_view needle)
-{
-    if (needle.size() > haystack.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-        if (util::iequals(haystack.substr(i, needle.size()), needle)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/// What a filter selects, said plainly.
-bool matches(const SessionFilter& f, const JobSession& s)
-{
-    if (!f.types.empty() && std::find(f.types.begin(), f.types.end(), s.type) == f.types.end()) {
-        return false;
-    }
-    if (!f.statuses.empty() && std::find(f.statuses.begin(), f.statuses.end(), s.status) == f.statuses.end()) {
-        return false;
-    }
-    if (f.policy_id && (!s.backup_info || s.backup_info->policy_id != *f.policy_id)) {
-        return false;
-    }
-    if ((f.from && s.start_time < *f.from) || (f.to && s.start_time >= *f.to)) {
-        return false;
-    }
-    if (f.text && !(contains_folded(domain::localized_name(s.type), *f.text) ||
-                    (s.backup_info && contains_folded(s.backup_info->policy_name, *f.text)))) {
-        return false;
-    }
-    if (f.usn_after && s.usn <= *f.usn_after) {
-        return false;
-    }
-    return !f.created_by || s.created_by == *f.created_by;
-}
 
 class ListContract : public StoreContractTest {
 protected:
@@ -93,16 +56,7 @@ protected:
     }
 
     /// The model's matching sessions in list order: newest start first, then highest id.
-    std::vector<JobSession> expected(const SessionFilter& f) const
-    {
-        std::vector<JobSession> out;
-        std::copy_if(model_.begin(), model_.end(), std::back_inserter(out),
-                     [&](const JobSession& s) { return matches(f, s); });
-        std::sort(out.begin(), out.end(), [](const JobSession& a, const JobSession& b) {
-            return a.start_time != b.start_time ? a.start_time > b.start_time : a.id > b.id;
-        });
-        return out;
-    }
+    std::vector<JobSession> expected(const SessionFilter& f) const { return listed_by_model(model_, f); }
 
     /// A page read the way the server reads it: its keys, then their rows.
     SessionPage page(const SessionFilter& f, std::int64_t offset, std::int64_t limit)

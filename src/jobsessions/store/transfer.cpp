@@ -138,15 +138,6 @@ const std::vector<Table>& tables()
     return all;
 }
 
-constexpr const char* kRecount = R"sql(
-DELETE FROM session_totals;
-INSERT INTO session_totals (type, status, created_by, n)
-    SELECT type, status, created_by, count(*) FROM sessions GROUP BY 1, 2, 3;
-DELETE FROM session_policy_totals;
-INSERT INTO session_policy_totals (policy_id, type, status, created_by, n)
-    SELECT policy_id, type, status, created_by, count(*) FROM sessions WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4;
-)sql";
-
 /// At most this many parameters in one INSERT (PostgreSQL takes 65,535).
 constexpr std::size_t kMaxParams = 20'000;
 constexpr std::size_t kMaxRows = 1'000;
@@ -330,7 +321,7 @@ Result<std::vector<TableCount>> copy_sqlite_to_postgres(const std::string& sqlit
             return continued.error();
         }
         // The kept counts of sessions, counted again from what the database holds now.
-        if (auto recounted = to.run_script(kRecount); !recounted) {
+        if (auto recounted = postgres::recount_sessions(to); !recounted) {
             return recounted.error();
         }
         // Servers already on the database look at everything again.

@@ -23,6 +23,12 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b)
     return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
 }
 
+/// Ceiling division, its counterpart: the first whole day (hour, minute) at or after a time.
+constexpr std::int64_t ceil_div(std::int64_t a, std::int64_t b)
+{
+    return -floor_div(-a, b);
+}
+
 /// The current time, from the system clock.
 Micros now_micros() noexcept;
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The PostgreSQL store's sessions, logs, lists and idempotency records.
+#include "jobsessions/store/postgres/pg_lists.hpp"
 #include "jobsessions/store/postgres/pg_store.hpp"
 #include "jobsessions/store/postgres/schema.hpp"
 #include "jobsessions/util/strings.hpp"
@@ -24,6 +25,7 @@ constexpr const char* kSelectSessionForUpdate =
 constexpr const char* kSelectSessionsIn =
     "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM unnest($1::bigint[]) WITH ORDINALITY AS wanted (id, n)"
     " JOIN sessions USING (id) ORDER BY wanted.n";
+constexpr const char* kReadSnapshot = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 constexpr const char* kSelectCreator = "SELECT created_by FROM sessions WHERE id = $1";
 constexpr const char* kInsertSession =
     "INSERT INTO sessions (type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
@@ -35,7 +37,8 @@ constexpr const char* kUpdateSession =
     " policy_id = $7, policy_name = $8, protected_instances_count = $9, policy_removed = $10, restore_reason = $11,"
     " restore_policy_name = $12, repository_id = $13, repository_name = $14, repository_removed = $15,"
     " retention_deleted_count = $16 WHERE id = $17 AND usn = $18";
-constexpr const char* kSelectUsn = "SELECT usn, type, status, created_by, policy_id FROM sessions WHERE id = $1";
+constexpr const char* kSelectUsn =
+    "SELECT usn, type, status, created_by, policy_id, start_time FROM sessions WHERE id = $1";
 constexpr const char* kLastSequence = "SELECT coalesce(max(seq), 0) FROM log_entries WHERE session_id = $1";
 constexpr const char* kInsertLogEntries =
     "INSERT INTO log_entries (session_id, seq, log_time, status, message, execution_start, execution_duration)"
@@ -60,14 +63,25 @@ constexpr const char* kSelectOldOfPolicy =
 constexpr const char* kSelectOldOthers =
     "SELECT id FROM sessions WHERE start_time < $1 AND stop_time IS NOT NULL AND (policy_id IS NULL OR policy_id NOT"
     " IN (SELECT id FROM policies WHERE retention_days IS NOT NULL)) LIMIT $2";
+// Uncounts the deleted sessions from every kept count (schema.hpp), by the day and period of their start.
 constexpr const char* kDeleteSessions =
-    "WITH gone AS (DELETE FROM sessions WHERE id = ANY($1::bigint[]) RETURNING type, status, created_by, policy_id),"
+    "WITH gone AS (DELETE FROM sessions WHERE id = ANY($1::bigint[])"
+    "  RETURNING type, status, created_by, policy_id, floor(start_time / 86400000000.0)::bigint AS day),"
     " overall AS (INSERT INTO session_totals AS t (type, status, created_by, n)"
     "  SELECT type, status, created_by, -count(*) FROM gone GROUP BY 1, 2, 3"
     "  ON CONFLICT (type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n),"
     " per_policy AS (INSERT INTO session_policy_totals AS t (policy_id, type, status, created_by, n)"
     "  SELECT policy_id, type, status, created_by, -count(*) FROM gone WHERE policy_id IS NOT NULL"
-    "  GROUP BY 1, 2, 3, 4 ON CONFLICT (policy_id, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n)"
+    "  GROUP BY 1, 2, 3, 4 ON CONFLICT (policy_id, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n),"
+    " in_time AS (INSERT INTO session_time_totals AS t (span, bucket, type, status, created_by, n)"
+    "  SELECT spans.span, floor(day / spans.span::numeric)::bigint, type, status, created_by, -count(*)"
+    "  FROM gone CROSS JOIN (VALUES (1), (32)) AS spans (span) GROUP BY 1, 2, 3, 4, 5"
+    "  ON CONFLICT (span, bucket, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n),"
+    " per_policy_in_time AS (INSERT INTO session_policy_time_totals AS t"
+    "  (policy_id, span, bucket, type, status, created_by, n)"
+    "  SELECT policy_id, spans.span, floor(day / spans.span::numeric)::bigint, type, status, created_by, -count(*)"
+    "  FROM gone CROSS JOIN (VALUES (1), (32)) AS spans (span) WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6"
+    "  ON CONFLICT (policy_id, span, bucket, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n)"
     " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM log_entries WHERE session_id = ANY($1::bigint[]))";
 
 Result<JobSession> read_session(const Rows& rows, int r)
@@ -226,69 +240,6 @@ Result<JobSession> insert_session(Connection& db, const NewSession& session)
         return logged.error();
     }
     return s;
-}
-
-/// The WHERE clause of a filter, with its parameters appended to `params`.
-std::string where_of(const SessionFilter& f, std::vector<Param>& params)
-{
-    std::string sql;
-    const auto add = [&](const std::string& condition) { sql += (sql.empty() ? " WHERE " : " AND ") + condition; };
-    const auto next = [&](Param p) {
-        params.push_back(std::move(p));
-        return "$" + std::to_string(params.size());
-    };
-    if (!f.types.empty()) {
-        std::vector<std::string> names;
-        for (const auto t : f.types) {
-            names.emplace_back(domain::to_string(t));
-        }
-        add("type = ANY(" + next(text_array(names)) + "::text[])");
-    }
-    if (!f.statuses.empty()) {
-        std::vector<std::string> names;
-        for (const auto s : f.statuses) {
-            names.emplace_back(domain::to_string(s));
-        }
-        add("status = ANY(" + next(text_array(names)) + "::text[])");
-    }
-    if (f.policy_id) {
-        add("policy_id = " + next(param(*f.policy_id)));
-    }
-    if (f.from) {
-        add("start_time >= " + next(param(*f.from)));
-    }
-    if (f.to) {
-        add("start_time < " + next(param(*f.to)));
-    }
-    if (f.text && !f.text->empty()) {
-        // The policy name contains the text, or the type's localized name does (ASCII case folded, as SQLite).
-        std::string pattern = "%";
-        for (const char c : *f.text) {
-            if (c == '%' || c == '_' || c == '\\') {
-                pattern.push_back('\\');
-            }
-            pattern.push_back(c);
-        }
-        pattern.push_back('%');
-        std::vector<std::string> types;
-        for (const auto t : domain::all_session_types()) {
-            const auto name = domain::localized_name(t);
-            for (std::size_t i = 0; i + f.text->size() <= name.size(); ++i) {
-                if (util::iequals(name.substr(i, f.text->size()), *f.text)) {
-                    types.emplace_back(domain::to_string(t));
-                    break;
-                }
-            }
-        }
-        add("(policy_name ILIKE " + next(pattern) + " OR type = ANY(" + next(text_array(types)) + "::text[]))");
-    }
-    if (f.usn_after) {
-        add("usn > " + next(param(*f.usn_after)));
-    }
-    if (f.created_by) {
-        add("created_by = " + next(param(*f.created_by)));
-    }
-    return sql;
 }
 
 /// Walks matching sessions by keyset pages on pooled connections: holds no connection between pages.
@@ -487,6 +438,7 @@ Result<JobSession> PgStore::replace_session(const JobSession& next, std::int64_t
         was.type = domain::parse_session_type(current->text(0, 1)).value_or(stored.type);
         was.status = domain::parse_session_status(current->text(0, 2)).value_or(stored.status);
         was.created_by = current->int64(0, 3);
+        was.start_time = current->int64(0, 5);
         if (!current->null(0, 4)) {
             was.backup_info = domain::BackupJobInfo{std::string(current->text(0, 4)), {}, 0, false};
         }
@@ -546,29 +498,51 @@ Result<LogAppend> PgStore::append_log(std::int64_t session_id, const std::vector
 
 Result<PageKeys> PgStore::list_session_keys(const SessionFilter& filter, std::int64_t offset, std::int64_t limit)
 {
-    auto total = count_sessions(filter);
-    if (!total) {
-        return total.error();
-    }
-    PageKeys page;
-    page.total_count = *total;
-    std::vector<Param> params;
-    const auto where = where_of(filter, params);
-    if (limit == 0 || offset >= page.total_count) {
+    const auto read = [&](Connection& db) -> Result<PageKeys> {
+        auto total = count_matching(db, filter);
+        if (!total) {
+            return total.error();
+        }
+        PageKeys page;
+        page.total_count = *total;
+        if (limit == 0 || offset >= page.total_count) {
+            return page;
+        }
+        auto start = seek_page(db, filter, offset);
+        if (!start) {
+            return start.error();
+        }
+        auto narrowed = filter;
+        narrowed.to = start->to;
+        std::vector<Param> params;
+        const auto where = where_of(narrowed, params);
+        params.push_back(param(start->offset));
+        params.push_back(param(limit));
+        const auto sql = "SELECT id, usn FROM sessions" + where + " ORDER BY start_time DESC, id DESC OFFSET $" +
+                         std::to_string(params.size() - 1) + " LIMIT $" + std::to_string(params.size());
+        auto rows = db.exec(sql.c_str(), params);
+        if (!rows) {
+            return rows.error();
+        }
+        for (int r = 0; r < rows->count(); ++r) {
+            page.keys.push_back(SessionKey{rows->int64(r, 0), rows->int64(r, 1)});
+        }
         return page;
+    };
+    if (offset < kSeekFromOffset) {
+        auto lease = pool_.acquire();
+        if (!lease) {
+            return lease.error();
+        }
+        return read(**lease);
     }
-    params.push_back(param(offset));
-    params.push_back(param(limit));
-    const auto sql = "SELECT id, usn FROM sessions" + where + " ORDER BY start_time DESC, id DESC OFFSET $" +
-                     std::to_string(params.size() - 1) + " LIMIT $" + std::to_string(params.size());
-    auto rows = query(sql.c_str(), params);
-    if (!rows) {
-        return rows.error();
-    }
-    for (int r = 0; r < rows->count(); ++r) {
-        page.keys.push_back(SessionKey{rows->int64(r, 0), rows->int64(r, 1)});
-    }
-    return page;
+    // A deep page reads the counts it passes over and the sessions it skips in one snapshot.
+    return pool_.transaction([&](Connection& db) -> Result<PageKeys> {
+        if (auto isolated = db.exec_prepared(kReadSnapshot); !isolated) {
+            return isolated.error();
+        }
+        return read(db);
+    });
 }
 
 Result<std::vector<JobSession>> PgStore::get_sessions(const std::vector<SessionKey>& keys)
@@ -590,17 +564,11 @@ Result<std::vector<JobSession>> PgStore::get_sessions(const std::vector<SessionK
 
 Result<std::int64_t> PgStore::count_sessions(const SessionFilter& filter)
 {
-    // Filters of the kept counts' keys alone add up a few rows of them; others count the matching sessions.
-    const bool kept = !filter.from && !filter.to && !(filter.text && !filter.text->empty()) && !filter.usn_after;
-    std::vector<Param> params;
-    auto sql = kept ? std::string("SELECT coalesce(sum(n), 0) FROM ") +
-                          (filter.policy_id ? "session_policy_totals" : "session_totals") + where_of(filter, params)
-                    : "SELECT count(*) FROM sessions" + where_of(filter, params);
-    auto total = query(sql.c_str(), params);
-    if (!total) {
-        return total.error();
+    auto lease = pool_.acquire();
+    if (!lease) {
+        return lease.error();
     }
-    return total->int64(0, 0);
+    return count_matching(**lease, filter);
 }
 
 Result<std::unique_ptr<SessionCursor>> PgStore::open_session_cursor(const SessionFilter& filter)

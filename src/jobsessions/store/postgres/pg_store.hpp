@@ -13,7 +13,8 @@ namespace jobsessions::store::postgres {
 /// The shared backend: one PostgreSQL database that several servers may use at once. Every read and write is a
 /// statement or a transaction on a pooled connection; writes commit with the server's synchronous_commit (on, by
 /// default: durable before they are acknowledged); usns come from a counter row locked until commit (next_usn), so
-/// they become visible in order. Lists are plain SQL over the list indexes for now, with exact counts.
+/// they become visible in order. Lists are plain SQL over the list indexes, with exact counts taken from kept counts
+/// where the filter allows (pg_lists.hpp).
 class PgStore final : public Store, public ClusterStore {
 public:
     /// Connects (`connections` at most), brings the schema up to date and returns the store.

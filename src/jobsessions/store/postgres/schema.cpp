@@ -29,6 +29,14 @@ constexpr const char* kAddPolicyCounts =
     "INSERT INTO session_policy_totals AS t (policy_id, type, status, created_by, n)"
     " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])"
     " ON CONFLICT (policy_id, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n";
+constexpr const char* kAddTimeCounts =
+    "INSERT INTO session_time_totals AS t (span, bucket, type, status, created_by, n)"
+    " SELECT * FROM unnest($1::integer[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])"
+    " ON CONFLICT (span, bucket, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n";
+constexpr const char* kAddPolicyTimeCounts =
+    "INSERT INTO session_policy_time_totals AS t (policy_id, span, bucket, type, status, created_by, n)"
+    " SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])"
+    " ON CONFLICT (policy_id, span, bucket, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n";
 constexpr const char* kNextUsn = "UPDATE counters SET value = value + 1 WHERE name = 'usn' RETURNING value";
 
 // Times are microseconds since the Unix epoch (bigint), as the domain keeps them; names are unique without regard
@@ -193,58 +201,168 @@ INSERT INTO session_policy_totals (policy_id, type, status, created_by, n)
 
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kSteps = {kV001Initial, kV002Cluster, kV003KeptCounts};
+// Counts kept per day and per 32-day period of the sessions' start (schema.hpp, pg_lists.hpp): a time window's count
+// and the start of a deep page add up buckets instead of walking sessions. Filled by kRecountTimeTotals.
+constexpr const char* kV004TimeTotals = R"sql(
+CREATE TABLE session_time_totals (
+    span       integer NOT NULL,
+    bucket     bigint NOT NULL,
+    type       text NOT NULL,
+    status     text NOT NULL,
+    created_by bigint NOT NULL,
+    n          bigint NOT NULL,
+    PRIMARY KEY (span, bucket, type, status, created_by)
+);
+CREATE TABLE session_policy_time_totals (
+    policy_id  text NOT NULL,
+    span       integer NOT NULL,
+    bucket     bigint NOT NULL,
+    type       text NOT NULL,
+    status     text NOT NULL,
+    created_by bigint NOT NULL,
+    n          bigint NOT NULL,
+    PRIMARY KEY (policy_id, span, bucket, type, status, created_by)
+);
+)sql";
 
-/// Adds a transaction's changes to the kept counts: one statement per table for all of them.
-Result<void> write_counts(Connection& db, const std::map<CountKey, std::int64_t>& counts)
+// The day of a start time and its bucket in a span are floored, as day_of and write_counts compute them.
+constexpr const char* kRecountTimeTotals = R"sql(
+DELETE FROM session_time_totals;
+INSERT INTO session_time_totals (span, bucket, type, status, created_by, n)
+    SELECT spans.span, floor(d.day / spans.span::numeric)::bigint, d.type, d.status, d.created_by, sum(d.n)
+    FROM (SELECT floor(start_time / 86400000000.0)::bigint AS day, type, status, created_by, count(*) AS n
+          FROM sessions GROUP BY 1, 2, 3, 4) AS d
+    CROSS JOIN (VALUES (1), (32)) AS spans (span)
+    GROUP BY 1, 2, 3, 4, 5;
+DELETE FROM session_policy_time_totals;
+INSERT INTO session_policy_time_totals (policy_id, span, bucket, type, status, created_by, n)
+    SELECT d.policy_id, spans.span, floor(d.day / spans.span::numeric)::bigint, d.type, d.status, d.created_by,
+           sum(d.n)
+    FROM (SELECT policy_id, floor(start_time / 86400000000.0)::bigint AS day, type, status, created_by, count(*) AS n
+          FROM sessions WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5) AS d
+    CROSS JOIN (VALUES (1), (32)) AS spans (span)
+    GROUP BY 1, 2, 3, 4, 5, 6;
+)sql";
+
+constexpr const char* kRecountTotals = R"sql(
+DELETE FROM session_totals;
+INSERT INTO session_totals (type, status, created_by, n)
+    SELECT type, status, created_by, count(*) FROM sessions GROUP BY 1, 2, 3;
+DELETE FROM session_policy_totals;
+INSERT INTO session_policy_totals (policy_id, type, status, created_by, n)
+    SELECT policy_id, type, status, created_by, count(*) FROM sessions WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4;
+)sql";
+
+/// A schema step: its scripts, run in order in one transaction.
+using Step = std::vector<const char*>;
+const std::array<Step, kSchemaVersion>& steps()
 {
-    std::map<std::tuple<std::string, std::string, std::int64_t>, std::int64_t> overall;
+    static const std::array<Step, kSchemaVersion> all = {Step{kV001Initial}, Step{kV002Cluster}, Step{kV003KeptCounts},
+                                                         Step{kV004TimeTotals, kRecountTimeTotals}};
+    return all;
+}
+
+/// The columns of an unnest(...) upsert of kept counts, one array per column; a table without policies or without
+/// time buckets leaves those arrays empty.
+struct CountRows {
+    std::vector<std::string> policies;
+    std::vector<std::int64_t> spans;
+    std::vector<std::int64_t> buckets;
     std::vector<std::string> types;
     std::vector<std::string> statuses;
     std::vector<std::int64_t> creators;
-    std::vector<std::string> policies;
     std::vector<std::int64_t> deltas;
-    for (const auto& [key, delta] : counts) {
-        if (delta == 0) {
-            continue;
-        }
-        overall[{key.type, key.status, key.created_by}] += delta;
-        if (key.policy_id) {
-            types.push_back(key.type);
-            statuses.push_back(key.status);
-            creators.push_back(key.created_by);
-            policies.push_back(*key.policy_id);
-            deltas.push_back(delta);
-        }
+};
+
+/// What a kept count is of, but for its policy and time: type, status, creator.
+using Kind = std::tuple<std::string, std::string, std::int64_t>;
+
+void add_row(CountRows& rows, const Kind& kind, std::int64_t delta)
+{
+    rows.types.push_back(std::get<0>(kind));
+    rows.statuses.push_back(std::get<1>(kind));
+    rows.creators.push_back(std::get<2>(kind));
+    rows.deltas.push_back(delta);
+}
+
+Result<void> upsert(Connection& db, const char* sql, const CountRows& rows, std::vector<Param> params)
+{
+    if (rows.deltas.empty()) {
+        return {};
     }
-    if (!policies.empty()) {
-        if (auto added =
-                db.exec_prepared(kAddPolicyCounts, {text_array(policies), text_array(types), text_array(statuses),
-                                                    int_array(creators), int_array(deltas)});
-            !added) {
-            return added.error();
-        }
-    }
-    types.clear();
-    statuses.clear();
-    creators.clear();
-    deltas.clear();
-    for (const auto& [key, delta] : overall) {
-        if (delta != 0) {
-            types.push_back(std::get<0>(key));
-            statuses.push_back(std::get<1>(key));
-            creators.push_back(std::get<2>(key));
-            deltas.push_back(delta);
-        }
-    }
-    if (!types.empty()) {
-        if (auto added = db.exec_prepared(
-                kAddCounts, {text_array(types), text_array(statuses), int_array(creators), int_array(deltas)});
-            !added) {
-            return added.error();
-        }
+    params.push_back(text_array(rows.types));
+    params.push_back(text_array(rows.statuses));
+    params.push_back(int_array(rows.creators));
+    params.push_back(int_array(rows.deltas));
+    if (auto added = db.exec_prepared(sql, params); !added) {
+        return added.error();
     }
     return {};
+}
+
+/// Adds a transaction's changes to the kept counts: one statement per table for all of them, each row its net
+/// change (a session that changed status in one minute and back leaves no row).
+Result<void> write_counts(Connection& db, const std::map<CountKey, std::int64_t>& counts)
+{
+    std::map<Kind, std::int64_t> overall;
+    std::map<std::pair<std::string, Kind>, std::int64_t> per_policy;
+    std::map<std::tuple<std::int64_t, std::int64_t, Kind>, std::int64_t> in_time; // span, bucket
+    std::map<std::tuple<std::string, std::int64_t, std::int64_t, Kind>, std::int64_t> per_policy_in_time;
+    for (const auto& [key, delta] : counts) {
+        const Kind kind{key.type, key.status, key.created_by};
+        overall[kind] += delta;
+        for (const auto span : {std::int64_t{1}, kDaysPerPeriod}) {
+            const auto bucket = util::floor_div(key.day, span);
+            in_time[{span, bucket, kind}] += delta;
+            if (key.policy_id) {
+                per_policy_in_time[{*key.policy_id, span, bucket, kind}] += delta;
+            }
+        }
+        if (key.policy_id) {
+            per_policy[{*key.policy_id, kind}] += delta;
+        }
+    }
+    CountRows rows;
+    for (const auto& [kind, delta] : overall) {
+        if (delta != 0) {
+            add_row(rows, kind, delta);
+        }
+    }
+    if (auto r = upsert(db, kAddCounts, rows, {}); !r) {
+        return r;
+    }
+    rows = {};
+    for (const auto& [at, delta] : per_policy) {
+        if (delta != 0) {
+            rows.policies.push_back(at.first);
+            add_row(rows, at.second, delta);
+        }
+    }
+    if (auto r = upsert(db, kAddPolicyCounts, rows, {text_array(rows.policies)}); !r) {
+        return r;
+    }
+    rows = {};
+    for (const auto& [at, delta] : in_time) {
+        if (delta != 0) {
+            rows.spans.push_back(std::get<0>(at));
+            rows.buckets.push_back(std::get<1>(at));
+            add_row(rows, std::get<2>(at), delta);
+        }
+    }
+    if (auto r = upsert(db, kAddTimeCounts, rows, {int_array(rows.spans), int_array(rows.buckets)}); !r) {
+        return r;
+    }
+    rows = {};
+    for (const auto& [at, delta] : per_policy_in_time) {
+        if (delta != 0) {
+            rows.policies.push_back(std::get<0>(at));
+            rows.spans.push_back(std::get<1>(at));
+            rows.buckets.push_back(std::get<2>(at));
+            add_row(rows, std::get<3>(at), delta);
+        }
+    }
+    return upsert(db, kAddPolicyTimeCounts, rows,
+                  {text_array(rows.policies), int_array(rows.spans), int_array(rows.buckets)});
 }
 
 } // namespace
@@ -272,8 +390,10 @@ Result<void> migrate(ConnectionPool& pool)
             if (at >= version) {
                 return false; // applied before, or by another server meanwhile
             }
-            if (auto applied = db.run_script(kSteps.at(static_cast<std::size_t>(version - 1))); !applied) {
-                return applied.error();
+            for (const auto* script : steps().at(static_cast<std::size_t>(version - 1))) {
+                if (auto applied = db.run_script(script); !applied) {
+                    return applied.error();
+                }
             }
             if (auto recorded = db.exec(kRecordVersion, {param(version)}); !recorded) {
                 return recorded.error();
@@ -322,8 +442,17 @@ void count_session(Connection& db, const domain::JobSession& session, std::int64
 {
     auto& counted = db.notes().counts[CountKey{
         std::string(domain::to_string(session.type)), std::string(domain::to_string(session.status)),
-        session.created_by, session.backup_info ? std::optional(session.backup_info->policy_id) : std::nullopt}];
+        session.created_by, session.backup_info ? std::optional(session.backup_info->policy_id) : std::nullopt,
+        day_of(session.start_time)}];
     counted += delta;
+}
+
+Result<void> recount_sessions(Connection& db)
+{
+    if (auto counted = db.run_script(kRecountTotals); !counted) {
+        return counted;
+    }
+    return db.run_script(kRecountTimeTotals);
 }
 
 void announce(Connection& db, const std::string& payload)

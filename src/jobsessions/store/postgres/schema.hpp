@@ -3,6 +3,7 @@
 
 #include "jobsessions/domain/session.hpp"
 #include "jobsessions/store/postgres/connection.hpp"
+#include "jobsessions/util/time.hpp"
 
 #include <cstdint>
 #include <string>
@@ -10,7 +11,7 @@
 namespace jobsessions::store::postgres {
 
 /// The schema version this server writes.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 /// Brings the database to kSchemaVersion, step by step, each step in its own transaction and recorded in
 /// schema_migrations. Several servers starting at once on one database take turns (a transaction-level advisory
@@ -43,7 +44,20 @@ void announce(Connection& db, const std::string& payload);
 Result<void> settle_transaction(Connection& db);
 
 /// Counts a session (delta +1) or uncounts it (-1) in the kept counts of its type, status, creator and policy,
-/// settled with the transaction.
+/// overall, per day and per 32-day period of its start, settled with the transaction.
 void count_session(Connection& db, const domain::JobSession& session, std::int64_t delta);
+
+/// The kept counts per time (session_time_totals, session_policy_time_totals) are of days (span 1) and of periods
+/// of this many days (span 32), numbered from 1970-01-01 (bucket = day / span, floored).
+inline constexpr std::int64_t kDaysPerPeriod = 32;
+
+/// The UTC day a time falls in, in days since 1970 (floored, as the schema's SQL computes it).
+constexpr std::int64_t day_of(util::Micros t)
+{
+    return util::floor_div(t, util::kMicrosPerDay);
+}
+
+/// Counts every session again into the kept counts, replacing them (after a bulk copy).
+Result<void> recount_sessions(Connection& db);
 
 } // namespace jobsessions::store::postgres

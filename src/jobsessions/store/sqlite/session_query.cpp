@@ -29,6 +29,7 @@ constexpr std::array<TimeLevel, 4> kTimeLevels{{
     {util::kMicrosPerMinute, "minute", "session_minute_counts", "session_policy_minute_counts"},
 }};
 
+using util::ceil_div;
 using util::floor_div;
 
 // The index of the sessions' unique usn (SQLite names a constraint's index after its table), named by the
@@ -42,11 +43,6 @@ constexpr std::size_t kTextPoliciesAtMost = 32;
 // The policies any session recorded with a name containing ?1 (a LIKE pattern).
 const std::string kPoliciesNamedLike =
     "SELECT DISTINCT policy_id FROM session_policy_totals WHERE policy_name LIKE ?1 ESCAPE '\\' ORDER BY policy_id";
-
-std::int64_t ceil_div(std::int64_t value, std::int64_t divisor)
-{
-    return -floor_div(-value, divisor);
-}
 
 template <class T> std::vector<T> unique(std::vector<T> values)
 {

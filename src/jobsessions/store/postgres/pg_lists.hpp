@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+// How the PostgreSQL store counts a list and finds where its page starts.
+#pragma once
+
+#include "jobsessions/store/postgres/connection.hpp"
+#include "jobsessions/store/session_store.hpp"
+#include "jobsessions/util/time.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jobsessions::store::postgres {
+
+/// The WHERE clause of a filter over `sessions` (empty, or starting with " WHERE "), with its parameters appended
+/// to `params` and numbered after those already there.
+std::string where_of(const SessionFilter& filter, std::vector<Param>& params);
+
+/// The exact number of sessions matching `filter`. A filter of types, statuses, creator and policy adds up kept
+/// counts (schema.hpp): the overall ones without a time window; with one, whole 32-day periods and whole days
+/// from the per-time counts and the parts of days at the window's edges from the index. A text or usn filter
+/// counts the matching sessions.
+Result<std::int64_t> count_matching(Connection& db, const SessionFilter& filter);
+
+/// Below this offset a page skips its offset in the index itself (OFFSET): one statement, cheap enough.
+inline constexpr std::int64_t kSeekFromOffset = 2'000;
+
+/// Where a page of a list starts: the list of the filter narrowed to sessions that started before `to` (when
+/// set), after skipping `offset` of them.
+struct PageStart {
+    std::optional<util::Micros> to;
+    std::int64_t offset = 0;
+};
+
+/// Where the page at `offset` of the list of `filter` starts, placed by the per-time kept counts so that the
+/// page's statement skips less than a day of sessions: the days and periods newer than the page are passed over
+/// by their counts. An offset below kSeekFromOffset, a text or a usn filter, and a window of less than a whole day
+/// start at the offset itself. Run it in the same snapshot as the page's statement (a repeatable-read
+/// transaction), so that the counts it passes over are those of the sessions the page skips.
+Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::int64_t offset);
+
+} // namespace jobsessions::store::postgres
