@@ -28,6 +28,9 @@ int main(int argc, char** argv)
         return jobsessions::app::run_user_command(command);
     case ParsedCommandLine::Action::Migrate:
         return jobsessions::app::run_migrate_command(command);
+    case ParsedCommandLine::Action::ConfigCheck:
+        std::cout << jobsessions::app::describe(command);
+        return 0;
     case ParsedCommandLine::Action::Serve:
         break;
     }

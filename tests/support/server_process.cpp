@@ -25,7 +25,7 @@ namespace {
 
 std::atomic<int> g_sequence{0};
 
-// The environment for a child: ours without any JOBSESSIOND_* setting, plus `extra`.
+// The environment for a child: ours without any JOBSESSIOND_* setting, plus `extra` (and no configuration file).
 std::vector<std::string> child_environment(const std::vector<std::pair<std::string, std::string>>& extra)
 {
     std::vector<std::string> env;
@@ -42,6 +42,11 @@ std::vector<std::string> child_environment(const std::vector<std::pair<std::stri
     }
     for (const auto& [name, value] : extra) {
         env.push_back(name + "=" + value);
+    }
+    // A configuration file of the machine (/etc/jobsessions/jobsessiond.conf) is no test's: an empty one instead,
+    // unless the test names its own.
+    if (std::none_of(extra.begin(), extra.end(), [](const auto& v) { return v.first == "JOBSESSIOND_CONFIG"; })) {
+        env.emplace_back("JOBSESSIOND_CONFIG=/dev/null");
     }
     return env;
 }

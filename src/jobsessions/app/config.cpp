@@ -5,12 +5,17 @@
 #include "jobsessions/util/strings.hpp"
 
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <iterator>
 #include <stdexcept>
 #include <string_view>
+#include <sys/stat.h>
+#include <toml++/toml.h>
 #include <variant>
 
 namespace jobsessions::app {
@@ -25,31 +30,41 @@ std::optional<std::string> env(const char* name)
     return std::string(value);
 }
 
-bool truthy(std::string_view value)
+bool switched_on(std::string_view value)
 {
     return util::iequals(value, "1") || util::iequals(value, "true") || util::iequals(value, "yes") ||
            util::iequals(value, "on");
 }
 
-std::int64_t whole_number(std::string_view flag, const std::string& value, std::int64_t min, std::int64_t max)
+std::int64_t whole_number(const std::string& value, std::int64_t min, std::int64_t max)
 {
     const auto n = util::parse_int64(value);
     if (!n || *n < min || *n > max) {
-        throw std::invalid_argument("--" + std::string(flag) + " needs a whole number from " + std::to_string(min) +
-                                    " to " + std::to_string(max) + ", not '" + value + "'");
+        throw std::invalid_argument(" needs a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                                    ", not '" + value + "'");
     }
     return *n;
 }
 
-std::size_t positive_count(std::string_view flag, const std::string& value)
+bool readable_by_others(const std::string& path)
 {
-    const auto n = util::parse_int64(value);
-    if (!n || *n < 1 || *n > 4096) {
-        throw std::invalid_argument("--" + std::string(flag) + " needs a whole number from 1 to 4096, not '" + value +
-                                    "'");
-    }
-    return static_cast<std::size_t>(*n);
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0;
 }
+
+/// How an option's value is written: a string, a whole number, true or false (a flag without a value on the
+/// command line), or a list (comma-separated on the command line, an array of strings in the file).
+enum class Kind : std::uint8_t { Text, Number, Switch, List };
+
+struct Option {
+    std::string_view name;
+    Kind kind;
+    /// Sets the option from its text; throws std::invalid_argument with the reason, which follows the option's
+    /// name in the message (" needs ...", ": ...").
+    void (*set)(Config&, const std::string&);
+    /// The option's value as TOML for `config check`; empty when it is not set.
+    std::string (*show)(const Config&);
+};
 
 // Whether a postgresql:// URI carries a password (user:password@ or a password= parameter).
 bool database_has_password(const std::string& uri)
@@ -76,110 +91,256 @@ std::string redacted_database(const std::string& value)
     return scheme == std::string::npos ? std::string("...") : value.substr(0, scheme + 3) + "...";
 }
 
-// Applies one setting by its flag name (one of kValueFlags); shared by flags and environment variables.
-void apply(Config& config, std::string_view name, const std::string& value)
+// A database URI as `config check` shows it: its password, if any, replaced.
+std::string shown_database(const std::string& value)
 {
-    if (name == "listen") {
-        config.listen = value;
-    } else if (name == "data-dir") {
-        config.data_dir = value;
-    } else if (name == "tls-cert") {
-        config.tls_cert = value;
-    } else if (name == "tls-key") {
-        config.tls_key = value;
-    } else if (name == "public-url") {
-        std::string url = value;
-        while (!url.empty() && url.back() == '/') {
-            url.pop_back();
-        }
-        if (!url.starts_with("http://") && !url.starts_with("https://")) {
-            throw std::invalid_argument("--public-url must start with http:// or https://, not '" + value + "'");
-        }
-        config.public_url = url;
-    } else if (name == "database") {
-        if (!value.starts_with("postgresql://") && !value.starts_with("postgres://")) {
-            throw std::invalid_argument("--database needs a postgresql:// URI, not '" + redacted_database(value) + "'");
-        }
-        config.database = value;
-    } else if (name == "node-name") {
-        if (value.empty() || value.size() > 255 ||
-            value.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
-                std::string::npos) {
-            throw std::invalid_argument("--node-name needs 1 to 255 letters, digits, '.', '-' or '_', not '" + value +
-                                        "'");
-        }
-        config.node_name = value;
-    } else if (name == "threads") {
-        config.threads = positive_count(name, value);
-    } else if (name == "blocking-threads") {
-        config.blocking_threads = positive_count(name, value);
-    } else if (name == "retention-schedule") {
-        if (util::iequals(value, "off")) {
-            config.retention_schedule.reset();
-        } else {
-            auto parsed = domain::CronSchedule::parse(value);
-            if (const auto* error = std::get_if<std::string>(&parsed)) {
-                throw std::invalid_argument("--retention-schedule: " + *error);
-            }
-            config.retention_schedule = value;
-        }
-    } else if (name == "retention-days") {
-        const auto days = util::parse_int64(value);
-        if (!days || *days < 1 || *days > 36500) {
-            throw std::invalid_argument("--retention-days needs a whole number from 1 to 36500, not '" + value + "'");
-        }
-        config.retention_days = *days;
-    } else if (name == "session-cache-mb") {
-        const auto megabytes = util::parse_int64(value);
-        if (!megabytes || *megabytes < 0 || *megabytes > 1'048'576) {
-            throw std::invalid_argument("--session-cache-mb needs a whole number from 0 to 1048576, not '" + value +
-                                        "'");
-        }
-        config.session_cache_mb = static_cast<std::size_t>(*megabytes);
-    } else if (name == "request-timeout") {
-        config.limits.request_timeout = std::chrono::seconds(whole_number(name, value, 1, 3600));
-    } else if (name == "idle-timeout") {
-        config.limits.idle_timeout = std::chrono::seconds(whole_number(name, value, 1, 3600));
-    } else if (name == "max-connections") {
-        config.limits.max_connections = static_cast<std::size_t>(whole_number(name, value, 1, 1'000'000));
-    } else if (name == "login-failures-per-user-address") {
-        config.login_throttle.free_per_user_and_address = whole_number(name, value, 0, 1000);
-    } else if (name == "login-failures-per-address") {
-        config.login_throttle.free_per_address = whole_number(name, value, 0, 100'000);
-    } else if (name == "login-failures-per-user") {
-        config.login_throttle.free_per_account = whole_number(name, value, 0, 100'000);
-    } else if (name == "login-max-delay") {
-        config.login_throttle.max_delay = std::chrono::seconds(whole_number(name, value, 1, 86'400));
-    } else if (name == "login-failure-window") {
-        config.login_throttle.forget_after = std::chrono::seconds(whole_number(name, value, 60, 86'400));
-    } else if (name == "trusted-proxy") {
-        for (const auto item : util::split_list(value)) {
-            config.trusted_proxies.emplace_back(item);
+    auto parsed = boost::urls::parse_uri(value);
+    if (!parsed) {
+        return redacted_database(value);
+    }
+    boost::urls::url url(*parsed);
+    if (url.has_password()) {
+        url.set_password("********");
+    }
+    for (auto it = url.params().begin(); it != url.params().end(); ++it) {
+        if (util::iequals((*it).key, "password")) {
+            url.params().set(it, "********");
+            break;
         }
     }
+    return std::string(url.buffer());
 }
 
-constexpr std::string_view kValueFlags[] = {"listen",
-                                            "data-dir",
-                                            "tls-cert",
-                                            "tls-key",
-                                            "public-url",
-                                            "node-name",
-                                            "database",
-                                            "threads",
-                                            "blocking-threads",
-                                            "trusted-proxy",
-                                            "retention-schedule",
-                                            "retention-days",
-                                            "session-cache-mb",
-                                            "request-timeout",
-                                            "idle-timeout",
-                                            "max-connections",
-                                            "login-failures-per-user-address",
-                                            "login-failures-per-address",
-                                            "login-failures-per-user",
-                                            "login-max-delay",
-                                            "login-failure-window"};
+[[noreturn]] void refuse(const std::string& reason)
+{
+    throw std::invalid_argument(reason);
+}
+
+std::string quoted(const std::string& value)
+{
+    std::string out = "\"";
+    for (const char c : value) {
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+        }
+        out.push_back(c);
+    }
+    return out + "\"";
+}
+
+std::string text_or_unset(const std::string& value)
+{
+    return value.empty() ? std::string() : quoted(value);
+}
+
+std::size_t count_between(const std::string& value, std::int64_t min, std::int64_t max)
+{
+    return static_cast<std::size_t>(whole_number(value, min, max));
+}
+
+// The options: their names are the flags without "--", the environment variables' suffixes (JOBSESSIOND_DATA_DIR)
+// and the configuration file's keys. Reasons given by `set` follow the option's name in a message.
+const Option kOptions[] = {
+    {"listen", Kind::Text, [](Config& c, const std::string& v) { c.listen = v; },
+     [](const Config& c) { return quoted(c.listen); }},
+    {"data-dir", Kind::Text, [](Config& c, const std::string& v) { c.data_dir = v; },
+     [](const Config& c) { return quoted(c.data_dir); }},
+    {"http", Kind::Switch, [](Config& c, const std::string& v) { c.plain_http = switched_on(v); },
+     [](const Config& c) { return std::string(c.plain_http ? "true" : "false"); }},
+    {"tls-cert", Kind::Text, [](Config& c, const std::string& v) { c.tls_cert = v; },
+     [](const Config& c) { return text_or_unset(c.tls_cert); }},
+    {"tls-key", Kind::Text, [](Config& c, const std::string& v) { c.tls_key = v; },
+     [](const Config& c) { return text_or_unset(c.tls_key); }},
+    {"public-url", Kind::Text,
+     [](Config& c, const std::string& v) {
+         std::string url = v;
+         while (!url.empty() && url.back() == '/') {
+             url.pop_back();
+         }
+         if (!url.starts_with("http://") && !url.starts_with("https://")) {
+             refuse(" must start with http:// or https://, not '" + v + "'");
+         }
+         c.public_url = url;
+     },
+     [](const Config& c) { return text_or_unset(c.public_url); }},
+    {"node-name", Kind::Text,
+     [](Config& c, const std::string& v) {
+         if (v.empty() || v.size() > 255 ||
+             v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
+                 std::string::npos) {
+             refuse(" needs 1 to 255 letters, digits, '.', '-' or '_', not '" + v + "'");
+         }
+         c.node_name = v;
+     },
+     [](const Config& c) { return text_or_unset(c.node_name); }},
+    {"database", Kind::Text,
+     [](Config& c, const std::string& v) {
+         if (!v.starts_with("postgresql://") && !v.starts_with("postgres://")) {
+             refuse(" needs a postgresql:// URI, not '" + redacted_database(v) + "'");
+         }
+         c.database = v;
+     },
+     [](const Config& c) { return c.database.empty() ? std::string() : quoted(shown_database(c.database)); }},
+    {"threads", Kind::Number, [](Config& c, const std::string& v) { c.threads = count_between(v, 1, 4096); },
+     [](const Config& c) { return c.threads == 0 ? std::string() : std::to_string(c.threads); }},
+    {"blocking-threads", Kind::Number,
+     [](Config& c, const std::string& v) { c.blocking_threads = count_between(v, 1, 4096); },
+     [](const Config& c) { return std::to_string(c.blocking_threads); }},
+    {"trusted-proxy", Kind::List,
+     [](Config& c, const std::string& v) {
+         c.trusted_proxies.clear();
+         for (const auto item : util::split_list(v)) {
+             c.trusted_proxies.emplace_back(item);
+         }
+     },
+     [](const Config& c) {
+         std::string out = "[";
+         for (const auto& proxy : c.trusted_proxies) {
+             out += (out.size() > 1 ? ", " : "") + quoted(proxy);
+         }
+         return out + "]";
+     }},
+    {"access-log", Kind::Switch, [](Config& c, const std::string& v) { c.access_log = switched_on(v); },
+     [](const Config& c) { return std::string(c.access_log ? "true" : "false"); }},
+    {"allow-unsafe-permissions", Kind::Switch,
+     [](Config& c, const std::string& v) { c.allow_unsafe_permissions = switched_on(v); },
+     [](const Config& c) { return std::string(c.allow_unsafe_permissions ? "true" : "false"); }},
+    {"retention-schedule", Kind::Text,
+     [](Config& c, const std::string& v) {
+         if (util::iequals(v, "off")) {
+             c.retention_schedule.reset();
+             return;
+         }
+         auto parsed = domain::CronSchedule::parse(v);
+         if (const auto* error = std::get_if<std::string>(&parsed)) {
+             refuse(": " + *error);
+         }
+         c.retention_schedule = v;
+     },
+     [](const Config& c) { return quoted(c.retention_schedule.value_or("off")); }},
+    {"retention-days", Kind::Number,
+     [](Config& c, const std::string& v) { c.retention_days = whole_number(v, 1, 36500); },
+     [](const Config& c) { return std::to_string(c.retention_days); }},
+    {"session-cache-mb", Kind::Number,
+     [](Config& c, const std::string& v) { c.session_cache_mb = count_between(v, 0, 1'048'576); },
+     [](const Config& c) { return std::to_string(c.session_cache_mb); }},
+    {"request-timeout", Kind::Number,
+     [](Config& c, const std::string& v) { c.limits.request_timeout = std::chrono::seconds(whole_number(v, 1, 3600)); },
+     [](const Config& c) { return std::to_string(c.limits.request_timeout.count()); }},
+    {"idle-timeout", Kind::Number,
+     [](Config& c, const std::string& v) { c.limits.idle_timeout = std::chrono::seconds(whole_number(v, 1, 3600)); },
+     [](const Config& c) { return std::to_string(c.limits.idle_timeout.count()); }},
+    {"max-connections", Kind::Number,
+     [](Config& c, const std::string& v) { c.limits.max_connections = count_between(v, 1, 1'000'000); },
+     [](const Config& c) { return std::to_string(c.limits.max_connections); }},
+    {"login-failures-per-user-address", Kind::Number,
+     [](Config& c, const std::string& v) { c.login_throttle.free_per_user_and_address = whole_number(v, 0, 1000); },
+     [](const Config& c) { return std::to_string(c.login_throttle.free_per_user_and_address); }},
+    {"login-failures-per-address", Kind::Number,
+     [](Config& c, const std::string& v) { c.login_throttle.free_per_address = whole_number(v, 0, 100'000); },
+     [](const Config& c) { return std::to_string(c.login_throttle.free_per_address); }},
+    {"login-failures-per-user", Kind::Number,
+     [](Config& c, const std::string& v) { c.login_throttle.free_per_account = whole_number(v, 0, 100'000); },
+     [](const Config& c) { return std::to_string(c.login_throttle.free_per_account); }},
+    {"login-max-delay", Kind::Number,
+     [](Config& c, const std::string& v) {
+         c.login_throttle.max_delay = std::chrono::seconds(whole_number(v, 1, 86'400));
+     },
+     [](const Config& c) { return std::to_string(c.login_throttle.max_delay.count()); }},
+    {"login-failure-window", Kind::Number,
+     [](Config& c, const std::string& v) {
+         c.login_throttle.forget_after = std::chrono::seconds(whole_number(v, 60, 86'400));
+     },
+     [](const Config& c) { return std::to_string(c.login_throttle.forget_after.count()); }},
+};
+
+const Option* find_option(std::string_view name)
+{
+    for (const auto& option : kOptions) {
+        if (option.name == name) {
+            return &option;
+        }
+    }
+    return nullptr;
+}
+
+std::string env_name(std::string_view option)
+{
+    std::string name = "JOBSESSIOND_";
+    for (const char c : option) {
+        name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
+    return name;
+}
+
+/// Sets an option from one source; a bad value is an error naming where it came from.
+void set_from(ParsedCommandLine& parsed, const Option& option, const std::string& value, const std::string& where)
+{
+    try {
+        option.set(parsed.config, value);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(where + e.what());
+    }
+    parsed.origins[std::string(option.name)] = where;
+}
+
+/// The file's settings, each with its line; a key that is no option, a table or a value of the wrong type is an
+/// error naming the file and the line.
+void read_config_file(ParsedCommandLine& parsed, const std::string& path)
+{
+    toml::table table;
+    try {
+        table = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        const auto& at = e.source().begin;
+        if (at.line == 0) { // not opened: there is no line to name
+            throw std::invalid_argument(path + ": " + std::string(e.description()));
+        }
+        throw std::invalid_argument(path + ":" + std::to_string(at.line) + ": " + std::string(e.description()));
+    }
+    for (const auto& [key, node] : table) {
+        const std::string name(key.str());
+        auto where = path;
+        where.append(":").append(std::to_string(node.source().begin.line)).append(": ").append(name);
+        const auto* option = find_option(name);
+        if (option == nullptr) {
+            throw std::invalid_argument(where + " is not an option of jobsessiond (see --help)");
+        }
+        std::string value;
+        switch (option->kind) {
+        case Kind::Text:
+            if (!node.is_string()) {
+                throw std::invalid_argument(where + " needs a string in quotes");
+            }
+            value = node.as_string()->get();
+            break;
+        case Kind::Number:
+            if (!node.is_integer()) {
+                throw std::invalid_argument(where + " needs a whole number (without quotes)");
+            }
+            value = std::to_string(node.as_integer()->get());
+            break;
+        case Kind::Switch:
+            if (!node.is_boolean()) {
+                throw std::invalid_argument(where + " needs true or false");
+            }
+            value = node.as_boolean()->get() ? "true" : "false";
+            break;
+        case Kind::List:
+            if (node.is_string()) {
+                value = node.as_string()->get();
+            } else if (const auto* items = node.as_array(); items != nullptr && items->is_homogeneous<std::string>()) {
+                for (const auto& item : *items) {
+                    value += (value.empty() ? "" : ",") + item.as_string()->get();
+                }
+            } else {
+                throw std::invalid_argument(where + " needs a list of strings");
+            }
+            break;
+        }
+        set_from(parsed, *option, value, where);
+    }
+}
 
 } // namespace
 
@@ -188,10 +349,14 @@ const char* usage() noexcept
     return R"(Usage: jobsessiond [serve] [options]
        jobsessiond user add|passwd|list|enable|disable|remove [NAME] [--role ROLE] --data-dir DIR
        jobsessiond migrate --from DATA_DIR --to postgresql://HOST/DB
+       jobsessiond config check [options]
 
 Serve the job-sessions API (HTTPS by default).
 
-Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR):
+Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR, and as a key of the
+configuration file, e.g. data-dir = "/var/lib/jobsessions"; a flag wins over a variable, a variable over the file):
+  --config FILE            the configuration file, TOML (default /etc/jobsessions/jobsessiond.conf when it
+                           exists; also JOBSESSIOND_CONFIG)
   --listen HOST:PORT       address to listen on (default 0.0.0.0:8443; port 0 picks a free port)
   --data-dir DIR           where the database and the generated certificate live (default ./data)
   --http                   serve plain HTTP instead of HTTPS (behind a TLS-terminating proxy, tests)
@@ -228,6 +393,8 @@ Options (each also settable as JOBSESSIOND_<OPTION>, e.g. JOBSESSIOND_DATA_DIR):
 On first start with no users, an Administrator 'admin' is created with the password from
 JOBSESSIOND_ADMIN_PASSWORD, or a random one printed once on stderr.
 User commands read passwords from standard input, never from the command line.
+config check reads the flags, the environment and the file as the server would, and prints the configuration
+with where each value comes from, or the first error (naming the flag, the variable or the file's line).
 migrate copies the SQLite store of a data directory (its server stopped) into a PostgreSQL database, keeping
 ids and usns, and compares what each holds; it is safe to run again.
 )";
@@ -236,38 +403,29 @@ ids and usns, and compares what each holds; it is safe to run again.
 ParsedCommandLine parse_command_line(int argc, const char* const* argv)
 {
     ParsedCommandLine parsed;
-    Config& config = parsed.config;
-    // Environment first, so flags override it.
-    for (const auto flag : kValueFlags) {
-        std::string name = "JOBSESSIOND_";
-        for (const char c : flag) {
-            name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-        }
-        if (auto value = env(name.c_str())) {
-            apply(config, flag, *value);
-        }
-    }
-    if (auto value = env("JOBSESSIOND_HTTP")) {
-        config.plain_http = truthy(*value);
-    }
-    if (auto value = env("JOBSESSIOND_ACCESS_LOG")) {
-        config.access_log = truthy(*value);
-    }
-    if (auto value = env("JOBSESSIOND_ALLOW_UNSAFE_PERMISSIONS")) {
-        config.allow_unsafe_permissions = truthy(*value);
+    int first = 1;
+    if (first < argc && std::string_view(argv[first]) == "serve") {
+        ++first;
+    } else if (first < argc && std::string_view(argv[first]) == "user") {
+        parsed.action = ParsedCommandLine::Action::User;
+        ++first;
+    } else if (first < argc && std::string_view(argv[first]) == "migrate") {
+        parsed.action = ParsedCommandLine::Action::Migrate;
+        ++first;
+    } else if (first + 1 < argc && std::string_view(argv[first]) == "config" &&
+               std::string_view(argv[first + 1]) == "check") {
+        parsed.action = ParsedCommandLine::Action::ConfigCheck;
+        first += 2;
     }
 
-    int i = 1;
-    if (i < argc && std::string_view(argv[i]) == "serve") {
-        ++i;
-    } else if (i < argc && std::string_view(argv[i]) == "user") {
-        parsed.action = ParsedCommandLine::Action::User;
-        ++i;
-    } else if (i < argc && std::string_view(argv[i]) == "migrate") {
-        parsed.action = ParsedCommandLine::Action::Migrate;
-        ++i;
-    }
-    for (; i < argc; ++i) {
+    // The flags first, kept in order; applied last, since they win over the environment and the file.
+    struct Flag {
+        const Option* option;
+        std::string value;
+    };
+    std::vector<Flag> flags;
+    std::optional<std::string> config_flag;
+    for (int i = first; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
             parsed.action = ParsedCommandLine::Action::Help;
@@ -277,56 +435,82 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv)
             parsed.action = ParsedCommandLine::Action::Version;
             return parsed;
         }
-        if (arg == "--http") {
-            config.plain_http = true;
-            continue;
-        }
-        if (arg == "--access-log") {
-            config.access_log = true;
-            continue;
-        }
-        if (arg == "--allow-unsafe-permissions") {
-            config.allow_unsafe_permissions = true;
-            continue;
-        }
-        if (arg.starts_with("--")) {
-            std::string_view name = arg.substr(2);
-            std::string value;
-            const auto eq = name.find('=');
-            if (eq != std::string_view::npos) {
-                value = std::string(name.substr(eq + 1));
-                name = name.substr(0, eq);
-            }
-            // migrate names its source and target: the data directory and the database.
-            if (parsed.action == ParsedCommandLine::Action::Migrate && (name == "from" || name == "to")) {
-                name = name == "from" ? "data-dir" : "database";
-            }
-            const bool is_role = parsed.action == ParsedCommandLine::Action::User && name == "role";
-            if (!is_role && std::find(std::begin(kValueFlags), std::end(kValueFlags), name) == std::end(kValueFlags)) {
-                throw std::invalid_argument("unknown option --" + std::string(name) + " (see --help)");
-            }
-            if (eq == std::string_view::npos) {
-                if (i + 1 >= argc) {
-                    throw std::invalid_argument("--" + std::string(name) + " needs a value");
-                }
-                value = argv[++i];
-            }
-            if (is_role) {
-                parsed.role = value;
+        if (!arg.starts_with("--")) {
+            if (parsed.action == ParsedCommandLine::Action::User) {
+                parsed.user_args.emplace_back(arg);
                 continue;
             }
-            if (name == "database" && database_has_password(value)) {
-                throw std::invalid_argument("--database must not hold a password (any user may read a command line): "
-                                            "set JOBSESSIOND_DATABASE or use ~/.pgpass");
+            throw std::invalid_argument("unexpected argument '" + std::string(arg) + "' (see --help)");
+        }
+        std::string_view name = arg.substr(2);
+        std::optional<std::string> value;
+        if (const auto eq = name.find('='); eq != std::string_view::npos) {
+            value = std::string(name.substr(eq + 1));
+            name = name.substr(0, eq);
+        }
+        // migrate names its source and target: the data directory and the database.
+        if (parsed.action == ParsedCommandLine::Action::Migrate && (name == "from" || name == "to")) {
+            name = name == "from" ? "data-dir" : "database";
+        }
+        const bool is_role = parsed.action == ParsedCommandLine::Action::User && name == "role";
+        const auto* option = find_option(name);
+        if (!is_role && name != "config" && option == nullptr) {
+            throw std::invalid_argument("unknown option --" + std::string(name) + " (see --help)");
+        }
+        if (option != nullptr && option->kind == Kind::Switch) {
+            if (value) {
+                throw std::invalid_argument("--" + std::string(name) + " takes no value");
             }
-            apply(config, name, value);
+            flags.push_back({option, "true"});
             continue;
         }
-        if (parsed.action == ParsedCommandLine::Action::User) {
-            parsed.user_args.emplace_back(arg);
-            continue;
+        if (!value) {
+            if (i + 1 >= argc) {
+                throw std::invalid_argument("--" + std::string(name) + " needs a value");
+            }
+            value = argv[++i];
         }
-        throw std::invalid_argument("unexpected argument '" + std::string(arg) + "' (see --help)");
+        if (is_role) {
+            parsed.role = *value;
+        } else if (name == "config") {
+            config_flag = *value;
+        } else {
+            if (name == "database" && database_has_password(*value)) {
+                throw std::invalid_argument("--database must not hold a password (any user may read a command line): "
+                                            "set JOBSESSIOND_DATABASE, use ~/.pgpass or the configuration file");
+            }
+            flags.push_back({option, *value});
+        }
+    }
+
+    // The file: --config, else JOBSESSIOND_CONFIG, else the default path when it exists.
+    if (config_flag) {
+        parsed.config_file = *config_flag;
+    } else if (auto named = env("JOBSESSIOND_CONFIG")) {
+        parsed.config_file = *named;
+    } else if (::access(kDefaultConfigFile, F_OK) == 0) {
+        parsed.config_file = kDefaultConfigFile;
+    }
+    if (!parsed.config_file.empty()) {
+        read_config_file(parsed, parsed.config_file);
+    }
+    for (const auto& option : kOptions) {
+        const auto name = env_name(option.name);
+        if (auto value = env(name.c_str())) {
+            set_from(parsed, option, *value, name);
+        }
+    }
+    for (const auto& flag : flags) {
+        set_from(parsed, *flag.option, flag.value, "--" + std::string(flag.option->name));
+    }
+
+    const auto& config = parsed.config;
+    if (const auto origin = parsed.origins.find("database");
+        origin != parsed.origins.end() && origin->second.starts_with(parsed.config_file + ":") &&
+        database_has_password(config.database) && readable_by_others(parsed.config_file) &&
+        !config.allow_unsafe_permissions) {
+        throw std::invalid_argument(origin->second + " holds a password, and other users may read " +
+                                    parsed.config_file + " (chmod o-r it)");
     }
     if (config.tls_cert.empty() != config.tls_key.empty()) {
         throw std::invalid_argument("--tls-cert and --tls-key go together");
@@ -335,6 +519,25 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv)
         throw std::invalid_argument("--http serves no TLS: leave out --tls-cert and --tls-key, or --http");
     }
     return parsed;
+}
+
+std::string describe(const ParsedCommandLine& parsed)
+{
+    std::string out = "# The configuration jobsessiond would run with";
+    out += parsed.config_file.empty() ? " (no configuration file)" : " (file " + parsed.config_file + ")";
+    out += ", and where each value comes from.\n";
+    for (const auto& option : kOptions) {
+        const auto value = option.show(parsed.config);
+        const auto origin = parsed.origins.find(std::string(option.name));
+        const auto from = origin == parsed.origins.end() ? std::string("default") : origin->second;
+        if (value.empty()) {
+            out.append("# ").append(option.name).append(" is not set");
+        } else {
+            out.append(option.name).append(" = ").append(value);
+        }
+        out.append("  # ").append(from).append("\n");
+    }
+    return out;
 }
 
 } // namespace jobsessions::app

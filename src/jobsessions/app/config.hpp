@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,7 +14,7 @@
 namespace jobsessions::app {
 
 /// Everything `jobsessiond serve` is configured with: flags, else JOBSESSIOND_<FLAG> environment variables, else
-/// the defaults below.
+/// the configuration file, else the defaults below.
 struct Config {
     std::string listen = "0.0.0.0:8443";
     std::string data_dir = "./data";
@@ -45,17 +46,30 @@ struct Config {
 
 /// The outcome of reading the command line.
 struct ParsedCommandLine {
-    enum class Action : std::uint8_t { Serve, Help, Version, User, Migrate };
+    enum class Action : std::uint8_t { Serve, Help, Version, User, Migrate, ConfigCheck };
     Action action = Action::Serve;
     Config config;
+    /// The configuration file read (empty: none).
+    std::string config_file;
+    /// Where each option not left at its default was set: "--threads", "JOBSESSIOND_THREADS" or "FILE:LINE: threads"
+    /// (the last source read; flags win over the environment, which wins over the file).
+    std::map<std::string, std::string> origins;
     /// For `user`: the words after `user`, without the options this parser consumed.
     std::vector<std::string> user_args;
     /// For `user`: `--role` if given.
     std::optional<std::string> role;
 };
 
-/// Reads argv and the environment. Throws std::invalid_argument with a one-line message on a bad flag.
+/// The configuration file read when neither --config nor JOBSESSIOND_CONFIG names one, if it exists.
+inline constexpr const char* kDefaultConfigFile = "/etc/jobsessions/jobsessiond.conf";
+
+/// Reads argv, the environment and the configuration file (TOML: the options' names as keys). Throws
+/// std::invalid_argument with a one-line message naming the bad flag, variable or file line.
 ParsedCommandLine parse_command_line(int argc, const char* const* argv);
+
+/// The effective configuration as a TOML document, each option with where its value came from (`config check`);
+/// a database password is masked.
+std::string describe(const ParsedCommandLine& parsed);
 
 /// The `--help` text.
 const char* usage() noexcept;
