@@ -39,7 +39,7 @@ void record_exchange(const std::string& method, const std::string& target, const
         return target.starts_with(std::string(prefix) + "/") || target.starts_with(std::string(prefix) + "?") ||
                target == prefix;
     };
-    if (dir == nullptr || !(under("/api") || under("/health"))) {
+    if (dir == nullptr || !(under("/api") || under("/health") || under("/metrics"))) {
         return;
     }
     boost::json::object line;

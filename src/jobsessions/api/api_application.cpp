@@ -158,6 +158,7 @@ void ApiApplication::handle(http::Request& request, http::Response& response) no
         request.route = &router_.match(request.method, request.target, request.path_parameter);
     }
     const Route& route = *static_cast<const Route*>(request.route);
+    request.route_name = route.path;
     Context ctx(request, response, services_);
     std::string internal;
     try {
@@ -204,6 +205,14 @@ void ApiApplication::refuse(int status, std::string_view detail, const http::Req
         response.reset();
         response.status = status;
         response.close = true;
+    }
+}
+
+void ApiApplication::answered(const http::Request& request, int status, std::chrono::nanoseconds elapsed) noexcept
+{
+    if (services_.request_metrics != nullptr) {
+        services_.request_metrics->count(boost::beast::http::to_string(request.method), request.route_name, status,
+                                         elapsed);
     }
 }
 

@@ -4,6 +4,7 @@
 #include "jobsessions/api/base_url.hpp"
 #include "jobsessions/api/params.hpp"
 #include "jobsessions/api/rendered_pages.hpp"
+#include "jobsessions/api/request_metrics.hpp"
 #include "jobsessions/api/session_body_cache.hpp"
 #include "jobsessions/api/trace.hpp"
 #include "jobsessions/http/request.hpp"
@@ -48,6 +49,10 @@ struct Services {
     RenderedPages& rendered_pages;
     const util::Clock& clock;
     ApiConfig config;
+    /// Counts the requests answered (none when null).
+    RequestMetrics* request_metrics = nullptr;
+    /// What GET /metrics shows (404 when null).
+    const metrics::Registry* metrics = nullptr;
 };
 
 /// A query parsed while deciding where the request runs, handed to its handler in http::Request::application_state

@@ -37,6 +37,8 @@ void export_sessions(Context& ctx);
 void get_about(Context& ctx);
 /// GET /health/ready: whether this server can serve (its store answers), for load balancers and orchestrators.
 void get_readiness(Context& ctx);
+/// GET /metrics: every metric in Prometheus' text format.
+void get_metrics(Context& ctx);
 /// GET /api/v1/openapi.json: the OpenAPI document of every route (docs/openapi.json, built in).
 void get_openapi(Context& ctx);
 /// GET /api/v1/policies (policies_list.cpp)

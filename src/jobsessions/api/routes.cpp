@@ -15,6 +15,7 @@ const Route kRoutes[] = {
     {verb::delete_, "/api/oauth2/token", &revoke_token, Permission::Read, Execution::Blocking, BodyKind::None},
     {verb::get, "/api/v1/system/about", &get_about, std::nullopt, Execution::Inline, BodyKind::None},
     {verb::get, "/health/ready", &get_readiness, std::nullopt, Execution::Read, BodyKind::None},
+    {verb::get, "/metrics", &get_metrics, Permission::ReadMetrics, Execution::Blocking, BodyKind::None},
     {verb::get, "/api/v1/openapi.json", &get_openapi, std::nullopt, Execution::Inline, BodyKind::None},
     {verb::get, "/api/v1/jobSessions", &list_sessions, Permission::Read, Execution::Read, BodyKind::None,
      &list_sessions_read_cost},

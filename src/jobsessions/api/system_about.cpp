@@ -2,6 +2,7 @@
 #include "jobsessions/api/dto/json_text.hpp"
 #include "jobsessions/api/handlers.hpp"
 #include "jobsessions/api/problem.hpp"
+#include "jobsessions/metrics/registry.hpp"
 
 namespace jobsessions::api {
 
@@ -29,6 +30,15 @@ void get_readiness(Context& ctx)
     }
     ctx.response.content_type = kJson;
     ctx.response.body.append(R"({"status":"ready"})");
+}
+
+void get_metrics(Context& ctx)
+{
+    if (ctx.services.metrics == nullptr) {
+        throw ApiError::not_found("No resource matches '" + std::string(ctx.path()) + "'.");
+    }
+    ctx.response.content_type = metrics::Registry::kContentType;
+    ctx.response.body = ctx.services.metrics->render();
 }
 
 } // namespace jobsessions::api

@@ -200,6 +200,8 @@ const Option kOptions[] = {
          }
          return out + "]";
      }},
+    {"metrics-listen", Kind::Text, [](Config& c, const std::string& v) { c.metrics_listen = v; },
+     [](const Config& c) { return text_or_unset(c.metrics_listen); }},
     {"access-log", Kind::Switch, [](Config& c, const std::string& v) { c.access_log = switched_on(v); },
      [](const Config& c) { return std::string(c.access_log ? "true" : "false"); }},
     {"allow-unsafe-permissions", Kind::Switch,
@@ -370,6 +372,8 @@ configuration file, e.g. data-dir = "/var/lib/jobsessions"; a flag wins over a v
   --trusted-proxy ADDR     believe X-Forwarded-Proto/-Host from these peer addresses (comma-separated)
   --threads N              I/O threads (default: one per core)
   --blocking-threads N     threads for database writes and password hashing (default 32)
+  --metrics-listen HOST:PORT  also serve GET /metrics here, without a token, for a scraper on a trusted address
+                           (default: none; /metrics on --listen needs a Monitor's or Administrator's token)
   --access-log             log every request, not only failures
   --allow-unsafe-permissions  start even when other users may read or write the data directory, the
                            database or the TLS key (only a warning then; the default refuses to start)

@@ -30,6 +30,9 @@ struct Config {
     std::size_t threads = 0; // 0: one per core
     std::size_t blocking_threads = 32;
     std::vector<std::string> trusted_proxies;
+    /// A second address serving GET /metrics without a token (empty: none; /metrics then needs a Monitor's or an
+    /// Administrator's token on the main address).
+    std::string metrics_listen;
     bool access_log = false;
     /// Start even when the data directory or a secret file can be read or written by other users (warning only).
     bool allow_unsafe_permissions = false;

@@ -2,6 +2,7 @@
 #include "jobsessions/app/server_app.hpp"
 
 #include "jobsessions/api/api_application.hpp"
+#include "jobsessions/api/metrics_application.hpp"
 #include "jobsessions/app/data_dir.hpp"
 #include "jobsessions/app/user_command.hpp"
 #include "jobsessions/auth/password.hpp"
@@ -9,6 +10,8 @@
 #include "jobsessions/http/server.hpp"
 #include "jobsessions/http/tls.hpp"
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/metrics/process.hpp"
+#include "jobsessions/metrics/registry.hpp"
 #include "jobsessions/runner/cluster_node.hpp"
 #include "jobsessions/runner/group_keeper.hpp"
 #include "jobsessions/runner/retention.hpp"
@@ -241,6 +244,34 @@ rlim_t raise_descriptor_limit(std::size_t max_connections)
     return inherited;
 }
 
+/// What every server shows of itself: its build and storage, and the process.
+void register_server_metrics(metrics::Registry& registry, const api::ApiConfig& config)
+{
+    registry.collected(
+        "jobsessions_build_info", "Always 1: the version of this server, its node name and storage.",
+        metrics::Registry::Type::Gauge,
+        [version = config.server_version, node = config.node_name, storage = config.storage] {
+            return std::vector<metrics::Sample>{{{{"version", version}, {"node", node}, {"storage", storage}}, 1}};
+        });
+    metrics::register_process_metrics(registry);
+}
+
+/// What the transport counts: open connections and TLS handshakes.
+void register_transport_metrics(metrics::Registry& registry, const http::Server& server)
+{
+    registry.collected(
+        "jobsessions_http_open_connections", "Client connections open now.", metrics::Registry::Type::Gauge, [&server] {
+            return std::vector<metrics::Sample>{{{}, static_cast<double>(server.stats().open_connections)}};
+        });
+    registry.collected("jobsessions_tls_handshakes_total", "TLS handshakes with clients, by result.",
+                       metrics::Registry::Type::Counter, [&server] {
+                           const auto stats = server.stats();
+                           return std::vector<metrics::Sample>{
+                               {{{"result", "completed"}}, static_cast<double>(stats.tls_handshakes)},
+                               {{{"result", "failed"}}, static_cast<double>(stats.failed_tls_handshakes)}};
+                       });
+}
+
 } // namespace
 
 int run_server(const Config& config)
@@ -269,6 +300,15 @@ int run_server(const Config& config)
         auto listener = http::Listener::bind(endpoint);
         if (!listener) {
             throw std::runtime_error("cannot listen on " + config.listen + ": " + listener.error().message());
+        }
+        std::optional<http::Listener> metrics_listener;
+        if (!config.metrics_listen.empty()) {
+            auto bound_metrics = http::Listener::bind(resolve_listen(config.metrics_listen));
+            if (!bound_metrics) {
+                throw std::runtime_error("cannot listen on " + config.metrics_listen +
+                                         " (--metrics-listen): " + bound_metrics.error().message());
+            }
+            metrics_listener.emplace(std::move(*bound_metrics));
         }
         const DataDirOptions dir_options{true, config.allow_unsafe_permissions};
         prepare_data_dir(config.data_dir, dir_options);
@@ -377,14 +417,29 @@ int run_server(const Config& config)
         }
         api::SessionBodyCache session_bodies(config.session_cache_mb * 1024 * 1024);
         api::RenderedPages rendered_pages(config.session_cache_mb * 1024 * 1024 / 2);
-        api::Services services{sessions, auth_service, policies, session_bodies, rendered_pages, clock, api_config};
+        metrics::Registry registry;
+        register_server_metrics(registry, api_config);
+        api::RequestMetrics request_metrics(registry);
+        api::Services services{sessions, auth_service, policies,         session_bodies, rendered_pages,
+                               clock,    api_config,   &request_metrics, &registry};
         api::ApiApplication api_application(services);
         web::WebApplication application(api_application);
 
         http::Server server(application, config.limits, io_threads, config.blocking_threads, tls);
+        register_transport_metrics(registry, server);
         const auto bound = listener->endpoint();
         server.listen(std::move(*listener));
         server.start();
+        api::MetricsApplication metrics_application(registry);
+        std::optional<http::Server> metrics_server;
+        if (metrics_listener) {
+            const auto metrics_bound = metrics_listener->endpoint();
+            metrics_server.emplace(metrics_application, config.limits, 1, 1, nullptr);
+            metrics_server->listen(std::move(*metrics_listener));
+            metrics_server->start();
+            log::info("metrics on http://" + metrics_bound.address().to_string() + ":" +
+                      std::to_string(metrics_bound.port()) + "/metrics, without a token");
+        }
         UserReloader reloader(auth_service);
 
         std::string shown_host = bound.address().to_string();
@@ -400,6 +455,9 @@ int run_server(const Config& config)
         sigwait(&stop_signals, &signal_number);
         log::info(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + "; shutting down");
         server.shutdown();
+        if (metrics_server) {
+            metrics_server->shutdown();
+        }
         if (relay) {
             relay->stop();
         }

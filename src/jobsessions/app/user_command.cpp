@@ -127,7 +127,8 @@ int run_user_command(const ParsedCommandLine& command)
             if (command.role) {
                 const auto parsed = domain::parse_role(*command.role);
                 if (!parsed) {
-                    return fail("unknown role '" + *command.role + "'; use Viewer, Operator, Agent or Administrator");
+                    return fail("unknown role '" + *command.role +
+                                "'; use Viewer, Operator, Agent, Administrator or Monitor");
                 }
                 role = *parsed;
             }

@@ -8,8 +8,8 @@
 namespace jobsessions::domain {
 namespace {
 
-constexpr std::array<std::string_view, 4> kRoleNames{"Viewer", "Operator", "Agent", "Administrator"};
-constexpr std::array<Role, 4> kRoles{Role::Viewer, Role::Operator, Role::Agent, Role::Administrator};
+constexpr std::array<std::string_view, 5> kRoleNames{"Viewer", "Operator", "Agent", "Administrator", "Monitor"};
+constexpr std::array<Role, 5> kRoles{Role::Viewer, Role::Operator, Role::Agent, Role::Administrator, Role::Monitor};
 
 } // namespace
 
@@ -32,13 +32,15 @@ bool role_allows(Role role, Permission permission) noexcept
 {
     switch (permission) {
     case Permission::Read:
-        return true;
+        return role != Role::Monitor;
     case Permission::WriteSessions:
         return role == Role::Agent || role == Role::Administrator;
     case Permission::Operate:
         return role == Role::Operator || role == Role::Administrator;
     case Permission::Administer:
         return role == Role::Administrator;
+    case Permission::ReadMetrics:
+        return role == Role::Monitor || role == Role::Administrator;
     }
     return false;
 }

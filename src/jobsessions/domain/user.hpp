@@ -16,6 +16,8 @@ enum class Role : std::uint8_t {
     Operator,
     Agent,
     Administrator,
+    /// Reads the server's metrics and nothing else (a Prometheus scraper).
+    Monitor,
 };
 
 /// The wire name of a role.
@@ -33,6 +35,8 @@ enum class Permission : std::uint8_t {
     Operate,
     /// Manage users and policies.
     Administer,
+    /// Read the server's metrics (GET /metrics).
+    ReadMetrics,
 };
 
 /// True when a user with `role` holds `permission`.

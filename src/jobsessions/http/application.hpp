@@ -4,6 +4,7 @@
 #include "jobsessions/http/request.hpp"
 #include "jobsessions/http/response.hpp"
 
+#include <chrono>
 #include <string_view>
 
 namespace jobsessions::http {
@@ -32,6 +33,10 @@ public:
     /// Answers a request the transport refused before it was complete (400 malformed, 413 body too large,
     /// 431 header too large); `request` holds what was read of it, possibly nothing.
     virtual void refuse(int status, std::string_view detail, const Request& request, Response& response) noexcept = 0;
+
+    /// Called once the answer to `request` (handled or refused) has been written, or its stream has ended, with
+    /// the time since the request had arrived whole: for metrics.
+    virtual void answered(const Request& /*request*/, int /*status*/, std::chrono::nanoseconds /*elapsed*/) noexcept {}
 };
 
 } // namespace jobsessions::http

@@ -46,6 +46,8 @@ struct Request {
 
     /// Set by the application while routing, read back when the handler runs; opaque to the transport.
     const void* route = nullptr;
+    /// The name of what answered, for metrics: a route's template, never a path (empty: nothing matched).
+    std::string_view route_name;
     /// The decoded path parameter (such as a session id) of the matched route; its capacity is reused.
     std::string path_parameter;
     /// What the application worked out while deciding where the request runs (a parsed query), for its handler;

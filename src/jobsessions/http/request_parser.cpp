@@ -213,6 +213,7 @@ void RequestParser::fill(Request& request) const
     request.duplicate_field = duplicate_field_;
     request.body = body_;
     request.route = nullptr;
+    request.route_name = {};
     request.path_parameter.clear();
     request.application_state.reset();
 }

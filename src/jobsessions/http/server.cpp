@@ -198,6 +198,9 @@ struct Server::Worker {
     bool draining = false;
     bool round_open = false;
     std::thread thread;
+    /// TLS handshakes on this thread's connections, completed and failed (read by stats() from other threads).
+    std::atomic<std::uint64_t> handshakes{0};
+    std::atomic<std::uint64_t> failed_handshakes{0};
 };
 
 namespace {
@@ -496,6 +499,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
             }
         }
         response.reset();
+        const auto started = Clock::now();
         if (ec) {
             if (is_disconnect(ec) || !parser.got_some()) {
                 break; // the peer left, or a timeout closed the socket
@@ -543,6 +547,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
         const bool close = response.close || !request.keep_alive || cx.worker.draining;
         if (response.stream) {
             const bool ok = co_await send_stream(stream, state, cx, request, response, head, close);
+            cx.app.answered(request, response.status, Clock::now() - started);
             response.stream.reset();
             if (!ok || close || cx.worker.draining) {
                 break;
@@ -561,6 +566,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
             auto [rest_ec, rest_n] = co_await asio::async_write(stream, unsent(out, sent), kUseTuple);
             wec = rest_ec;
         }
+        cx.app.answered(request, response.status, Clock::now() - started);
         if (wec || close) {
             break;
         }
@@ -586,6 +592,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, ConnectionContext cx,
             state.socket = &stream.next_layer();
             state.deadline = Clock::now() + cx.limits.handshake_timeout;
             auto [hec, hn] = co_await stream.async_handshake(kUseTuple);
+            (hec ? worker.failed_handshakes : worker.handshakes).fetch_add(1, std::memory_order_relaxed);
             if (!hec) {
                 co_await serve_requests(stream, state, cx, true, peer);
                 // Send close_notify; the peer's is not awaited: an idle client may never answer it.
@@ -957,6 +964,17 @@ void Server::shutdown()
         t.join();
     }
     blocking_pool_.join();
+}
+
+Server::Stats Server::stats() const noexcept
+{
+    Stats stats;
+    stats.open_connections = connections_.load(std::memory_order_relaxed);
+    for (const auto& worker : workers_) {
+        stats.tls_handshakes += worker->handshakes.load(std::memory_order_relaxed);
+        stats.failed_tls_handshakes += worker->failed_handshakes.load(std::memory_order_relaxed);
+    }
+    return stats;
 }
 
 } // namespace jobsessions::http

@@ -61,6 +61,15 @@ public:
     /// stops the threads. Blocks until done. Safe to call once, from any thread but an I/O thread.
     void shutdown();
 
+    /// What the transport counts, for metrics.
+    struct Stats {
+        std::size_t open_connections = 0;
+        std::uint64_t tls_handshakes = 0;
+        std::uint64_t failed_tls_handshakes = 0;
+    };
+    /// Safe from any thread once started.
+    [[nodiscard]] Stats stats() const noexcept;
+
     /// The blocking pool, for other work that must stay off the I/O threads.
     boost::asio::thread_pool& blocking_pool() noexcept { return blocking_pool_; }
 

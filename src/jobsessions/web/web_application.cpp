@@ -101,8 +101,8 @@ bool WebApplication::is_api(std::string_view target) noexcept
         return target.size() >= prefix.size() && util::iequals(target.substr(0, prefix.size()), prefix) &&
                (target.size() == prefix.size() || target[prefix.size()] == '/' || target[prefix.size()] == '?');
     };
-    // The health checks are the API's too: they answer from the store, like it.
-    return under("/api") || under("/health");
+    // The health checks and the metrics are the API's too: they answer from the store, like it.
+    return under("/api") || under("/health") || under("/metrics");
 }
 
 bool WebApplication::needs_blocking_pool(http::Request& request) noexcept
@@ -127,6 +127,7 @@ void WebApplication::handle(http::Request& request, http::Response& response) no
         api_.handle(request, response);
         return;
     }
+    request.route_name = "console";
     try {
         answer(request, response);
     } catch (...) {
@@ -141,6 +142,11 @@ void WebApplication::refuse(int status, std::string_view detail, const http::Req
                             http::Response& response) noexcept
 {
     api_.refuse(status, detail, request, response);
+}
+
+void WebApplication::answered(const http::Request& request, int status, std::chrono::nanoseconds elapsed) noexcept
+{
+    api_.answered(request, status, elapsed); // the API counts every request, the console's by their route name
 }
 
 } // namespace jobsessions::web
