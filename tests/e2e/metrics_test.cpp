@@ -246,6 +246,35 @@ TEST_F(Metrics, RequestCountsMoveExactlyAndNoLabelHoldsAnId)
     EXPECT_GE(after.value("jobsessions_http_open_connections{}"), 1); // this scrape's own
 }
 
+TEST_F(Metrics, SessionsAreCountedAsTheyFinishAndWhileTheyRun)
+{
+    const auto finished = R"(jobsessions_sessions_finished_total{status="Error",type="PolicyBackup",})";
+    const auto running = R"(jobsessions_sessions_running{type="PolicyBackup",})";
+    const auto before = scrape(*client_, admin_token());
+    EXPECT_EQ(before.value(finished), 0);
+    EXPECT_EQ(before.value(running), 0);
+    EXPECT_EQ(before.types.at("jobsessions_session_duration_seconds"), "histogram");
+
+    const auto first = std::string(create(R"({"type":"PolicyBackup"})").at("id").as_string());
+    create(R"({"type":"PolicyBackup"})");
+    create(R"({"type":"PolicyBackup","status":"Error","executionStartTime":"2026-01-01T00:00:00Z",)"
+           R"("executionStopTime":"2026-01-01T00:20:00Z"})");
+    auto page = scrape(*client_, admin_token());
+    EXPECT_EQ(page.value(running), 2);
+    EXPECT_EQ(page.value(finished), 1);
+    EXPECT_EQ(page.value(R"(jobsessions_session_duration_seconds_bucket{le="900",type="PolicyBackup",})"), 0);
+    EXPECT_EQ(page.value(R"(jobsessions_session_duration_seconds_bucket{le="1800",type="PolicyBackup",})"), 1);
+    EXPECT_EQ(page.value(R"(jobsessions_session_duration_seconds_sum{type="PolicyBackup",})"), 1200);
+
+    const auto ended =
+        client_->send_json("PATCH", "/api/v1/jobSessions/" + first, R"({"status":"Error"})", admin_token());
+    ASSERT_EQ(ended.status, 200) << ended.body;
+    page = scrape(*client_, admin_token());
+    EXPECT_EQ(page.value(running), 1);
+    EXPECT_EQ(page.value(finished), 2);
+    EXPECT_EQ(page.value(R"(jobsessions_session_duration_seconds_count{type="PolicyBackup",})"), 2);
+}
+
 TEST_F(Metrics, ASeparateAddressServesThemWithoutAToken)
 {
     start(false, {"--metrics-listen", "127.0.0.1:0"});
@@ -263,6 +292,15 @@ TEST_F(Metrics, ASeparateAddressServesThemWithoutAToken)
     EXPECT_EQ(scraper.get("/sessions").status, 404);
     // And the main address still wants a token.
     EXPECT_EQ(client_->get("/metrics").status, 401);
+}
+
+TEST(MetricsCommandLine, ABadMetricsAddressIsNamed)
+{
+    TempDir dir;
+    const auto result = run_jobsessiond(
+        {"serve", "--http", "--listen", "127.0.0.1:0", "--data-dir", dir.file("data"), "--metrics-listen", "nowhere"});
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_EQ(result.err, "jobsessiond: --metrics-listen needs HOST:PORT, not 'nowhere'\n");
 }
 
 TEST_F(Metrics, TlsHandshakesAreCounted)

@@ -20,6 +20,7 @@
 #include "jobsessions/service/change_relay.hpp"
 #include "jobsessions/service/cluster_service.hpp"
 #include "jobsessions/service/policy_service.hpp"
+#include "jobsessions/service/session_metrics.hpp"
 #include "jobsessions/web/web_application.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -56,11 +57,12 @@ using tcp = asio::ip::tcp;
 // How often the in-memory user directory is reloaded: the longest a disabled user's token keeps working.
 constexpr auto kUserReloadInterval = std::chrono::seconds(2);
 
-tcp::endpoint resolve_listen(const std::string& listen)
+/// The address of a HOST:PORT option; `flag` names the option in errors.
+tcp::endpoint resolve_listen(const std::string& listen, const std::string& flag = "--listen")
 {
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos) {
-        throw std::invalid_argument("--listen needs HOST:PORT, not '" + listen + "'");
+        throw std::invalid_argument(flag + " needs HOST:PORT, not '" + listen + "'");
     }
     std::string host = listen.substr(0, colon);
     const std::string port_text = listen.substr(colon + 1);
@@ -70,7 +72,7 @@ tcp::endpoint resolve_listen(const std::string& listen)
     char* end = nullptr;
     const long port = std::strtol(port_text.c_str(), &end, 10);
     if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) {
-        throw std::invalid_argument("--listen needs a port from 0 to 65535, not '" + port_text + "'");
+        throw std::invalid_argument(flag + " needs a port from 0 to 65535, not '" + port_text + "'");
     }
     if (host.empty()) {
         host = "0.0.0.0";
@@ -82,7 +84,7 @@ tcp::endpoint resolve_listen(const std::string& listen)
         tcp::resolver resolver(ctx);
         const auto results = resolver.resolve(host, port_text, ec);
         if (ec || results.empty()) {
-            throw std::invalid_argument("--listen: cannot resolve '" + host + "'");
+            throw std::invalid_argument(flag + ": cannot resolve '" + host + "'");
         }
         address = results.begin()->endpoint().address();
     }
@@ -303,7 +305,7 @@ int run_server(const Config& config)
         }
         std::optional<http::Listener> metrics_listener;
         if (!config.metrics_listen.empty()) {
-            auto bound_metrics = http::Listener::bind(resolve_listen(config.metrics_listen));
+            auto bound_metrics = http::Listener::bind(resolve_listen(config.metrics_listen, "--metrics-listen"));
             if (!bound_metrics) {
                 throw std::runtime_error("cannot listen on " + config.metrics_listen +
                                          " (--metrics-listen): " + bound_metrics.error().message());
@@ -420,6 +422,7 @@ int run_server(const Config& config)
         metrics::Registry registry;
         register_server_metrics(registry, api_config);
         api::RequestMetrics request_metrics(registry);
+        service::SessionMetrics session_metrics(registry, sessions);
         api::Services services{sessions, auth_service, policies,         session_bodies, rendered_pages,
                                clock,    api_config,   &request_metrics, &registry};
         api::ApiApplication api_application(services);

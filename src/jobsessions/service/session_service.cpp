@@ -278,7 +278,30 @@ Outcome<domain::JobSession> SessionService::create(const Principal& who, const C
         return from_store(created.error(), 0);
     }
     hub_.changed(created->id);
+    for (auto* observer : observers_) {
+        observer->session_written(nullptr, *created);
+    }
     return std::move(*created);
+}
+
+Outcome<std::vector<std::int64_t>> SessionService::unfinished_by_type()
+{
+    std::vector<std::int64_t> counts;
+    for (const auto type : domain::all_session_types()) {
+        store::SessionFilter filter;
+        filter.types = {type};
+        for (const auto status : domain::all_session_statuses()) {
+            if (!domain::is_final(status)) {
+                filter.statuses.push_back(status);
+            }
+        }
+        auto counted = store_.count_sessions(filter);
+        if (!counted) {
+            return from_store(counted.error(), 0);
+        }
+        counts.push_back(*counted);
+    }
+    return counts;
 }
 
 Outcome<domain::JobSession> SessionService::change(const Principal& who, std::int64_t id,
@@ -313,6 +336,9 @@ Outcome<domain::JobSession> SessionService::change(const Principal& who, std::in
         auto stored = store_.replace_session(next, current->usn, idempotency);
         if (stored) {
             hub_.changed(id);
+            for (auto* observer : observers_) {
+                observer->session_written(&*current, *stored);
+            }
             if (ended_handler_ && who.user_id != kSystem.user_id && domain::is_final(stored->status)) {
                 ended_handler_(id);
             }

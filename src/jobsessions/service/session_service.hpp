@@ -75,6 +75,18 @@ struct RecordedAnswer {
     bool used_for_another_request = false;
 };
 
+/// Told of every session this server writes (created, or changed from what it was), after the write is durable,
+/// on the writing thread: how metrics learn of sessions without the service knowing them. Must not block.
+class SessionObserver {
+public:
+    virtual ~SessionObserver() = default;
+    SessionObserver() = default;
+    SessionObserver(const SessionObserver&) = delete;
+    SessionObserver& operator=(const SessionObserver&) = delete;
+    /// `previous` is null for a session just created.
+    virtual void session_written(const domain::JobSession* previous, const domain::JobSession& now) noexcept = 0;
+};
+
 /// The session use cases: read, create, change, log. No HTTP and no SQL here. Thread-safe.
 class SessionService {
 public:
@@ -128,6 +140,13 @@ public:
     /// stops the command of a session it runs. Set once, before requests are served.
     void on_ended(std::function<void(std::int64_t)> handler) { ended_handler_ = std::move(handler); }
 
+    /// Adds an observer of the sessions written. Before requests are served.
+    void observe(SessionObserver& observer) { observers_.push_back(&observer); }
+
+    /// How many sessions of each type have not finished (pending, running or canceling), in the order of
+    /// domain::all_session_types(): from the counts the store keeps.
+    Outcome<std::vector<std::int64_t>> unfinished_by_type();
+
     /// Where changes are announced (for followers and long polls).
     ChangeHub& hub() noexcept { return hub_; }
 
@@ -165,6 +184,7 @@ private:
     ChangeHub& hub_;
     std::function<void(std::int64_t)> stop_handler_;
     std::function<void(std::int64_t)> ended_handler_;
+    std::vector<SessionObserver*> observers_;
 };
 
 } // namespace jobsessions::service
