@@ -32,6 +32,17 @@ void append_labels(std::string& out, const std::vector<std::string>& names, cons
     out.push_back('}');
 }
 
+/// One sample line: its name, labels and value.
+void append_sample(std::string& out, std::string_view name, const std::vector<std::string>& label_names,
+                   const std::vector<std::string>& values, double value)
+{
+    out.append(name);
+    append_labels(out, label_names, values);
+    out.push_back(' ');
+    append_value(out, value);
+    out.push_back('\n');
+}
+
 std::string bound_text(double bound)
 {
     std::string out;
@@ -85,11 +96,7 @@ Family<Counter>& Registry::counter(std::string name, std::string help, std::vect
         std::make_unique<Family<Counter>>(std::move(label_names), [] { return std::make_unique<Counter>(); }));
     entries_.push_back({name, std::move(help), "counter", [&family, name](std::string& out) {
                             family.each([&](const std::vector<std::string>& values, const Counter& c) {
-                                out.append(name);
-                                append_labels(out, family.label_names(), values);
-                                out.push_back(' ');
-                                append_value(out, static_cast<double>(c.value()));
-                                out.push_back('\n');
+                                append_sample(out, name, family.label_names(), values, static_cast<double>(c.value()));
                             });
                         }});
     return family;
@@ -101,11 +108,7 @@ Family<Gauge>& Registry::gauge(std::string name, std::string help, std::vector<s
         std::make_unique<Family<Gauge>>(std::move(label_names), [] { return std::make_unique<Gauge>(); }));
     entries_.push_back({name, std::move(help), "gauge", [&family, name](std::string& out) {
                             family.each([&](const std::vector<std::string>& values, const Gauge& g) {
-                                out.append(name);
-                                append_labels(out, family.label_names(), values);
-                                out.push_back(' ');
-                                append_value(out, g.value());
-                                out.push_back('\n');
+                                append_sample(out, name, family.label_names(), values, g.value());
                             });
                         }});
     return family;
@@ -127,16 +130,9 @@ Family<Histogram>& Registry::histogram(std::string name, std::string help, std::
                                     append_value(out, static_cast<double>(snapshot.cumulative[i]));
                                     out.push_back('\n');
                                 }
-                                out.append(name).append("_sum");
-                                append_labels(out, family.label_names(), values);
-                                out.push_back(' ');
-                                append_value(out, snapshot.sum);
-                                out.push_back('\n');
-                                out.append(name).append("_count");
-                                append_labels(out, family.label_names(), values);
-                                out.push_back(' ');
-                                append_value(out, static_cast<double>(snapshot.cumulative.back()));
-                                out.push_back('\n');
+                                append_sample(out, name + "_sum", family.label_names(), values, snapshot.sum);
+                                append_sample(out, name + "_count", family.label_names(), values,
+                                              static_cast<double>(snapshot.cumulative.back()));
                             });
                         }});
     return family;
