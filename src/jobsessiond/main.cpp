@@ -3,6 +3,7 @@
 #include "jobsessions/app/migrate_command.hpp"
 #include "jobsessions/app/server_app.hpp"
 #include "jobsessions/app/user_command.hpp"
+#include "jobsessions/log/log.hpp"
 
 #include <iostream>
 #include <stdexcept>
@@ -17,6 +18,7 @@ int main(int argc, char** argv)
         std::cerr << "jobsessiond: " << e.what() << '\n';
         return 2;
     }
+    jobsessions::log::set_format(command.config.log_format);
     switch (command.action) {
     case ParsedCommandLine::Action::Help:
         std::cout << jobsessions::app::usage();

@@ -86,7 +86,7 @@ TEST_F(SessionGet, AnswersAreValidUtf8WhateverBytesTheRequestHad)
     // Refusals name the client's address in the log.
     EXPECT_EQ(client_->raw("GET /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n").substr(0, 12),
               "HTTP/1.1 501");
-    EXPECT_NE(server_->stderr_text().find("GET /x 501 peer=127.0.0.1"), std::string::npos) << server_->stderr_text();
+    EXPECT_NE(server_->stderr_text().find("GET /x 501 client=127.0.0.1"), std::string::npos) << server_->stderr_text();
 }
 
 TEST_F(SessionGet, TraceIdOfAnErrorIsInTheServerLog)

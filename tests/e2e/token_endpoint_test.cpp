@@ -213,7 +213,7 @@ TEST_F(LoginThrottling, RepeatedFailuresAreSlowedDownThenToldWhenToTryAgain)
     const auto log = server_->stderr_text();
     EXPECT_NE(log.find(" warning login failed for user 'admin' from 198.51.100.7\n"), std::string::npos) << log;
     EXPECT_NE(log.find(" warning login failed for user 'nobody' from 198.51.100.7\n"), std::string::npos);
-    EXPECT_NE(log.find("POST /api/oauth2/token 429 peer=198.51.100.7"), std::string::npos) << log;
+    EXPECT_NE(log.find("POST /api/oauth2/token 429 client=198.51.100.7"), std::string::npos) << log;
     EXPECT_EQ(log.find("guess"), std::string::npos);
     EXPECT_EQ(log.find(kPassword), std::string::npos);
 }

@@ -146,8 +146,10 @@ ServerProcess::ServerProcess(ServerOptions options)
         }
         seen.append(buf, static_cast<std::size_t>(n));
     }
-    const auto colon = seen.rfind(':');
-    port_ = std::stoi(seen.substr(colon + 1));
+    // "listening on SCHEME://HOST:PORT", in a text line as in a JSON one (--log-format json): the port ends the URL.
+    const auto url = seen.find("://", seen.find("listening on "));
+    const auto url_end = seen.find_first_of(" \"\n", url);
+    port_ = std::stoi(seen.substr(seen.rfind(':', url_end) + 1));
 }
 
 ServerProcess::~ServerProcess()

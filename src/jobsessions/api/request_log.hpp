@@ -3,6 +3,7 @@
 
 #include "jobsessions/api/context.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,13 +12,17 @@
 namespace jobsessions::api {
 
 /// The server log's line about one request: method, path (never the query, which may carry what does not belong
-/// in a log), status, client address, user and trace id. Taken from a request, written once its status is known.
+/// in a log), the route's template, status, duration, client address, user and trace id. Taken from a request,
+/// written once its status is known.
 struct RequestLog {
     std::string method;
     std::string path;
+    std::string route;
     std::string client;
-    std::optional<std::int64_t> user;
+    std::optional<std::int64_t> user_id;
+    std::string user_name;
     std::string trace_id;
+    std::chrono::steady_clock::time_point received_at;
 
     /// What the line says of `ctx`'s request.
     static RequestLog of(Context& ctx);

@@ -204,6 +204,17 @@ const Option kOptions[] = {
      [](const Config& c) { return text_or_unset(c.metrics_listen); }},
     {"access-log", Kind::Switch, [](Config& c, const std::string& v) { c.access_log = switched_on(v); },
      [](const Config& c) { return std::string(c.access_log ? "true" : "false"); }},
+    {"log-format", Kind::Text,
+     [](Config& c, const std::string& v) {
+         if (v == "text") {
+             c.log_format = log::Format::Text;
+         } else if (v == "json") {
+             c.log_format = log::Format::Json;
+         } else {
+             refuse(" needs text or json, not '" + v + "'");
+         }
+     },
+     [](const Config& c) { return quoted(c.log_format == log::Format::Json ? "json" : "text"); }},
     {"allow-unsafe-permissions", Kind::Switch,
      [](Config& c, const std::string& v) { c.allow_unsafe_permissions = switched_on(v); },
      [](const Config& c) { return std::string(c.allow_unsafe_permissions ? "true" : "false"); }},
@@ -375,6 +386,8 @@ configuration file, e.g. data-dir = "/var/lib/jobsessions"; a flag wins over a v
   --metrics-listen HOST:PORT  also serve GET /metrics here, without a token, for a scraper on a trusted address
                            (default: none; /metrics on --listen needs a Monitor's or Administrator's token)
   --access-log             log every request, not only failures
+  --log-format text|json   the log on stderr: text lines (default), or one JSON object per line for journald,
+                           Loki and the like
   --allow-unsafe-permissions  start even when other users may read or write the data directory, the
                            database or the TLS key (only a warning then; the default refuses to start)
   --retention-schedule CRON  when the retention job deletes old sessions (default "0 3 * * *", UTC;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/http/limits.hpp"
+#include "jobsessions/log/log.hpp"
 #include "jobsessions/service/login_throttle.hpp"
 
 #include <cstddef>
@@ -34,6 +35,8 @@ struct Config {
     /// Administrator's token on the main address).
     std::string metrics_listen;
     bool access_log = false;
+    /// How the log's lines are written: text, or one JSON object per line.
+    log::Format log_format = log::Format::Text;
     /// Start even when the data directory or a secret file can be read or written by other users (warning only).
     bool allow_unsafe_permissions = false;
     /// When the built-in retention job runs (a cron schedule); nullopt: never.

@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -133,12 +134,12 @@ void bootstrap_admin(store::Store& store)
         throw std::runtime_error("cannot create the admin user: " + created.error().message);
     }
     if (generated) {
-        std::cerr
-            << "jobsessiond: created user 'admin' (Administrator) with password: " << password
-            << "\njobsessiond: this password is shown only once; change it with 'jobsessiond user passwd admin'\n";
+        log::announce(log::Level::Warning, "created user 'admin' (Administrator) with password: " + password);
+        log::announce(log::Level::Warning,
+                      "this password is shown only once; change it with 'jobsessiond user passwd admin'");
     } else {
-        std::cerr << "jobsessiond: created user 'admin' (Administrator) with the password from "
-                     "JOBSESSIOND_ADMIN_PASSWORD\n";
+        log::announce(log::Level::Info,
+                      "created user 'admin' (Administrator) with the password from JOBSESSIOND_ADMIN_PASSWORD");
     }
 }
 
@@ -156,10 +157,10 @@ std::shared_ptr<asio::ssl::context> make_tls(const Config& config)
             std::filesystem::remove(files.certificate_path);
             std::filesystem::remove(files.key_path);
             http::generate_self_signed(files, host_name());
-            std::cerr << "jobsessiond: generated a self-signed certificate in " << dir << '\n';
+            log::announce(log::Level::Info, "generated a self-signed certificate in " + dir);
         }
-        std::cerr << "jobsessiond: certificate SHA-256 fingerprint "
-                  << http::certificate_fingerprint(files.certificate_path) << '\n';
+        log::announce(log::Level::Info,
+                      "certificate SHA-256 fingerprint " + http::certificate_fingerprint(files.certificate_path));
     }
     check_private(files.key_path, "the TLS key", config.allow_unsafe_permissions, true);
     return http::make_server_tls_context(files);
@@ -451,8 +452,15 @@ int run_server(const Config& config)
         } else if (bound.address().is_v6()) {
             shown_host = "[" + shown_host + "]";
         }
-        std::cout << "jobsessiond " << JOBSESSIONS_VERSION << " listening on " << (tls ? "https" : "http") << "://"
-                  << shown_host << ':' << bound.port() << std::endl;
+        // The line scripts wait for, on stdout; in JSON like the log when the log is JSON.
+        const auto url = std::string(tls ? "https" : "http") + "://" + shown_host + ":" + std::to_string(bound.port());
+        const auto listening = std::string("jobsessiond ") + JOBSESSIONS_VERSION + " listening on " + url;
+        if (log::format() == log::Format::Json) {
+            const std::array<log::Field, 1> fields{{{"url", url}}};
+            std::cout << log::format_line(log::Level::Info, listening, fields) << std::flush;
+        } else {
+            std::cout << listening << std::endl;
+        }
 
         int signal_number = 0;
         sigwait(&stop_signals, &signal_number);
@@ -475,7 +483,7 @@ int run_server(const Config& config)
         log::info("stopped");
         return 0;
     } catch (const std::exception& e) {
-        std::cerr << "jobsessiond: " << e.what() << '\n';
+        log::announce(log::Level::Error, e.what());
         return 1;
     }
 }

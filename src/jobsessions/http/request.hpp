@@ -5,6 +5,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include <any>
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -43,6 +44,8 @@ struct Request {
     /// True when the request arrived over TLS.
     bool secure = false;
     boost::asio::ip::address peer;
+    /// When the whole request had arrived (what a log line's duration counts from).
+    std::chrono::steady_clock::time_point received_at;
 
     /// Set by the application while routing, read back when the handler runs; opaque to the transport.
     const void* route = nullptr;

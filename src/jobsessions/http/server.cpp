@@ -507,6 +507,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
             parser.fill_request_line(request);
             request.secure = secure;
             request.peer = peer;
+            request.received_at = started;
             if (ec == beast::http::error::header_limit) {
                 cx.app.refuse(431, "The request header fields are larger than the server accepts.", request, response);
             } else if (ec == beast::http::error::body_limit) {
@@ -534,6 +535,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
             parser.fill(request);
             request.secure = secure;
             request.peer = peer;
+            request.received_at = started;
             state.in_handler = true;
             if (cx.app.needs_blocking_pool(request)) {
                 auto work = [&] { cx.app.handle(request, response); };

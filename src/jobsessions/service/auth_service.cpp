@@ -266,6 +266,13 @@ std::optional<Principal> AuthService::authenticate(std::string_view access_token
     return principal;
 }
 
+std::string AuthService::user_name(std::int64_t id) const
+{
+    std::string name;
+    users_.visit(id, [&name](const auth::UserEntry& entry) { name = entry.name; });
+    return name;
+}
+
 Outcome<void> AuthService::reload_users()
 {
     auto users = user_store_.list_users();

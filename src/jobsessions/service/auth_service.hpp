@@ -92,6 +92,9 @@ public:
     /// The principal of a valid, unexpired access token of an enabled user; no database access.
     [[nodiscard]] std::optional<Principal> authenticate(std::string_view access_token) const;
 
+    /// The name of the user with this id, from the in-memory directory (empty: no such user).
+    [[nodiscard]] std::string user_name(std::int64_t id) const;
+
     /// Reloads the in-memory user directory from the store.
     Outcome<void> reload_users();
 

@@ -122,7 +122,10 @@ Outcome<util::Micros> LoginThrottle::failed(std::string_view username, const boo
     const auto now = clock_.now();
     const auto keys = keys_of(username, address);
     // In a form fail2ban and its kind can match: the name made safe for one line, the address as it connected.
-    log::warning("login failed for user '" + loggable_name(username) + "' from " + address.to_string());
+    // A JSON line names both apart too (the name then escaped as JSON, not made safe).
+    const auto client = address.to_string();
+    log::write(log::Level::Warning, "login failed for user '" + loggable_name(username) + "' from " + client,
+               {{"client", client, false}, {"user", username, false}});
     auto is_known = known(keys, now);
     if (!is_known) {
         return is_known.error();
