@@ -4,6 +4,7 @@
 #include "jobsessions/api/api_application.hpp"
 #include "jobsessions/api/metrics_application.hpp"
 #include "jobsessions/app/data_dir.hpp"
+#include "jobsessions/app/systemd.hpp"
 #include "jobsessions/app/user_command.hpp"
 #include "jobsessions/auth/password.hpp"
 #include "jobsessions/auth/token_codec.hpp"
@@ -293,6 +294,8 @@ int run_server(const Config& config)
         auth::init_crypto();
         // Forked first, while the process has one thread and has opened nothing.
         runner::GroupKeeper keeper;
+        // Before any thread starts, and before any command could see it.
+        const auto systemd = SystemdNotifier::from_environment();
         // Every file the server makes holds or may hold a secret: owner-only, whatever umask it was started with.
         // Commands get the inherited one back.
         const mode_t inherited_umask = ::umask(077);
@@ -461,10 +464,19 @@ int run_server(const Config& config)
         } else {
             std::cout << listening << std::endl;
         }
+        // Ready only now: the store is open and the port accepts.
+        systemd.notify("READY=1\nSTATUS=listening on " + url);
+        std::optional<WatchdogKeeper> watchdog;
+        watchdog.emplace(systemd, [&server](std::chrono::microseconds interval) {
+            // The loops sweep once a second: a shorter interval cannot tell a stuck loop from a waiting one.
+            return server.responsive(std::max<std::chrono::steady_clock::duration>(interval, std::chrono::seconds(3)));
+        });
 
         int signal_number = 0;
         sigwait(&stop_signals, &signal_number);
         log::info(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + "; shutting down");
+        systemd.notify("STOPPING=1\nSTATUS=shutting down");
+        watchdog.reset();
         server.shutdown();
         if (metrics_server) {
             metrics_server->shutdown();

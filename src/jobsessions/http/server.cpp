@@ -21,6 +21,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <condition_variable>
@@ -201,6 +202,8 @@ struct Server::Worker {
     /// TLS handshakes on this thread's connections, completed and failed (read by stats() from other threads).
     std::atomic<std::uint64_t> handshakes{0};
     std::atomic<std::uint64_t> failed_handshakes{0};
+    /// When the sweeper last ran (read by responsive() from other threads).
+    std::atomic<Clock::rep> last_sweep{Clock::now().time_since_epoch().count()};
 };
 
 namespace {
@@ -655,6 +658,7 @@ asio::awaitable<void> sweep(Server::Worker& worker, Clock::duration idle_timeout
             co_return;
         }
         const auto now = Clock::now();
+        worker.last_sweep.store(now.time_since_epoch().count(), std::memory_order_relaxed);
         for (auto& c : worker.connections) {
             if (!c.in_handler && c.deadline < now && c.socket != nullptr) {
                 beast::error_code ignored;
@@ -977,6 +981,14 @@ Server::Stats Server::stats() const noexcept
         stats.failed_tls_handshakes += worker->failed_handshakes.load(std::memory_order_relaxed);
     }
     return stats;
+}
+
+bool Server::responsive(std::chrono::steady_clock::duration within) const noexcept
+{
+    const auto since = (Clock::now() - within).time_since_epoch().count();
+    return std::all_of(workers_.begin(), workers_.end(), [since](const auto& worker) {
+        return worker->last_sweep.load(std::memory_order_relaxed) >= since;
+    });
 }
 
 } // namespace jobsessions::http

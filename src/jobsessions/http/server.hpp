@@ -11,6 +11,7 @@
 #include <boost/system/result.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -69,6 +70,10 @@ public:
     };
     /// Safe from any thread once started.
     [[nodiscard]] Stats stats() const noexcept;
+
+    /// True when every I/O thread's event loop has come round to its once-a-second sweep within `within` (a
+    /// thread stuck in a handler, or a deadlock, stops that), for a watchdog. Safe from any thread once started.
+    [[nodiscard]] bool responsive(std::chrono::steady_clock::duration within) const noexcept;
 
     /// The blocking pool, for other work that must stay off the I/O threads.
     boost::asio::thread_pool& blocking_pool() noexcept { return blocking_pool_; }
