@@ -3,7 +3,8 @@
 # service user from the installed files and answering, upgraded with its data and the administrator's edit of the
 # configuration kept, removed (data kept) and purged (data gone).
 #   package_test.sh SOURCE_DIR BUILD_DIR
-# Needs root, and a machine without the package: otherwise it says why and is skipped (exit 77).
+# Needs root, a machine without the package and without systemd running (in a container, as CI): otherwise it
+# says why and is skipped (exit 77).
 set -euo pipefail
 source_dir="$1"
 build_dir="$2"
@@ -14,6 +15,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 if dpkg-query -W -f='${db:Status-Status}' jobsessions 2>/dev/null | grep -qv '^not-installed$'; then
   echo "skipped: jobsessions is installed on this machine, and this test would replace and purge it"
+  exit 77
+fi
+
+if [ -d /run/systemd/system ]; then
+  # The package would start the real service on port 8443 and its data directory, which this test's own server
+  # then could not lock.
+  echo "skipped: systemd runs on this machine; this test is for a machine or container without it"
   exit 77
 fi
 

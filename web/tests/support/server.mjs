@@ -35,7 +35,8 @@ export async function startServer({ dataDir } = {}) {
 
 async function launch(dataDir, listen) {
   const child = spawn(binary, ['--listen', listen, '--data-dir', dataDir], {
-    env: { PATH: process.env.PATH, JOBSESSIOND_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    // No configuration file: the machine's /etc/jobsessions/jobsessiond.conf is not the test's.
+    env: { PATH: process.env.PATH, JOBSESSIOND_ADMIN_PASSWORD: ADMIN_PASSWORD, JOBSESSIOND_CONFIG: '/dev/null' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
