@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/app/backup_command.hpp"
 #include "jobsessions/app/config.hpp"
 #include "jobsessions/app/migrate_command.hpp"
 #include "jobsessions/app/server_app.hpp"
@@ -30,6 +31,10 @@ int main(int argc, char** argv)
         return jobsessions::app::run_user_command(command);
     case ParsedCommandLine::Action::Migrate:
         return jobsessions::app::run_migrate_command(command);
+    case ParsedCommandLine::Action::Backup:
+        return jobsessions::app::run_backup_command(command);
+    case ParsedCommandLine::Action::Restore:
+        return jobsessions::app::run_restore_command(command);
     case ParsedCommandLine::Action::ConfigCheck:
         std::cout << jobsessions::app::describe(command);
         return 0;

@@ -116,6 +116,19 @@ std::string shown_database(const std::string& value)
     throw std::invalid_argument(reason);
 }
 
+/// A cron schedule, checked; nullopt for "off".
+std::optional<std::string> schedule_or_off(const std::string& v)
+{
+    if (util::iequals(v, "off")) {
+        return std::nullopt;
+    }
+    auto parsed = domain::CronSchedule::parse(v);
+    if (const auto* error = std::get_if<std::string>(&parsed)) {
+        refuse(": " + *error);
+    }
+    return v;
+}
+
 std::string quoted(const std::string& value)
 {
     std::string out = "\"";
@@ -219,21 +232,17 @@ const Option kOptions[] = {
      [](Config& c, const std::string& v) { c.allow_unsafe_permissions = switched_on(v); },
      [](const Config& c) { return std::string(c.allow_unsafe_permissions ? "true" : "false"); }},
     {"retention-schedule", Kind::Text,
-     [](Config& c, const std::string& v) {
-         if (util::iequals(v, "off")) {
-             c.retention_schedule.reset();
-             return;
-         }
-         auto parsed = domain::CronSchedule::parse(v);
-         if (const auto* error = std::get_if<std::string>(&parsed)) {
-             refuse(": " + *error);
-         }
-         c.retention_schedule = v;
-     },
+     [](Config& c, const std::string& v) { c.retention_schedule = schedule_or_off(v); },
      [](const Config& c) { return quoted(c.retention_schedule.value_or("off")); }},
     {"retention-days", Kind::Number,
      [](Config& c, const std::string& v) { c.retention_days = whole_number(v, 1, 36500); },
      [](const Config& c) { return std::to_string(c.retention_days); }},
+    {"backup-schedule", Kind::Text, [](Config& c, const std::string& v) { c.backup_schedule = schedule_or_off(v); },
+     [](const Config& c) { return quoted(c.backup_schedule.value_or("off")); }},
+    {"backup-dir", Kind::Text, [](Config& c, const std::string& v) { c.backup_dir = v; },
+     [](const Config& c) { return text_or_unset(c.backup_dir); }},
+    {"backup-keep", Kind::Number, [](Config& c, const std::string& v) { c.backup_keep = count_between(v, 1, 10'000); },
+     [](const Config& c) { return std::to_string(c.backup_keep); }},
     {"session-cache-mb", Kind::Number,
      [](Config& c, const std::string& v) { c.session_cache_mb = count_between(v, 0, 1'048'576); },
      [](const Config& c) { return std::to_string(c.session_cache_mb); }},
@@ -363,6 +372,8 @@ const char* usage() noexcept
        jobsessiond user add|passwd|list|enable|disable|remove [NAME] [--role ROLE] --data-dir DIR
        jobsessiond migrate --from DATA_DIR --to postgresql://HOST/DB
        jobsessiond config check [options]
+       jobsessiond backup --data-dir DIR --to FILE
+       jobsessiond restore --from FILE --data-dir DIR
 
 Serve the job-sessions API (HTTPS by default).
 
@@ -393,6 +404,10 @@ configuration file, e.g. data-dir = "/var/lib/jobsessions"; a flag wins over a v
   --retention-schedule CRON  when the retention job deletes old sessions (default "0 3 * * *", UTC;
                            "CRON_TZ=Europe/Berlin 0 3 * * *" for another zone; "off": never)
   --retention-days N       age in days at which sessions without a policy retention are deleted (default 90)
+  --backup-schedule CRON   when the backup job copies the store into --backup-dir, as an AutoBackup session
+                           (default "off"; e.g. "30 2 * * *")
+  --backup-dir DIR         where scheduled backups go (jobsessions-YYYYMMDDTHHMMSSZ.db)
+  --backup-keep N          how many scheduled backups are kept, the oldest deleted first (default 7)
   --session-cache-mb N     memory for rendered finished sessions that lists reuse (default 64; 0: none)
   --request-timeout S      seconds a request may take to arrive whole, from its first byte (default 30)
   --idle-timeout S         seconds an idle keep-alive connection is kept open (default 75)
@@ -412,6 +427,9 @@ JOBSESSIOND_ADMIN_PASSWORD, or a random one printed once on stderr.
 User commands read passwords from standard input, never from the command line.
 config check reads the flags, the environment and the file as the server would, and prints the configuration
 with where each value comes from, or the first error (naming the flag, the variable or the file's line).
+backup writes a verified copy of the store of a data directory to FILE, while its server runs and writes go on.
+restore puts a backup in place in a data directory whose server is stopped; the store it replaces is kept beside
+it as jobsessions.db.replaced-TIME.
 migrate copies the SQLite store of a data directory (its server stopped) into a PostgreSQL database, keeping
 ids and usns, and compares what each holds; it is safe to run again.
 )";
@@ -428,6 +446,12 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv)
         ++first;
     } else if (first < argc && std::string_view(argv[first]) == "migrate") {
         parsed.action = ParsedCommandLine::Action::Migrate;
+        ++first;
+    } else if (first < argc && std::string_view(argv[first]) == "backup") {
+        parsed.action = ParsedCommandLine::Action::Backup;
+        ++first;
+    } else if (first < argc && std::string_view(argv[first]) == "restore") {
+        parsed.action = ParsedCommandLine::Action::Restore;
         ++first;
     } else if (first + 1 < argc && std::string_view(argv[first]) == "config" &&
                std::string_view(argv[first + 1]) == "check") {
@@ -470,8 +494,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv)
             name = name == "from" ? "data-dir" : "database";
         }
         const bool is_role = parsed.action == ParsedCommandLine::Action::User && name == "role";
+        const bool is_backup_file = (parsed.action == ParsedCommandLine::Action::Backup && name == "to") ||
+                                    (parsed.action == ParsedCommandLine::Action::Restore && name == "from");
         const auto* option = find_option(name);
-        if (!is_role && name != "config" && option == nullptr) {
+        if (!is_role && !is_backup_file && name != "config" && option == nullptr) {
             throw std::invalid_argument("unknown option --" + std::string(name) + " (see --help)");
         }
         if (option != nullptr && option->kind == Kind::Switch) {
@@ -489,6 +515,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv)
         }
         if (is_role) {
             parsed.role = *value;
+        } else if (is_backup_file) {
+            parsed.backup_file = *value;
         } else if (name == "config") {
             config_flag = *value;
         } else {
@@ -534,6 +562,19 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv)
     }
     if (config.plain_http && !config.tls_cert.empty()) {
         throw std::invalid_argument("--http serves no TLS: leave out --tls-cert and --tls-key, or --http");
+    }
+    if (config.backup_schedule && config.backup_dir.empty()) {
+        throw std::invalid_argument("--backup-schedule needs --backup-dir, the directory the backups go to");
+    }
+    if (config.backup_schedule && !config.database.empty()) {
+        throw std::invalid_argument("--backup-schedule backs up the SQLite store; back a PostgreSQL database up with "
+                                    "its own tools (pg_dump)");
+    }
+    if ((parsed.action == ParsedCommandLine::Action::Backup || parsed.action == ParsedCommandLine::Action::Restore) &&
+        parsed.backup_file.empty()) {
+        throw std::invalid_argument(parsed.action == ParsedCommandLine::Action::Backup
+                                        ? "backup needs --to FILE, the file the backup is written to"
+                                        : "restore needs --from FILE, the backup to restore");
     }
     return parsed;
 }

@@ -43,6 +43,12 @@ struct Config {
     std::optional<std::string> retention_schedule = "0 3 * * *";
     /// How old a session without a policy retention (or of a deleted policy) may get, in days.
     std::int64_t retention_days = 90;
+    /// When the built-in backup job copies the store into backup_dir (a cron schedule); nullopt: never.
+    std::optional<std::string> backup_schedule;
+    /// Where scheduled backups go.
+    std::string backup_dir;
+    /// How many scheduled backups are kept (the oldest go first).
+    std::size_t backup_keep = 7;
     /// Memory for the rendered bodies of finished sessions that lists copy instead of reading again; 0: none.
     std::size_t session_cache_mb = 64;
     http::Limits limits;
@@ -52,7 +58,7 @@ struct Config {
 
 /// The outcome of reading the command line.
 struct ParsedCommandLine {
-    enum class Action : std::uint8_t { Serve, Help, Version, User, Migrate, ConfigCheck };
+    enum class Action : std::uint8_t { Serve, Help, Version, User, Migrate, ConfigCheck, Backup, Restore };
     Action action = Action::Serve;
     Config config;
     /// The configuration file read (empty: none).
@@ -64,6 +70,8 @@ struct ParsedCommandLine {
     std::vector<std::string> user_args;
     /// For `user`: `--role` if given.
     std::optional<std::string> role;
+    /// For `backup`: the file written (`--to`); for `restore`: the file read (`--from`).
+    std::string backup_file;
 };
 
 /// The configuration file read when neither --config nor JOBSESSIOND_CONFIG names one, if it exists.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/app/migrate_command.hpp"
 
+#include "jobsessions/app/command_errors.hpp"
 #include "jobsessions/app/data_dir.hpp"
 #include "jobsessions/store/transfer.hpp"
 
@@ -15,7 +16,7 @@ namespace jobsessions::app {
 int run_migrate_command(const ParsedCommandLine& command)
 {
     const auto& config = command.config;
-    try {
+    return reporting_errors([&] {
         if (config.database.empty()) {
             throw std::invalid_argument("migrate needs --to postgresql://HOST/DB (or JOBSESSIOND_DATABASE)");
         }
@@ -44,13 +45,7 @@ int run_migrate_command(const ParsedCommandLine& command)
         }
         std::cout << "copied " << config.data_dir << " into the PostgreSQL database; start the servers with it\n";
         return 0;
-    } catch (const std::invalid_argument& e) {
-        std::cerr << "jobsessiond: " << e.what() << '\n';
-        return 2;
-    } catch (const std::exception& e) {
-        std::cerr << "jobsessiond: " << e.what() << '\n';
-        return 1;
-    }
+    });
 }
 
 } // namespace jobsessions::app

@@ -13,6 +13,7 @@
 #include "jobsessions/log/log.hpp"
 #include "jobsessions/metrics/process.hpp"
 #include "jobsessions/metrics/registry.hpp"
+#include "jobsessions/runner/backup_job.hpp"
 #include "jobsessions/runner/cluster_node.hpp"
 #include "jobsessions/runner/group_keeper.hpp"
 #include "jobsessions/runner/retention.hpp"
@@ -406,6 +407,22 @@ int run_server(const Config& config)
         } else {
             log::info("retention: off, no session is ever deleted");
         }
+        std::optional<service::BackupService> backups;
+        std::optional<runner::BackupJob> backup_job;
+        if (config.backup_schedule) {
+            std::error_code ec;
+            std::filesystem::create_directories(config.backup_dir, ec);
+            if (ec || ::access(config.backup_dir.c_str(), W_OK) != 0) {
+                throw std::runtime_error("--backup-dir " + config.backup_dir + " is not a directory this server " +
+                                         "may write" + (ec ? ": " + ec.message() : std::string()));
+            }
+            backups.emplace(*store, config.backup_dir, config.backup_keep);
+            backup_job.emplace(sessions, *backups, clock,
+                               std::get<domain::CronSchedule>(domain::CronSchedule::parse(*config.backup_schedule)));
+            backup_job->start();
+            log::info("backup: on schedule '" + *config.backup_schedule + "', into " + config.backup_dir +
+                      ", keeping the newest " + std::to_string(config.backup_keep));
+        }
 
         api::ApiConfig api_config;
         api_config.public_url = config.public_url;
@@ -487,6 +504,9 @@ int run_server(const Config& config)
         scheduler.stop();
         if (retention) {
             retention->stop();
+        }
+        if (backup_job) {
+            backup_job->stop();
         }
         runner.shutdown();
         if (node) {

@@ -4,14 +4,11 @@
 #include "jobsessions/log/log.hpp"
 
 #include <algorithm>
-#include <chrono>
 
 namespace jobsessions::runner {
 namespace {
 
 using util::kMicrosPerDay;
-/// The job looks at the clock at least this often, so that a clock change is noticed.
-constexpr auto kLongestSleep = std::chrono::seconds(60);
 
 } // namespace
 
@@ -23,7 +20,11 @@ RetentionJob::RetentionJob(service::SessionService& sessions, service::PolicySer
     , retention_(retention)
     , clock_(clock)
     , config_(std::move(config))
-    , leadership_(leadership)
+    , cron_(clock, config_.schedule, leadership, [this] {
+        if (auto run = run_once(); !run) {
+            log::warning("retention: " + run.error().message);
+        }
+    })
 {
 }
 
@@ -34,51 +35,12 @@ RetentionJob::~RetentionJob()
 
 void RetentionJob::start()
 {
-    thread_ = std::thread([this] { loop(); });
+    cron_.start();
 }
 
 void RetentionJob::stop()
 {
-    {
-        std::lock_guard lock(mutex_);
-        stop_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) {
-        thread_.join();
-    }
-}
-
-bool RetentionJob::stopping()
-{
-    std::lock_guard lock(mutex_);
-    return stop_;
-}
-
-void RetentionJob::loop()
-{
-    auto next = config_.schedule.next_after(clock_.now());
-    std::unique_lock lock(mutex_);
-    while (!stop_) {
-        const auto now = clock_.now();
-        if (next && *next <= now) {
-            lock.unlock();
-            // Of several servers sharing the database, the one that leads runs it.
-            if (leadership_ == nullptr || leadership_->leads()) {
-                if (auto run = run_once(); !run) {
-                    log::warning("retention: " + run.error().message);
-                }
-            }
-            next = config_.schedule.next_after(clock_.now());
-            lock.lock();
-            continue;
-        }
-        auto sleep = std::chrono::duration_cast<std::chrono::microseconds>(kLongestSleep);
-        if (next) {
-            sleep = std::min(sleep, std::chrono::microseconds(*next - now));
-        }
-        wake_.wait_for(lock, sleep, [this] { return stop_; });
-    }
+    cron_.stop();
 }
 
 service::Outcome<domain::JobSession> RetentionJob::run_once()
@@ -106,7 +68,7 @@ service::Outcome<domain::JobSession> RetentionJob::run_once()
         // Bounded, so that no stored number (policies written before their ranges were checked) overflows this.
         const auto before = clock_.now() - std::clamp<std::int64_t>(days, 1, domain::kMaxRetentionDays) * kMicrosPerDay;
         store::RetentionBatch swept;
-        while (!stopping()) {
+        while (!cron_.stopping()) {
             auto batch = retention_.delete_old_sessions(policy_id, before, config_.batch);
             if (!batch) {
                 say(domain::SessionStatus::Error, what + ": cannot delete old sessions: the store is unavailable.");

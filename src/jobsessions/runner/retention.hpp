@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/domain/cron.hpp"
+#include "jobsessions/runner/cron_thread.hpp"
 #include "jobsessions/runner/leadership.hpp"
 #include "jobsessions/service/outcome.hpp"
 #include "jobsessions/service/policy_service.hpp"
@@ -9,10 +10,7 @@
 #include "jobsessions/service/session_service.hpp"
 #include "jobsessions/util/clock.hpp"
 
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 
 namespace jobsessions::runner {
 
@@ -47,19 +45,12 @@ public:
     service::Outcome<domain::JobSession> run_once();
 
 private:
-    void loop();
-    [[nodiscard]] bool stopping();
-
     service::SessionService& sessions_;
     service::PolicyService& policies_;
     service::RetentionService& retention_;
     const util::Clock& clock_;
     RetentionConfig config_;
-    const Leadership* leadership_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stop_ = false;
-    std::thread thread_;
+    CronThread cron_;
 };
 
 } // namespace jobsessions::runner

@@ -28,6 +28,30 @@ protected:
     HousekeepingStore() = default;
 };
 
+/// What a backup of the store holds, counted in the copy once it was written.
+struct BackupSummary {
+    std::int64_t sessions = 0;
+    std::int64_t log_entries = 0;
+    /// The copy's size.
+    std::int64_t bytes = 0;
+};
+
+/// Copies of the whole store, taken while it is in use.
+class BackupStore {
+public:
+    virtual ~BackupStore() = default;
+    BackupStore(const BackupStore&) = delete;
+    BackupStore& operator=(const BackupStore&) = delete;
+
+    /// Writes the store as of one moment, while writes go on, to `file` (owner-only), verifies the copy and only
+    /// then puts it in place, replacing what was there. A backend whose database is backed up by its own tools
+    /// (PostgreSQL: pg_dump) answers Unavailable, saying so.
+    virtual Result<BackupSummary> back_up_to(const std::string& file) = 0;
+
+protected:
+    BackupStore() = default;
+};
+
 /// A whole store: every concern's interface, behind which SQLite (and PostgreSQL) sit; the only place SQL lives.
 /// Services take the narrow interface of their concern; only the composition root holds the whole.
 /// Thread-safety: every method may be called from any thread concurrently. Writes return only after the data is
@@ -39,7 +63,8 @@ class Store : public SessionStore,
               public LoginStore,
               public PolicyStore,
               public RunStore,
-              public HousekeepingStore {
+              public HousekeepingStore,
+              public BackupStore {
 public:
     /// How the servers sharing this database coordinate; null when one server owns it (SQLite in its data
     /// directory).

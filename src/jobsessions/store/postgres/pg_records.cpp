@@ -559,4 +559,10 @@ Result<std::int64_t> PgStore::delete_expired_records(util::Micros now, util::Mic
     });
 }
 
+Result<BackupSummary> PgStore::back_up_to(const std::string& /*file*/)
+{
+    return StoreError{StoreErrc::Unavailable,
+                      "a PostgreSQL database is backed up with PostgreSQL's own tools (pg_dump, pg_basebackup)"};
+}
+
 } // namespace jobsessions::store::postgres

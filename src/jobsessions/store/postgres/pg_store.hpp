@@ -82,6 +82,9 @@ public:
 
     Result<std::int64_t> delete_expired_records(util::Micros now, util::Micros idempotency_before) override;
 
+    // BackupStore
+    Result<BackupSummary> back_up_to(const std::string& file) override;
+
     ClusterStore* cluster() noexcept override { return this; }
     Result<std::unique_ptr<ChangeListener>> listen_for_changes() override;
     Result<bool> hold_lease(const std::string& name, const std::string& holder, util::Micros duration) override;

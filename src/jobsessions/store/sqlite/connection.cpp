@@ -254,4 +254,20 @@ std::string Connection::last_error() const
     return sqlite3_errmsg(db_);
 }
 
+Result<std::int64_t> select_number(Connection& db, const char* sql, std::string_view what)
+{
+    auto stmt = db.prepare(sql);
+    if (!stmt) {
+        return stmt.error();
+    }
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return StoreError{StoreErrc::Unavailable, std::string(what) + " is missing"};
+    }
+    return stmt->column_int64(0);
+}
+
 } // namespace jobsessions::store::sqlite

@@ -121,6 +121,10 @@ private:
 /// Builds a StoreError from a connection's last failure.
 StoreError make_error(sqlite3* db, int code, std::string_view what);
 
+/// Runs `sql` (a named constant without parameters whose first row's first column is a number) and returns that
+/// number; Unavailable naming `what` ("the usn counter") when there is no row.
+Result<std::int64_t> select_number(Connection& db, const char* sql, std::string_view what);
+
 /// Runs `sql` (a named constant selecting at most one row) with `key` bound to ?1 and returns `read(row)`, a
 /// Result; NotFound naming `what` ("session not found") when there is no row.
 template <class Key, class Read>

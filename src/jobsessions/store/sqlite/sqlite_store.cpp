@@ -3,6 +3,7 @@
 
 #include "jobsessions/log/log.hpp"
 #include "jobsessions/store/migrations/sqlite_migrations.hpp"
+#include "jobsessions/store/sqlite/backup.hpp"
 #include "jobsessions/store/sqlite/session_query.hpp"
 #include "jobsessions/util/strings.hpp"
 
@@ -1299,6 +1300,12 @@ Result<std::string> SqliteStore::get_or_create_secret(const std::string& name, c
         }
         return std::string(select->column_blob(0));
     });
+}
+
+Result<BackupSummary> SqliteStore::back_up_to(const std::string& file)
+{
+    // A connection of its own: the copy is one long read, which must hold up neither readers nor the writer.
+    return back_up(path_, file);
 }
 
 Result<std::int64_t> SqliteStore::delete_expired_records(util::Micros now, util::Micros idempotency_before)

@@ -104,6 +104,9 @@ public:
                                       util::Micros now) override;
     Result<std::optional<util::Micros>> last_login_success(const std::string& address_key) override;
     Result<std::int64_t> delete_expired_records(util::Micros now, util::Micros idempotency_before) override;
+
+    // BackupStore
+    Result<BackupSummary> back_up_to(const std::string& file) override;
     Result<RetentionBatch> delete_old_sessions(const std::optional<std::string>& policy_id, util::Micros before,
                                                std::int64_t max_sessions) override;
 

@@ -18,18 +18,11 @@ void UsnCounter::begin_batch() noexcept
 Result<std::int64_t> UsnCounter::next(Connection& db)
 {
     if (!last_) {
-        auto stmt = db.prepare(kSelectUsn);
-        if (!stmt) {
-            return stmt.error();
+        auto last = select_number(db, kSelectUsn, "the usn counter");
+        if (!last) {
+            return last.error();
         }
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row) {
-            return StoreError{StoreErrc::Unavailable, "the usn counter is missing"};
-        }
-        last_ = stmt->column_int64(0);
+        last_ = *last;
     }
     changed_ = true;
     return ++*last_;
