@@ -312,3 +312,49 @@ TEST_F(Metrics, TlsHandshakesAreCounted)
 
 } // namespace
 } // namespace jobsessions::test
+
+namespace jobsessions::test {
+namespace {
+
+TEST_F(Metrics, TheStoreShowsItsCommitsAndSizeAndTheRunnerItsChildren)
+{
+    const auto before = scrape(*client_, admin_token());
+    const auto commits_before = before.value("jobsessions_store_writes_per_commit_count{}");
+    for (int i = 0; i < 3; ++i) {
+        create(R"({"type":"PolicyBackup"})");
+    }
+    // A policy whose command runs until stopped: one child while it runs.
+    const auto policy = client_->send_json(
+        "POST", "/api/v1/policies", R"({"name":"waits","stopGraceSeconds":1,"command":["sleep","60"]})", admin_token());
+    ASSERT_EQ(policy.status, 201) << policy.body;
+    const auto run =
+        client_->send_json("POST", "/api/v1/policies/" + str(policy.json(), "id") + "/start", "", admin_token());
+    ASSERT_EQ(run.status, 202) << run.body;
+
+    auto page = scrape(*client_, admin_token());
+    EXPECT_EQ(page.value("jobsessions_runner_children{}"), 1);
+    // Three creations, the policy and the run: each write committed, in as many batches or fewer.
+    const auto writes = page.value("jobsessions_store_writes_per_commit_sum{}") -
+                        before.value("jobsessions_store_writes_per_commit_sum{}");
+    EXPECT_GE(writes, 5);
+    EXPECT_GE(page.value("jobsessions_store_writes_per_commit_count{}") - commits_before, 1);
+    EXPECT_LE(page.value("jobsessions_store_writes_per_commit_count{}") - commits_before, writes);
+    EXPECT_EQ(page.value("jobsessions_store_commit_duration_seconds_count{}"),
+              page.value("jobsessions_store_writes_per_commit_count{}"));
+    // Whole pages of SQLite's (4 KiB): the file as it is, which a checkpoint may grow at any moment.
+    EXPECT_GT(page.value("jobsessions_store_database_bytes{}"), 0);
+    EXPECT_EQ(std::fmod(page.value("jobsessions_store_database_bytes{}"), 4096), 0);
+    EXPECT_EQ(page.types.at("jobsessions_store_wal_bytes"), "gauge");
+
+    const auto stopped =
+        client_->send_json("POST", "/api/v1/jobSessions/" + str(run.json(), "id") + "/stop", "", admin_token());
+    ASSERT_EQ(stopped.status, 200) << stopped.body;
+    for (int round = 0; round < 100 && scrape(*client_, admin_token()).value("jobsessions_runner_children{}") > 0;
+         ++round) {
+        wait_for_change();
+    }
+    EXPECT_EQ(scrape(*client_, admin_token()).value("jobsessions_runner_children{}"), 0);
+}
+
+} // namespace
+} // namespace jobsessions::test

@@ -4,6 +4,7 @@
 #include "jobsessions/api/api_application.hpp"
 #include "jobsessions/api/metrics_application.hpp"
 #include "jobsessions/app/data_dir.hpp"
+#include "jobsessions/app/server_metrics.hpp"
 #include "jobsessions/app/systemd.hpp"
 #include "jobsessions/app/user_command.hpp"
 #include "jobsessions/auth/password.hpp"
@@ -249,34 +250,6 @@ rlim_t raise_descriptor_limit(std::size_t max_connections)
     return inherited;
 }
 
-/// What every server shows of itself: its build and storage, and the process.
-void register_server_metrics(metrics::Registry& registry, const api::ApiConfig& config)
-{
-    registry.collected(
-        "jobsessions_build_info", "Always 1: the version of this server, its node name and storage.",
-        metrics::Registry::Type::Gauge,
-        [version = config.server_version, node = config.node_name, storage = config.storage] {
-            return std::vector<metrics::Sample>{{{{"version", version}, {"node", node}, {"storage", storage}}, 1}};
-        });
-    metrics::register_process_metrics(registry);
-}
-
-/// What the transport counts: open connections and TLS handshakes.
-void register_transport_metrics(metrics::Registry& registry, const http::Server& server)
-{
-    registry.collected(
-        "jobsessions_http_open_connections", "Client connections open now.", metrics::Registry::Type::Gauge, [&server] {
-            return std::vector<metrics::Sample>{{{}, static_cast<double>(server.stats().open_connections)}};
-        });
-    registry.collected("jobsessions_tls_handshakes_total", "TLS handshakes with clients, by result.",
-                       metrics::Registry::Type::Counter, [&server] {
-                           const auto stats = server.stats();
-                           return std::vector<metrics::Sample>{
-                               {{{"result", "completed"}}, static_cast<double>(stats.tls_handshakes)},
-                               {{{"result", "failed"}}, static_cast<double>(stats.failed_tls_handshakes)}};
-                       });
-}
-
 } // namespace
 
 int run_server(const Config& config)
@@ -327,6 +300,9 @@ int run_server(const Config& config)
         const std::size_t io_threads =
             config.threads != 0 ? config.threads : std::max(1U, std::thread::hardware_concurrency());
         // PostgreSQL: a connection for each thread that may read or write at once, and two for the server's own jobs.
+        // Before the store, which its observer must outlive.
+        metrics::Registry registry;
+        StoreMetrics store_metrics(registry);
         auto store = config.database.empty() ? open_store(config.data_dir, dir_options)
                                              : open_database(config.database, io_threads + config.blocking_threads + 2);
         bootstrap_admin(*store);
@@ -440,8 +416,9 @@ int run_server(const Config& config)
         }
         api::SessionBodyCache session_bodies(config.session_cache_mb * 1024 * 1024);
         api::RenderedPages rendered_pages(config.session_cache_mb * 1024 * 1024 / 2);
-        metrics::Registry registry;
         register_server_metrics(registry, api_config);
+        store_metrics.observe(*store);
+        register_runner_metrics(registry, runner);
         api::RequestMetrics request_metrics(registry);
         service::SessionMetrics session_metrics(registry, sessions);
         api::Services services{sessions, auth_service, policies,         session_bodies, rendered_pages,

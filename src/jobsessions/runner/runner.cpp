@@ -265,6 +265,12 @@ void Runner::stop_policy(const std::string& policy_id)
     });
 }
 
+std::size_t Runner::running() const
+{
+    std::lock_guard lock(mutex_);
+    return runs_.size();
+}
+
 std::size_t Runner::active_runs(const std::string& policy_id) const
 {
     std::lock_guard lock(mutex_);

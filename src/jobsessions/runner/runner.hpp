@@ -85,6 +85,9 @@ public:
     /// Stops every run of a policy and waits until they have ended.
     void stop_policy(const std::string& policy_id) override;
 
+    /// How many runs (each a child process) this server has going on.
+    [[nodiscard]] std::size_t running() const;
+
     /// How many runs of a policy are going on.
     [[nodiscard]] std::size_t active_runs(const std::string& policy_id) const override;
 

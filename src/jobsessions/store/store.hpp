@@ -7,7 +7,11 @@
 #include "jobsessions/store/policy_store.hpp"
 #include "jobsessions/store/session_store.hpp"
 
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace jobsessions::store {
@@ -52,6 +56,43 @@ protected:
     BackupStore() = default;
 };
 
+/// Told of each batch of writes a store commits (its group commit), for metrics. Called on the store's writer
+/// thread right after the commit: quick, and never throws.
+class WriteObserver {
+public:
+    virtual ~WriteObserver() = default;
+    /// `writes` were committed together; `took` from the batch's start to its commit on disk.
+    virtual void batch_committed(std::size_t writes, std::chrono::nanoseconds took) noexcept = 0;
+
+protected:
+    WriteObserver() = default;
+    WriteObserver(const WriteObserver&) = default;
+    WriteObserver& operator=(const WriteObserver&) = default;
+};
+
+/// The room a store takes on disk.
+struct StorageSize {
+    std::int64_t database_bytes = 0;
+    /// Its write-ahead log, where the store keeps one of its own (SQLite's); none: it has none.
+    std::optional<std::int64_t> log_bytes;
+};
+
+/// What a store tells of itself, for metrics.
+class StatusStore {
+public:
+    virtual ~StatusStore() = default;
+    StatusStore(const StatusStore&) = delete;
+    StatusStore& operator=(const StatusStore&) = delete;
+
+    /// Tells `observer` (which must outlive the store; null: nobody) of every batch committed from now on.
+    virtual void observe_writes(WriteObserver* observer) noexcept = 0;
+    /// The room the database takes now.
+    virtual Result<StorageSize> storage_size() = 0;
+
+protected:
+    StatusStore() = default;
+};
+
 /// A whole store: every concern's interface, behind which SQLite (and PostgreSQL) sit; the only place SQL lives.
 /// Services take the narrow interface of their concern; only the composition root holds the whole.
 /// Thread-safety: every method may be called from any thread concurrently. Writes return only after the data is
@@ -64,7 +105,8 @@ class Store : public SessionStore,
               public PolicyStore,
               public RunStore,
               public HousekeepingStore,
-              public BackupStore {
+              public BackupStore,
+              public StatusStore {
 public:
     /// How the servers sharing this database coordinate; null when one server owns it (SQLite in its data
     /// directory).

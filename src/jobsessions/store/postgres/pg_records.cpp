@@ -31,6 +31,7 @@ constexpr const char* kRevokeLogin = "UPDATE refresh_tokens SET revoked = true W
 constexpr const char* kRevokeUserLogins = "UPDATE refresh_tokens SET revoked = true WHERE user_id = $1";
 constexpr const char* kInsertSettingIfAbsent =
     "INSERT INTO settings (name, value) VALUES ($1, decode($2, 'hex')) ON CONFLICT (name) DO NOTHING";
+constexpr const char* kSelectDatabaseSize = "SELECT pg_database_size(current_database())";
 constexpr const char* kSelectSetting = "SELECT encode(value, 'hex') FROM settings WHERE name = $1";
 constexpr const char* kSelectFailures = "SELECT failures, last_failure FROM login_failures WHERE key = $1";
 constexpr const char* kAddFailure =
@@ -563,6 +564,21 @@ Result<BackupSummary> PgStore::back_up_to(const std::string& /*file*/)
 {
     return StoreError{StoreErrc::Unavailable,
                       "a PostgreSQL database is backed up with PostgreSQL's own tools (pg_dump, pg_basebackup)"};
+}
+
+void PgStore::observe_writes(WriteObserver* observer) noexcept
+{
+    writer_.observe(observer);
+}
+
+Result<StorageSize> PgStore::storage_size()
+{
+    auto rows = prepared(kSelectDatabaseSize);
+    if (!rows) {
+        return rows.error();
+    }
+    // PostgreSQL's write-ahead log is the cluster's, shared by its databases: not this store's to count.
+    return StorageSize{rows->int64(0, 0), std::nullopt};
 }
 
 } // namespace jobsessions::store::postgres

@@ -85,6 +85,10 @@ public:
     // BackupStore
     Result<BackupSummary> back_up_to(const std::string& file) override;
 
+    // StatusStore
+    void observe_writes(WriteObserver* observer) noexcept override;
+    Result<StorageSize> storage_size() override;
+
     ClusterStore* cluster() noexcept override { return this; }
     Result<std::unique_ptr<ChangeListener>> listen_for_changes() override;
     Result<bool> hold_lease(const std::string& name, const std::string& holder, util::Micros duration) override;

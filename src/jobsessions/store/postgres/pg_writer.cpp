@@ -3,6 +3,7 @@
 
 #include "jobsessions/store/postgres/schema.hpp"
 
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,7 @@ void PgWriter::loop()
 
 void PgWriter::commit_batch(std::deque<std::shared_ptr<Job>>& batch)
 {
+    const auto started = std::chrono::steady_clock::now();
     // Outcomes are given only once the batch has committed (or failed), never before.
     std::vector<Result<void>> outcomes;
     outcomes.reserve(batch.size());
@@ -118,6 +120,9 @@ void PgWriter::commit_batch(std::deque<std::shared_ptr<Job>>& batch)
     if (auto committed = db.exec("COMMIT"); !committed) {
         give(committed.error());
         return;
+    }
+    if (auto* observer = observer_.load(std::memory_order_acquire)) {
+        observer->batch_committed(batch.size(), std::chrono::steady_clock::now() - started);
     }
     give(std::nullopt);
 }

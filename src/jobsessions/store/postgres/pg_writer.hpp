@@ -2,7 +2,9 @@
 #pragma once
 
 #include "jobsessions/store/postgres/connection.hpp"
+#include "jobsessions/store/store.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -35,6 +37,9 @@ public:
     /// error (then nothing it did stays), or the commit's error.
     template <class T> Result<T> write(const std::function<Result<T>(Connection&)>& body);
 
+    /// Tells `observer` of every batch committed from now on (null: nobody).
+    void observe(WriteObserver* observer) noexcept { observer_.store(observer, std::memory_order_release); }
+
 private:
     struct Job {
         std::function<Result<void>(Connection&)> body;
@@ -49,6 +54,7 @@ private:
 
     const std::string conninfo_;
     std::unique_ptr<Connection> connection_;
+    std::atomic<WriteObserver*> observer_{nullptr};
     std::mutex mutex_;
     std::condition_variable queued_;
     std::condition_variable done_;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <optional>
 
 namespace jobsessions::store::sqlite {
@@ -1306,6 +1307,22 @@ Result<BackupSummary> SqliteStore::back_up_to(const std::string& file)
 {
     // A connection of its own: the copy is one long read, which must hold up neither readers nor the writer.
     return back_up(path_, file);
+}
+
+void SqliteStore::observe_writes(WriteObserver* observer) noexcept
+{
+    writer_.observe(observer);
+}
+
+Result<StorageSize> SqliteStore::storage_size()
+{
+    std::error_code ec;
+    const auto database = std::filesystem::file_size(path_, ec);
+    if (ec) {
+        return StoreError{StoreErrc::Unavailable, "cannot read the size of " + path_ + ": " + ec.message()};
+    }
+    const auto log = std::filesystem::file_size(path_ + "-wal", ec);
+    return StorageSize{static_cast<std::int64_t>(database), ec ? 0 : static_cast<std::int64_t>(log)};
 }
 
 Result<std::int64_t> SqliteStore::delete_expired_records(util::Micros now, util::Micros idempotency_before)

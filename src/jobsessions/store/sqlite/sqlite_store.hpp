@@ -107,6 +107,10 @@ public:
 
     // BackupStore
     Result<BackupSummary> back_up_to(const std::string& file) override;
+
+    // StatusStore
+    void observe_writes(WriteObserver* observer) noexcept override;
+    Result<StorageSize> storage_size() override;
     Result<RetentionBatch> delete_old_sessions(const std::optional<std::string>& policy_id, util::Micros before,
                                                std::int64_t max_sessions) override;
 

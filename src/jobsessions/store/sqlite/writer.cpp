@@ -2,6 +2,7 @@
 #include "jobsessions/store/sqlite/writer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <span>
 
@@ -104,6 +105,7 @@ void Writer::loop()
 
 void Writer::run_batch(std::vector<WriteJob*>& batch)
 {
+    const auto started = std::chrono::steady_clock::now();
     auto finish_all = [&](const Result<void>& failure) {
         for (WriteJob* job : batch) {
             if (!failure) {
@@ -145,6 +147,9 @@ void Writer::run_batch(std::vector<WriteJob*>& batch)
     }
     if (committed) {
         commits_.fetch_add(1, std::memory_order_release);
+        if (auto* observer = observer_.load(std::memory_order_acquire)) {
+            observer->batch_committed(batch.size(), std::chrono::steady_clock::now() - started);
+        }
     } else {
         (void)connection_->run(kRollback);
     }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/store/sqlite/connection.hpp"
+#include "jobsessions/store/store.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -63,6 +64,9 @@ public:
     /// Finishes the queued jobs, then stops the thread; later jobs fail with Unavailable.
     void stop();
 
+    /// Tells `observer` of every batch committed from now on (null: nobody).
+    void observe(WriteObserver* observer) noexcept { observer_.store(observer, std::memory_order_release); }
+
     /// How many jobs wait for the next batch (for tests).
     [[nodiscard]] std::size_t queued();
 
@@ -90,6 +94,7 @@ private:
     std::vector<WriteJob*> queue_;
     bool stopping_ = false;
     std::atomic<std::uint64_t> commits_{0};
+    std::atomic<WriteObserver*> observer_{nullptr};
     std::thread thread_;
 };
 
