@@ -3,6 +3,8 @@
 // move exactly with the requests a test makes, no label carries a path or an id, and who may read it.
 #include "e2e/e2e_fixture.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cmath>
 #include <map>
 #include <regex>
@@ -354,6 +356,102 @@ TEST_F(Metrics, TheStoreShowsItsCommitsAndSizeAndTheRunnerItsChildren)
         wait_for_change();
     }
     EXPECT_EQ(scrape(*client_, admin_token()).value("jobsessions_runner_children{}"), 0);
+}
+
+} // namespace
+} // namespace jobsessions::test
+
+namespace jobsessions::test {
+namespace {
+
+class PolicyMetrics : public Metrics {
+protected:
+    /// Defines a policy running `command` and returns its id.
+    std::string define(const std::string& name, const std::string& command)
+    {
+        const auto res = client_->send_json("POST", "/api/v1/policies",
+                                            R"({"name":")" + name + R"(","command":)" + command + "}", admin_token());
+        EXPECT_EQ(res.status, 201) << res.body;
+        return str(res.json(), "id");
+    }
+
+    /// Runs a policy once and waits for its session to end.
+    void run(const std::string& policy)
+    {
+        const auto started = client_->send_json("POST", "/api/v1/policies/" + policy + "/start", "", admin_token());
+        ASSERT_EQ(started.status, 202) << started.body;
+        const auto id = str(started.json(), "id");
+        for (int round = 0; round < 100; ++round) {
+            const auto status = str(client_->get("/api/v1/jobSessions/" + id, admin_token()).json(), "status");
+            if (status != "Running" && status != "Pending") {
+                return;
+            }
+            wait_for_change();
+        }
+        ADD_FAILURE() << "the run of " << policy << " did not end";
+    }
+};
+
+TEST_F(PolicyMetrics, AreOffUnlessAskedAndThenCappedAndKeptAcrossARestart)
+{
+    EXPECT_FALSE(scrape(*client_, admin_token()).types.contains("jobsessions_policy_last_status"));
+
+    start(false, {"--policy-metrics", "2"});
+    admin_token_.clear();
+    const auto ok = define("a-ok", R"(["true"])");
+    const auto fails = define("b-fails", R"(["false"])");
+    define("c-left-out", R"(["true"])");
+    const auto before_runs = std::chrono::system_clock::now();
+    run(ok);
+    run(fails);
+    // A tick the scheduler could not run, as it records one: NeverExecuted, with the policy's backupJobInfo.
+    const auto missed =
+        client_->send_json("POST", "/api/v1/jobSessions",
+                           R"({"type":"PolicyBackup","status":"NeverExecuted","backupJobInfo":{"policyId":")" + ok +
+                               R"(","policyName":"a-ok"}})",
+                           admin_token());
+    ASSERT_EQ(missed.status, 201) << missed.body;
+
+    const auto check = [&](const Exposition& page, double missed_runs) {
+        const auto succeeded = page.value(R"(jobsessions_policy_last_success_timestamp_seconds{policy="a-ok",})");
+        EXPECT_GE(succeeded, std::chrono::duration<double>(before_runs.time_since_epoch()).count() - 1);
+        EXPECT_EQ(page.value(R"(jobsessions_policy_last_success_timestamp_seconds{policy="b-fails",})"), 0);
+        EXPECT_EQ(page.value(R"(jobsessions_policy_last_status{policy="b-fails",status="Error",})"), 1);
+        EXPECT_EQ(page.value(R"(jobsessions_policy_last_status{policy="b-fails",status="Success",})"), 0);
+        EXPECT_TRUE(page.samples.contains(R"(jobsessions_policy_last_status{policy="a-ok",status="Success",})"));
+        EXPECT_EQ(page.value(R"(jobsessions_policy_runs_missed_total{policy="a-ok",})"), missed_runs);
+        EXPECT_EQ(page.value("jobsessions_policy_metrics_omitted{}"), 1);
+        for (const auto& [key, value] : page.samples) {
+            EXPECT_EQ(key.find("c-left-out"), std::string::npos) << key;
+        }
+    };
+    auto page = scrape(*client_, admin_token());
+    // The newest finished run of a-ok is the NeverExecuted one the test recorded.
+    EXPECT_EQ(page.value(R"(jobsessions_policy_last_status{policy="a-ok",status="NeverExecuted",})"), 1);
+    check(page, 1);
+
+    // After a restart the newest runs come from the store; the missed count starts again.
+    start(false, {"--policy-metrics", "2"});
+    admin_token_.clear();
+    page = scrape(*client_, admin_token());
+    check(page, 0);
+
+    // The alert rules shipped in dist/prometheus name only metrics this server has.
+    const auto rules = YAML::LoadFile(std::string(JOBSESSIONS_DIST_DIR) + "/prometheus/jobsessions-alerts.yml");
+    std::size_t alerts = 0;
+    for (const auto& group : rules["groups"]) {
+        for (const auto& rule : group["rules"]) {
+            ++alerts;
+            const auto expr = rule["expr"].as<std::string>();
+            const std::regex metric_name(R"(jobsessions_[a-z_]+)");
+            for (auto it = std::sregex_iterator(expr.begin(), expr.end(), metric_name); it != std::sregex_iterator();
+                 ++it) {
+                const auto name = it->str();
+                EXPECT_TRUE(page.types.contains(name)) << rule["alert"].as<std::string>() << " names " << name;
+            }
+        }
+    }
+    EXPECT_EQ(alerts, 5U);
 }
 
 } // namespace

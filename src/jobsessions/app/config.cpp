@@ -215,6 +215,9 @@ const Option kOptions[] = {
      }},
     {"metrics-listen", Kind::Text, [](Config& c, const std::string& v) { c.metrics_listen = v; },
      [](const Config& c) { return text_or_unset(c.metrics_listen); }},
+    {"policy-metrics", Kind::Number,
+     [](Config& c, const std::string& v) { c.policy_metrics = count_between(v, 0, 10'000); },
+     [](const Config& c) { return std::to_string(c.policy_metrics); }},
     {"access-log", Kind::Switch, [](Config& c, const std::string& v) { c.access_log = switched_on(v); },
      [](const Config& c) { return std::string(c.access_log ? "true" : "false"); }},
     {"log-format", Kind::Text,
@@ -396,6 +399,8 @@ configuration file, e.g. data-dir = "/var/lib/jobsessions"; a flag wins over a v
   --blocking-threads N     threads for database writes and password hashing (default 32)
   --metrics-listen HOST:PORT  also serve GET /metrics here, without a token, for a scraper on a trusted address
                            (default: none; /metrics on --listen needs a Monitor's or Administrator's token)
+  --policy-metrics N       per-policy metrics (last success, last status, missed runs) for at most N policies,
+                           the first by name (default 0: none; each policy adds series)
   --access-log             log every request, not only failures
   --log-format text|json   the log on stderr: text lines (default), or one JSON object per line for journald,
                            Loki and the like

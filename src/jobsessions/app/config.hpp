@@ -34,6 +34,8 @@ struct Config {
     /// A second address serving GET /metrics without a token (empty: none; /metrics then needs a Monitor's or an
     /// Administrator's token on the main address).
     std::string metrics_listen;
+    /// Per-policy metrics for at most this many policies (0: none; each policy adds series).
+    std::size_t policy_metrics = 0;
     bool access_log = false;
     /// How the log's lines are written: text, or one JSON object per line.
     log::Format log_format = log::Format::Text;

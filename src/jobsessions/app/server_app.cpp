@@ -22,6 +22,7 @@
 #include "jobsessions/runner/scheduler.hpp"
 #include "jobsessions/service/change_relay.hpp"
 #include "jobsessions/service/cluster_service.hpp"
+#include "jobsessions/service/policy_metrics.hpp"
 #include "jobsessions/service/policy_service.hpp"
 #include "jobsessions/service/session_metrics.hpp"
 #include "jobsessions/web/web_application.hpp"
@@ -421,6 +422,10 @@ int run_server(const Config& config)
         register_runner_metrics(registry, runner);
         api::RequestMetrics request_metrics(registry);
         service::SessionMetrics session_metrics(registry, sessions);
+        std::optional<service::PolicyMetrics> policy_metrics;
+        if (config.policy_metrics > 0) {
+            policy_metrics.emplace(registry, sessions, policies, config.policy_metrics);
+        }
         api::Services services{sessions, auth_service, policies,         session_bodies, rendered_pages,
                                clock,    api_config,   &request_metrics, &registry};
         api::ApiApplication api_application(services);
