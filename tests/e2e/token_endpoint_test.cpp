@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "e2e/e2e_fixture.hpp"
 
+#include <sodium.h>
+
 #include <chrono>
 #include <regex>
 #include <thread>
@@ -86,7 +88,7 @@ TEST_F(TokenEndpoint, MalformedRequestsAndUnsupportedGrantsAreBadRequests)
     const auto no_refresh = client_->post_form("/api/oauth2/token", "grant_type=refresh_token");
     EXPECT_EQ(no_refresh.status, 400);
     EXPECT_EQ(str(no_refresh.json(), "error"), "invalid_request");
-    const auto grant = client_->post_form("/api/oauth2/token", "grant_type=client_credentials");
+    const auto grant = client_->post_form("/api/oauth2/token", "grant_type=authorization_code&code=x");
     EXPECT_EQ(grant.status, 400);
     EXPECT_EQ(str(grant.json(), "error"), "unsupported_grant_type");
     const auto bad_escape = client_->post_form("/api/oauth2/token", "username=%zz");
@@ -216,6 +218,61 @@ TEST_F(LoginThrottling, RepeatedFailuresAreSlowedDownThenToldWhenToTryAgain)
     EXPECT_NE(log.find("POST /api/oauth2/token 429 client=198.51.100.7"), std::string::npos) << log;
     EXPECT_EQ(log.find("guess"), std::string::npos);
     EXPECT_EQ(log.find(kPassword), std::string::npos);
+}
+
+} // namespace
+} // namespace jobsessions::test
+
+namespace jobsessions::test {
+namespace {
+
+/// "Basic base64(id:secret)", as Prometheus' oauth2 client sends it.
+std::string basic(const std::string& id_and_secret)
+{
+    std::string encoded(sodium_base64_ENCODED_LEN(id_and_secret.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(encoded.data(), encoded.size(), reinterpret_cast<const unsigned char*>(id_and_secret.data()),
+                      id_and_secret.size(), sodium_base64_VARIANT_ORIGINAL);
+    encoded.resize(encoded.size() - 1); // the terminating NUL
+    return "Basic " + encoded;
+}
+
+TEST_F(TokenEndpoint, ClientCredentialsGiveAnAccessTokenAloneAsAScraperNeeds)
+{
+    // A password with ':', '%' and '+': form-encoded inside the Basic header, as RFC 6749 §2.3.1 has it.
+    add_user(data_dir(), "prometheus", "Monitor", "p:ss%word+1");
+    const Headers form{{"Content-Type", "application/x-www-form-urlencoded"}};
+    auto with_basic = form;
+    with_basic.emplace_back("Authorization", basic("prometheus:p%3Ass%25word%2B1"));
+    const auto granted = client_->request("POST", "/api/oauth2/token", "grant_type=client_credentials", with_basic);
+    ASSERT_EQ(granted.status, 200) << granted.body;
+    const auto grant = granted.json();
+    EXPECT_FALSE(grant.as_object().contains("refresh_token")) << granted.body;
+    EXPECT_EQ(str(grant, "roleName"), "Monitor");
+    EXPECT_EQ(grant.at("expires_in").as_int64(), 3600);
+    EXPECT_EQ(client_->get("/metrics", str(grant, "access_token")).status, 200);
+    EXPECT_EQ(client_->get("/api/v1/jobSessions", str(grant, "access_token")).status, 403);
+
+    // In the form.
+    const auto in_form = client_->post_form(
+        "/api/oauth2/token", "grant_type=client_credentials&client_id=prometheus&client_secret=p%3Ass%25word%2B1");
+    ASSERT_EQ(in_form.status, 200) << in_form.body;
+    EXPECT_FALSE(in_form.json().as_object().contains("refresh_token"));
+
+    // A wrong secret is the client's error; both ways at once, none, or a header that is not Basic's: a bad request.
+    auto wrong = form;
+    wrong.emplace_back("Authorization", basic("prometheus:guess"));
+    const auto refused = client_->request("POST", "/api/oauth2/token", "grant_type=client_credentials", wrong);
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_EQ(str(refused.json(), "error"), "invalid_client");
+    const auto both =
+        client_->request("POST", "/api/oauth2/token", "grant_type=client_credentials&client_id=prometheus", with_basic);
+    EXPECT_EQ(both.status, 400);
+    EXPECT_EQ(str(both.json(), "error"), "invalid_request");
+    EXPECT_EQ(client_->post_form("/api/oauth2/token", "grant_type=client_credentials").status, 400);
+    auto garbled = form;
+    garbled.emplace_back("Authorization", "Basic !!!");
+    EXPECT_EQ(client_->request("POST", "/api/oauth2/token", "grant_type=client_credentials", garbled).status, 400);
+    EXPECT_EQ(server_->stderr_text().find("p:ss%word+1"), std::string::npos);
 }
 
 } // namespace

@@ -23,6 +23,15 @@ std::string decoded(boost::urls::pct_string_view text)
 
 } // namespace
 
+std::optional<std::string> form_decoded(std::string_view text)
+{
+    const auto valid = boost::urls::make_pct_string_view(text);
+    if (!valid) {
+        return std::nullopt;
+    }
+    return decoded(*valid);
+}
+
 std::optional<Params> Params::parse(std::string_view text)
 {
     Params params;

@@ -9,6 +9,10 @@
 
 namespace jobsessions::api {
 
+/// `text` decoded as a form's name or value is (percent escapes, `+` a space); nullopt for a bad escape. For
+/// what a form's encoding is used for outside a form: the parts of an Authorization: Basic header (RFC 6749 §2.3.1).
+std::optional<std::string> form_decoded(std::string_view text);
+
 /// Decoded name/value pairs from a query string or a form body, looked up without regard to the name's case
 /// (contract §1 and §2). `+` decodes to a space, as browsers and ASP.NET Core do.
 class Params {

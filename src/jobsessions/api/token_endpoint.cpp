@@ -4,6 +4,7 @@
 #include "jobsessions/api/params.hpp"
 #include "jobsessions/api/problem.hpp"
 #include "jobsessions/api/request_log.hpp"
+#include "jobsessions/auth/token_codec.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -33,7 +34,8 @@ ApiError oauth_problem(int status, std::string error, std::string description)
 
 /// Where a granted refresh token goes: in the body (OAuth, every API client), or, for the web console, only in a
 /// cookie that no script can read and that the browser sends to the token endpoint alone.
-enum class RefreshDelivery : std::uint8_t { Body, Cookie };
+/// None: the grant makes no refresh token (client credentials).
+enum class RefreshDelivery : std::uint8_t { Body, Cookie, None };
 
 constexpr std::string_view kRefreshCookie = "jobsessions_refresh";
 constexpr std::string_view kRefreshCookieAttributes = "; Path=/api/oauth2/token; HttpOnly; Secure; SameSite=Strict";
@@ -90,7 +92,7 @@ void write_grant(http::Response& response, const service::TokenGrant& grant, Ref
     body["token_type"] = "bearer";
     if (delivery == RefreshDelivery::Body) {
         body["refresh_token"] = grant.refresh_token;
-    } else {
+    } else if (delivery == RefreshDelivery::Cookie) {
         set_refresh_cookie(response, grant.refresh_token,
                            (grant.refresh_expires - grant.issued) / util::kMicrosPerSecond);
     }
@@ -193,7 +195,10 @@ public:
             const auto& error = outcome_->grant.error();
             switch (error.code) {
             case service::DomainErrc::Unauthorized:
-                write(oauth_problem(401, "invalid_grant", error.message), response);
+                // A client's credentials are refused as the client's (RFC 6749 §5.2), a user's as the grant's.
+                write(oauth_problem(401, delivery_ == RefreshDelivery::None ? "invalid_client" : "invalid_grant",
+                                    error.message),
+                      response);
                 break;
             case service::DomainErrc::Throttled:
                 write(oauth_problem(429, "slow_down", error.message), response);
@@ -235,6 +240,40 @@ private:
     std::optional<service::LoginOutcome> outcome_;
 };
 
+/// A client's id and secret (for the client credentials grant: a user name and password): in an Authorization:
+/// Basic header, each form-encoded before base64 (RFC 6749 §2.3.1), or in the form; one way, not both.
+std::pair<std::string, std::string> client_credentials(Context& ctx, const Params& form)
+{
+    const auto header = ctx.request.authorization;
+    const bool basic = header.size() > 6 && util::iequals(header.substr(0, 6), "Basic ");
+    const auto id = form.first("client_id");
+    const auto secret = form.first("client_secret");
+    if (basic && (id || secret)) {
+        oauth_error(400, "invalid_request",
+                    "Send the client's credentials in the Authorization header or the form, "
+                    "not both.");
+    }
+    if (!basic) {
+        if (!id || !secret) {
+            oauth_error(400, "invalid_request", "The client_id and client_secret fields are required.");
+        }
+        return {*id, *secret};
+    }
+    const auto decoded = auth::base64_decode(util::trim(header.substr(6)));
+    const auto colon = decoded ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos) {
+        oauth_error(400, "invalid_request", "The Authorization header is not Basic base64(client_id:client_secret).");
+    }
+    auto client_id = form_decoded(std::string_view(*decoded).substr(0, colon));
+    auto client_secret = form_decoded(std::string_view(*decoded).substr(colon + 1));
+    if (!client_id || !client_secret) {
+        oauth_error(400, "invalid_request",
+                    "The client_id or client_secret in the Authorization header is not "
+                    "form-encoded.");
+    }
+    return {std::move(*client_id), std::move(*client_secret)};
+}
+
 } // namespace
 
 void issue_token(Context& ctx)
@@ -267,6 +306,15 @@ void issue_token(Context& ctx)
         ctx.answers_later = true;
         return;
     }
+    if (util::iequals(grant_type, "client_credentials")) {
+        auto [id, secret] = client_credentials(ctx, *form);
+        service::LoginAttempt attempt{std::move(id), std::move(secret), ctx.client_address(), false};
+        ctx.response.stream = std::make_shared<LoginAnswer>(ctx.services.auth, std::move(attempt),
+                                                            RefreshDelivery::None, ctx.services.clock, ctx);
+        ctx.response.stream_now = false;
+        ctx.answers_later = true;
+        return;
+    }
     if (util::iequals(grant_type, "refresh_token")) {
         // Without the field, the console's cookie; a token that came in the cookie goes back in one.
         auto token = form->first("refresh_token");
@@ -281,7 +329,9 @@ void issue_token(Context& ctx)
         return;
     }
     oauth_error(400, "unsupported_grant_type",
-                "The grant type '" + grant_type + "' is not supported; use password or refresh_token.");
+                "The grant type '" + grant_type +
+                    "' is not supported; use password, refresh_token or "
+                    "client_credentials.");
 }
 
 void revoke_token(Context& ctx)

@@ -28,18 +28,32 @@ std::string base64url_encode(std::string_view bytes)
     return out;
 }
 
-std::optional<std::string> base64url_decode(std::string_view text)
+namespace {
+
+std::optional<std::string> base64_decode_variant(std::string_view text, int variant)
 {
     std::string out(text.size() * 3 / 4 + 3, '\0');
     std::size_t size = 0;
     const char* end = nullptr;
     if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
-                          &size, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+                          &size, &end, variant) != 0 ||
         end != text.data() + text.size()) {
         return std::nullopt;
     }
     out.resize(size);
     return out;
+}
+
+} // namespace
+
+std::optional<std::string> base64url_decode(std::string_view text)
+{
+    return base64_decode_variant(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+std::optional<std::string> base64_decode(std::string_view text)
+{
+    return base64_decode_variant(text, sodium_base64_VARIANT_ORIGINAL);
 }
 
 std::string sha256(std::string_view bytes)

@@ -51,6 +51,8 @@ private:
 std::string base64url_encode(std::string_view bytes);
 /// Decodes URL-safe base64 without padding; nullopt on any invalid character.
 std::optional<std::string> base64url_decode(std::string_view text);
+/// Decodes standard base64 with padding (an Authorization: Basic header's); nullopt when it is not that.
+std::optional<std::string> base64_decode(std::string_view text);
 /// The raw 32-byte SHA-256 digest of `bytes`.
 std::string sha256(std::string_view bytes);
 /// `n` random bytes from the system's CSPRNG.

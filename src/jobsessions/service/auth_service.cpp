@@ -166,6 +166,10 @@ LoginOutcome AuthService::check(LoginAttempt& attempt)
     }
     const auto now = clock_.now();
     const auto login_id = random_login_id();
+    if (!attempt.refreshable) {
+        return LoginOutcome{issue(auth::UserEntry{user->id, user->name, user->role, user->disabled}, login_id, {}, now),
+                            now, std::nullopt};
+    }
     auto refresh_token = auth::base64url_encode(auth::random_bytes(32));
     store::RefreshTokenRecord record;
     record.token_hash = hash_refresh_token(refresh_token);

@@ -24,6 +24,7 @@ namespace jobsessions::service {
 /// A pair of tokens and who they are for.
 struct TokenGrant {
     std::string access_token;
+    /// Empty when the login made none (LoginAttempt::refreshable).
     std::string refresh_token;
     util::Micros issued = 0;
     util::Micros expires = 0;
@@ -39,6 +40,9 @@ struct LoginAttempt {
     std::string username;
     std::string password;
     boost::asio::ip::address address;
+    /// False for a client that asks again with its credentials when its access token expires (OAuth's client
+    /// credentials grant, as Prometheus does): no refresh token is made.
+    bool refreshable = true;
 };
 
 /// What a login attempt came to.
