@@ -3,13 +3,12 @@
 // move exactly with the requests a test makes, no label carries a path or an id, and who may read it.
 #include "e2e/e2e_fixture.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cmath>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <yaml-cpp/yaml.h>
 
 namespace jobsessions::test {
 namespace {
@@ -317,6 +316,23 @@ TEST_F(Metrics, TlsHandshakesAreCounted)
 
 namespace jobsessions::test {
 namespace {
+
+TEST_F(Metrics, AnAnswerThatWaitedForEventsIsCountedButItsWaitIsNoLatency)
+{
+    const auto route = std::string("route=\"/api/v1/jobSessions/changes\",}");
+    const auto requests = requests_key("200", "GET", "/api/v1/jobSessions/changes");
+    const auto durations = "jobsessions_http_request_duration_seconds_count{method=\"GET\"," + route;
+    const auto before = scrape(*client_, admin_token());
+    // A long poll that waits out its second: nothing changes meanwhile.
+    const auto highest = client_->get("/api/v1/jobSessions/changes?limit=1", admin_token()).json().at("usn");
+    ASSERT_EQ(
+        client_->get("/api/v1/jobSessions/changes?wait=1&usn=" + std::to_string(highest.as_int64()), admin_token())
+            .status,
+        200);
+    const auto after = scrape(*client_, admin_token());
+    EXPECT_EQ(after.value(requests) - before.value(requests), 2);
+    EXPECT_EQ(after.value(durations) - before.value(durations), 1);
+}
 
 TEST_F(Metrics, TheStoreShowsItsCommitsAndSizeAndTheRunnerItsChildren)
 {

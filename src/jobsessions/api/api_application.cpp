@@ -208,11 +208,13 @@ void ApiApplication::refuse(int status, std::string_view detail, const http::Req
     }
 }
 
-void ApiApplication::answered(const http::Request& request, int status, std::chrono::nanoseconds elapsed) noexcept
+void ApiApplication::answered(const http::Request& request, const http::Response& response,
+                              std::chrono::nanoseconds elapsed) noexcept
 {
     if (services_.request_metrics != nullptr) {
-        services_.request_metrics->count(boost::beast::http::to_string(request.method), request.route_name, status,
-                                         elapsed);
+        services_.request_metrics->count(boost::beast::http::to_string(request.method), request.route_name,
+                                         response.status,
+                                         response.waits_for_events ? std::nullopt : std::optional(elapsed));
     }
 }
 

@@ -20,7 +20,8 @@ public:
     void handle(http::Request& request, http::Response& response) noexcept override;
     void refuse(int status, std::string_view detail, const http::Request& request,
                 http::Response& response) noexcept override;
-    void answered(const http::Request& request, int status, std::chrono::nanoseconds elapsed) noexcept override;
+    void answered(const http::Request& request, const http::Response& response,
+                  std::chrono::nanoseconds elapsed) noexcept override;
 
 private:
     void run_chain(const Route& route, Context& ctx);

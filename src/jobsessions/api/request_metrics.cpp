@@ -16,7 +16,7 @@ RequestMetrics::RequestMetrics(metrics::Registry& registry)
 }
 
 void RequestMetrics::count(std::string_view method, std::string_view route, int status,
-                           std::chrono::nanoseconds elapsed) noexcept
+                           std::optional<std::chrono::nanoseconds> elapsed) noexcept
 {
     if (route.empty()) {
         route = "unmatched";
@@ -33,7 +33,9 @@ void RequestMetrics::count(std::string_view method, std::string_view route, int 
             found = known;
         }
         found.first->add();
-        found.second->observe(std::chrono::duration<double>(elapsed).count());
+        if (elapsed) {
+            found.second->observe(std::chrono::duration<double>(*elapsed).count());
+        }
     } catch (...) {
         // Out of memory for a new label set: the request goes uncounted rather than unanswered.
     }

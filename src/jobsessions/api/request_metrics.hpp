@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <tuple>
 #include <utility>
@@ -20,8 +21,10 @@ class RequestMetrics {
 public:
     explicit RequestMetrics(metrics::Registry& registry);
 
-    /// `route` is a template (or "console"); empty when nothing matched.
-    void count(std::string_view method, std::string_view route, int status, std::chrono::nanoseconds elapsed) noexcept;
+    /// `route` is a template (or "console"); empty when nothing matched. `elapsed` is nullopt for an answer that
+    /// waited for events (a followed log, a long poll): counted, but its wait is no latency for the histogram.
+    void count(std::string_view method, std::string_view route, int status,
+               std::optional<std::chrono::nanoseconds> elapsed) noexcept;
 
 private:
     metrics::Family<metrics::Counter>& requests_;

@@ -241,6 +241,7 @@ void get_session_log(Context& ctx)
         ctx.response.add_header("Cache-Control", "no-cache");
         // Proxies such as nginx would otherwise hold events back.
         ctx.response.add_header("X-Accel-Buffering", "no");
+        ctx.response.waits_for_events = true;
         ctx.response.stream = std::make_shared<LogFollower>(ctx.services.sessions, ctx.who(), id, resume_after,
                                                             ctx.base, ctx.services.clock);
         return;

@@ -127,6 +127,7 @@ void list_changes(Context& ctx)
                                               std::chrono::seconds(wait), ctx.base, ctx.services.clock);
     ctx.response.stream = std::move(poll);
     ctx.response.stream_now = false;
+    ctx.response.waits_for_events = wait > 0;
 }
 
 } // namespace jobsessions::api

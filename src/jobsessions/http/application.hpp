@@ -36,7 +36,10 @@ public:
 
     /// Called once the answer to `request` (handled or refused) has been written, or its stream has ended, with
     /// the time since the request had arrived whole: for metrics.
-    virtual void answered(const Request& /*request*/, int /*status*/, std::chrono::nanoseconds /*elapsed*/) noexcept {}
+    virtual void answered(const Request& /*request*/, const Response& /*response*/,
+                          std::chrono::nanoseconds /*elapsed*/) noexcept
+    {
+    }
 };
 
 } // namespace jobsessions::http

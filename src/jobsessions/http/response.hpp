@@ -29,6 +29,9 @@ struct Response {
     /// With `stream`: send the head at once and the body in chunks as it comes (true), or wait until the body is
     /// complete and send it whole with a Content-Length (false: a long poll).
     bool stream_now = true;
+    /// The answer waits for events (a followed log, a long poll): its duration is the client's wait, not the
+    /// server's latency.
+    bool waits_for_events = false;
 
     /// Makes the response ready for the next request, keeping capacity.
     void reset()
@@ -42,6 +45,7 @@ struct Response {
         close = false;
         stream.reset();
         stream_now = true;
+        waits_for_events = false;
     }
 
     /// What is sent as the body (with a Content-Length).

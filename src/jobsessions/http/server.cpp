@@ -552,7 +552,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
         const bool close = response.close || !request.keep_alive || cx.worker.draining;
         if (response.stream) {
             const bool ok = co_await send_stream(stream, state, cx, request, response, head, close);
-            cx.app.answered(request, response.status, Clock::now() - started);
+            cx.app.answered(request, response, Clock::now() - started);
             response.stream.reset();
             if (!ok || close || cx.worker.draining) {
                 break;
@@ -571,7 +571,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
             auto [rest_ec, rest_n] = co_await asio::async_write(stream, unsent(out, sent), kUseTuple);
             wec = rest_ec;
         }
-        cx.app.answered(request, response.status, Clock::now() - started);
+        cx.app.answered(request, response, Clock::now() - started);
         if (wec || close) {
             break;
         }

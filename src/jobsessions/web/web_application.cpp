@@ -144,9 +144,10 @@ void WebApplication::refuse(int status, std::string_view detail, const http::Req
     api_.refuse(status, detail, request, response);
 }
 
-void WebApplication::answered(const http::Request& request, int status, std::chrono::nanoseconds elapsed) noexcept
+void WebApplication::answered(const http::Request& request, const http::Response& response,
+                              std::chrono::nanoseconds elapsed) noexcept
 {
-    api_.answered(request, status, elapsed); // the API counts every request, the console's by their route name
+    api_.answered(request, response, elapsed); // the API counts every request, the console's by their route name
 }
 
 } // namespace jobsessions::web

@@ -19,7 +19,8 @@ public:
     void handle(http::Request& request, http::Response& response) noexcept override;
     void refuse(int status, std::string_view detail, const http::Request& request,
                 http::Response& response) noexcept override;
-    void answered(const http::Request& request, int status, std::chrono::nanoseconds elapsed) noexcept override;
+    void answered(const http::Request& request, const http::Response& response,
+                  std::chrono::nanoseconds elapsed) noexcept override;
 
     /// True for a target the API answers: /api and everything under it, in any case (as the API's routes).
     [[nodiscard]] static bool is_api(std::string_view target) noexcept;
