@@ -93,41 +93,59 @@ void PolicyMetrics::load(const std::string& policy_id, Runs& runs)
     runs.loaded = true;
 }
 
-std::vector<metrics::Sample> PolicyMetrics::collect(Which which)
+std::optional<std::pair<std::vector<std::pair<std::string, std::string>>, std::size_t>> PolicyMetrics::shown_policies()
 {
-    std::vector<metrics::Sample> samples;
+    const auto now = std::chrono::steady_clock::now();
+    if (shown_at_ && now - *shown_at_ < std::chrono::seconds(1)) {
+        return std::pair(shown_, omitted_);
+    }
     auto policies = policies_.definitions();
     if (!policies) {
         log::warning("metrics: cannot read the policies: " + policies.error().for_log());
-        return samples;
+        return std::nullopt;
     }
     std::sort(policies->begin(), policies->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     const auto shown = std::min(policies->size(), max_policies_);
-    if (which == Which::Omitted) {
-        samples.push_back({{}, static_cast<double>(policies->size() - shown)});
+    shown_.clear();
+    for (std::size_t i = 0; i < shown; ++i) {
+        shown_.emplace_back((*policies)[i].id, (*policies)[i].name);
+    }
+    omitted_ = policies->size() - shown;
+    shown_at_ = now;
+    return std::pair(shown_, omitted_);
+}
+
+std::vector<metrics::Sample> PolicyMetrics::collect(Which which)
+{
+    std::vector<metrics::Sample> samples;
+    std::lock_guard lock(mutex_);
+    const auto policies = shown_policies();
+    if (!policies) {
         return samples;
     }
-    std::lock_guard lock(mutex_);
-    for (std::size_t i = 0; i < shown; ++i) {
-        const auto& policy = (*policies)[i];
-        auto& runs = runs_[policy.id];
+    if (which == Which::Omitted) {
+        samples.push_back({{}, static_cast<double>(policies->second)});
+        return samples;
+    }
+    for (const auto& [id, name] : policies->first) {
+        auto& runs = runs_[id];
         if (!runs.loaded) {
-            load(policy.id, runs);
+            load(id, runs);
         }
         switch (which) {
         case Which::LastSuccess:
-            samples.push_back({{{"policy", policy.name}}, runs.last_success});
+            samples.push_back({{{"policy", name}}, runs.last_success});
             break;
         case Which::LastStatus:
             for (const auto status : domain::all_session_statuses()) {
                 if (domain::is_final(status)) {
-                    samples.push_back({{{"policy", policy.name}, {"status", std::string(domain::to_string(status))}},
+                    samples.push_back({{{"policy", name}, {"status", std::string(domain::to_string(status))}},
                                        runs.last_status == status ? 1.0 : 0.0});
                 }
             }
             break;
         case Which::Missed:
-            samples.push_back({{{"policy", policy.name}}, runs.missed});
+            samples.push_back({{{"policy", name}}, runs.missed});
             break;
         case Which::Omitted:
             break; // answered above

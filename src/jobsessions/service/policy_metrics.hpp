@@ -5,12 +5,15 @@
 #include "jobsessions/service/policy_service.hpp"
 #include "jobsessions/service/session_service.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace jobsessions::service {
 
@@ -45,12 +48,19 @@ private:
     std::vector<metrics::Sample> collect(Which which);
     /// Reads a policy's newest finished and successful runs from the store (under mutex_).
     void load(const std::string& policy_id, Runs& runs);
+    /// The policies shown, the first by name, and how many more there are: read from the store once per scrape
+    /// (the four metrics of one scrape share it; it is read again after a second).
+    std::optional<std::pair<std::vector<std::pair<std::string, std::string>>, std::size_t>> shown_policies();
 
     SessionService& sessions_;
     PolicyService& policies_;
     std::size_t max_policies_;
     std::mutex mutex_;
     std::map<std::string, Runs> runs_;
+    /// shown_policies()'s last answer (ids and names, then how many were left out) and when it was read.
+    std::vector<std::pair<std::string, std::string>> shown_;
+    std::size_t omitted_ = 0;
+    std::optional<std::chrono::steady_clock::time_point> shown_at_;
 };
 
 } // namespace jobsessions::service
