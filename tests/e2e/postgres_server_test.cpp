@@ -81,3 +81,29 @@ TEST(PostgresServerCommandLine, APasswordOnTheCommandLineIsRefusedAndNeverEchoed
 
 } // namespace
 } // namespace jobsessions::test
+
+namespace jobsessions::test {
+namespace {
+
+TEST_F(PostgresServer, TheMetricsShowTheDatabaseSizeAndItsCommitsAndRefuseABackupSchedule)
+{
+    create(R"({"type":"PolicyBackup"})");
+    const auto page = client_->get("/metrics", admin_token());
+    ASSERT_EQ(page.status, 200);
+    // "jobsessions_store_database_bytes 7843363": pg_database_size, a number of bytes.
+    const auto at = page.body.find("\njobsessions_store_database_bytes ");
+    ASSERT_NE(at, std::string::npos) << page.body;
+    EXPECT_GT(std::stod(page.body.substr(at + std::string("\njobsessions_store_database_bytes ").size())), 1e6);
+    // The write-ahead log is the cluster's: no sample, only its HELP and TYPE.
+    EXPECT_EQ(page.body.find("\njobsessions_store_wal_bytes "), std::string::npos);
+    EXPECT_NE(page.body.find("\njobsessions_store_writes_per_commit_count "), std::string::npos);
+
+    const auto scheduled = run_jobsessiond({"serve", "--backup-schedule", "0 2 * * *", "--backup-dir", dir_.path()}, "",
+                                           {{"JOBSESSIOND_DATABASE", database_}});
+    EXPECT_EQ(scheduled.exit_code, 2);
+    EXPECT_EQ(scheduled.err, "jobsessiond: --backup-schedule backs up the SQLite store; back a PostgreSQL database up "
+                             "with its own tools (pg_dump)\n");
+}
+
+} // namespace
+} // namespace jobsessions::test
