@@ -12,7 +12,6 @@
 #include "jobsessions/http/server.hpp"
 #include "jobsessions/http/tls.hpp"
 #include "jobsessions/log/log.hpp"
-#include "jobsessions/metrics/process.hpp"
 #include "jobsessions/metrics/registry.hpp"
 #include "jobsessions/runner/backup_job.hpp"
 #include "jobsessions/runner/cluster_node.hpp"
@@ -300,10 +299,10 @@ int run_server(const Config& config)
         }
         const std::size_t io_threads =
             config.threads != 0 ? config.threads : std::max(1U, std::thread::hardware_concurrency());
-        // PostgreSQL: a connection for each thread that may read or write at once, and two for the server's own jobs.
         // Before the store, which its observer must outlive.
         metrics::Registry registry;
         StoreMetrics store_metrics(registry);
+        // PostgreSQL: a connection for each thread that may read or write at once, and two for the server's own jobs.
         auto store = config.database.empty() ? open_store(config.data_dir, dir_options)
                                              : open_database(config.database, io_threads + config.blocking_threads + 2);
         bootstrap_admin(*store);
