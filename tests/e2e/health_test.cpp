@@ -26,6 +26,19 @@ TEST_F(Health, ReadyAnswersWithoutATokenWhileTheStoreAnswers)
     EXPECT_EQ(client_->send_json("POST", "/health/ready", "{}", admin_token()).status, 405);
 }
 
+TEST_F(Health, AnHttp10CheckWithoutHostIsAnsweredWhereNoLinkIsNeeded)
+{
+    // What haproxy's `option httpchk` sends by default.
+    const auto ready = client_->raw("GET /health/ready HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(ready.substr(0, 15), "HTTP/1.1 200 OK") << ready;
+    EXPECT_NE(ready.find(R"({"status":"ready"})"), std::string::npos) << ready;
+    // A route whose answer holds links needs a Host to make them; HTTP/1.1 always needs one.
+    const auto about = client_->raw("GET /api/v1/system/about HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(about.substr(0, 12), "HTTP/1.1 400") << about;
+    EXPECT_NE(about.find("A valid Host header is required."), std::string::npos) << about;
+    EXPECT_EQ(client_->raw("GET /health/ready HTTP/1.1\r\n\r\n").substr(0, 12), "HTTP/1.1 400");
+}
+
 TEST_F(Health, AboutNamesTheServerThatAnsweredAndItsStorage)
 {
     std::array<char, 256> host{};

@@ -144,7 +144,10 @@ void ApiApplication::run_chain(const Route& route, Context& ctx)
         throw ApiError::bad_request("headers",
                                     "Host, Authorization, Content-Type and Idempotency-Key may appear once.");
     }
-    ctx.base = base_url_of(ctx.request, services_.config);
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); HTTP/1.0 has none to give, which only a route without links can serve.
+    if (route.links || ctx.request.version != 10 || !ctx.request.host.empty()) {
+        ctx.base = base_url_of(ctx.request, services_.config);
+    }
     if (route.permission) {
         authenticate(route, ctx);
     }

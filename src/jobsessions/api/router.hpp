@@ -49,6 +49,9 @@ struct Route {
     store::ReadCost (*read_cost)(http::Request&, const service::SessionService&) = nullptr;
     /// For the router's own 405 routes: the methods of the path.
     std::string allow = {};
+    /// False for a route whose answers hold no links (health, metrics): it also answers an HTTP/1.0 request
+    /// without Host, as health checkers such as haproxy's send by default.
+    bool links = true;
 };
 
 /// The routing table (routes.cpp): every endpoint, in one place.
