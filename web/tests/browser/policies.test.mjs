@@ -56,7 +56,8 @@ describe('policies', () => {
     await signIn(page, server, undefined, undefined, '/policies');
     await page.getByRole('button', { name: 'Run now: run-me' }).click();
     await page.waitForURL(/\/sessions\/\d+$/);
-    await page.getByRole('log').getByText('second').waitFor();
+    // Exactly the line: the first line of the log, which names the command, holds the word too.
+    await page.getByRole('log').getByText('second', { exact: true }).waitFor();
     await page.locator('dl.fields .badge', { hasText: 'Success' }).waitFor();
     await page.getByRole('link', { name: 'run-me' }).click();
     await page.waitForURL(new RegExp(`/policies/${policy.id}$`));
