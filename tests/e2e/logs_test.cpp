@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "e2e/e2e_fixture.hpp"
+#include "support/webhook_receiver.hpp"
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 
@@ -53,8 +55,9 @@ boost::json::object line_with(const std::vector<boost::json::object>& lines, con
 
 TEST_F(Logs, JsonLinesNameEachRequestAndHoldNoSecret)
 {
-    start(false, {"--log-format", "json", "--access-log"});
-    // Every secret a client sends or gets: a password, an access token, refresh tokens, a wrong password.
+    start(false, {"--log-format", "json", "--access-log", "--webhooks-allow-private"});
+    // Every secret a client sends or gets: a password, an access token, refresh tokens, a wrong password, webhook
+    // secrets (one given, one made by the server), and the signatures made with them.
     const auto granted =
         client_->post_form("/api/oauth2/token", std::string("username=admin&password=") + kAdminPassword);
     ASSERT_EQ(granted.status, 200);
@@ -66,8 +69,22 @@ TEST_F(Logs, JsonLinesNameEachRequestAndHoldNoSecret)
     const auto second_refresh = str(refreshed.json(), "refresh_token");
     const auto missing = client_->get("/api/v1/jobSessions/424242", access_token);
     ASSERT_EQ(missing.status, 404);
+    WebhookReceiver receiver;
+    receiver.answer([](const ReceivedPost&, const std::vector<ReceivedPost>&) { return 500; });
+    const std::string given_secret = "whsec_bG9ncy10ZXN0LXdlYmhvb2stc2VjcmV0LTMyYnl0ZXM=";
+    const auto given = client_->send_json("POST", "/api/v1/webhooks",
+                                          R"({"url":")" + receiver.url() +
+                                              R"(","events":["sessionStarted"],"secret":")" + given_secret + R"("})",
+                                          access_token);
+    ASSERT_EQ(given.status, 201) << given.body;
+    const auto made = client_->send_json(
+        "POST", "/api/v1/webhooks", R"({"url":")" + receiver.url() + R"(","events":["sessionStarted"]})", access_token);
+    ASSERT_EQ(made.status, 201) << made.body;
+    const auto made_secret = str(made.json(), "secret");
     const auto created = client_->send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup"})", access_token);
     ASSERT_EQ(created.status, 201) << created.body;
+    // Both refused once: the log tells of the failures.
+    ASSERT_TRUE(receiver.wait_until([](const auto& got) { return got.size() >= 2; }));
     // A user name chosen to pass for another address in a line that would not escape it.
     const std::string wrong_password = "not-the-password-7Q";
     const auto refused =
@@ -78,10 +95,27 @@ TEST_F(Logs, JsonLinesNameEachRequestAndHoldNoSecret)
     const auto log = server_->stderr_text();
     const auto lines = json_lines(log);
     ASSERT_GE(lines.size(), 6U) << log;
-    for (const auto& secret :
-         {std::string(kAdminPassword), access_token, first_refresh, second_refresh, wrong_password}) {
+    std::vector<std::string> secrets{std::string(kAdminPassword),
+                                     access_token,
+                                     first_refresh,
+                                     second_refresh,
+                                     wrong_password,
+                                     given_secret,
+                                     made_secret,
+                                     given_secret.substr(6),
+                                     made_secret.substr(6)};
+    for (const auto& post : receiver.received()) {
+        secrets.push_back(post.header("webhook-signature").substr(3));
+    }
+    for (const auto& secret : secrets) {
         EXPECT_EQ(log.find(secret), std::string::npos) << "a secret in the log: " << secret;
     }
+    const auto refused_delivery = std::find_if(lines.begin(), lines.end(), [](const boost::json::object& line) {
+        return line.at("message").as_string() == "webhook: a delivery was not accepted";
+    });
+    ASSERT_NE(refused_delivery, lines.end());
+    EXPECT_EQ(refused_delivery->at("level").as_string(), "warning");
+    EXPECT_EQ(refused_delivery->at("error").as_string(), "answered 500");
 
     const auto get = line_with(lines, "GET /api/v1/jobSessions/424242 404");
     EXPECT_EQ(get.at("level").as_string(), "info");

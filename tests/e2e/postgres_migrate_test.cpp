@@ -82,6 +82,11 @@ TEST_F(PostgresMigrate, CopiesEverythingKeepingIdsAndUsnsAndIsSafeToRunAgain)
     const auto policy = client_->send_json(
         "POST", "/api/v1/policies", R"({"name":"nightly","schedule":"0 2 * * *","command":["true"]})", admin_token());
     ASSERT_EQ(policy.status, 201) << policy.body;
+    // A webhook made now watches the eleven sessions still running.
+    const auto webhook =
+        client_->send_json("POST", "/api/v1/webhooks",
+                           R"({"url":"https://hooks.example.com/jobs","events":["sessionFinished"]})", admin_token());
+    ASSERT_EQ(webhook.status, 201) << webhook.body;
     const auto viewer_token = login_new_user("auditor", "Viewer");
     const auto before = client_->get("/api/v1/jobSessions/" + ids[1], admin_token()).body;
     const auto before_log = client_->get("/api/v1/jobSessions/" + ids[0] + "/log", admin_token()).body;
@@ -102,6 +107,9 @@ TEST_F(PostgresMigrate, CopiesEverythingKeepingIdsAndUsnsAndIsSafeToRunAgain)
     EXPECT_EQ(counts(report_line(first.out, "policies")), Counts(1, 1)) << first.out;
     EXPECT_EQ(counts(report_line(first.out, "users")), Counts(2, 2)) << first.out;
     EXPECT_EQ(counts(report_line(first.out, "idempotency_keys")), Counts(1, 1)) << first.out;
+    EXPECT_EQ(counts(report_line(first.out, "webhooks")), Counts(1, 1)) << first.out;
+    EXPECT_EQ(counts(report_line(first.out, "webhook_cursor")), Counts(1, 1)) << first.out;
+    EXPECT_EQ(counts(report_line(first.out, "webhook_watch")), Counts(11, 11)) << first.out;
     EXPECT_EQ(counts(report_line(first.out, "settings")).first, counts(report_line(first.out, "settings")).second);
     // Again: nothing doubles.
     const auto second = migrate();
@@ -120,6 +128,9 @@ TEST_F(PostgresMigrate, CopiesEverythingKeepingIdsAndUsnsAndIsSafeToRunAgain)
         << "the old token still works";
     EXPECT_EQ(client_->get("/api/v1/jobSessions/" + ids[0] + "/log", token).body,
               as_served_by(before_log, *old_server, *server_));
+    const auto webhooks = client_->get("/api/v1/webhooks", token);
+    ASSERT_EQ(webhooks.status, 200) << webhooks.body;
+    EXPECT_EQ(webhooks.json().at("results").at(0).at("id"), webhook.json().at("id"));
     const auto after_list = client_->get("/api/v1/jobSessions?Limit=100", token).json();
     EXPECT_EQ(after_list.at("totalCount"), before_list.at("totalCount"));
     const auto& was = before_list.at("results").as_array();

@@ -41,6 +41,14 @@ boost::asio::ip::address Context::client_address() const
     return ec ? request.peer : forwarded;
 }
 
+service::WebhookService& Context::webhooks() const
+{
+    if (services.webhooks == nullptr) {
+        throw ApiError::with_status(503, "Webhooks are not available on this server.");
+    }
+    return *services.webhooks;
+}
+
 std::string_view Context::trace_id()
 {
     if (!trace_) {

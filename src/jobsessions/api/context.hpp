@@ -12,6 +12,7 @@
 #include "jobsessions/service/auth_service.hpp"
 #include "jobsessions/service/policy_service.hpp"
 #include "jobsessions/service/session_service.hpp"
+#include "jobsessions/service/webhook_service.hpp"
 #include "jobsessions/store/session_store.hpp"
 #include "jobsessions/util/clock.hpp"
 
@@ -53,6 +54,8 @@ struct Services {
     RequestMetrics* request_metrics = nullptr;
     /// What GET /metrics shows (404 when null).
     const metrics::Registry* metrics = nullptr;
+    /// Webhooks (503 when null).
+    service::WebhookService* webhooks = nullptr;
 };
 
 /// A query parsed while deciding where the request runs, handed to its handler in http::Request::application_state
@@ -89,6 +92,8 @@ public:
     [[nodiscard]] std::string_view path() const;
     /// The query parameters; throws a 400 ApiError when the query is malformed.
     const Params& query();
+    /// The webhook use cases; throws a 503 ApiError on a server without them.
+    [[nodiscard]] service::WebhookService& webhooks() const;
     /// This request's trace id, made on first use.
     std::string_view trace_id();
     /// The client's address: the peer's, or the one a trusted proxy says it forwards for (the last in its

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/api_error.hpp"
 #include "jobsessions/api/dto/policy_json.hpp"
+#include "jobsessions/api/dto/webhook_json.hpp"
 #include "jobsessions/api/handlers.hpp"
 #include "jobsessions/api/json_input.hpp"
 #include "jobsessions/util/strings.hpp"
@@ -44,6 +45,29 @@ domain::Policy policy_from_body(const Context& ctx)
         throw errors;
     }
     return policy;
+}
+
+domain::Webhook webhook_from_body(const Context& ctx)
+{
+    const auto body = parse_json_object(ctx.request.body);
+    ApiError errors = ApiError::validation();
+    FieldReader reader(errors);
+    auto webhook = dto::read_webhook(reader, body);
+    if (FieldReader::find(body, "url") == nullptr) {
+        reader.fail("url", "Is required: the http or https URL the events are posted to.");
+    }
+    if (FieldReader::find(body, "events") == nullptr) {
+        reader.fail("events", "Is required: name at least one of " + domain::webhook_event_names() + ".");
+    }
+    if (!errors.has_errors()) {
+        for (const auto& problem : ctx.webhooks().problems(webhook)) {
+            reader.fail(problem.field, problem.message);
+        }
+    }
+    if (errors.has_errors()) {
+        throw errors;
+    }
+    return webhook;
 }
 
 void throw_domain_error(const service::DomainError& error)

@@ -54,11 +54,27 @@ void delete_policy(Context& ctx);
 /// POST /api/v1/policies/{id}/start (policy_start.cpp)
 void start_policy(Context& ctx);
 
+/// GET /api/v1/webhooks (webhooks_list.cpp)
+void list_webhooks(Context& ctx);
+/// GET /api/v1/webhooks/{id} (webhook_get.cpp)
+void get_webhook(Context& ctx);
+/// POST /api/v1/webhooks (webhook_create.cpp)
+void create_webhook(Context& ctx);
+/// PUT /api/v1/webhooks/{id} (webhook_update.cpp)
+void update_webhook(Context& ctx);
+/// DELETE /api/v1/webhooks/{id} (webhook_delete.cpp)
+void delete_webhook(Context& ctx);
+/// GET /api/v1/webhooks/{id}/deliveries (webhook_deliveries.cpp)
+void list_webhook_deliveries(Context& ctx);
+
 /// Parses a session id from the path: decimal digits only; anything else is a 404 for that id.
 std::int64_t session_id_from_path(const Context& ctx);
 
 /// A policy definition from the request body, checked whole: every bad member gives a 400 naming it (thrown).
 domain::Policy policy_from_body(const Context& ctx);
+
+/// A webhook definition from the request body, checked whole: every bad member gives a 400 naming it (thrown).
+domain::Webhook webhook_from_body(const Context& ctx);
 
 /// Turns a failed use case into the matching ApiError (thrown).
 [[noreturn]] void throw_domain_error(const service::DomainError& error);

@@ -49,6 +49,14 @@ const Route kRoutes[] = {
      BodyKind::None},
     {verb::post, "/api/v1/policies/{id}/start", &start_policy, Permission::Operate, Execution::Blocking,
      BodyKind::None},
+    {verb::get, "/api/v1/webhooks", &list_webhooks, Permission::Administer, Execution::Blocking, BodyKind::None},
+    {verb::post, "/api/v1/webhooks", &create_webhook, Permission::Administer, Execution::Blocking, BodyKind::Json},
+    {verb::get, "/api/v1/webhooks/{id}", &get_webhook, Permission::Administer, Execution::Blocking, BodyKind::None},
+    {verb::put, "/api/v1/webhooks/{id}", &update_webhook, Permission::Administer, Execution::Blocking, BodyKind::Json},
+    {verb::delete_, "/api/v1/webhooks/{id}", &delete_webhook, Permission::Administer, Execution::Blocking,
+     BodyKind::None},
+    {verb::get, "/api/v1/webhooks/{id}/deliveries", &list_webhook_deliveries, Permission::Administer,
+     Execution::Blocking, BodyKind::None},
 };
 
 } // namespace

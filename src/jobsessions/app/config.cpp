@@ -246,6 +246,16 @@ const Option kOptions[] = {
      [](const Config& c) { return text_or_unset(c.backup_dir); }},
     {"backup-keep", Kind::Number, [](Config& c, const std::string& v) { c.backup_keep = count_between(v, 1, 10'000); },
      [](const Config& c) { return std::to_string(c.backup_keep); }},
+    {"webhooks-allow-private", Kind::Switch,
+     [](Config& c, const std::string& v) { c.webhooks_allow_private = switched_on(v); },
+     [](const Config& c) { return std::string(c.webhooks_allow_private ? "true" : "false"); }},
+    {"webhooks-ca-file", Kind::Text, [](Config& c, const std::string& v) { c.webhooks_ca_file = v; },
+     [](const Config& c) { return text_or_unset(c.webhooks_ca_file); }},
+    {"webhooks-first-retry-ms", Kind::Number,
+     [](Config& c, const std::string& v) {
+         c.webhooks_first_retry = std::chrono::milliseconds(whole_number(v, 10, 3'600'000));
+     },
+     [](const Config& c) { return std::to_string(c.webhooks_first_retry.count()); }},
     {"session-cache-mb", Kind::Number,
      [](Config& c, const std::string& v) { c.session_cache_mb = count_between(v, 0, 1'048'576); },
      [](const Config& c) { return std::to_string(c.session_cache_mb); }},
@@ -413,6 +423,12 @@ configuration file, e.g. data-dir = "/var/lib/jobsessions"; a flag wins over a v
                            (default "off"; e.g. "30 2 * * *")
   --backup-dir DIR         where scheduled backups go (jobsessions-YYYYMMDDTHHMMSSZ.db)
   --backup-keep N          how many scheduled backups are kept, the oldest deleted first (default 7)
+  --webhooks-allow-private  post webhooks to loopback, private and link-local addresses too (the default
+                           refuses them, so that a webhook cannot reach into the server's own network)
+  --webhooks-ca-file FILE  certificate authorities (PEM) that webhook receivers' certificates are verified
+                           against, besides the system's
+  --webhooks-first-retry-ms N  delay before a failed delivery's first retry (default 10000); each next one
+                           doubles it, up to an hour, with jitter; deliveries are retried for a day
   --session-cache-mb N     memory for rendered finished sessions that lists reuse (default 64; 0: none)
   --request-timeout S      seconds a request may take to arrive whole, from its first byte (default 30)
   --idle-timeout S         seconds an idle keep-alive connection is kept open (default 75)

@@ -5,6 +5,7 @@
 #include "jobsessions/log/log.hpp"
 #include "jobsessions/service/login_throttle.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -51,6 +52,12 @@ struct Config {
     std::string backup_dir;
     /// How many scheduled backups are kept (the oldest go first).
     std::size_t backup_keep = 7;
+    /// Webhooks may post to loopback, private and link-local addresses.
+    bool webhooks_allow_private = false;
+    /// Certificate authorities webhook receivers are verified against, besides the system's.
+    std::string webhooks_ca_file;
+    /// The delay before a failed delivery's first retry.
+    std::chrono::milliseconds webhooks_first_retry{10'000};
     /// Memory for the rendered bodies of finished sessions that lists copy instead of reading again; 0: none.
     std::size_t session_cache_mb = 64;
     http::Limits limits;

@@ -2,6 +2,7 @@
 #include "jobsessions/app/server_app.hpp"
 
 #include "jobsessions/api/api_application.hpp"
+#include "jobsessions/api/dto/webhook_json.hpp"
 #include "jobsessions/api/metrics_application.hpp"
 #include "jobsessions/app/data_dir.hpp"
 #include "jobsessions/app/server_metrics.hpp"
@@ -9,6 +10,7 @@
 #include "jobsessions/app/user_command.hpp"
 #include "jobsessions/auth/password.hpp"
 #include "jobsessions/auth/token_codec.hpp"
+#include "jobsessions/http/outbound.hpp"
 #include "jobsessions/http/server.hpp"
 #include "jobsessions/http/tls.hpp"
 #include "jobsessions/log/log.hpp"
@@ -19,6 +21,7 @@
 #include "jobsessions/runner/retention.hpp"
 #include "jobsessions/runner/runner.hpp"
 #include "jobsessions/runner/scheduler.hpp"
+#include "jobsessions/runner/webhook_job.hpp"
 #include "jobsessions/service/change_relay.hpp"
 #include "jobsessions/service/cluster_service.hpp"
 #include "jobsessions/service/policy_metrics.hpp"
@@ -400,6 +403,30 @@ int run_server(const Config& config)
                       ", keeping the newest " + std::to_string(config.backup_keep));
         }
 
+        // Webhooks: the change feed into the outbox, and the outbox to the receivers, on the job's threads.
+        std::optional<api::BaseUrl> payload_links;
+        if (!config.public_url.empty()) {
+            payload_links = api::BaseUrl{"", config.public_url};
+        }
+        service::WebhookService webhooks(
+            *store, *store, clock,
+            [payload_links](domain::WebhookEvent event, util::Micros time, const domain::JobSession& session) {
+                return api::dto::webhook_payload(event, time, session, payload_links);
+            },
+            service::WebhookConfig{config.webhooks_allow_private, config.webhooks_first_retry});
+        const http::OutboundClient outbound({config.webhooks_allow_private, config.webhooks_ca_file,
+                                             std::chrono::seconds(10),
+                                             std::string("jobsessions/") + JOBSESSIONS_VERSION});
+        runner::WebhookJob webhook_job(
+            webhooks, hub, clock,
+            [&outbound](const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
+                        const std::string& body) {
+                auto answer = outbound.post(url, headers, body);
+                return service::PostOutcome{answer.status, std::move(answer.error), answer.took};
+            },
+            node ? &*node : nullptr);
+        webhook_job.start();
+
         api::ApiConfig api_config;
         api_config.public_url = config.public_url;
         api_config.server_version = JOBSESSIONS_VERSION;
@@ -426,7 +453,7 @@ int run_server(const Config& config)
             policy_metrics.emplace(registry, sessions, policies, config.policy_metrics);
         }
         api::Services services{sessions, auth_service, policies,         session_bodies, rendered_pages,
-                               clock,    api_config,   &request_metrics, &registry};
+                               clock,    api_config,   &request_metrics, &registry,      &webhooks};
         api::ApiApplication api_application(services);
         web::WebApplication application(api_application);
 
@@ -482,6 +509,7 @@ int run_server(const Config& config)
         if (relay) {
             relay->stop();
         }
+        webhook_job.stop();
         scheduler.stop();
         if (retention) {
             retention->stop();

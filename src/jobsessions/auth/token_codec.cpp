@@ -56,6 +56,25 @@ std::optional<std::string> base64_decode(std::string_view text)
     return base64_decode_variant(text, sodium_base64_VARIANT_ORIGINAL);
 }
 
+std::string base64_encode(std::string_view bytes)
+{
+    std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                      sodium_base64_VARIANT_ORIGINAL);
+    out.resize(out.size() - 1); // the terminating NUL
+    return out;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view message)
+{
+    crypto_auth_hmacsha256_state state{};
+    crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()), message.size());
+    std::string mac(crypto_auth_hmacsha256_BYTES, '\0');
+    crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char*>(mac.data()));
+    return mac;
+}
+
 std::string sha256(std::string_view bytes)
 {
     std::string digest(crypto_hash_sha256_BYTES, '\0');
@@ -68,6 +87,25 @@ std::string random_bytes(std::size_t n)
 {
     std::string out(n, '\0');
     randombytes_buf(out.data(), n);
+    return out;
+}
+
+std::string random_uuid()
+{
+    auto bytes = random_bytes(16);
+    bytes[6] = static_cast<char>((static_cast<unsigned char>(bytes[6]) & 0x0FU) | 0x40U);
+    bytes[8] = static_cast<char>((static_cast<unsigned char>(bytes[8]) & 0x3FU) | 0x80U);
+    static constexpr std::string_view kHex = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            out += '-';
+        }
+        const auto byte = static_cast<unsigned char>(bytes[i]);
+        out += kHex[byte >> 4U];
+        out += kHex[byte & 0x0FU];
+    }
     return out;
 }
 

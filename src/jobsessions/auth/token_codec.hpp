@@ -55,7 +55,13 @@ std::optional<std::string> base64url_decode(std::string_view text);
 std::optional<std::string> base64_decode(std::string_view text);
 /// The raw 32-byte SHA-256 digest of `bytes`.
 std::string sha256(std::string_view bytes);
+/// Standard base64 with padding.
+std::string base64_encode(std::string_view bytes);
+/// HMAC-SHA-256 of `message` under `key` (any length), as 32 raw bytes.
+std::string hmac_sha256(std::string_view key, std::string_view message);
 /// `n` random bytes from the system's CSPRNG.
 std::string random_bytes(std::size_t n);
+/// A random (version 4) UUID in its lower-case text form.
+std::string random_uuid();
 
 } // namespace jobsessions::auth

@@ -5,8 +5,6 @@
 #include "jobsessions/domain/cron.hpp"
 #include "jobsessions/log/log.hpp"
 
-#include <cstdio>
-
 namespace jobsessions::service {
 namespace {
 
@@ -27,24 +25,6 @@ DomainError from_store(const store::StoreError& error, const std::string& id, co
     default:
         return {DomainErrc::Unavailable, {}, "The policy store is unavailable.", error.message};
     }
-}
-
-/// A random (version 4) UUID.
-std::string new_uuid()
-{
-    auto bytes = auth::random_bytes(16);
-    bytes[6] = static_cast<char>((static_cast<unsigned char>(bytes[6]) & 0x0FU) | 0x40U);
-    bytes[8] = static_cast<char>((static_cast<unsigned char>(bytes[8]) & 0x3FU) | 0x80U);
-    std::string out;
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
-            out += '-';
-        }
-        char hex[3];
-        std::snprintf(hex, sizeof hex, "%02x", static_cast<unsigned>(static_cast<unsigned char>(bytes[i])));
-        out += hex;
-    }
-    return out;
 }
 
 } // namespace
@@ -138,7 +118,7 @@ Outcome<domain::Policy> PolicyService::create(domain::Policy policy)
     if (auto found = problems(policy); !found.empty()) {
         return DomainError{DomainErrc::Invalid, found.front().field, found.front().message};
     }
-    policy.id = new_uuid();
+    policy.id = auth::random_uuid();
     policy.created_at = clock_.now();
     auto created = store_.create_policy(policy);
     if (!created) {

@@ -6,6 +6,7 @@
 #include "jobsessions/store/idempotency_store.hpp"
 #include "jobsessions/store/policy_store.hpp"
 #include "jobsessions/store/session_store.hpp"
+#include "jobsessions/store/webhook_store.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -104,6 +105,7 @@ class Store : public SessionStore,
               public LoginStore,
               public PolicyStore,
               public RunStore,
+              public WebhookStore,
               public HousekeepingStore,
               public BackupStore,
               public StatusStore {

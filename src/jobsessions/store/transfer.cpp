@@ -134,6 +134,46 @@ const std::vector<Table>& tables()
          "session_id"},
         {"login_failures", "key", {{"key", kText}, {"failures", kInt}, {"last_failure", kInt}}, true, "key"},
         {"login_addresses", "key", {{"key", kText}, {"last_success", kInt}}, true, "key"},
+        {"webhooks",
+         "id",
+         {{"id", kText},
+          {"url", kText},
+          {"description", kText},
+          {"events", kText},
+          {"types", kText},
+          {"statuses", kText},
+          {"policy_ids", kText},
+          {"secret", kText},
+          {"enabled", kFlag},
+          {"usn", kInt},
+          {"created_at", kInt}},
+         true,
+         "id"},
+        {"webhook_cursor", "id", {{"id", kInt}, {"after_usn", kInt}, {"seen_session_id", kInt}}, true, "id"},
+        {"webhook_watch", "session_id", {{"session_id", kInt}, {"status", kText}}, true, "session_id"},
+        {"webhook_deliveries",
+         "id",
+         {{"id", kInt},
+          {"webhook_id", kText},
+          {"event", kText},
+          {"session_id", kInt},
+          {"payload", kText},
+          {"created_at", kInt},
+          {"state", kText},
+          {"attempts", kInt},
+          {"next_attempt_at", kInt}},
+         true,
+         "id"},
+        {"webhook_attempts",
+         "delivery_id, number",
+         {{"delivery_id", kInt},
+          {"number", kInt},
+          {"time", kInt},
+          {"status_code", kInt},
+          {"error", kText},
+          {"duration_ms", kInt}},
+         false,
+         "delivery_id, number"},
     };
     return all;
 }
@@ -265,7 +305,7 @@ Result<void> continue_counters(sqlite::Connection& from, postgres::Connection& t
         !moved) {
         return moved.error();
     }
-    for (const std::string table : {"users", "sessions"}) {
+    for (const std::string table : {"users", "sessions", "webhook_deliveries"}) {
         // AUTOINCREMENT never gives an id twice, even of a deleted row: neither do the sequences afterwards.
         auto highest = source_integer(from, "SELECT seq FROM sqlite_sequence WHERE name = '" + table + "'");
         if (!highest) {

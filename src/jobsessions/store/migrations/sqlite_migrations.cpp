@@ -358,7 +358,63 @@ CREATE TABLE login_addresses (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 8> kMigrations{{
+// Webhooks and the outbox of their deliveries. The change feed is made into deliveries from a cursor (one row
+// while any webhook exists), with the sessions seen while not final and the status they were seen in, so that a
+// status change is told once; deliveries and the cursor's move commit together.
+constexpr const char* kV009Webhooks = R"sql(
+CREATE TABLE webhooks (
+    id          TEXT PRIMARY KEY,
+    url         TEXT NOT NULL,
+    description TEXT NOT NULL,
+    events      TEXT NOT NULL,
+    types       TEXT NOT NULL,
+    statuses    TEXT NOT NULL,
+    policy_ids  TEXT NOT NULL,
+    secret      TEXT NOT NULL,
+    enabled     INTEGER NOT NULL,
+    usn         INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE webhook_cursor (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    after_usn       INTEGER NOT NULL,
+    seen_session_id INTEGER NOT NULL
+);
+
+CREATE TABLE webhook_watch (
+    session_id INTEGER PRIMARY KEY,
+    status     TEXT NOT NULL
+);
+
+CREATE TABLE webhook_deliveries (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id      TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    event           TEXT NOT NULL,
+    session_id      INTEGER NOT NULL,
+    payload         TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    state           TEXT NOT NULL,
+    attempts        INTEGER NOT NULL,
+    next_attempt_at INTEGER
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_of_session ON webhook_deliveries (webhook_id, session_id, id) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
+CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (created_at);
+
+CREATE TABLE webhook_attempts (
+    delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+    number      INTEGER NOT NULL,
+    time        INTEGER NOT NULL,
+    status_code INTEGER,
+    error       TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    PRIMARY KEY (delivery_id, number)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 9> kMigrations{{
     {1, "init", kV001Init},
     {2, "list indexes and per-day counts", kV002ListIndexesAndCounts},
     {3, "policies", kV003Policies},
@@ -367,6 +423,7 @@ constexpr std::array<Migration, 8> kMigrations{{
     {6, "session counts per 32-day period", kV006CountsPerPeriod},
     {7, "list indexes with the usn", kV007ListIndexesWithUsn},
     {8, "login throttle", kV008LoginThrottle},
+    {9, "webhooks", kV009Webhooks},
 }};
 
 } // namespace

@@ -82,6 +82,24 @@ public:
 
     Result<std::int64_t> delete_expired_records(util::Micros now, util::Micros idempotency_before) override;
 
+    // WebhookStore: pg_webhooks.cpp
+    Result<std::vector<domain::Webhook>> list_webhooks() override;
+    Result<domain::Webhook> get_webhook(const std::string& id) override;
+    Result<domain::Webhook> create_webhook(const domain::Webhook& webhook) override;
+    Result<domain::Webhook> update_webhook(const domain::Webhook& webhook) override;
+    Result<void> delete_webhook(const std::string& id) override;
+    Result<std::optional<WebhookCursor>> webhook_cursor() override;
+    Result<std::vector<std::pair<std::int64_t, domain::SessionStatus>>>
+    watched_sessions(const std::vector<std::int64_t>& session_ids) override;
+    Result<bool> record_webhook_dispatch(const WebhookDispatch& step) override;
+    Result<std::vector<domain::WebhookDelivery>> due_deliveries(util::Micros now, std::int64_t limit) override;
+    Result<std::optional<util::Micros>> next_delivery_time() override;
+    Result<void> record_delivery_attempt(const domain::DeliveryAttempt& attempt, domain::DeliveryState state,
+                                         std::optional<util::Micros> next_attempt_at) override;
+    Result<DeliveryPage> list_deliveries(const std::string& webhook_id, std::int64_t offset,
+                                         std::int64_t limit) override;
+    Result<std::int64_t> delete_old_deliveries(util::Micros before) override;
+
     // BackupStore
     Result<BackupSummary> back_up_to(const std::string& file) override;
 

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jobsessions/runner/webhook_job.hpp"
+
+#include "jobsessions/log/log.hpp"
+
+#include <algorithm>
+
+namespace jobsessions::runner {
+namespace {
+
+/// Sessions turned into deliveries per transaction.
+constexpr std::int64_t kSessionsPerStep = 1000;
+/// Due deliveries fetched per pass, besides those already in flight.
+constexpr std::int64_t kDuePerPass = 64;
+/// How often the outbox is looked at when nothing wakes the job: other servers' writes, retries coming due.
+constexpr auto kLookAgain = std::chrono::milliseconds(1000);
+/// The shortest time between two passes: a stream of session writes wakes the job once per this, not per write.
+constexpr auto kBetweenPasses = std::chrono::milliseconds(20);
+/// How often it looks whether a webhook was made (by another server) while there is none.
+constexpr auto kLookForWebhooks = std::chrono::milliseconds(5000);
+/// Delivered and given-up deliveries are kept this long for the API, then deleted (once an hour).
+constexpr auto kKeepDeliveries = std::chrono::hours(24 * 30);
+constexpr auto kCleanupEvery = std::chrono::hours(1);
+
+} // namespace
+
+WebhookJob::WebhookJob(service::WebhookService& webhooks, service::ChangeHub& hub, const util::Clock& clock,
+                       DeliveryPoster post, const Leadership* leadership, std::size_t senders)
+    : webhooks_(webhooks)
+    , clock_(clock)
+    , post_(std::move(post))
+    , leadership_(leadership)
+    , sender_count_(std::max<std::size_t>(1, senders))
+{
+    subscription_ = hub.watch_all([this] {
+        if (!webhooks_.any()) {
+            return; // nothing to tell anyone: a write costs no wake-up
+        }
+        {
+            const std::lock_guard lock(mutex_);
+            changed_ = true;
+        }
+        wake_dispatcher_.notify_one();
+    });
+}
+
+WebhookJob::~WebhookJob()
+{
+    stop();
+}
+
+void WebhookJob::start()
+{
+    dispatcher_ = std::thread([this] { dispatch_loop(); });
+    for (std::size_t i = 0; i < sender_count_; ++i) {
+        senders_.emplace_back([this] { send_loop(); });
+    }
+}
+
+void WebhookJob::stop()
+{
+    subscription_.reset();
+    {
+        const std::lock_guard lock(mutex_);
+        stop_ = true;
+        queue_.clear();
+    }
+    wake_dispatcher_.notify_all();
+    wake_senders_.notify_all();
+    if (dispatcher_.joinable()) {
+        dispatcher_.join();
+    }
+    for (auto& sender : senders_) {
+        if (sender.joinable()) {
+            sender.join();
+        }
+    }
+    senders_.clear();
+}
+
+void WebhookJob::dispatch_loop()
+{
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+        changed_ = false;
+        lock.unlock();
+        const auto wait = pass();
+        lock.lock();
+        // A pause first, which a stop ends; then until something changes or the wait is over.
+        if (wake_dispatcher_.wait_for(lock, std::min(wait, std::chrono::milliseconds(kBetweenPasses)),
+                                      [this] { return stop_; })) {
+            break;
+        }
+        wake_dispatcher_.wait_for(lock, wait - std::min(wait, std::chrono::milliseconds(kBetweenPasses)),
+                                  [this] { return stop_ || changed_; });
+    }
+}
+
+std::chrono::milliseconds WebhookJob::pass()
+{
+    if (leadership_ != nullptr && !leadership_->leads()) {
+        return kLookForWebhooks;
+    }
+    while (true) {
+        auto more = webhooks_.dispatch_changes(kSessionsPerStep);
+        if (!more) {
+            complain(more.error());
+            return kLookAgain;
+        }
+        if (!*more) {
+            break;
+        }
+    }
+    if (!webhooks_.any()) {
+        return kLookForWebhooks;
+    }
+    std::int64_t in_flight = 0;
+    {
+        const std::lock_guard lock(mutex_);
+        in_flight = static_cast<std::int64_t>(in_flight_.size());
+    }
+    auto due = webhooks_.due(kDuePerPass + in_flight);
+    if (!due) {
+        complain(due.error());
+        return kLookAgain;
+    }
+    {
+        const std::lock_guard lock(mutex_);
+        for (auto& item : *due) {
+            if (in_flight_.insert(item.delivery.id).second) {
+                queue_.push_back(std::move(item));
+            }
+        }
+    }
+    wake_senders_.notify_all();
+
+    const auto steady_now = std::chrono::steady_clock::now();
+    if (steady_now >= next_cleanup_) {
+        next_cleanup_ = steady_now + kCleanupEvery;
+        if (auto forgot = webhooks_.forget_deliveries_older_than(kKeepDeliveries); !forgot) {
+            complain(forgot.error());
+        }
+    }
+    auto next = webhooks_.next_due();
+    if (!next) {
+        complain(next.error());
+        return kLookAgain;
+    }
+    if (!*next) {
+        return kLookAgain;
+    }
+    const auto until = std::chrono::milliseconds(std::max<util::Micros>(0, (**next - clock_.now()) / 1000 + 1));
+    return std::min(until, std::chrono::milliseconds(kLookAgain));
+}
+
+void WebhookJob::send_loop()
+{
+    std::unique_lock lock(mutex_);
+    while (true) {
+        wake_senders_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        if (stop_) {
+            return;
+        }
+        auto due = std::move(queue_.front());
+        queue_.pop_front();
+        lock.unlock();
+        send(due);
+        lock.lock();
+        in_flight_.erase(due.delivery.id);
+        changed_ = true; // the next delivery of its session may be due now
+        wake_dispatcher_.notify_one();
+    }
+}
+
+void WebhookJob::send(const service::WebhookService::Due& due)
+{
+    const auto started = clock_.now();
+    const auto signature = service::sign_delivery(due.webhook.secret, std::to_string(due.delivery.id),
+                                                  util::floor_div(started, 1'000'000), due.delivery.payload);
+    const std::vector<std::pair<std::string, std::string>> headers{
+        {"Content-Type", "application/json"},
+        {"webhook-id", signature.id},
+        {"webhook-timestamp", signature.timestamp},
+        {"webhook-signature", signature.signature},
+    };
+    const auto outcome = post_(due.webhook.url, headers, due.delivery.payload);
+    if (!outcome.error.empty()) {
+        log::write(log::Level::Warning, "webhook: a delivery was not accepted",
+                   {{"webhook", due.webhook.id},
+                    {"delivery", std::to_string(due.delivery.id)},
+                    {"attempt", std::to_string(due.delivery.attempts + 1)},
+                    {"error", outcome.error}});
+    }
+    if (auto recorded = webhooks_.attempted(due.delivery, started, outcome); !recorded) {
+        complain(recorded.error());
+    }
+}
+
+void WebhookJob::complain(const service::DomainError& error)
+{
+    const auto now = std::chrono::steady_clock::now();
+    {
+        const std::lock_guard lock(mutex_);
+        if (last_complaint_ != std::chrono::steady_clock::time_point{} &&
+            now - last_complaint_ < std::chrono::minutes(1)) {
+            return;
+        }
+        last_complaint_ = now;
+    }
+    log::warning("webhook: " + error.for_log());
+}
+
+} // namespace jobsessions::runner
