@@ -139,23 +139,23 @@ TEST_P(WebhookContract, DueDeliveriesComeOnePerSessionInOrderAndAttemptsAreKept)
                        {"w-1", WebhookEvent::SessionFinished, 7, "c", kNow}};
     ASSERT_TRUE(*store_->record_webhook_dispatch(step));
 
-    auto due = *store_->due_deliveries(kNow, 10);
+    auto due = *store_->due_deliveries("w-1", kNow, 10);
     ASSERT_EQ(due.size(), 2U); // "c" waits for "a", of the same session
     EXPECT_EQ(due[0].payload, "a");
     EXPECT_EQ(due[1].payload, "b");
-    EXPECT_TRUE(store_->due_deliveries(kNow - 1, 10)->empty());
-    EXPECT_EQ(*store_->next_delivery_time(), kNow);
+    EXPECT_TRUE(store_->due_deliveries("w-1", kNow - 1, 10)->empty());
+    EXPECT_EQ(*store_->next_delivery_time("w-1"), kNow);
 
     // "a" fails and waits; "c" still waits behind it.
     domain::DeliveryAttempt failed{due[0].id, 1, kNow, 500, "answered 500", 12};
     ASSERT_TRUE(store_->record_delivery_attempt(failed, DeliveryState::Pending, kNow + 1000));
-    due = *store_->due_deliveries(kNow + 10, 10);
+    due = *store_->due_deliveries("w-1", kNow + 10, 10);
     ASSERT_EQ(due.size(), 1U);
     EXPECT_EQ(due[0].payload, "b");
     // "a" is accepted at its retry: then "c" is due.
     domain::DeliveryAttempt accepted{failed.delivery_id, 2, kNow + 1000, 200, "", 3};
     ASSERT_TRUE(store_->record_delivery_attempt(accepted, DeliveryState::Delivered, std::nullopt));
-    due = *store_->due_deliveries(kNow + 1000, 10);
+    due = *store_->due_deliveries("w-1", kNow + 1000, 10);
     ASSERT_EQ(due.size(), 2U);
     EXPECT_EQ(due[0].payload, "b");
     EXPECT_EQ(due[1].payload, "c");
@@ -179,8 +179,8 @@ TEST_P(WebhookContract, DueDeliveriesComeOnePerSessionInOrderAndAttemptsAreKept)
     auto disabled = *store_->get_webhook("w-1");
     disabled.enabled = false;
     ASSERT_TRUE(store_->update_webhook(disabled));
-    EXPECT_TRUE(store_->due_deliveries(kNow + 1000, 10)->empty());
-    EXPECT_FALSE(*store_->next_delivery_time());
+    EXPECT_TRUE(store_->due_deliveries("w-1", kNow + 1000, 10)->empty());
+    EXPECT_FALSE(*store_->next_delivery_time("w-1"));
 
     // Old finished deliveries are deleted with their attempts; a deleted webhook's attempt is NotFound.
     EXPECT_EQ(*store_->delete_old_deliveries(kNow + 1), 3);

@@ -9,7 +9,7 @@ namespace jobsessions::runner {
 namespace {
 
 /// Sessions turned into deliveries per transaction.
-constexpr std::int64_t kSessionsPerStep = 1000;
+constexpr std::int64_t kSessionsPerStep = 200;
 /// Due deliveries fetched per pass, besides those already in flight.
 constexpr std::int64_t kDuePerPass = 64;
 /// How often the outbox is looked at when nothing wakes the job: other servers' writes, retries coming due.
@@ -115,11 +115,27 @@ std::chrono::milliseconds WebhookJob::pass()
         return kLookForWebhooks;
     }
     std::int64_t in_flight = 0;
+    std::map<std::string, std::int64_t> limits; // of the webhooks held back or tried one delivery at a time
+    std::set<std::string> waiting;              // whose next delivery is not for the outbox to say
+    std::optional<util::Micros> held_until;
     {
         const std::lock_guard lock(mutex_);
         in_flight = static_cast<std::int64_t>(in_flight_.size());
+        const auto now = clock_.now();
+        for (const auto& [hook, until] : held_) {
+            const bool trying = std::any_of(in_flight_.begin(), in_flight_.end(),
+                                            [&hook](const auto& flight) { return flight.second == hook; });
+            const bool try_one = until <= now && !trying;
+            limits[hook] = try_one ? 1 : 0;
+            if (!try_one) {
+                waiting.insert(hook);
+            }
+            if (until > now) {
+                held_until = std::min(held_until.value_or(until), until);
+            }
+        }
     }
-    auto due = webhooks_.due(kDuePerPass + in_flight);
+    auto due = webhooks_.due(kDuePerPass + in_flight, limits);
     if (!due) {
         complain(due.error());
         return kLookAgain;
@@ -127,7 +143,7 @@ std::chrono::milliseconds WebhookJob::pass()
     {
         const std::lock_guard lock(mutex_);
         for (auto& item : *due) {
-            if (in_flight_.insert(item.delivery.id).second) {
+            if (in_flight_.emplace(item.delivery.id, item.webhook.id).second) {
                 queue_.push_back(std::move(item));
             }
         }
@@ -141,10 +157,13 @@ std::chrono::milliseconds WebhookJob::pass()
             complain(forgot.error());
         }
     }
-    auto next = webhooks_.next_due();
+    auto next = webhooks_.next_due(waiting);
     if (!next) {
         complain(next.error());
         return kLookAgain;
+    }
+    if (held_until && (!*next || *held_until < **next)) {
+        *next = held_until;
     }
     if (!*next) {
         return kLookAgain;
@@ -191,8 +210,17 @@ void WebhookJob::send(const service::WebhookService::Due& due)
                     {"attempt", std::to_string(due.delivery.attempts + 1)},
                     {"error", outcome.error}});
     }
-    if (auto recorded = webhooks_.attempted(due.delivery, started, outcome); !recorded) {
-        complain(recorded.error());
+    auto retry = webhooks_.attempted(due.delivery, started, outcome);
+    if (!retry) {
+        complain(retry.error());
+        return;
+    }
+    const std::lock_guard lock(mutex_);
+    if (*retry) {
+        auto& until = held_[due.webhook.id];
+        until = std::max(until, **retry);
+    } else if (outcome.error.empty()) {
+        held_.erase(due.webhook.id); // accepted: the receiver is back
     }
 }
 

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -65,8 +66,12 @@ private:
     /// Something changed since the last pass (a session write, a post finished).
     bool changed_ = true;
     std::deque<service::WebhookService::Due> queue_;
-    /// The deliveries queued or being posted, which the outbox still lists as due.
-    std::set<std::int64_t> in_flight_;
+    /// The deliveries queued or being posted (which the outbox still lists as due), and their webhooks.
+    std::map<std::int64_t, std::string> in_flight_;
+    /// Webhooks whose receiver failed its last attempt: held back until that delivery's retry, then tried with
+    /// one delivery at a time until one is accepted. A receiver that is down is tried once per retry, not once
+    /// per delivery waiting for it.
+    std::map<std::string, util::Micros> held_;
     std::chrono::steady_clock::time_point last_complaint_{};
     std::chrono::steady_clock::time_point next_cleanup_{};
 

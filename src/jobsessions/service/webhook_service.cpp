@@ -316,43 +316,57 @@ Outcome<bool> WebhookService::dispatch_changes(std::int64_t max_sessions)
     return !*recorded || cut_short;
 }
 
-Outcome<std::vector<WebhookService::Due>> WebhookService::due(std::int64_t limit)
+Outcome<std::vector<WebhookService::Due>> WebhookService::due(std::int64_t limit,
+                                                              const std::map<std::string, std::int64_t>& limits)
 {
-    auto deliveries = store_.due_deliveries(clock_.now(), limit);
-    if (!deliveries) {
-        return from_store(deliveries.error(), {});
-    }
-    std::vector<Due> due;
-    if (deliveries->empty()) {
-        return due;
-    }
     auto hooks = store_.list_webhooks();
     if (!hooks) {
         return from_store(hooks.error(), {});
     }
-    std::map<std::string, const Webhook*> by_id;
+    any_.store(!hooks->empty(), std::memory_order_relaxed);
+    const auto now = clock_.now();
+    std::vector<Due> due;
     for (const auto& hook : *hooks) {
-        by_id.emplace(hook.id, &hook);
-    }
-    for (auto& delivery : *deliveries) {
-        if (const auto it = by_id.find(delivery.webhook_id); it != by_id.end()) {
-            due.push_back({std::move(delivery), *it->second});
+        const auto special = limits.find(hook.id);
+        const auto most = special == limits.end() ? limit : special->second;
+        if (!hook.enabled || most <= 0) {
+            continue;
+        }
+        auto deliveries = store_.due_deliveries(hook.id, now, most);
+        if (!deliveries) {
+            return from_store(deliveries.error(), hook.id);
+        }
+        for (auto& delivery : *deliveries) {
+            due.push_back({std::move(delivery), hook});
         }
     }
     return due;
 }
 
-Outcome<std::optional<util::Micros>> WebhookService::next_due()
+Outcome<std::optional<util::Micros>> WebhookService::next_due(const std::set<std::string>& held)
 {
-    auto next = store_.next_delivery_time();
-    if (!next) {
-        return from_store(next.error(), {});
+    auto hooks = store_.list_webhooks();
+    if (!hooks) {
+        return from_store(hooks.error(), {});
     }
-    return *next;
+    std::optional<util::Micros> earliest;
+    for (const auto& hook : *hooks) {
+        if (!hook.enabled || held.contains(hook.id)) {
+            continue;
+        }
+        auto next = store_.next_delivery_time(hook.id);
+        if (!next) {
+            return from_store(next.error(), hook.id);
+        }
+        if (*next && (!earliest || **next < *earliest)) {
+            earliest = *next;
+        }
+    }
+    return earliest;
 }
 
-Outcome<void> WebhookService::attempted(const domain::WebhookDelivery& delivery, util::Micros started,
-                                        const PostOutcome& outcome)
+Outcome<std::optional<util::Micros>> WebhookService::attempted(const domain::WebhookDelivery& delivery,
+                                                               util::Micros started, const PostOutcome& outcome)
 {
     domain::DeliveryAttempt attempt;
     attempt.delivery_id = delivery.id;
@@ -379,11 +393,11 @@ Outcome<void> WebhookService::attempted(const domain::WebhookDelivery& delivery,
     }
     if (auto recorded = store_.record_delivery_attempt(attempt, state, next); !recorded) {
         if (recorded.error().code == store::StoreErrc::NotFound) {
-            return {}; // its webhook was deleted while it was posted
+            return std::optional<util::Micros>(); // its webhook was deleted while it was posted
         }
         return from_store(recorded.error(), delivery.webhook_id);
     }
-    return {};
+    return next;
 }
 
 Outcome<std::int64_t> WebhookService::forget_deliveries_older_than(std::chrono::hours age)

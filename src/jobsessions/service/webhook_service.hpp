@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,17 +96,21 @@ public:
     /// Turns the next changes of the change feed (at most `max_sessions` sessions) into deliveries: true when
     /// there may be more to do at once.
     Outcome<bool> dispatch_changes(std::int64_t max_sessions);
-    /// The deliveries to attempt now (see WebhookStore::due_deliveries), with the webhooks they go to.
+    /// A delivery to attempt, with the webhook it goes to.
     struct Due {
         domain::WebhookDelivery delivery;
         domain::Webhook webhook;
     };
-    Outcome<std::vector<Due>> due(std::int64_t limit);
-    /// When a pending delivery is next due; none when none is pending.
-    Outcome<std::optional<util::Micros>> next_due();
-    /// Records an attempt at `delivery` that started at `started`, and when it is tried next or that it is
-    /// delivered or given up.
-    Outcome<void> attempted(const domain::WebhookDelivery& delivery, util::Micros started, const PostOutcome& outcome);
+    /// The deliveries to attempt now (see WebhookStore::due_deliveries): of each enabled webhook at most
+    /// `limit`, or what `limits` gives for it (0: none; for webhooks whose receivers failed lately, which are
+    /// held back, then tried with one delivery).
+    Outcome<std::vector<Due>> due(std::int64_t limit, const std::map<std::string, std::int64_t>& limits);
+    /// When a pending delivery of a webhook not `held` is next due; none when none is pending.
+    Outcome<std::optional<util::Micros>> next_due(const std::set<std::string>& held);
+    /// Records an attempt at `delivery` that started at `started`, and whether it is delivered, given up or tried
+    /// again: then when (else none).
+    Outcome<std::optional<util::Micros>> attempted(const domain::WebhookDelivery& delivery, util::Micros started,
+                                                   const PostOutcome& outcome);
     /// Deletes delivered and given-up deliveries older than `age`; how many went.
     Outcome<std::int64_t> forget_deliveries_older_than(std::chrono::hours age);
 

@@ -79,11 +79,12 @@ public:
     /// `seen_session_id`; false (nothing stored) when the cursor is no longer `step.from`.
     virtual Result<bool> record_webhook_dispatch(const WebhookDispatch& step) = 0;
 
-    /// Pending deliveries due at `now`, each the oldest pending one of its webhook and session (so that a
+    /// Pending deliveries of a webhook due at `now`, each the oldest pending one of its session (so that a
     /// session's events arrive in order), at most `limit`, the longest waiting first.
-    virtual Result<std::vector<domain::WebhookDelivery>> due_deliveries(util::Micros now, std::int64_t limit) = 0;
-    /// When the next pending delivery is due; none when none is pending.
-    virtual Result<std::optional<util::Micros>> next_delivery_time() = 0;
+    virtual Result<std::vector<domain::WebhookDelivery>> due_deliveries(const std::string& webhook_id,
+                                                                        util::Micros now, std::int64_t limit) = 0;
+    /// When a webhook's next pending delivery is due; none when none is pending.
+    virtual Result<std::optional<util::Micros>> next_delivery_time(const std::string& webhook_id) = 0;
     /// Records an attempt and where its delivery stands after it (`next_attempt_at` for a pending one, which the
     /// later pending deliveries of its webhook and session wait for too; so does one made meanwhile).
     virtual Result<void> record_delivery_attempt(const domain::DeliveryAttempt& attempt, domain::DeliveryState state,

@@ -149,7 +149,7 @@ TEST_F(WebhookServiceTest, AFailedAttemptIsRetriedLaterAndGivenUpAfterADay)
 {
     create(SessionStatus::Success);
     dispatch(1000);
-    auto due = service_->due(10);
+    auto due = service_->due(10, {});
     ASSERT_TRUE(due);
     ASSERT_EQ(due->size(), 1U); // the session's start; its end waits behind it
     const auto first = (*due)[0].delivery;
@@ -157,14 +157,14 @@ TEST_F(WebhookServiceTest, AFailedAttemptIsRetriedLaterAndGivenUpAfterADay)
     ASSERT_TRUE(service_->attempted(first, clock_.now(), PostOutcome{503, "answered 503", {}}));
     // Neither is due again at once: the start between 5 and 10 s later (the first retry's 10 s, less jitter), and
     // the end with it.
-    due = service_->due(10);
+    due = service_->due(10, {});
     EXPECT_TRUE(due->empty());
-    const auto next = **service_->next_due();
+    const auto next = **service_->next_due({});
     EXPECT_GE(next - clock_.now(), 5 * util::kMicrosPerSecond);
     EXPECT_LE(next - clock_.now(), 10 * util::kMicrosPerSecond);
     // A day after it was made, a failure gives it up.
     clock_.advance_seconds(std::int64_t{24} * 3600);
-    auto again = service_->due(10);
+    auto again = service_->due(10, {});
     ASSERT_FALSE(again->empty());
     auto retried = again->front().delivery;
     ASSERT_EQ(retried.id, first.id);

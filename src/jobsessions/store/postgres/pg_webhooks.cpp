@@ -60,10 +60,11 @@ constexpr const char* kInsertDeliveries =
     " $4::text[], $5::bigint[]) WITH ORDINALITY AS t(w, e, s, p, c, n) ORDER BY n";
 constexpr const char* kSelectDue =
     "SELECT " JOBSESSIONS_PG_DELIVERY_COLUMNS " FROM webhook_deliveries AS d"
-    " WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS e"
-    " WHERE e.state = 'pending' AND e.webhook_id = d.webhook_id AND e.session_id = d.session_id AND e.id < d.id)"
-    " ORDER BY d.next_attempt_at, d.id LIMIT $2";
-constexpr const char* kSelectNextDue = "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE state = 'pending'";
+    " WHERE d.webhook_id = $1 AND d.state = 'pending' AND d.next_attempt_at <= $2 AND NOT EXISTS (SELECT 1"
+    " FROM webhook_deliveries AS e WHERE e.state = 'pending' AND e.webhook_id = d.webhook_id"
+    " AND e.session_id = d.session_id AND e.id < d.id) ORDER BY d.next_attempt_at, d.id LIMIT $3";
+constexpr const char* kSelectNextDue =
+    "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'";
 constexpr const char* kUpdateDelivery =
     "UPDATE webhook_deliveries SET state = $2, attempts = $3, next_attempt_at = $4 WHERE id = $1";
 // A delivery waiting for a retry holds back the later ones of its session (see the SQLite store).
@@ -332,18 +333,19 @@ Result<bool> PgStore::record_webhook_dispatch(const WebhookDispatch& step)
     });
 }
 
-Result<std::vector<WebhookDelivery>> PgStore::due_deliveries(util::Micros now, std::int64_t limit)
+Result<std::vector<WebhookDelivery>> PgStore::due_deliveries(const std::string& webhook_id, util::Micros now,
+                                                             std::int64_t limit)
 {
-    auto rows = prepared(kSelectDue, {param(now), param(limit)});
+    auto rows = prepared(kSelectDue, {param(webhook_id), param(now), param(limit)});
     if (!rows) {
         return rows.error();
     }
     return read_deliveries(*rows);
 }
 
-Result<std::optional<util::Micros>> PgStore::next_delivery_time()
+Result<std::optional<util::Micros>> PgStore::next_delivery_time(const std::string& webhook_id)
 {
-    auto rows = prepared(kSelectNextDue);
+    auto rows = prepared(kSelectNextDue, {param(webhook_id)});
     if (!rows) {
         return rows.error();
     }

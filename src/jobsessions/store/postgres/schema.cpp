@@ -291,7 +291,7 @@ CREATE TABLE webhook_deliveries (
     attempts        bigint NOT NULL,
     next_attempt_at bigint
 );
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (webhook_id, next_attempt_at, id) WHERE state = 'pending';
 CREATE INDEX webhook_deliveries_of_session ON webhook_deliveries (webhook_id, session_id, id) WHERE state = 'pending';
 CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
 CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (created_at);

@@ -115,8 +115,9 @@ public:
     Result<std::vector<std::pair<std::int64_t, domain::SessionStatus>>>
     watched_sessions(const std::vector<std::int64_t>& session_ids) override;
     Result<bool> record_webhook_dispatch(const WebhookDispatch& step) override;
-    Result<std::vector<domain::WebhookDelivery>> due_deliveries(util::Micros now, std::int64_t limit) override;
-    Result<std::optional<util::Micros>> next_delivery_time() override;
+    Result<std::vector<domain::WebhookDelivery>> due_deliveries(const std::string& webhook_id, util::Micros now,
+                                                                std::int64_t limit) override;
+    Result<std::optional<util::Micros>> next_delivery_time(const std::string& webhook_id) override;
     Result<void> record_delivery_attempt(const domain::DeliveryAttempt& attempt, domain::DeliveryState state,
                                          std::optional<util::Micros> next_attempt_at) override;
     Result<DeliveryPage> list_deliveries(const std::string& webhook_id, std::int64_t offset,

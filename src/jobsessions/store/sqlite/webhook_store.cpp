@@ -61,11 +61,12 @@ constexpr const char* kDeliveryColumns =
 const std::string kSelectDue =
     std::string("SELECT ") + kDeliveryColumns +
     " FROM webhook_deliveries AS d INDEXED BY webhook_deliveries_due"
-    " WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS e"
-    " INDEXED BY webhook_deliveries_of_session WHERE e.state = 'pending' AND e.webhook_id = d.webhook_id"
-    " AND e.session_id = d.session_id AND e.id < d.id) ORDER BY d.next_attempt_at, d.id LIMIT ?2";
+    " WHERE d.webhook_id = ?1 AND d.state = 'pending' AND d.next_attempt_at <= ?2 AND NOT EXISTS (SELECT 1"
+    " FROM webhook_deliveries AS e INDEXED BY webhook_deliveries_of_session WHERE e.state = 'pending'"
+    " AND e.webhook_id = d.webhook_id AND e.session_id = d.session_id AND e.id < d.id)"
+    " ORDER BY d.next_attempt_at, d.id LIMIT ?3";
 constexpr const char* kSelectNextDue = "SELECT min(next_attempt_at) FROM webhook_deliveries INDEXED BY"
-                                       " webhook_deliveries_due WHERE state = 'pending'";
+                                       " webhook_deliveries_due WHERE webhook_id = ?1 AND state = 'pending'";
 constexpr const char* kUpdateDelivery =
     "UPDATE webhook_deliveries SET state = ?2, attempts = ?3, next_attempt_at = ?4 WHERE id = ?1";
 // A delivery waiting for a retry holds back the later ones of its session, which wait as long (so that the outbox's
@@ -387,7 +388,8 @@ Result<bool> SqliteStore::record_webhook_dispatch(const WebhookDispatch& step)
     });
 }
 
-Result<std::vector<WebhookDelivery>> SqliteStore::due_deliveries(util::Micros now, std::int64_t limit)
+Result<std::vector<WebhookDelivery>> SqliteStore::due_deliveries(const std::string& webhook_id, util::Micros now,
+                                                                 std::int64_t limit)
 {
     auto db = reader();
     if (!db) {
@@ -397,12 +399,13 @@ Result<std::vector<WebhookDelivery>> SqliteStore::due_deliveries(util::Micros no
     if (!stmt) {
         return stmt.error();
     }
-    stmt->bind(1, now);
-    stmt->bind(2, limit);
+    stmt->bind(1, std::string_view(webhook_id));
+    stmt->bind(2, now);
+    stmt->bind(3, limit);
     return read_rows<WebhookDelivery>(*stmt, read_delivery);
 }
 
-Result<std::optional<util::Micros>> SqliteStore::next_delivery_time()
+Result<std::optional<util::Micros>> SqliteStore::next_delivery_time(const std::string& webhook_id)
 {
     auto db = reader();
     if (!db) {
@@ -412,6 +415,7 @@ Result<std::optional<util::Micros>> SqliteStore::next_delivery_time()
     if (!stmt) {
         return stmt.error();
     }
+    stmt->bind(1, std::string_view(webhook_id));
     auto row = stmt->step();
     if (!row) {
         return row.error();
