@@ -260,49 +260,63 @@ TEST_F(WebhooksTest, RetriesAFailedDeliveryUntilTheReceiverAcceptsIt)
     EXPECT_LT(time_of(1), time_of(2));
 }
 
+/// The posts a receiver accepted (answered 200).
+std::vector<ReceivedPost> accepted(const std::vector<ReceivedPost>& got)
+{
+    std::vector<ReceivedPost> out;
+    std::copy_if(got.begin(), got.end(), std::back_inserter(out), [](const auto& p) { return p.answered == 200; });
+    return out;
+}
+
+/// The events `got` tells of session `id`, in the order they came.
+std::vector<std::string> events_of(const std::vector<ReceivedPost>& got, const std::string& id)
+{
+    std::vector<std::string> events;
+    for (const auto& post : got) {
+        if (session_of(post) == id) {
+            events.push_back(event_of(post));
+        }
+    }
+    return events;
+}
+
 TEST_F(WebhooksTest, PendingDeliveriesSurviveARestartAndArriveOnceInOrder)
 {
-    WebhookReceiver receiver;
-    receiver.answer([](const ReceivedPost&, const std::vector<ReceivedPost>&) { return 503; });
-    make_webhook(R"({"url":")" + receiver.url() +
-                 R"(","events":["sessionStarted","sessionStatusChanged","sessionFinished"]})");
+    // One receiver is down until the restart; another is up all along, and is not held up by the first.
+    WebhookReceiver down;
+    down.answer([](const ReceivedPost&, const std::vector<ReceivedPost>&) { return 503; });
+    WebhookReceiver up;
+    const std::string events = R"(","events":["sessionStarted","sessionStatusChanged","sessionFinished"]})";
+    make_webhook(R"({"url":")" + down.url() + events);
+    make_webhook(R"({"url":")" + up.url() + events);
     std::vector<std::string> ids;
     for (int i = 0; i < 2; ++i) {
         const auto id = str(create(R"({"type":"PolicyBackup"})"), "id");
         ids.push_back(id);
-        // Its start was made into a delivery (the receiver refused it); then it ends.
-        ASSERT_TRUE(receiver.wait_until([&](const auto& got) {
-            return std::any_of(got.begin(), got.end(), [&](const ReceivedPost& p) { return session_of(p) == id; });
-        }));
+        // Its start was seen (the receiver that is up heard of it); then it ends.
+        ASSERT_TRUE(up.wait_until([&](const auto& got) { return !events_of(got, id).empty(); }));
         ASSERT_EQ(
             client_->send_json("PATCH", "/api/v1/jobSessions/" + id, R"({"status":"Success"})", admin_token()).status,
             200);
     }
+    ASSERT_TRUE(up.wait_until([](const auto& got) { return got.size() == 6; }));
+    ASSERT_TRUE(down.wait_until([](const auto& got) { return !got.empty(); })); // tried, and refused
     EXPECT_EQ(server_->terminate(), 0);
-    receiver.answer([](const ReceivedPost&, const std::vector<ReceivedPost>&) { return 200; });
+    down.answer([](const ReceivedPost&, const std::vector<ReceivedPost>&) { return 200; });
     start(false, {"--webhooks-allow-private", "--webhooks-first-retry-ms", "100"});
 
-    const auto accepted = [](const std::vector<ReceivedPost>& got) {
-        std::vector<ReceivedPost> out;
-        std::copy_if(got.begin(), got.end(), std::back_inserter(out), [](const auto& p) { return p.answered == 200; });
-        return out;
-    };
-    ASSERT_TRUE(receiver.wait_until([&](const auto& got) { return accepted(got).size() == 6; }))
-        << receiver.received().size();
-    const auto got = accepted(receiver.received());
-    std::set<std::string> delivery_ids;
-    for (const auto& id : ids) {
-        std::vector<std::string> events;
-        for (const auto& post : got) {
-            if (session_of(post) == id) {
-                events.push_back(event_of(post));
-            }
+    ASSERT_TRUE(down.wait_until([&](const auto& got) { return accepted(got).size() == 6; })) << down.received().size();
+    for (auto* receiver : {&down, &up}) {
+        const auto got = accepted(receiver->received());
+        for (const auto& id : ids) {
+            EXPECT_EQ(events_of(got, id),
+                      (std::vector<std::string>{"sessionStarted", "sessionStatusChanged", "sessionFinished"}))
+                << id;
         }
-        EXPECT_EQ(events, (std::vector<std::string>{"sessionStarted", "sessionStatusChanged", "sessionFinished"}))
-            << id;
-    }
-    for (const auto& post : got) {
-        EXPECT_TRUE(delivery_ids.insert(post.header("webhook-id")).second) << "delivered twice: " << post.body;
+        std::set<std::string> delivery_ids;
+        for (const auto& post : got) {
+            EXPECT_TRUE(delivery_ids.insert(post.header("webhook-id")).second) << "delivered twice: " << post.body;
+        }
     }
 }
 

@@ -444,7 +444,8 @@ TEST_F(SessionList, UpgradeFromDayCountsMakesTheFinerAndCoarserCounts)
                                     "DROP TABLE session_period_counts; DROP TABLE session_policy_period_counts;"
                                     "DROP TABLE login_failures; DROP TABLE login_addresses;"
                                     "DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries;"
-                                    "DROP TABLE webhook_watch; DROP TABLE webhook_cursor; DROP TABLE webhooks;"
+                                    "DROP TABLE webhook_events; DROP TABLE webhook_watch; DROP TABLE webhook_cursor;"
+                                    "DROP TABLE webhooks;"
                                     "PRAGMA user_version = 4;"));
     }
     auto reopened = sqlite::SqliteStore::open(dir_.file("db"));

@@ -30,6 +30,27 @@ domain::Webhook webhook(const std::string& id)
     return w;
 }
 
+domain::WebhookEventRecord event(std::int64_t session_id, WebhookEvent kind, std::string payload,
+                                 std::optional<std::string> policy_id = std::nullopt)
+{
+    return {0,
+            session_id,
+            kind,
+            {domain::SessionType::PolicyBackup, SessionStatus::Error, std::move(policy_id)},
+            std::move(payload),
+            kNow};
+}
+
+/// The ids of every event after `after`.
+std::vector<std::int64_t> event_ids(Store& store, std::int64_t after)
+{
+    std::vector<std::int64_t> ids;
+    for (const auto& e : *store.events_after(after, 1000)) {
+        ids.push_back(e.id);
+    }
+    return ids;
+}
+
 using WebhookContract = StoreContractTest;
 
 TEST_P(WebhookContract, WebhooksAreStoredReplacedAndDeleted)
@@ -97,6 +118,23 @@ TEST_P(WebhookContract, TheFirstWebhookStartsTheCursorAndTheLastStopsIt)
     EXPECT_TRUE(store_->watched_sessions({running->id})->empty());
 }
 
+TEST_P(WebhookContract, UnseenSessionsAreThoseChangedAfterAUsnAndNotWatched)
+{
+    ASSERT_TRUE(store_->create_webhook(webhook("w-1")));
+    const auto a = *store_->create_session(StoreContractTest::running(), nullptr);
+    const auto b = *store_->create_session(StoreContractTest::running(), nullptr);
+    EXPECT_TRUE(*store_->unseen_session_between(0, b.id, b.usn - 1)); // b changed after b.usn - 1
+    EXPECT_FALSE(*store_->unseen_session_between(0, b.id, b.usn));
+    EXPECT_FALSE(*store_->unseen_session_between(a.id, b.id, b.usn));
+    EXPECT_TRUE(*store_->unseen_session_between(0, a.id, 0));
+    // A watched session was seen.
+    const auto from = **store_->webhook_cursor();
+    WebhookDispatch step{from, {b.usn, from.seen_session_id}, {}, {{a.id, SessionStatus::Running}}};
+    ASSERT_TRUE(*store_->record_webhook_dispatch(step));
+    EXPECT_FALSE(*store_->unseen_session_between(0, a.id, 0));
+    EXPECT_TRUE(*store_->unseen_session_between(0, b.id, 0));
+}
+
 TEST_P(WebhookContract, AStepIsRecordedWholeOnlyFromTheCursorItStartedFrom)
 {
     ASSERT_TRUE(store_->create_webhook(webhook("w-1")));
@@ -104,8 +142,8 @@ TEST_P(WebhookContract, AStepIsRecordedWholeOnlyFromTheCursorItStartedFrom)
     WebhookDispatch step;
     step.from = from;
     step.to = {from.after_usn + 5, 7};
-    step.deliveries = {{"w-1", WebhookEvent::SessionStarted, 7, R"({"type":"sessionStarted"})", kNow},
-                       {"w-1", WebhookEvent::SessionFinished, 7, R"({"type":"sessionFinished","q":"\"é"})", kNow}};
+    step.events = {event(7, WebhookEvent::SessionStarted, R"({"type":"sessionStarted"})"),
+                   event(7, WebhookEvent::SessionFinished, R"({"type":"sessionFinished","q":"\"é"})", "p\"2")};
     step.watched = {{7, SessionStatus::Success}, {8, SessionStatus::Running}, {100, SessionStatus::Error}};
     ASSERT_TRUE(*store_->record_webhook_dispatch(step));
     EXPECT_EQ(**store_->webhook_cursor(), step.to);
@@ -118,6 +156,25 @@ TEST_P(WebhookContract, AStepIsRecordedWholeOnlyFromTheCursorItStartedFrom)
 
     // The same step again: the cursor moved, so nothing is stored.
     EXPECT_FALSE(*store_->record_webhook_dispatch(step));
+    const auto events = *store_->events_after(0, 10);
+    ASSERT_EQ(events.size(), 2U);
+    EXPECT_EQ(events[1].event, WebhookEvent::SessionFinished);
+    EXPECT_EQ(events[1].session_id, 7);
+    EXPECT_EQ(events[1].subject.status, SessionStatus::Error);
+    EXPECT_EQ(events[1].subject.policy_id, "p\"2");
+    EXPECT_FALSE(events[0].subject.policy_id);
+    EXPECT_EQ(events[1].created_at, kNow);
+    EXPECT_TRUE(store_->events_after(events[1].id, 10)->empty());
+
+    // The webhook makes them deliveries of its own, once.
+    const auto hook = *store_->get_webhook("w-1");
+    EXPECT_EQ(hook.queued_through, 0);
+    ASSERT_TRUE(*store_->queue_deliveries("w-1", 0, events[1].id, {events[0].id, events[1].id}, kNow));
+    EXPECT_FALSE(*store_->queue_deliveries("w-1", 0, events[1].id, {events[0].id, events[1].id}, kNow));
+    EXPECT_EQ(store_->get_webhook("w-1")->queued_through, events[1].id);
+    // A webhook made now starts after them.
+    ASSERT_TRUE(store_->create_webhook(webhook("w-2")));
+    EXPECT_EQ(store_->get_webhook("w-2")->queued_through, events[1].id);
     const auto page = *store_->list_deliveries("w-1", 0, 10);
     ASSERT_EQ(page.total_count, 2);
     EXPECT_EQ(page.deliveries[0].event, WebhookEvent::SessionFinished); // newest first
@@ -134,10 +191,11 @@ TEST_P(WebhookContract, DueDeliveriesComeOnePerSessionInOrderAndAttemptsAreKept)
     WebhookDispatch step;
     step.from = from;
     step.to = {from.after_usn + 1, from.seen_session_id};
-    step.deliveries = {{"w-1", WebhookEvent::SessionStarted, 7, "a", kNow},
-                       {"w-1", WebhookEvent::SessionStarted, 8, "b", kNow},
-                       {"w-1", WebhookEvent::SessionFinished, 7, "c", kNow}};
+    step.events = {event(7, WebhookEvent::SessionStarted, "a"), event(8, WebhookEvent::SessionStarted, "b"),
+                   event(7, WebhookEvent::SessionFinished, "c")};
     ASSERT_TRUE(*store_->record_webhook_dispatch(step));
+    const auto ids = event_ids(*store_, 0);
+    ASSERT_TRUE(*store_->queue_deliveries("w-1", 0, ids.back(), ids, kNow));
 
     auto due = *store_->due_deliveries("w-1", kNow, 10);
     ASSERT_EQ(due.size(), 2U); // "c" waits for "a", of the same session

@@ -53,18 +53,27 @@ std::string webhook_event_names()
     return names;
 }
 
-bool wants(const Webhook& hook, WebhookEvent event, const JobSession& session)
+EventSubject subject_of(const JobSession& session)
+{
+    EventSubject subject{session.type, session.status, std::nullopt};
+    if (session.backup_info) {
+        subject.policy_id = session.backup_info->policy_id;
+    }
+    return subject;
+}
+
+bool wants(const Webhook& hook, WebhookEvent event, const EventSubject& subject)
 {
     if (!hook.enabled || std::find(hook.events.begin(), hook.events.end(), event) == hook.events.end()) {
         return false;
     }
-    if (!allows(hook.types, session.type) || !allows(hook.statuses, session.status)) {
+    if (!allows(hook.types, subject.type) || !allows(hook.statuses, subject.status)) {
         return false;
     }
     if (hook.policy_ids.empty()) {
         return true;
     }
-    return session.backup_info && allows(hook.policy_ids, session.backup_info->policy_id);
+    return subject.policy_id && allows(hook.policy_ids, *subject.policy_id);
 }
 
 std::vector<WebhookEvent> session_events(std::optional<SessionStatus> before, const JobSession& now)

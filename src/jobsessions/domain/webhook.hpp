@@ -54,10 +54,35 @@ struct Webhook {
     bool enabled = true;
     std::int64_t usn = 0;
     util::Micros created_at = 0;
+    /// The events up to this one (by id) were made into this webhook's deliveries, or passed over.
+    std::int64_t queued_through = 0;
 };
 
-/// Whether `hook` wants to hear of `event` happening to `session`.
-bool wants(const Webhook& hook, WebhookEvent event, const JobSession& session);
+/// What an event tells of its session, for the filters.
+struct EventSubject {
+    SessionType type = SessionType::PolicyBackup;
+    /// The status when the event happened.
+    SessionStatus status = SessionStatus::Running;
+    /// The session's policy, if it has one.
+    std::optional<std::string> policy_id;
+};
+
+/// The subject of an event happening to `session` now.
+EventSubject subject_of(const JobSession& session);
+
+/// Whether `hook` wants to hear of `event` happening to `subject`.
+bool wants(const Webhook& hook, WebhookEvent event, const EventSubject& subject);
+
+/// Something that happened to a session, kept once for every webhook that wants it.
+struct WebhookEventRecord {
+    std::int64_t id = 0;
+    std::int64_t session_id = 0;
+    WebhookEvent event = WebhookEvent::SessionStarted;
+    EventSubject subject;
+    /// The JSON every delivery of it posts.
+    std::string payload;
+    util::Micros created_at = 0;
+};
 
 /// What happened to a session between two looks at it: `before` is its status at the last look, none when it
 /// is seen for the first time. A session final at the last look never changes again and has nothing to tell.

@@ -10,6 +10,9 @@ namespace {
 
 /// Sessions turned into deliveries per transaction.
 constexpr std::int64_t kSessionsPerStep = 200;
+/// Events made into one webhook's deliveries per transaction, and at most so many transactions per pass.
+constexpr std::int64_t kEventsPerQueue = 200;
+constexpr int kQueueRoundsPerPass = 10;
 /// Due deliveries fetched per pass, besides those already in flight.
 constexpr std::int64_t kDuePerPass = 64;
 /// How often the outbox is looked at when nothing wakes the job: other servers' writes, retries coming due.
@@ -115,14 +118,20 @@ std::chrono::milliseconds WebhookJob::pass()
         return kLookForWebhooks;
     }
     std::int64_t in_flight = 0;
+    std::vector<std::int64_t> recorded;         // before the read of what is due: released after it
     std::map<std::string, std::int64_t> limits; // of the webhooks held back or tried one delivery at a time
+    std::set<std::string> held;                 // whose receivers failed lately: their events wait
     std::set<std::string> waiting;              // whose next delivery is not for the outbox to say
     std::optional<util::Micros> held_until;
     {
         const std::lock_guard lock(mutex_);
+        recorded.swap(recorded_);
         in_flight = static_cast<std::int64_t>(in_flight_.size());
         const auto now = clock_.now();
-        for (const auto& [hook, until] : held_) {
+        for (const auto& entry : held_) {
+            const std::string& hook = entry.first; // not a structured binding: lambdas capture it
+            const util::Micros until = entry.second;
+            held.insert(hook);
             const bool trying = std::any_of(in_flight_.begin(), in_flight_.end(),
                                             [&hook](const auto& flight) { return flight.second == hook; });
             const bool try_one = until <= now && !trying;
@@ -135,13 +144,28 @@ std::chrono::milliseconds WebhookJob::pass()
             }
         }
     }
+    for (int round = 0; round < kQueueRoundsPerPass; ++round) {
+        auto more = webhooks_.queue_events(kEventsPerQueue, held);
+        if (!more) {
+            complain(more.error());
+            break;
+        }
+        if (!*more) {
+            break;
+        }
+    }
     auto due = webhooks_.due(kDuePerPass + in_flight, limits);
     if (!due) {
         complain(due.error());
+        const std::lock_guard lock(mutex_);
+        recorded_.insert(recorded_.end(), recorded.begin(), recorded.end()); // released after a later read
         return kLookAgain;
     }
     {
         const std::lock_guard lock(mutex_);
+        for (const auto id : recorded) {
+            in_flight_.erase(id);
+        }
         for (auto& item : *due) {
             if (in_flight_.emplace(item.delivery.id, item.webhook.id).second) {
                 queue_.push_back(std::move(item));
@@ -185,7 +209,7 @@ void WebhookJob::send_loop()
         lock.unlock();
         send(due);
         lock.lock();
-        in_flight_.erase(due.delivery.id);
+        recorded_.push_back(due.delivery.id);
         changed_ = true; // the next delivery of its session may be due now
         wake_dispatcher_.notify_one();
     }
@@ -219,8 +243,8 @@ void WebhookJob::send(const service::WebhookService::Due& due)
     if (*retry) {
         auto& until = held_[due.webhook.id];
         until = std::max(until, **retry);
-    } else if (outcome.error.empty()) {
-        held_.erase(due.webhook.id); // accepted: the receiver is back
+    } else {
+        held_.erase(due.webhook.id); // accepted (the receiver is back), or given up: its next events may go
     }
 }
 

@@ -66,8 +66,12 @@ private:
     /// Something changed since the last pass (a session write, a post finished).
     bool changed_ = true;
     std::deque<service::WebhookService::Due> queue_;
-    /// The deliveries queued or being posted (which the outbox still lists as due), and their webhooks.
+    /// The deliveries queued, being posted, or posted but not yet read again (which the outbox may still list as
+    /// due), and their webhooks.
     std::map<std::int64_t, std::string> in_flight_;
+    /// Deliveries whose attempts are recorded: they leave in_flight_ once a read of what is due that started after
+    /// that is done (a read started before would list them again, and they would be sent twice).
+    std::vector<std::int64_t> recorded_;
     /// Webhooks whose receiver failed its last attempt: held back until that delivery's retry, then tried with
     /// one delivery at a time until one is accepted. A receiver that is down is tried once per retry, not once
     /// per delivery waiting for it.

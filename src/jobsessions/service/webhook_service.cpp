@@ -271,15 +271,27 @@ Outcome<bool> WebhookService::dispatch_changes(std::int64_t max_sessions)
     const std::unordered_map<std::int64_t, domain::SessionStatus> watched(watched_rows->begin(), watched_rows->end());
 
     // Every session with an id up to the highest one read has been seen once the feed is read to its end (ids are
-    // given in commit order); a step cut short by `max_sessions` remembers the new ones it saw instead.
+    // given in commit order). A step cut short by `max_sessions` may have left a session of a lower id for later
+    // (created, then changed again after where the step stopped): it moves the seen id only when there is none,
+    // and else remembers the new sessions it saw.
     const bool cut_short = static_cast<std::int64_t>(changed->size()) >= max_sessions;
     store::WebhookDispatch step;
     step.from = from;
     step.to = from;
     step.to.after_usn = changed->back().usn;
+    std::int64_t highest_id = from.seen_session_id;
+    for (const auto& session : *changed) {
+        highest_id = std::max(highest_id, session.id);
+    }
     if (!cut_short) {
-        for (const auto& session : *changed) {
-            step.to.seen_session_id = std::max(step.to.seen_session_id, session.id);
+        step.to.seen_session_id = highest_id;
+    } else if (highest_id > from.seen_session_id) {
+        auto unseen = store_.unseen_session_between(from.seen_session_id, highest_id, step.to.after_usn);
+        if (!unseen) {
+            return from_store(unseen.error(), {});
+        }
+        if (!*unseen) {
+            step.to.seen_session_id = highest_id;
         }
     }
     const auto now = clock_.now();
@@ -290,16 +302,12 @@ Outcome<bool> WebhookService::dispatch_changes(std::int64_t max_sessions)
         } else if (session.id <= from.seen_session_id) {
             continue; // seen final before, or final when the first webhook was made: nothing to tell
         }
+        const auto subject = domain::subject_of(session);
         for (const auto event : domain::session_events(before, session)) {
-            std::optional<std::string> payload;
-            for (const auto& hook : *hooks) {
-                if (!domain::wants(hook, event, session)) {
-                    continue;
-                }
-                if (!payload) {
-                    payload = render_(event, now, session);
-                }
-                step.deliveries.push_back({hook.id, event, session.id, *payload, now});
+            // Kept once if any webhook wants it; each webhook makes it a delivery of its own (queue_events).
+            if (std::any_of(hooks->begin(), hooks->end(),
+                            [&](const Webhook& hook) { return domain::wants(hook, event, subject); })) {
+                step.events.push_back({0, session.id, event, subject, render_(event, now, session), now});
             }
         }
         // A final session at or below the new seen id is forgotten with the step (its watch row too, if any).
@@ -314,6 +322,40 @@ Outcome<bool> WebhookService::dispatch_changes(std::int64_t max_sessions)
     }
     // Not recorded: another server moved the cursor (or the last webhook went); look again.
     return !*recorded || cut_short;
+}
+
+Outcome<bool> WebhookService::queue_events(std::int64_t max_events, const std::set<std::string>& held)
+{
+    auto hooks = store_.list_webhooks();
+    if (!hooks) {
+        return from_store(hooks.error(), {});
+    }
+    bool more = false;
+    for (const auto& hook : *hooks) {
+        if (held.contains(hook.id)) {
+            continue;
+        }
+        auto events = store_.events_after(hook.queued_through, max_events);
+        if (!events) {
+            return from_store(events.error(), hook.id);
+        }
+        if (events->empty()) {
+            continue;
+        }
+        std::vector<std::int64_t> wanted; // none for a disabled webhook, which passes over them
+        for (const auto& event : *events) {
+            if (domain::wants(hook, event.event, event.subject)) {
+                wanted.push_back(event.id);
+            }
+        }
+        auto queued = store_.queue_deliveries(hook.id, hook.queued_through, events->back().id, wanted, clock_.now());
+        if (!queued) {
+            return from_store(queued.error(), hook.id);
+        }
+        // Not queued: another server queued them meanwhile (or the webhook went): look again.
+        more = more || !*queued || static_cast<std::int64_t>(events->size()) >= max_events;
+    }
+    return more;
 }
 
 Outcome<std::vector<WebhookService::Due>> WebhookService::due(std::int64_t limit,

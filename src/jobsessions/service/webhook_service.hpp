@@ -93,9 +93,13 @@ public:
 
     /// Whether any webhook exists, as last seen (the dispatching job skips its work while none does).
     [[nodiscard]] bool any() const noexcept { return any_.load(std::memory_order_relaxed); }
-    /// Turns the next changes of the change feed (at most `max_sessions` sessions) into deliveries: true when
-    /// there may be more to do at once.
+    /// Turns the next changes of the change feed (at most `max_sessions` sessions) into events, kept once for
+    /// every webhook that wants them: true when there may be more to do at once.
     Outcome<bool> dispatch_changes(std::int64_t max_sessions);
+    /// Makes the events after each webhook's `queued_through` (at most `max_events` per webhook) into its
+    /// deliveries, but for webhooks `held` (whose receivers are down: their events wait, kept once, until the
+    /// receiver is back): true when there may be more to do at once.
+    Outcome<bool> queue_events(std::int64_t max_events, const std::set<std::string>& held);
     /// A delivery to attempt, with the webhook it goes to.
     struct Due {
         domain::WebhookDelivery delivery;

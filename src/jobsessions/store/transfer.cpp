@@ -146,18 +146,30 @@ const std::vector<Table>& tables()
           {"secret", kText},
           {"enabled", kFlag},
           {"usn", kInt},
-          {"created_at", kInt}},
+          {"created_at", kInt},
+          {"queued_through", kInt}},
          true,
          "id"},
         {"webhook_cursor", "id", {{"id", kInt}, {"after_usn", kInt}, {"seen_session_id", kInt}}, true, "id"},
         {"webhook_watch", "session_id", {{"session_id", kInt}, {"status", kText}}, true, "session_id"},
+        {"webhook_events",
+         "id",
+         {{"id", kInt},
+          {"session_id", kInt},
+          {"event", kText},
+          {"session_type", kText},
+          {"session_status", kText},
+          {"policy_id", kText},
+          {"payload", kText},
+          {"created_at", kInt}},
+         false,
+         "id"},
         {"webhook_deliveries",
          "id",
          {{"id", kInt},
           {"webhook_id", kText},
-          {"event", kText},
+          {"event_id", kInt},
           {"session_id", kInt},
-          {"payload", kText},
           {"created_at", kInt},
           {"state", kText},
           {"attempts", kInt},
@@ -305,7 +317,7 @@ Result<void> continue_counters(sqlite::Connection& from, postgres::Connection& t
         !moved) {
         return moved.error();
     }
-    for (const std::string table : {"users", "sessions", "webhook_deliveries"}) {
+    for (const std::string table : {"users", "sessions", "webhook_events", "webhook_deliveries"}) {
         // AUTOINCREMENT never gives an id twice, even of a deleted row: neither do the sequences afterwards.
         auto highest = source_integer(from, "SELECT seq FROM sqlite_sequence WHERE name = '" + table + "'");
         if (!highest) {

@@ -47,21 +47,21 @@ TEST(WebhookEvents, AWebhookWantsTheEventsAndSessionsItsFiltersName)
     Webhook hook;
     hook.events = {WebhookEvent::SessionFinished};
     const auto failed = session(SessionStatus::Error);
-    EXPECT_TRUE(wants(hook, WebhookEvent::SessionFinished, failed));
-    EXPECT_FALSE(wants(hook, WebhookEvent::SessionStarted, failed));
+    EXPECT_TRUE(wants(hook, WebhookEvent::SessionFinished, subject_of(failed)));
+    EXPECT_FALSE(wants(hook, WebhookEvent::SessionStarted, subject_of(failed)));
     hook.statuses = {SessionStatus::Warning};
-    EXPECT_FALSE(wants(hook, WebhookEvent::SessionFinished, failed));
+    EXPECT_FALSE(wants(hook, WebhookEvent::SessionFinished, subject_of(failed)));
     hook.statuses = {SessionStatus::Warning, SessionStatus::Error};
     hook.types = {SessionType::PolicySnapshot};
-    EXPECT_FALSE(wants(hook, WebhookEvent::SessionFinished, failed));
+    EXPECT_FALSE(wants(hook, WebhookEvent::SessionFinished, subject_of(failed)));
     hook.types = {SessionType::PolicyBackup};
     hook.policy_ids = {"p-2"};
-    EXPECT_FALSE(wants(hook, WebhookEvent::SessionFinished, failed));
+    EXPECT_FALSE(wants(hook, WebhookEvent::SessionFinished, subject_of(failed)));
     hook.policy_ids = {"p-2", "p-1"};
-    EXPECT_TRUE(wants(hook, WebhookEvent::SessionFinished, failed));
-    EXPECT_FALSE(wants(hook, WebhookEvent::SessionFinished, session(SessionStatus::Error, false)));
+    EXPECT_TRUE(wants(hook, WebhookEvent::SessionFinished, subject_of(failed)));
+    EXPECT_FALSE(wants(hook, WebhookEvent::SessionFinished, subject_of(session(SessionStatus::Error, false))));
     hook.enabled = false;
-    EXPECT_FALSE(wants(hook, WebhookEvent::SessionFinished, failed));
+    EXPECT_FALSE(wants(hook, WebhookEvent::SessionFinished, subject_of(failed)));
 }
 
 TEST(WebhookEvents, NamesReadWithoutRegardToCase)

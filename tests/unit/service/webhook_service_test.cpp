@@ -76,11 +76,18 @@ protected:
         ASSERT_TRUE(store_->replace_session(session, usn, nullptr));
     }
 
-    /// Dispatches everything, `per_step` sessions at a time.
+    /// Dispatches everything, `per_step` sessions (and events) at a time, and queues the deliveries.
     void dispatch(std::int64_t per_step)
     {
         for (int guard = 0; guard < 100; ++guard) {
             auto more = service_->dispatch_changes(per_step);
+            ASSERT_TRUE(more);
+            if (!*more) {
+                break;
+            }
+        }
+        for (int guard = 0; guard < 100; ++guard) {
+            auto more = service_->queue_events(per_step, {});
             ASSERT_TRUE(more);
             if (!*more) {
                 return;

@@ -358,22 +358,24 @@ CREATE TABLE login_addresses (
 ) WITHOUT ROWID;
 )sql";
 
-// Webhooks and the outbox of their deliveries. The change feed is made into deliveries from a cursor (one row
-// while any webhook exists), with the sessions seen while not final and the status they were seen in, so that a
-// status change is told once; deliveries and the cursor's move commit together.
+// Webhooks, the events for them and the outbox of their deliveries. The change feed is made into events from a
+// cursor (one row while any webhook exists), with the sessions seen while not final and the status they were seen
+// in, so that a status change is told once; events and the cursor's move commit together. Each webhook makes the
+// events after its queued_through into deliveries of its own as it is ready to send them.
 constexpr const char* kV009Webhooks = R"sql(
 CREATE TABLE webhooks (
-    id          TEXT PRIMARY KEY,
-    url         TEXT NOT NULL,
-    description TEXT NOT NULL,
-    events      TEXT NOT NULL,
-    types       TEXT NOT NULL,
-    statuses    TEXT NOT NULL,
-    policy_ids  TEXT NOT NULL,
-    secret      TEXT NOT NULL,
-    enabled     INTEGER NOT NULL,
-    usn         INTEGER NOT NULL,
-    created_at  INTEGER NOT NULL
+    id             TEXT PRIMARY KEY,
+    url            TEXT NOT NULL,
+    description    TEXT NOT NULL,
+    events         TEXT NOT NULL,
+    types          TEXT NOT NULL,
+    statuses       TEXT NOT NULL,
+    policy_ids     TEXT NOT NULL,
+    secret         TEXT NOT NULL,
+    enabled        INTEGER NOT NULL,
+    usn            INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL,
+    queued_through INTEGER NOT NULL
 ) WITHOUT ROWID;
 
 CREATE TABLE webhook_cursor (
@@ -387,12 +389,22 @@ CREATE TABLE webhook_watch (
     status     TEXT NOT NULL
 );
 
+CREATE TABLE webhook_events (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id     INTEGER NOT NULL,
+    event          TEXT NOT NULL,
+    session_type   TEXT NOT NULL,
+    session_status TEXT NOT NULL,
+    policy_id      TEXT,
+    payload        TEXT NOT NULL,
+    created_at     INTEGER NOT NULL
+);
+
 CREATE TABLE webhook_deliveries (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     webhook_id      TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
-    event           TEXT NOT NULL,
+    event_id        INTEGER NOT NULL REFERENCES webhook_events (id),
     session_id      INTEGER NOT NULL,
-    payload         TEXT NOT NULL,
     created_at      INTEGER NOT NULL,
     state           TEXT NOT NULL,
     attempts        INTEGER NOT NULL,
@@ -402,6 +414,7 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (webhook_id, next_atte
 CREATE INDEX webhook_deliveries_of_session ON webhook_deliveries (webhook_id, session_id, id) WHERE state = 'pending';
 CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
 CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (created_at);
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id);
 
 CREATE TABLE webhook_attempts (
     delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,

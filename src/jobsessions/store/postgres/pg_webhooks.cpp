@@ -18,13 +18,17 @@ namespace {
 #define JOBSESSIONS_PG_WEBHOOK_COLUMNS                                                                                 \
     "id, url, description, events, types, statuses, policy_ids, secret, enabled, usn, created_at"
 #define JOBSESSIONS_PG_DELIVERY_COLUMNS                                                                                \
-    "d.id, d.webhook_id, d.event, d.session_id, d.payload, d.created_at, d.state, d.attempts, d.next_attempt_at"
+    "d.id, d.webhook_id, e.event, d.session_id, e.payload, d.created_at, d.state, d.attempts, d.next_attempt_at"
 
 constexpr const char* kSelectWebhooks =
-    "SELECT " JOBSESSIONS_PG_WEBHOOK_COLUMNS " FROM webhooks ORDER BY created_at, id";
-constexpr const char* kSelectWebhook = "SELECT " JOBSESSIONS_PG_WEBHOOK_COLUMNS " FROM webhooks WHERE id = $1";
+    "SELECT " JOBSESSIONS_PG_WEBHOOK_COLUMNS ", queued_through FROM webhooks ORDER BY created_at, id";
+constexpr const char* kSelectWebhook =
+    "SELECT " JOBSESSIONS_PG_WEBHOOK_COLUMNS ", queued_through FROM webhooks WHERE id = $1";
 constexpr const char* kInsertWebhook =
-    "INSERT INTO webhooks (" JOBSESSIONS_PG_WEBHOOK_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    "INSERT INTO webhooks (" JOBSESSIONS_PG_WEBHOOK_COLUMNS ", queued_through) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+    " $8, $9, $10, $11, (SELECT coalesce(max(id), 0) FROM webhook_events))";
+constexpr const char* kPassOverEvents =
+    "UPDATE webhooks SET queued_through = (SELECT coalesce(max(id), 0) FROM webhook_events) WHERE id = $1";
 constexpr const char* kUpdateWebhook =
     "UPDATE webhooks SET url = $2, description = $3, events = $4, types = $5, statuses = $6, policy_ids = $7,"
     " secret = $8, enabled = $9, usn = $10 WHERE id = $1 RETURNING created_at";
@@ -45,24 +49,38 @@ constexpr const char* kUpdateCursor = "UPDATE webhook_cursor SET after_usn = $3,
                                       " WHERE id = 1 AND after_usn = $1 AND seen_session_id = $2";
 constexpr const char* kDeleteCursor = "DELETE FROM webhook_cursor";
 constexpr const char* kDeleteWatch = "DELETE FROM webhook_watch";
+constexpr const char* kDeleteEvents = "DELETE FROM webhook_events";
 constexpr const char* kSelectWatched =
     "SELECT session_id, status FROM webhook_watch WHERE session_id = ANY($1::bigint[])";
+constexpr const char* kSelectUnseen =
+    "SELECT 1 FROM sessions AS s WHERE s.id > $1 AND s.id <= $2 AND s.usn > $3"
+    " AND NOT EXISTS (SELECT 1 FROM webhook_watch AS w WHERE w.session_id = s.id) LIMIT 1";
 constexpr const char* kWatch =
     "INSERT INTO webhook_watch (session_id, status) SELECT * FROM unnest($1::bigint[], $2::text[])"
     " ON CONFLICT (session_id) DO UPDATE SET status = excluded.status";
 constexpr const char* kForgetFinal = "DELETE FROM webhook_watch WHERE session_id <= $1"
                                      " AND status IN ('Success', 'Warning', 'Error', 'Canceled', 'NeverExecuted')";
+constexpr const char* kInsertEvents =
+    "INSERT INTO webhook_events (session_id, event, session_type, session_status, policy_id, payload, created_at)"
+    " SELECT s, e, t, st, nullif(p, ''), pl, c FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[],"
+    " $5::text[], $6::text[], $7::bigint[]) WITH ORDINALITY AS x(s, e, t, st, p, pl, c, n) ORDER BY n";
+constexpr const char* kSelectEventsAfter =
+    "SELECT id, session_id, event, session_type, session_status, policy_id, created_at FROM webhook_events"
+    " WHERE id > $1 ORDER BY id LIMIT $2";
+constexpr const char* kMoveQueue = "UPDATE webhooks SET queued_through = $3 WHERE id = $1 AND queued_through = $2";
+// A new delivery waits at least as long as the pending ones of its session (see kHoldBackLater).
 constexpr const char* kInsertDeliveries =
-    "INSERT INTO webhook_deliveries (webhook_id, event, session_id, payload, created_at, state, attempts,"
-    " next_attempt_at) SELECT w, e, s, p, c, 'pending', 0, greatest(c, (SELECT max(x.next_attempt_at) FROM"
-    " webhook_deliveries AS x WHERE x.webhook_id = w AND x.session_id = s AND x.state = 'pending'))"
-    " FROM unnest($1::text[], $2::text[], $3::bigint[],"
-    " $4::text[], $5::bigint[]) WITH ORDINALITY AS t(w, e, s, p, c, n) ORDER BY n";
+    "INSERT INTO webhook_deliveries (webhook_id, event_id, session_id, created_at, state, attempts, next_attempt_at)"
+    " SELECT $1, ev.id, ev.session_id, $3, 'pending', 0, greatest($3, (SELECT max(x.next_attempt_at) FROM"
+    " webhook_deliveries AS x WHERE x.webhook_id = $1 AND x.session_id = ev.session_id AND x.state = 'pending'))"
+    " FROM unnest($2::bigint[]) WITH ORDINALITY AS t(event_id, n) JOIN webhook_events AS ev ON ev.id = t.event_id"
+    " ORDER BY t.n";
 constexpr const char* kSelectDue =
-    "SELECT " JOBSESSIONS_PG_DELIVERY_COLUMNS " FROM webhook_deliveries AS d"
-    " WHERE d.webhook_id = $1 AND d.state = 'pending' AND d.next_attempt_at <= $2 AND NOT EXISTS (SELECT 1"
-    " FROM webhook_deliveries AS e WHERE e.state = 'pending' AND e.webhook_id = d.webhook_id"
-    " AND e.session_id = d.session_id AND e.id < d.id) ORDER BY d.next_attempt_at, d.id LIMIT $3";
+    "SELECT " JOBSESSIONS_PG_DELIVERY_COLUMNS " FROM webhook_deliveries AS d JOIN webhook_events AS e"
+    " ON e.id = d.event_id WHERE d.webhook_id = $1 AND d.state = 'pending' AND d.next_attempt_at <= $2"
+    " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS earlier WHERE earlier.state = 'pending'"
+    " AND earlier.webhook_id = d.webhook_id AND earlier.session_id = d.session_id AND earlier.id < d.id)"
+    " ORDER BY d.next_attempt_at, d.id LIMIT $3";
 constexpr const char* kSelectNextDue =
     "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'";
 constexpr const char* kUpdateDelivery =
@@ -78,13 +96,16 @@ constexpr const char* kInsertAttempt =
     " status_code = $4, error = $5, duration_ms = $6";
 constexpr const char* kCountDeliveries = "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1";
 constexpr const char* kSelectDeliveries =
-    "SELECT " JOBSESSIONS_PG_DELIVERY_COLUMNS " FROM webhook_deliveries AS d WHERE d.webhook_id = $1"
-    " ORDER BY d.id DESC OFFSET $2 LIMIT $3";
+    "SELECT " JOBSESSIONS_PG_DELIVERY_COLUMNS " FROM webhook_deliveries AS d JOIN webhook_events AS e"
+    " ON e.id = d.event_id WHERE d.webhook_id = $1 ORDER BY d.id DESC OFFSET $2 LIMIT $3";
 constexpr const char* kSelectAttempts =
     "SELECT delivery_id, number, time, status_code, error, duration_ms FROM webhook_attempts"
     " WHERE delivery_id = ANY($1::bigint[]) ORDER BY delivery_id, number";
 constexpr const char* kDeleteOldDeliveries =
     "DELETE FROM webhook_deliveries WHERE created_at < $1 AND state <> 'pending'";
+constexpr const char* kDeleteOldEvents =
+    "DELETE FROM webhook_events AS ev WHERE ev.id <= (SELECT coalesce(min(queued_through), 0) FROM webhooks)"
+    " AND ev.created_at < $1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS d WHERE d.event_id = ev.id)";
 
 #undef JOBSESSIONS_PG_WEBHOOK_COLUMNS
 #undef JOBSESSIONS_PG_DELIVERY_COLUMNS
@@ -117,6 +138,7 @@ Result<Webhook> read_webhook(const Rows& rows, int r)
     w.enabled = rows.boolean(r, 8);
     w.usn = rows.int64(r, 9);
     w.created_at = rows.int64(r, 10);
+    w.queued_through = rows.int64(r, 11);
     return w;
 }
 
@@ -221,8 +243,10 @@ Result<Webhook> PgStore::update_webhook(const Webhook& webhook)
         }
         updated.created_at = rows->int64(0, 0);
         if (!updated.enabled) {
-            if (auto gave_up = db.exec_prepared(kGiveUpPending, {param(updated.id)}); !gave_up) {
-                return gave_up.error();
+            for (const char* sql : {kGiveUpPending, kPassOverEvents}) {
+                if (auto done = db.exec_prepared(sql, {param(updated.id)}); !done) {
+                    return done.error();
+                }
             }
         }
         return updated;
@@ -244,7 +268,7 @@ Result<void> PgStore::delete_webhook(const std::string& id)
             return left.error();
         }
         if (left->int64(0, 0) == 0) {
-            for (const char* sql : {kDeleteCursor, kDeleteWatch}) {
+            for (const char* sql : {kDeleteCursor, kDeleteWatch, kDeleteEvents}) {
                 if (auto cleared = db.exec_prepared(sql); !cleared) {
                     return cleared.error();
                 }
@@ -284,6 +308,15 @@ PgStore::watched_sessions(const std::vector<std::int64_t>& session_ids)
     return out;
 }
 
+Result<bool> PgStore::unseen_session_between(std::int64_t after_id, std::int64_t through_id, std::int64_t after_usn)
+{
+    auto rows = prepared(kSelectUnseen, {param(after_id), param(through_id), param(after_usn)});
+    if (!rows) {
+        return rows.error();
+    }
+    return rows->count() > 0;
+}
+
 Result<bool> PgStore::record_webhook_dispatch(const WebhookDispatch& step)
 {
     return pool_.transaction([&](Connection& db) -> Result<bool> {
@@ -295,22 +328,26 @@ Result<bool> PgStore::record_webhook_dispatch(const WebhookDispatch& step)
         if (moved->affected() == 0) {
             return false; // moved by another server's step, or no webhook is left
         }
-        if (!step.deliveries.empty()) {
-            std::vector<std::string> hooks;
-            std::vector<std::string> events;
+        if (!step.events.empty()) {
             std::vector<std::int64_t> sessions;
+            std::vector<std::string> events;
+            std::vector<std::string> types;
+            std::vector<std::string> statuses;
+            std::vector<std::string> policies; // empty for none: the array holds no NULL
             std::vector<std::string> payloads;
             std::vector<std::int64_t> times;
-            for (const auto& d : step.deliveries) {
-                hooks.push_back(d.webhook_id);
-                events.emplace_back(domain::to_string(d.event));
-                sessions.push_back(d.session_id);
-                payloads.push_back(d.payload);
-                times.push_back(d.created_at);
+            for (const auto& e : step.events) {
+                sessions.push_back(e.session_id);
+                events.emplace_back(domain::to_string(e.event));
+                types.emplace_back(domain::to_string(e.subject.type));
+                statuses.emplace_back(domain::to_string(e.subject.status));
+                policies.push_back(e.subject.policy_id.value_or(""));
+                payloads.push_back(e.payload);
+                times.push_back(e.created_at);
             }
-            if (auto inserted =
-                    db.exec_prepared(kInsertDeliveries, {text_array(hooks), text_array(events), int_array(sessions),
-                                                         text_array(payloads), int_array(times)});
+            if (auto inserted = db.exec_prepared(
+                    kInsertEvents, {int_array(sessions), text_array(events), text_array(types), text_array(statuses),
+                                    text_array(policies), text_array(payloads), int_array(times)});
                 !inserted) {
                 return inserted.error();
             }
@@ -328,6 +365,53 @@ Result<bool> PgStore::record_webhook_dispatch(const WebhookDispatch& step)
         }
         if (auto forgot = db.exec_prepared(kForgetFinal, {param(step.to.seen_session_id)}); !forgot) {
             return forgot.error();
+        }
+        return true;
+    });
+}
+
+Result<std::vector<domain::WebhookEventRecord>> PgStore::events_after(std::int64_t after_id, std::int64_t limit)
+{
+    auto rows = prepared(kSelectEventsAfter, {param(after_id), param(limit)});
+    if (!rows) {
+        return rows.error();
+    }
+    std::vector<domain::WebhookEventRecord> out;
+    for (int r = 0; r < rows->count(); ++r) {
+        domain::WebhookEventRecord e;
+        e.id = rows->int64(r, 0);
+        e.session_id = rows->int64(r, 1);
+        const auto event = domain::parse_webhook_event(rows->text(r, 2));
+        const auto type = domain::parse_session_type(rows->text(r, 3));
+        const auto status = domain::parse_session_status(rows->text(r, 4));
+        if (!event || !type || !status) {
+            return StoreError{StoreErrc::Corrupt, "webhook event " + std::to_string(e.id) + " cannot be read"};
+        }
+        e.event = *event;
+        e.subject = {*type, *status, rows->null(r, 5) ? std::nullopt : std::optional(std::string(rows->text(r, 5)))};
+        e.created_at = rows->int64(r, 6);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+Result<bool> PgStore::queue_deliveries(const std::string& webhook_id, std::int64_t from, std::int64_t through,
+                                       const std::vector<std::int64_t>& event_ids, util::Micros now)
+{
+    return pool_.transaction([&](Connection& db) -> Result<bool> {
+        auto moved = db.exec_prepared(kMoveQueue, {param(webhook_id), param(from), param(through)});
+        if (!moved) {
+            return moved.error();
+        }
+        if (moved->affected() == 0) {
+            return false; // queued by another server, or deleted
+        }
+        if (!event_ids.empty()) {
+            if (auto inserted =
+                    db.exec_prepared(kInsertDeliveries, {param(webhook_id), int_array(event_ids), param(now)});
+                !inserted) {
+                return inserted.error();
+            }
         }
         return true;
     });
@@ -433,11 +517,16 @@ Result<DeliveryPage> PgStore::list_deliveries(const std::string& webhook_id, std
 
 Result<std::int64_t> PgStore::delete_old_deliveries(util::Micros before)
 {
-    auto rows = prepared(kDeleteOldDeliveries, {param(before)});
-    if (!rows) {
-        return rows.error();
-    }
-    return rows->affected();
+    return pool_.transaction([&](Connection& db) -> Result<std::int64_t> {
+        auto deleted = db.exec_prepared(kDeleteOldDeliveries, {param(before)});
+        if (!deleted) {
+            return deleted.error();
+        }
+        if (auto events = db.exec_prepared(kDeleteOldEvents, {param(before)}); !events) {
+            return events.error();
+        }
+        return deleted->affected();
+    });
 }
 
 } // namespace jobsessions::store::postgres

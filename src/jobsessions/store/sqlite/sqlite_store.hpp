@@ -114,7 +114,12 @@ public:
     Result<std::optional<WebhookCursor>> webhook_cursor() override;
     Result<std::vector<std::pair<std::int64_t, domain::SessionStatus>>>
     watched_sessions(const std::vector<std::int64_t>& session_ids) override;
+    Result<bool> unseen_session_between(std::int64_t after_id, std::int64_t through_id,
+                                        std::int64_t after_usn) override;
     Result<bool> record_webhook_dispatch(const WebhookDispatch& step) override;
+    Result<std::vector<domain::WebhookEventRecord>> events_after(std::int64_t after_id, std::int64_t limit) override;
+    Result<bool> queue_deliveries(const std::string& webhook_id, std::int64_t from, std::int64_t through,
+                                  const std::vector<std::int64_t>& event_ids, util::Micros now) override;
     Result<std::vector<domain::WebhookDelivery>> due_deliveries(const std::string& webhook_id, util::Micros now,
                                                                 std::int64_t limit) override;
     Result<std::optional<util::Micros>> next_delivery_time(const std::string& webhook_id) override;

@@ -16,17 +16,20 @@ using domain::Webhook;
 using domain::WebhookDelivery;
 
 constexpr const char* kSelectWebhooks =
-    "SELECT id, url, description, events, types, statuses, policy_ids, secret, enabled, usn, created_at"
-    " FROM webhooks ORDER BY created_at, id";
+    "SELECT id, url, description, events, types, statuses, policy_ids, secret, enabled, usn, created_at,"
+    " queued_through FROM webhooks ORDER BY created_at, id";
 constexpr const char* kSelectWebhook =
-    "SELECT id, url, description, events, types, statuses, policy_ids, secret, enabled, usn, created_at"
-    " FROM webhooks WHERE id = ?1";
+    "SELECT id, url, description, events, types, statuses, policy_ids, secret, enabled, usn, created_at,"
+    " queued_through FROM webhooks WHERE id = ?1";
 constexpr const char* kInsertWebhook =
     "INSERT INTO webhooks (id, url, description, events, types, statuses, policy_ids, secret, enabled, usn,"
-    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    " created_at, queued_through) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+    " (SELECT coalesce(max(id), 0) FROM webhook_events))";
 constexpr const char* kUpdateWebhook =
     "UPDATE webhooks SET url = ?2, description = ?3, events = ?4, types = ?5, statuses = ?6, policy_ids = ?7,"
     " secret = ?8, enabled = ?9, usn = ?10 WHERE id = ?1";
+constexpr const char* kPassOverEvents =
+    "UPDATE webhooks SET queued_through = (SELECT coalesce(max(id), 0) FROM webhook_events) WHERE id = ?1";
 constexpr const char* kDeleteWebhook = "DELETE FROM webhooks WHERE id = ?1";
 constexpr const char* kCountWebhooks = "SELECT count(*) FROM webhooks";
 constexpr const char* kGiveUpPending =
@@ -45,26 +48,38 @@ constexpr const char* kUpdateCursor = "UPDATE webhook_cursor SET after_usn = ?3,
                                       " WHERE id = 1 AND after_usn = ?1 AND seen_session_id = ?2";
 constexpr const char* kDeleteCursor = "DELETE FROM webhook_cursor";
 constexpr const char* kDeleteWatch = "DELETE FROM webhook_watch";
+constexpr const char* kDeleteEvents = "DELETE FROM webhook_events";
 constexpr const char* kSelectWatched = "SELECT session_id, status FROM (SELECT value AS watched_id FROM json_each(?1))"
                                        " CROSS JOIN webhook_watch ON session_id = watched_id";
+constexpr const char* kSelectUnseen =
+    "SELECT 1 FROM sessions WHERE id > ?1 AND id <= ?2 AND usn > ?3"
+    " AND NOT EXISTS (SELECT 1 FROM webhook_watch WHERE session_id = sessions.id) LIMIT 1";
 constexpr const char* kWatch = "INSERT OR REPLACE INTO webhook_watch (session_id, status) VALUES (?1, ?2)";
 constexpr const char* kForgetFinal = "DELETE FROM webhook_watch WHERE session_id <= ?1"
                                      " AND status IN ('Success', 'Warning', 'Error', 'Canceled', 'NeverExecuted')";
+constexpr const char* kInsertEvent =
+    "INSERT INTO webhook_events (session_id, event, session_type, session_status, policy_id, payload, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr const char* kSelectEventsAfter =
+    "SELECT id, session_id, event, session_type, session_status, policy_id, created_at FROM webhook_events"
+    " WHERE id > ?1 ORDER BY id LIMIT ?2";
+constexpr const char* kMoveQueue = "UPDATE webhooks SET queued_through = ?3 WHERE id = ?1 AND queued_through = ?2";
+// A new delivery waits at least as long as the pending ones of its session (see kHoldBackLater).
 constexpr const char* kInsertDelivery =
-    "INSERT INTO webhook_deliveries (webhook_id, event, session_id, payload, created_at, state, attempts,"
-    " next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, max(?5, coalesce((SELECT max(next_attempt_at)"
-    " FROM webhook_deliveries INDEXED BY webhook_deliveries_of_session WHERE webhook_id = ?1 AND session_id = ?3"
-    " AND state = 'pending'), ?5)))";
+    "INSERT INTO webhook_deliveries (webhook_id, event_id, session_id, created_at, state, attempts,"
+    " next_attempt_at) SELECT ?1, id, session_id, ?3, 'pending', 0, max(?3, coalesce((SELECT max(next_attempt_at)"
+    " FROM webhook_deliveries INDEXED BY webhook_deliveries_of_session WHERE webhook_id = ?1"
+    " AND session_id = webhook_events.session_id AND state = 'pending'), ?3)) FROM webhook_events WHERE id = ?2";
 
-constexpr const char* kDeliveryColumns =
-    "d.id, d.webhook_id, d.event, d.session_id, d.payload, d.created_at, d.state, d.attempts, d.next_attempt_at";
+constexpr const char* kDeliveryColumns = "d.id, d.webhook_id, e.event, d.session_id, e.payload, d.created_at, d.state,"
+                                         " d.attempts, d.next_attempt_at";
 const std::string kSelectDue =
     std::string("SELECT ") + kDeliveryColumns +
-    " FROM webhook_deliveries AS d INDEXED BY webhook_deliveries_due"
-    " WHERE d.webhook_id = ?1 AND d.state = 'pending' AND d.next_attempt_at <= ?2 AND NOT EXISTS (SELECT 1"
-    " FROM webhook_deliveries AS e INDEXED BY webhook_deliveries_of_session WHERE e.state = 'pending'"
-    " AND e.webhook_id = d.webhook_id AND e.session_id = d.session_id AND e.id < d.id)"
-    " ORDER BY d.next_attempt_at, d.id LIMIT ?3";
+    " FROM webhook_deliveries AS d INDEXED BY webhook_deliveries_due CROSS JOIN webhook_events AS e"
+    " ON e.id = d.event_id WHERE d.webhook_id = ?1 AND d.state = 'pending' AND d.next_attempt_at <= ?2"
+    " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS earlier INDEXED BY webhook_deliveries_of_session"
+    " WHERE earlier.state = 'pending' AND earlier.webhook_id = d.webhook_id AND earlier.session_id = d.session_id"
+    " AND earlier.id < d.id) ORDER BY d.next_attempt_at, d.id LIMIT ?3";
 constexpr const char* kSelectNextDue = "SELECT min(next_attempt_at) FROM webhook_deliveries INDEXED BY"
                                        " webhook_deliveries_due WHERE webhook_id = ?1 AND state = 'pending'";
 constexpr const char* kUpdateDelivery =
@@ -81,6 +96,7 @@ constexpr const char* kCountDeliveries =
     "SELECT count(*) FROM webhook_deliveries INDEXED BY webhook_deliveries_by_webhook WHERE webhook_id = ?1";
 const std::string kSelectDeliveries = std::string("SELECT ") + kDeliveryColumns +
                                       " FROM webhook_deliveries AS d INDEXED BY webhook_deliveries_by_webhook"
+                                      " CROSS JOIN webhook_events AS e ON e.id = d.event_id"
                                       " WHERE d.webhook_id = ?1 ORDER BY d.id DESC LIMIT ?3 OFFSET ?2";
 constexpr const char* kSelectAttempts =
     "SELECT a.delivery_id, a.number, a.time, a.status_code, a.error, a.duration_ms"
@@ -88,6 +104,10 @@ constexpr const char* kSelectAttempts =
     " ON a.delivery_id = wanted_id ORDER BY a.delivery_id, a.number";
 constexpr const char* kDeleteOldDeliveries = "DELETE FROM webhook_deliveries INDEXED BY webhook_deliveries_by_age"
                                              " WHERE created_at < ?1 AND state <> 'pending'";
+constexpr const char* kDeleteOldEvents =
+    "DELETE FROM webhook_events WHERE id <= (SELECT coalesce(min(queued_through), 0) FROM webhooks)"
+    " AND created_at < ?1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries INDEXED BY webhook_deliveries_by_event"
+    " WHERE event_id = webhook_events.id)";
 
 // Binds ?1..?10 in the column order of kInsertWebhook (kUpdateWebhook uses the same ten).
 void bind_webhook(Statement& stmt, const Webhook& w)
@@ -117,6 +137,7 @@ Result<Webhook> read_webhook(const Statement& row)
     w.enabled = row.column_int64(8) != 0;
     w.usn = row.column_int64(9);
     w.created_at = row.column_int64(10);
+    w.queued_through = row.column_int64(11);
     return w;
 }
 
@@ -138,6 +159,23 @@ Result<WebhookDelivery> read_delivery(const Statement& row)
     d.attempts = row.column_int64(7);
     d.next_attempt_at = row.column_optional_int64(8);
     return d;
+}
+
+Result<domain::WebhookEventRecord> read_event(const Statement& row)
+{
+    domain::WebhookEventRecord e;
+    e.id = row.column_int64(0);
+    e.session_id = row.column_int64(1);
+    const auto event = domain::parse_webhook_event(row.column_text(2));
+    const auto type = domain::parse_session_type(row.column_text(3));
+    const auto status = domain::parse_session_status(row.column_text(4));
+    if (!event || !type || !status) {
+        return StoreError{StoreErrc::Corrupt, "webhook event " + std::to_string(e.id) + " cannot be read"};
+    }
+    e.event = *event;
+    e.subject = {*type, *status, row.column_is_null(5) ? std::nullopt : std::optional(std::string(row.column_text(5)))};
+    e.created_at = row.column_int64(6);
+    return e;
 }
 
 Result<DeliveryAttempt> read_attempt(const Statement& row)
@@ -270,8 +308,10 @@ Result<Webhook> SqliteStore::update_webhook(const Webhook& webhook)
             return StoreError{StoreErrc::NotFound, "webhook not found"};
         }
         if (!updated.enabled) {
-            if (auto r = run_with_text(db, kGiveUpPending, updated.id); !r) {
-                return r.error();
+            for (const char* sql : {kGiveUpPending, kPassOverEvents}) {
+                if (auto r = run_with_text(db, sql, updated.id); !r) {
+                    return r.error();
+                }
             }
         }
         return updated;
@@ -292,10 +332,11 @@ Result<void> SqliteStore::delete_webhook(const std::string& id)
             return left.error();
         }
         if (*left == 0) {
-            if (auto r = db.run(kDeleteCursor); !r) {
-                return r.error();
+            for (const char* sql : {kDeleteCursor, kDeleteWatch, kDeleteEvents}) {
+                if (auto r = db.run(sql); !r) {
+                    return r.error();
+                }
             }
-            return db.run(kDeleteWatch);
         }
         return {};
     });
@@ -332,6 +373,22 @@ SqliteStore::watched_sessions(const std::vector<std::int64_t>& session_ids)
     });
 }
 
+Result<bool> SqliteStore::unseen_session_between(std::int64_t after_id, std::int64_t through_id, std::int64_t after_usn)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(kSelectUnseen);
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, after_id);
+    stmt->bind(2, through_id);
+    stmt->bind(3, after_usn);
+    return stmt->step();
+}
+
 Result<bool> SqliteStore::record_webhook_dispatch(const WebhookDispatch& step)
 {
     return write<bool>([&](Connection& db) -> Result<bool> {
@@ -349,16 +406,18 @@ Result<bool> SqliteStore::record_webhook_dispatch(const WebhookDispatch& step)
         if (sqlite3_changes(db.handle()) == 0) {
             return false; // moved by another step, or no webhook is left
         }
-        auto insert = db.prepare(kInsertDelivery);
+        auto insert = db.prepare(kInsertEvent);
         if (!insert) {
             return insert.error();
         }
-        for (const auto& d : step.deliveries) {
-            insert->bind(1, std::string_view(d.webhook_id));
-            insert->bind(2, domain::to_string(d.event));
-            insert->bind(3, d.session_id);
-            insert->bind(4, std::string_view(d.payload));
-            insert->bind(5, d.created_at);
+        for (const auto& e : step.events) {
+            insert->bind(1, e.session_id);
+            insert->bind(2, domain::to_string(e.event));
+            insert->bind(3, domain::to_string(e.subject.type));
+            insert->bind(4, domain::to_string(e.subject.status));
+            insert->bind(5, e.subject.policy_id);
+            insert->bind(6, std::string_view(e.payload));
+            insert->bind(7, e.created_at);
             if (auto r = insert->run(); !r) {
                 return r.error();
             }
@@ -383,6 +442,55 @@ Result<bool> SqliteStore::record_webhook_dispatch(const WebhookDispatch& step)
         forget->bind(1, step.to.seen_session_id);
         if (auto r = forget->run(); !r) {
             return r.error();
+        }
+        return true;
+    });
+}
+
+Result<std::vector<domain::WebhookEventRecord>> SqliteStore::events_after(std::int64_t after_id, std::int64_t limit)
+{
+    auto db = reader();
+    if (!db) {
+        return db.error();
+    }
+    auto stmt = (*db)->prepare(kSelectEventsAfter);
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, after_id);
+    stmt->bind(2, limit);
+    return read_rows<domain::WebhookEventRecord>(*stmt, read_event);
+}
+
+Result<bool> SqliteStore::queue_deliveries(const std::string& webhook_id, std::int64_t from, std::int64_t through,
+                                           const std::vector<std::int64_t>& event_ids, util::Micros now)
+{
+    return write<bool>([&](Connection& db) -> Result<bool> {
+        auto move = db.prepare(kMoveQueue);
+        if (!move) {
+            return move.error();
+        }
+        move->bind(1, std::string_view(webhook_id));
+        move->bind(2, from);
+        move->bind(3, through);
+        if (auto r = move->run(); !r) {
+            return r.error();
+        }
+        if (sqlite3_changes(db.handle()) == 0) {
+            return false; // queued by another server, or deleted
+        }
+        auto insert = db.prepare(kInsertDelivery);
+        if (!insert) {
+            return insert.error();
+        }
+        for (const auto id : event_ids) {
+            insert->bind(1, std::string_view(webhook_id));
+            insert->bind(2, id);
+            insert->bind(3, now);
+            if (auto r = insert->run(); !r) {
+                return r.error();
+            }
+            insert->reset();
         }
         return true;
     });
@@ -532,7 +640,16 @@ Result<std::int64_t> SqliteStore::delete_old_deliveries(util::Micros before)
         if (auto r = stmt->run(); !r) {
             return r.error();
         }
-        return std::int64_t{sqlite3_changes(db.handle())};
+        const std::int64_t deleted = sqlite3_changes(db.handle());
+        auto events = db.prepare(kDeleteOldEvents);
+        if (!events) {
+            return events.error();
+        }
+        events->bind(1, before);
+        if (auto r = events->run(); !r) {
+            return r.error();
+        }
+        return deleted;
     });
 }
 
