@@ -3,6 +3,9 @@
 // server.
 #include "e2e/e2e_fixture.hpp"
 #include "support/postgres_cluster.hpp"
+#include "support/webhook_receiver.hpp"
+
+#include <boost/json/parse.hpp>
 
 #include <memory>
 
@@ -63,6 +66,35 @@ TEST_F(PostgresServer, SessionsAndTheirLogsAreKeptInTheDatabaseAcrossRestarts)
     const auto list = client_->get("/api/v1/jobSessions?Status=Success", admin_token());
     ASSERT_EQ(list.status, 200);
     EXPECT_EQ(list.json().at("totalCount").as_int64(), 1);
+}
+
+TEST_F(PostgresServer, WebhooksDeliverTheEventsOfEachSessionInOrder)
+{
+    start(false, {"--webhooks-allow-private"}, {{"JOBSESSIOND_DATABASE", database_}});
+    WebhookReceiver receiver;
+    const auto hook = client_->send_json(
+        "POST", "/api/v1/webhooks",
+        R"({"url":")" + receiver.url() + R"(","events":["sessionStarted","sessionStatusChanged","sessionFinished"]})",
+        admin_token());
+    ASSERT_EQ(hook.status, 201) << hook.body;
+    const auto id = std::string(create(R"({"type":"PolicyBackup","status":"Running"})").at("id").as_string());
+    ASSERT_TRUE(receiver.wait_until([](const auto& got) { return got.size() == 1; }));
+    ASSERT_EQ(client_->send_json("PATCH", "/api/v1/jobSessions/" + id, R"({"status":"Failed"})", admin_token()).status,
+              400); // not a status: nothing happens
+    ASSERT_EQ(client_->send_json("PATCH", "/api/v1/jobSessions/" + id, R"({"status":"Error"})", admin_token()).status,
+              200);
+    ASSERT_TRUE(receiver.wait_until([](const auto& got) { return got.size() == 3; }));
+    std::vector<std::string> events;
+    for (const auto& post : receiver.received()) {
+        const auto body = boost::json::parse(post.body);
+        EXPECT_EQ(body.at("data").at("id").as_string(), id);
+        events.emplace_back(body.at("type").as_string());
+    }
+    EXPECT_EQ(events, (std::vector<std::string>{"sessionStarted", "sessionStatusChanged", "sessionFinished"}));
+    const auto deliveries = client_->get(
+        "/api/v1/webhooks/" + std::string(hook.json().at("id").as_string()) + "/deliveries", admin_token());
+    ASSERT_EQ(deliveries.status, 200) << deliveries.body;
+    EXPECT_EQ(deliveries.json().at("totalCount").as_int64(), 3);
 }
 
 TEST(PostgresServerCommandLine, APasswordOnTheCommandLineIsRefusedAndNeverEchoed)
