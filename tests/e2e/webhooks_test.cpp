@@ -186,6 +186,7 @@ TEST_F(WebhooksTest, DeliversSignedEventsOfEachSessionInOrder)
         EXPECT_EQ(post.target, "/hook");
         EXPECT_EQ(post.header("content-type"), "application/json");
         EXPECT_TRUE(post.header("user-agent").starts_with("jobsessions/"));
+        EXPECT_EQ(post.header("connection"), "close");
         EXPECT_EQ(post.header("webhook-signature"), expected_signature(secret, post));
     }
     EXPECT_EQ(events, (std::vector<std::string>{"sessionStarted", "sessionStatusChanged", "sessionStatusChanged",

@@ -194,6 +194,7 @@ OutboundAnswer OutboundClient::post(const std::string& url,
         request.set(name, value);
     }
     request.body() = std::string(body);
+    request.keep_alive(false); // one post per connection: the receiver need not keep it open for another
     request.prepare_payload();
 
     asio::io_context context(1);
