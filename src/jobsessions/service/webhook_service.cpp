@@ -331,14 +331,21 @@ Outcome<bool> WebhookService::queue_events(std::int64_t max_events, const std::s
         return from_store(hooks.error(), {});
     }
     bool more = false;
+    // Webhooks queued through the same event (all of them, mostly) read what follows it once.
+    std::map<std::int64_t, std::vector<domain::WebhookEventRecord>> read;
     for (const auto& hook : *hooks) {
         if (held.contains(hook.id)) {
             continue;
         }
-        auto events = store_.events_after(hook.queued_through, max_events);
-        if (!events) {
-            return from_store(events.error(), hook.id);
+        auto found = read.find(hook.queued_through);
+        if (found == read.end()) {
+            auto events_after = store_.events_after(hook.queued_through, max_events);
+            if (!events_after) {
+                return from_store(events_after.error(), hook.id);
+            }
+            found = read.emplace(hook.queued_through, std::move(*events_after)).first;
         }
+        const auto* events = &found->second;
         if (events->empty()) {
             continue;
         }
