@@ -39,11 +39,17 @@ WebhookJob::WebhookJob(service::WebhookService& webhooks, service::ChangeHub& hu
         if (!webhooks_.any()) {
             return; // nothing to tell anyone: a write costs no wake-up
         }
+        // One wake-up per pass at most: the first write since the pass began wakes the dispatcher, later ones
+        // find it told already (a wake-up per write would cost a context switch per write).
+        bool wake = false;
         {
             const std::lock_guard lock(mutex_);
+            wake = !changed_;
             changed_ = true;
         }
-        wake_dispatcher_.notify_one();
+        if (wake) {
+            wake_dispatcher_.notify_one();
+        }
     });
 }
 
@@ -104,8 +110,16 @@ std::chrono::milliseconds WebhookJob::pass()
     if (leadership_ != nullptr && !leadership_->leads()) {
         return kLookForWebhooks;
     }
+    auto hooks = webhooks_.targets(); // read once: the steps below share them
+    if (!hooks) {
+        complain(hooks.error());
+        return kLookAgain;
+    }
+    if (hooks->empty()) {
+        return kLookForWebhooks;
+    }
     while (true) {
-        auto more = webhooks_.dispatch_changes(kSessionsPerStep);
+        auto more = webhooks_.dispatch_changes(*hooks, kSessionsPerStep);
         if (!more) {
             complain(more.error());
             return kLookAgain;
@@ -113,9 +127,6 @@ std::chrono::milliseconds WebhookJob::pass()
         if (!*more) {
             break;
         }
-    }
-    if (!webhooks_.any()) {
-        return kLookForWebhooks;
     }
     std::int64_t in_flight = 0;
     std::vector<std::int64_t> recorded;         // before the read of what is due: released after it
@@ -145,7 +156,7 @@ std::chrono::milliseconds WebhookJob::pass()
         }
     }
     for (int round = 0; round < kQueueRoundsPerPass; ++round) {
-        auto more = webhooks_.queue_events(kEventsPerQueue, held);
+        auto more = webhooks_.queue_events(*hooks, kEventsPerQueue, held);
         if (!more) {
             complain(more.error());
             break;
@@ -154,7 +165,7 @@ std::chrono::milliseconds WebhookJob::pass()
             break;
         }
     }
-    auto due = webhooks_.due(kDuePerPass + in_flight, limits);
+    auto due = webhooks_.due(*hooks, kDuePerPass + in_flight, limits);
     if (!due) {
         complain(due.error());
         const std::lock_guard lock(mutex_);
@@ -181,7 +192,7 @@ std::chrono::milliseconds WebhookJob::pass()
             complain(forgot.error());
         }
     }
-    auto next = webhooks_.next_due(waiting);
+    auto next = webhooks_.next_due(*hooks, waiting);
     if (!next) {
         complain(next.error());
         return kLookAgain;

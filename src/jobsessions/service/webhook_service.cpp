@@ -236,7 +236,17 @@ Outcome<store::DeliveryPage> WebhookService::deliveries(const std::string& id, s
     return std::move(*page);
 }
 
-Outcome<bool> WebhookService::dispatch_changes(std::int64_t max_sessions)
+Outcome<std::vector<domain::Webhook>> WebhookService::targets()
+{
+    auto hooks = store_.list_webhooks();
+    if (!hooks) {
+        return from_store(hooks.error(), {});
+    }
+    any_.store(!hooks->empty(), std::memory_order_relaxed);
+    return std::move(*hooks);
+}
+
+Outcome<bool> WebhookService::dispatch_changes(const std::vector<domain::Webhook>& hooks, std::int64_t max_sessions)
 {
     auto cursor = store_.webhook_cursor();
     if (!cursor) {
@@ -254,10 +264,6 @@ Outcome<bool> WebhookService::dispatch_changes(std::int64_t max_sessions)
     }
     if (changed->empty()) {
         return false;
-    }
-    auto hooks = store_.list_webhooks();
-    if (!hooks) {
-        return from_store(hooks.error(), {});
     }
     std::vector<std::int64_t> ids;
     ids.reserve(changed->size());
@@ -305,7 +311,7 @@ Outcome<bool> WebhookService::dispatch_changes(std::int64_t max_sessions)
         const auto subject = domain::subject_of(session);
         for (const auto event : domain::session_events(before, session)) {
             // Kept once if any webhook wants it; each webhook makes it a delivery of its own (queue_events).
-            if (std::any_of(hooks->begin(), hooks->end(),
+            if (std::any_of(hooks.begin(), hooks.end(),
                             [&](const Webhook& hook) { return domain::wants(hook, event, subject); })) {
                 step.events.push_back({0, session.id, event, subject, render_(event, now, session), now});
             }
@@ -324,16 +330,14 @@ Outcome<bool> WebhookService::dispatch_changes(std::int64_t max_sessions)
     return !*recorded || cut_short;
 }
 
-Outcome<bool> WebhookService::queue_events(std::int64_t max_events, const std::set<std::string>& held)
+Outcome<bool> WebhookService::queue_events(std::vector<domain::Webhook>& hooks, std::int64_t max_events,
+                                           const std::set<std::string>& held)
 {
-    auto hooks = store_.list_webhooks();
-    if (!hooks) {
-        return from_store(hooks.error(), {});
-    }
     bool more = false;
+    bool stale = false;
     // Webhooks queued through the same event (all of them, mostly) read what follows it once.
     std::map<std::int64_t, std::vector<domain::WebhookEventRecord>> read;
-    for (const auto& hook : *hooks) {
+    for (auto& hook : hooks) {
         if (held.contains(hook.id)) {
             continue;
         }
@@ -355,27 +359,36 @@ Outcome<bool> WebhookService::queue_events(std::int64_t max_events, const std::s
                 wanted.push_back(event.id);
             }
         }
-        auto queued = store_.queue_deliveries(hook.id, hook.queued_through, events->back().id, wanted, clock_.now());
+        const auto through = events->back().id;
+        const bool full = static_cast<std::int64_t>(events->size()) >= max_events;
+        auto queued = store_.queue_deliveries(hook.id, hook.queued_through, through, wanted, clock_.now());
         if (!queued) {
             return from_store(queued.error(), hook.id);
         }
+        if (*queued) {
+            hook.queued_through = through;
+        }
         // Not queued: another server queued them meanwhile (or the webhook went): look again.
-        more = more || !*queued || static_cast<std::int64_t>(events->size()) >= max_events;
+        stale = stale || !*queued;
+        more = more || !*queued || full;
+    }
+    if (stale) {
+        auto fresh = targets();
+        if (!fresh) {
+            return fresh.error();
+        }
+        hooks = std::move(*fresh);
     }
     return more;
 }
 
-Outcome<std::vector<WebhookService::Due>> WebhookService::due(std::int64_t limit,
+Outcome<std::vector<WebhookService::Due>> WebhookService::due(const std::vector<domain::Webhook>& hooks,
+                                                              std::int64_t limit,
                                                               const std::map<std::string, std::int64_t>& limits)
 {
-    auto hooks = store_.list_webhooks();
-    if (!hooks) {
-        return from_store(hooks.error(), {});
-    }
-    any_.store(!hooks->empty(), std::memory_order_relaxed);
     const auto now = clock_.now();
     std::vector<Due> due;
-    for (const auto& hook : *hooks) {
+    for (const auto& hook : hooks) {
         const auto special = limits.find(hook.id);
         const auto most = special == limits.end() ? limit : special->second;
         if (!hook.enabled || most <= 0) {
@@ -392,14 +405,11 @@ Outcome<std::vector<WebhookService::Due>> WebhookService::due(std::int64_t limit
     return due;
 }
 
-Outcome<std::optional<util::Micros>> WebhookService::next_due(const std::set<std::string>& held)
+Outcome<std::optional<util::Micros>> WebhookService::next_due(const std::vector<domain::Webhook>& hooks,
+                                                              const std::set<std::string>& held)
 {
-    auto hooks = store_.list_webhooks();
-    if (!hooks) {
-        return from_store(hooks.error(), {});
-    }
     std::optional<util::Micros> earliest;
-    for (const auto& hook : *hooks) {
+    for (const auto& hook : hooks) {
         if (!hook.enabled || held.contains(hook.id)) {
             continue;
         }

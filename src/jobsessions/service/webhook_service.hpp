@@ -93,13 +93,16 @@ public:
 
     /// Whether any webhook exists, as last seen (the dispatching job skips its work while none does).
     [[nodiscard]] bool any() const noexcept { return any_.load(std::memory_order_relaxed); }
+    /// Every webhook with its secret, for the delivering job: read once per pass and given to the steps below.
+    Outcome<std::vector<domain::Webhook>> targets();
     /// Turns the next changes of the change feed (at most `max_sessions` sessions) into events, kept once for
-    /// every webhook that wants them: true when there may be more to do at once.
-    Outcome<bool> dispatch_changes(std::int64_t max_sessions);
+    /// every one of `hooks` that wants them: true when there may be more to do at once.
+    Outcome<bool> dispatch_changes(const std::vector<domain::Webhook>& hooks, std::int64_t max_sessions);
     /// Makes the events after each webhook's `queued_through` (at most `max_events` per webhook) into its
     /// deliveries, but for webhooks `held` (whose receivers are down: their events wait, kept once, until the
-    /// receiver is back): true when there may be more to do at once.
-    Outcome<bool> queue_events(std::int64_t max_events, const std::set<std::string>& held);
+    /// receiver is back): true when there may be more to do at once. Keeps `hooks` as the store now has them.
+    Outcome<bool> queue_events(std::vector<domain::Webhook>& hooks, std::int64_t max_events,
+                               const std::set<std::string>& held);
     /// A delivery to attempt, with the webhook it goes to.
     struct Due {
         domain::WebhookDelivery delivery;
@@ -108,9 +111,11 @@ public:
     /// The deliveries to attempt now (see WebhookStore::due_deliveries): of each enabled webhook at most
     /// `limit`, or what `limits` gives for it (0: none; for webhooks whose receivers failed lately, which are
     /// held back, then tried with one delivery).
-    Outcome<std::vector<Due>> due(std::int64_t limit, const std::map<std::string, std::int64_t>& limits);
-    /// When a pending delivery of a webhook not `held` is next due; none when none is pending.
-    Outcome<std::optional<util::Micros>> next_due(const std::set<std::string>& held);
+    Outcome<std::vector<Due>> due(const std::vector<domain::Webhook>& hooks, std::int64_t limit,
+                                  const std::map<std::string, std::int64_t>& limits);
+    /// When a pending delivery of one of `hooks` not `held` is next due; none when none is pending.
+    Outcome<std::optional<util::Micros>> next_due(const std::vector<domain::Webhook>& hooks,
+                                                  const std::set<std::string>& held);
     /// Records an attempt at `delivery` that started at `started`, and whether it is delivered, given up or tried
     /// again: then when (else none).
     Outcome<std::optional<util::Micros>> attempted(const domain::WebhookDelivery& delivery, util::Micros started,

@@ -79,15 +79,17 @@ protected:
     /// Dispatches everything, `per_step` sessions (and events) at a time, and queues the deliveries.
     void dispatch(std::int64_t per_step)
     {
+        auto hooks = service_->targets();
+        ASSERT_TRUE(hooks);
         for (int guard = 0; guard < 100; ++guard) {
-            auto more = service_->dispatch_changes(per_step);
+            auto more = service_->dispatch_changes(*hooks, per_step);
             ASSERT_TRUE(more);
             if (!*more) {
                 break;
             }
         }
         for (int guard = 0; guard < 100; ++guard) {
-            auto more = service_->queue_events(per_step, {});
+            auto more = service_->queue_events(*hooks, per_step, {});
             ASSERT_TRUE(more);
             if (!*more) {
                 return;
@@ -156,7 +158,7 @@ TEST_F(WebhookServiceTest, AFailedAttemptIsRetriedLaterAndGivenUpAfterADay)
 {
     create(SessionStatus::Success);
     dispatch(1000);
-    auto due = service_->due(10, {});
+    auto due = service_->due(*service_->targets(), 10, {});
     ASSERT_TRUE(due);
     ASSERT_EQ(due->size(), 1U); // the session's start; its end waits behind it
     const auto first = (*due)[0].delivery;
@@ -164,14 +166,14 @@ TEST_F(WebhookServiceTest, AFailedAttemptIsRetriedLaterAndGivenUpAfterADay)
     ASSERT_TRUE(service_->attempted(first, clock_.now(), PostOutcome{503, "answered 503", {}}));
     // Neither is due again at once: the start between 5 and 10 s later (the first retry's 10 s, less jitter), and
     // the end with it.
-    due = service_->due(10, {});
+    due = service_->due(*service_->targets(), 10, {});
     EXPECT_TRUE(due->empty());
-    const auto next = **service_->next_due({});
+    const auto next = **service_->next_due(*service_->targets(), {});
     EXPECT_GE(next - clock_.now(), 5 * util::kMicrosPerSecond);
     EXPECT_LE(next - clock_.now(), 10 * util::kMicrosPerSecond);
     // A day after it was made, a failure gives it up.
     clock_.advance_seconds(std::int64_t{24} * 3600);
-    auto again = service_->due(10, {});
+    auto again = service_->due(*service_->targets(), 10, {});
     ASSERT_FALSE(again->empty());
     auto retried = again->front().delivery;
     ASSERT_EQ(retried.id, first.id);
@@ -182,6 +184,27 @@ TEST_F(WebhookServiceTest, AFailedAttemptIsRetriedLaterAndGivenUpAfterADay)
     ASSERT_NE(given_up, page->deliveries.end());
     EXPECT_EQ(given_up->state, domain::DeliveryState::Failed);
     EXPECT_EQ(given_up->attempts, 2);
+}
+
+// A pass reads the webhooks once. When another server queued their events meanwhile, the stale read makes no
+// delivery twice and is brought up to date for the next step.
+TEST_F(WebhookServiceTest, QueuingWithAStaleReadOfTheWebhooksMakesNoDeliveryTwice)
+{
+    const auto a = create(SessionStatus::Success);
+    auto stale = service_->targets();
+    ASSERT_TRUE(stale);
+    dispatch(1000); // another pass (another server's, say) queues a's events
+    ASSERT_EQ(payloads().size(), 2U);
+    auto more = service_->queue_events(*stale, 1000, {});
+    ASSERT_TRUE(more);
+    EXPECT_TRUE(*more); // looks again, with the webhooks as they are now
+    ASSERT_EQ(stale->size(), 1U);
+    EXPECT_EQ(stale->front().queued_through, service_->targets()->front().queued_through);
+    more = service_->queue_events(*stale, 1000, {});
+    ASSERT_TRUE(more);
+    EXPECT_FALSE(*more);
+    EXPECT_EQ(payloads(), (std::vector<std::string>{"sessionStarted " + std::to_string(a) + " Success",
+                                                    "sessionFinished " + std::to_string(a) + " Success"}));
 }
 
 } // namespace
