@@ -154,6 +154,24 @@ std::chrono::milliseconds WebhookJob::pass()
                 held_until = std::min(held_until.value_or(until), until);
             }
         }
+        // A receiver not known to be up (none accepted yet since the start, or its last delivery was given up) is
+        // sent one delivery at a time until it accepts one: a receiver that is down costs one attempt, not one per
+        // delivery waiting for it, before it is held back.
+        std::erase_if(up_, [&](const std::string& id) {
+            return std::none_of(hooks->begin(), hooks->end(), [&id](const auto& hook) { return hook.id == id; });
+        });
+        for (const auto& hook : *hooks) {
+            if (up_.contains(hook.id) || held_.contains(hook.id)) {
+                continue;
+            }
+            const std::string& id = hook.id;
+            const bool trying = std::any_of(in_flight_.begin(), in_flight_.end(),
+                                            [&id](const auto& flight) { return flight.second == id; });
+            limits[id] = trying ? 0 : 1;
+            if (trying) {
+                waiting.insert(id);
+            }
+        }
     }
     for (int round = 0; round < kQueueRoundsPerPass; ++round) {
         auto more = webhooks_.queue_events(*hooks, kEventsPerQueue, held);
@@ -254,8 +272,14 @@ void WebhookJob::send(const service::WebhookService::Due& due)
     if (*retry) {
         auto& until = held_[due.webhook.id];
         until = std::max(until, **retry);
+        up_.erase(due.webhook.id);
     } else {
         held_.erase(due.webhook.id); // accepted (the receiver is back), or given up: its next events may go
+        if (outcome.error.empty()) {
+            up_.insert(due.webhook.id);
+        } else {
+            up_.erase(due.webhook.id);
+        }
     }
 }
 

@@ -76,6 +76,9 @@ private:
     /// one delivery at a time until one is accepted. A receiver that is down is tried once per retry, not once
     /// per delivery waiting for it.
     std::map<std::string, util::Micros> held_;
+    /// Webhooks whose receiver accepted the last delivery sent to it: sent as many as are due. Others are sent
+    /// one at a time until one is accepted.
+    std::set<std::string> up_;
     std::chrono::steady_clock::time_point last_complaint_{};
     std::chrono::steady_clock::time_point next_cleanup_{};
 
