@@ -2,6 +2,7 @@
 #include "jobsessions/runner/webhook_job.hpp"
 
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/util/thread_priority.hpp"
 
 #include <algorithm>
 
@@ -39,18 +40,34 @@ WebhookJob::WebhookJob(service::WebhookService& webhooks, service::ChangeHub& hu
         if (!webhooks_.any()) {
             return; // nothing to tell anyone: a write costs no wake-up
         }
-        // One wake-up per pass at most: the first write since the pass began wakes the dispatcher, later ones
-        // find it told already (a wake-up per write would cost a context switch per write).
-        bool wake = false;
-        {
-            const std::lock_guard lock(mutex_);
-            wake = !changed_;
-            changed_ = true;
-        }
-        if (wake) {
-            wake_dispatcher_.notify_one();
-        }
+        signal_change();
     });
+}
+
+void WebhookJob::run_in_background()
+{
+    // Telling of changes is background work: on a busy core, requests go first, and no request waits for a lock
+    // these threads hold (see signal_change).
+    if (const auto failed = util::lower_this_thread_priority(); !failed.empty()) {
+        log::warning("webhook: a thread of the delivering job runs at normal priority: " + failed);
+    }
+}
+
+void WebhookJob::signal_change()
+{
+    // One wake-up per pass at most: the first change since the pass began wakes the dispatcher, later ones find
+    // it told already (a wake-up per session write would cost a context switch per write).
+    if (changed_.exchange(true)) {
+        return;
+    }
+    // Session writes call this, and must never wait for the dispatcher, which runs at the lowest priority: the
+    // lock is only tried. Held, the dispatcher is checking `changed_` before it sleeps (it sees the change) or is
+    // in the instant between that check and its sleep (it looks again when its wait ends, kLookAgain at most).
+    std::unique_lock lock(wake_mutex_, std::try_to_lock);
+    if (lock.owns_lock()) {
+        lock.unlock();
+        wake_dispatcher_.notify_one();
+    }
 }
 
 WebhookJob::~WebhookJob()
@@ -69,13 +86,16 @@ void WebhookJob::start()
 void WebhookJob::stop()
 {
     subscription_.reset();
+    stop_ = true;
     {
         const std::lock_guard lock(mutex_);
-        stop_ = true;
         queue_.clear();
     }
-    wake_dispatcher_.notify_all();
     wake_senders_.notify_all();
+    {
+        const std::lock_guard lock(wake_mutex_); // not between the dispatcher's look at stop_ and its sleep
+    }
+    wake_dispatcher_.notify_all();
     if (dispatcher_.joinable()) {
         dispatcher_.join();
     }
@@ -89,19 +109,17 @@ void WebhookJob::stop()
 
 void WebhookJob::dispatch_loop()
 {
-    std::unique_lock lock(mutex_);
+    run_in_background();
     while (!stop_) {
         changed_ = false;
-        lock.unlock();
         const auto wait = pass();
-        lock.lock();
+        std::unique_lock lock(wake_mutex_);
         // A pause first, which a stop ends; then until something changes or the wait is over.
-        if (wake_dispatcher_.wait_for(lock, std::min(wait, std::chrono::milliseconds(kBetweenPasses)),
-                                      [this] { return stop_; })) {
+        const auto pause = std::min(wait, std::chrono::milliseconds(kBetweenPasses));
+        if (wake_dispatcher_.wait_for(lock, pause, [this] { return stop_.load(); })) {
             break;
         }
-        wake_dispatcher_.wait_for(lock, wait - std::min(wait, std::chrono::milliseconds(kBetweenPasses)),
-                                  [this] { return stop_ || changed_; });
+        wake_dispatcher_.wait_for(lock, wait - pause, [this] { return stop_ || changed_; });
     }
 }
 
@@ -227,6 +245,7 @@ std::chrono::milliseconds WebhookJob::pass()
 
 void WebhookJob::send_loop()
 {
+    run_in_background();
     std::unique_lock lock(mutex_);
     while (true) {
         wake_senders_.wait(lock, [this] { return stop_ || !queue_.empty(); });
@@ -239,8 +258,9 @@ void WebhookJob::send_loop()
         send(due);
         lock.lock();
         recorded_.push_back(due.delivery.id);
-        changed_ = true; // the next delivery of its session may be due now
-        wake_dispatcher_.notify_one();
+        lock.unlock();
+        signal_change(); // the next delivery of its session may be due now
+        lock.lock();
     }
 }
 

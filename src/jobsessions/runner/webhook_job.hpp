@@ -6,6 +6,7 @@
 #include "jobsessions/service/webhook_service.hpp"
 #include "jobsessions/util/clock.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -49,6 +50,10 @@ private:
     /// Turns what changed into deliveries and queues the due ones; how long to wait before looking again.
     std::chrono::milliseconds pass();
     void send(const service::WebhookService::Due& due);
+    /// Wakes the dispatcher for a change, without waiting for it.
+    void signal_change();
+    /// Gives the calling thread of the job the lowest priority.
+    static void run_in_background();
     /// Logs a failure of the job's own work (not of a receiver) at most once a minute.
     void complain(const service::DomainError& error);
 
@@ -59,12 +64,15 @@ private:
     std::size_t sender_count_;
     service::ChangeHub::Subscription subscription_;
 
-    std::mutex mutex_;
+    std::atomic<bool> stop_{false};
+    /// Something changed since the last pass began (a session write, a post finished).
+    std::atomic<bool> changed_{true};
+    /// Held by the dispatcher only to look at stop_ and changed_ and sleep: nothing else waits behind it.
+    std::mutex wake_mutex_;
     std::condition_variable wake_dispatcher_;
+
+    std::mutex mutex_; // guards the members below
     std::condition_variable wake_senders_;
-    bool stop_ = false;
-    /// Something changed since the last pass (a session write, a post finished).
-    bool changed_ = true;
     std::deque<service::WebhookService::Due> queue_;
     /// The deliveries queued, being posted, or posted but not yet read again (which the outbox may still list as
     /// due), and their webhooks.
