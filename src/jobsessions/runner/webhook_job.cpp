@@ -157,13 +157,13 @@ std::chrono::milliseconds WebhookJob::pass()
         recorded.swap(recorded_);
         in_flight = static_cast<std::int64_t>(in_flight_.size());
         const auto now = clock_.now();
-        for (const auto& entry : held_) {
-            const std::string& hook = entry.first; // not a structured binding: lambdas capture it
-            const util::Micros until = entry.second;
+        std::set<std::string> trying; // webhooks with a delivery in flight
+        for (const auto& flight : in_flight_) {
+            trying.insert(flight.second);
+        }
+        for (const auto& [hook, until] : held_) {
             held.insert(hook);
-            const bool trying = std::any_of(in_flight_.begin(), in_flight_.end(),
-                                            [&hook](const auto& flight) { return flight.second == hook; });
-            const bool try_one = until <= now && !trying;
+            const bool try_one = until <= now && !trying.contains(hook);
             limits[hook] = try_one ? 1 : 0;
             if (!try_one) {
                 waiting.insert(hook);
@@ -182,12 +182,10 @@ std::chrono::milliseconds WebhookJob::pass()
             if (up_.contains(hook.id) || held_.contains(hook.id)) {
                 continue;
             }
-            const std::string& id = hook.id;
-            const bool trying = std::any_of(in_flight_.begin(), in_flight_.end(),
-                                            [&id](const auto& flight) { return flight.second == id; });
-            limits[id] = trying ? 0 : 1;
-            if (trying) {
-                waiting.insert(id);
+            const bool one_in_flight = trying.contains(hook.id);
+            limits[hook.id] = one_in_flight ? 0 : 1;
+            if (one_in_flight) {
+                waiting.insert(hook.id);
             }
         }
     }
