@@ -1,38 +1,47 @@
 // SPDX-License-Identifier: Apache-2.0
 // The server on a PostgreSQL database (a throwaway cluster): the same API, and what was written outlives the
 // server.
+#include "jobsessions/store/postgres/connection.hpp"
+
 #include "e2e/e2e_fixture.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/webhook_receiver.hpp"
 
 #include <boost/json/parse.hpp>
 
+#include <atomic>
 #include <memory>
+#include <thread>
+#include <vector>
 
 namespace jobsessions::test {
 namespace {
 
 class PostgresServer : public ServerTest {
 protected:
-    static void SetUpTestSuite() { cluster_ = std::make_unique<PostgresCluster>(); }
-    static void TearDownTestSuite() { cluster_.reset(); }
+    static void SetUpTestSuite() { running_cluster = std::make_unique<PostgresCluster>(); }
+    static void TearDownTestSuite() { running_cluster.reset(); }
 
     void SetUp() override
     {
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
         const std::string name = std::string("e2e_") + info->name();
-        cluster_->create_database(name);
+        running_cluster->create_database(name);
+        database_name_ = name;
         // The URI names the socket directory as a parameter; it is given through the environment, as a URI with a
         // password must be.
-        database_ = "postgresql:///" + name + "?host=" + cluster_->socket_directory() + "&user=postgres";
+        database_ = "postgresql:///" + name + "?host=" + running_cluster->socket_directory() + "&user=postgres";
         start(false, {}, {{"JOBSESSIOND_DATABASE", database_}});
     }
 
-    static std::unique_ptr<PostgresCluster> cluster_;
-    std::string database_;
-};
+    static PostgresCluster& cluster() { return *running_cluster; }
 
-std::unique_ptr<PostgresCluster> PostgresServer::cluster_;
+    std::string database_;
+    std::string database_name_;
+
+private:
+    static inline std::unique_ptr<PostgresCluster> running_cluster;
+};
 
 TEST_F(PostgresServer, SessionsAndTheirLogsAreKeptInTheDatabaseAcrossRestarts)
 {
@@ -95,6 +104,76 @@ TEST_F(PostgresServer, WebhooksDeliverTheEventsOfEachSessionInOrder)
         "/api/v1/webhooks/" + std::string(hook.json().at("id").as_string()) + "/deliveries", admin_token());
     ASSERT_EQ(deliveries.status, 200) << deliveries.body;
     EXPECT_EQ(deliveries.json().at("totalCount").as_int64(), 3);
+}
+
+// A GET by id waits for the database on the I/O thread's event loop, the lookups of many clients at once sharing
+// statements: each client still gets its own answer, an Agent only its own sessions, and a connection the
+// database ended is replaced without an error.
+TEST_F(PostgresServer, SessionsAreReadByIdThroughTheEventLoopEvenAfterTheDatabaseEndedTheConnections)
+{
+    const auto first = std::string(create(R"({"type":"PolicyBackup","status":"Running"})").at("id").as_string());
+    const auto second = std::string(create(R"({"type":"HealthCheck","status":"Success"})").at("id").as_string());
+    const auto expected_first = client_->get("/api/v1/jobSessions/" + first, admin_token());
+    ASSERT_EQ(expected_first.status, 200) << expected_first.body;
+    EXPECT_EQ(expected_first.header("Content-Type"), "application/json; charset=utf-8");
+    EXPECT_EQ(expected_first.json().at("id").as_string(), first);
+    const auto expected_second = client_->get("/api/v1/jobSessions/" + second, admin_token());
+    ASSERT_EQ(expected_second.status, 200) << expected_second.body;
+
+    std::atomic<int> wrong{0};
+    constexpr int kClients = 8;
+    std::vector<std::thread> clients;
+    clients.reserve(kClients);
+    for (int c = 0; c < kClients; ++c) {
+        clients.emplace_back([&, c] {
+            HttpClient client(*server_);
+            for (int i = 0; i < 40; ++i) {
+                const auto& id = (c + i) % 2 == 0 ? first : second;
+                const auto got = client.get("/api/v1/jobSessions/" + id, admin_token_);
+                wrong += got.status == 200 && got.json().at("id").as_string() == id ? 0 : 1;
+                const auto missing = client.get("/api/v1/jobSessions/999999", admin_token_);
+                wrong += missing.status == 404 &&
+                                 missing.header("Content-Type") == "application/problem+json; charset=utf-8" &&
+                                 missing.json().as_object().contains("traceId")
+                             ? 0
+                             : 1;
+            }
+        });
+    }
+    for (auto& client : clients) {
+        client.join();
+    }
+    EXPECT_EQ(wrong, 0);
+
+    const auto added = run_jobsessiond({"user", "add", "agent-1", "--role", "Agent", "--data-dir", data_dir()},
+                                       "agent-1-password\n", {{"JOBSESSIOND_DATABASE", database_}});
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+    const auto agent = login(*client_, "agent-1", "agent-1-password");
+    EXPECT_EQ(client_->get("/api/v1/jobSessions/" + first, agent).status, 404);
+
+    // The database ends every connection of the server's; the next read still answers.
+    auto admin = store::postgres::Connection::open(cluster().conninfo(database_name_));
+    ASSERT_TRUE(admin) << admin.error().message;
+    auto ended = (*admin)->exec("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                                " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    ASSERT_TRUE(ended) << ended.error().message;
+    EXPECT_GE(ended->int64(0, 0), 1);
+    for (;;) {
+        auto left = (*admin)->exec("SELECT count(*) FROM pg_stat_activity"
+                                   " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        ASSERT_TRUE(left);
+        if (left->int64(0, 0) == 0) {
+            break;
+        }
+    }
+    const auto again = client_->get("/api/v1/jobSessions/" + second, admin_token());
+    ASSERT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(again.body, expected_second.body); // finished: the same bytes
+    const auto head =
+        client_->request("HEAD", "/api/v1/jobSessions/" + second, "", {{"Authorization", "Bearer " + admin_token()}});
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.header("Content-Length"), std::to_string(expected_second.body.size()));
+    EXPECT_TRUE(head.body.empty());
 }
 
 TEST(PostgresServerCommandLine, APasswordOnTheCommandLineIsRefusedAndNeverEchoed)

@@ -23,6 +23,8 @@ void get_session_log(Context& ctx);
 void append_session_log(Context& ctx);
 /// GET /api/v1/jobSessions (sessions_list.cpp)
 void list_sessions(Context& ctx);
+/// What a GET by id costs: nothing on the I/O thread when the store's lookups wait on its event loop.
+store::ReadCost get_session_read_cost(http::Request& request, const service::SessionService& sessions);
 /// What a list costs, from its parsed filter (kept in the request for the handler, which then parses nothing again).
 store::ReadCost list_sessions_read_cost(http::Request& request, const service::SessionService& sessions);
 /// POST /api/v1/jobSessions/{id}/stop (session_stop.cpp)

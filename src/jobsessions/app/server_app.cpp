@@ -305,7 +305,8 @@ int run_server(const Config& config)
         // Before the store, which its observer must outlive.
         metrics::Registry registry;
         StoreMetrics store_metrics(registry);
-        // PostgreSQL: a connection for each thread that may read or write at once, and two for the server's own jobs.
+        // PostgreSQL: a connection for each thread that may read or write at once, and two for the server's own jobs
+        // (each I/O thread's lookups by id have one more of their own, store/postgres/session_lookups.hpp).
         auto store = config.database.empty() ? open_store(config.data_dir, dir_options)
                                              : open_database(config.database, io_threads + config.blocking_threads + 2);
         bootstrap_admin(*store);

@@ -10,6 +10,10 @@
 #include <string>
 #include <string_view>
 
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
+
 namespace jobsessions::http {
 
 /// One parsed request: the request line, the few header fields the server uses, and the body. The views point
@@ -46,6 +50,9 @@ struct Request {
     boost::asio::ip::address peer;
     /// When the whole request had arrived (what a log line's duration counts from).
     std::chrono::steady_clock::time_point received_at;
+    /// The event loop of the I/O thread that reads the request. A handler on that thread may start I/O on it
+    /// and answer once it completes, with a BodySource that does not block (Response::stream_now false).
+    boost::asio::io_context* io = nullptr;
 
     /// Set by the application while routing, read back when the handler runs; opaque to the transport.
     const void* route = nullptr;

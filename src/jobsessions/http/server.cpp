@@ -539,6 +539,7 @@ asio::awaitable<void> serve_requests(Stream& stream, ConnectionState& state, Con
             request.secure = secure;
             request.peer = peer;
             request.received_at = started;
+            request.io = &cx.worker.ctx;
             state.in_handler = true;
             if (cx.app.needs_blocking_pool(request)) {
                 auto work = [&] { cx.app.handle(request, response); };

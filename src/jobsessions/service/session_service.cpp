@@ -35,6 +35,18 @@ bool may_see(const Principal& who, const domain::JobSession& session)
     return may_see(who, session.created_by);
 }
 
+/// A session read from the store, as `who` may see it: NotFound when it may not.
+Outcome<domain::JobSession> visible(const Principal& who, std::int64_t id, store::Result<domain::JobSession> session)
+{
+    if (!session) {
+        return from_store(session.error(), id);
+    }
+    if (!may_see(who, *session)) {
+        return not_found(id);
+    }
+    return std::move(*session);
+}
+
 /// Log entries as stored: absent times take the contract's defaults (logged now, starting when logged).
 std::vector<store::NewLogEntry> to_rows(const std::vector<AppendLogEntry>& entries, util::Micros now)
 {
@@ -234,14 +246,15 @@ Outcome<domain::JobSession> SessionService::stop(const Principal& who, std::int6
 
 Outcome<domain::JobSession> SessionService::get(const Principal& who, std::int64_t id)
 {
-    auto session = store_.get_session(id);
-    if (!session) {
-        return from_store(session.error(), id);
-    }
-    if (!may_see(who, *session)) {
-        return not_found(id);
-    }
-    return std::move(*session);
+    return visible(who, id, store_.get_session(id));
+}
+
+void SessionService::get_later(const Principal& who, std::int64_t id, boost::asio::io_context& io,
+                               std::function<void(Outcome<domain::JobSession>)> reply)
+{
+    store_.get_session_later(id, io, [who, id, reply = std::move(reply)](store::Result<domain::JobSession> session) {
+        reply(visible(who, id, std::move(session)));
+    });
 }
 
 Outcome<domain::JobSession> SessionService::create(const Principal& who, const CreateSession& request,

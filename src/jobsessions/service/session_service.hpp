@@ -152,6 +152,12 @@ public:
 
     /// A session the principal may read (an Agent reads only its own); NotFound otherwise.
     Outcome<domain::JobSession> get(const Principal& who, std::int64_t id);
+    /// Whether get_later waits for the store without blocking the calling I/O thread.
+    [[nodiscard]] bool looks_up_later() const noexcept { return store_.looks_up_later(); }
+    /// As get, given to `reply` on the thread that runs `io` (the calling I/O thread's event loop): later when
+    /// looks_up_later(), else at once.
+    void get_later(const Principal& who, std::int64_t id, boost::asio::io_context& io,
+                   std::function<void(Outcome<domain::JobSession>)> reply);
 
     /// Creates a session; a final status without a stop time stops now.
     Outcome<domain::JobSession> create(const Principal& who, const CreateSession& request,

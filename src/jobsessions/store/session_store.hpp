@@ -6,10 +6,16 @@
 #include "jobsessions/store/store_error.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
 
 namespace jobsessions::store {
 
@@ -109,6 +115,9 @@ enum class ReadCost : std::uint8_t {
     Long,
 };
 
+/// Where a lookup made with get_session_later is answered.
+using SessionReply = std::function<void(Result<domain::JobSession>)>;
+
 /// Sessions, their logs, lists, counts and the change feed.
 class SessionStore {
 public:
@@ -132,6 +141,17 @@ public:
 
     /// One session by id.
     virtual Result<domain::JobSession> get_session(std::int64_t id) = 0;
+    /// Whether get_session_later waits for the database without blocking the calling I/O thread (a database
+    /// across a socket, whose reply the thread's event loop can wait for); then a lookup by id is no Long read.
+    [[nodiscard]] virtual bool looks_up_later() const noexcept { return false; }
+    /// One session by id, given to `reply` on the thread that runs `io` (the calling I/O thread's event loop,
+    /// which must run on that thread alone): later when looks_up_later(), else at once. `reply` is dropped
+    /// without a call only if the event loop ends first.
+    virtual void get_session_later(std::int64_t id, boost::asio::io_context& /*io*/, SessionReply reply)
+    {
+        const auto answer = std::move(reply);
+        answer(get_session(id));
+    }
     /// The user who created session `id` (NotFound when there is none): all it takes to know who may see it,
     /// without reading the rest of the row.
     virtual Result<std::int64_t> get_session_creator(std::int64_t id) = 0;

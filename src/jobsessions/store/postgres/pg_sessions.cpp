@@ -3,20 +3,18 @@
 #include "jobsessions/store/postgres/pg_lists.hpp"
 #include "jobsessions/store/postgres/pg_store.hpp"
 #include "jobsessions/store/postgres/schema.hpp"
+#include "jobsessions/store/postgres/session_lookups.hpp"
+#include "jobsessions/store/postgres/session_rows.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 namespace jobsessions::store::postgres {
 
 using domain::JobSession;
 
 namespace {
-
-#define JOBSESSIONS_PG_SESSION_COLUMNS                                                                                 \
-    "id, type, status, start_time, stop_time, usn, created_by, policy_id, policy_name, protected_instances_count, "    \
-    "policy_removed, restore_reason, restore_policy_name, repository_id, repository_name, repository_removed, "        \
-    "retention_deleted_count"
 
 constexpr const char* kSelectSession = "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM sessions WHERE id = $1";
 constexpr const char* kSelectSessionForUpdate =
@@ -83,38 +81,6 @@ constexpr const char* kDeleteSessions =
     "  FROM gone CROSS JOIN (VALUES (1), (32)) AS spans (span) WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6"
     "  ON CONFLICT (policy_id, span, bucket, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n)"
     " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM log_entries WHERE session_id = ANY($1::bigint[]))";
-
-Result<JobSession> read_session(const Rows& rows, int r)
-{
-    JobSession s;
-    s.id = rows.int64(r, 0);
-    const auto type = domain::parse_session_type(rows.text(r, 1));
-    const auto status = domain::parse_session_status(rows.text(r, 2));
-    if (!type || !status) {
-        return StoreError{StoreErrc::Corrupt, "session " + std::to_string(s.id) + " has an unknown type or status"};
-    }
-    s.type = *type;
-    s.status = *status;
-    s.start_time = rows.int64(r, 3);
-    s.stop_time = rows.optional_int64(r, 4);
-    s.usn = rows.int64(r, 5);
-    s.created_by = rows.int64(r, 6);
-    if (!rows.null(r, 7)) {
-        s.backup_info = domain::BackupJobInfo{std::string(rows.text(r, 7)), std::string(rows.text(r, 8)),
-                                              rows.int64(r, 9), rows.boolean(r, 10)};
-    }
-    if (!rows.null(r, 11)) {
-        s.restore_info = domain::RestoreJobInfo{std::string(rows.text(r, 11)), std::string(rows.text(r, 12))};
-    }
-    if (!rows.null(r, 13)) {
-        s.repository_info = domain::RepositoryJobInfo{std::string(rows.text(r, 13)), std::string(rows.text(r, 14)),
-                                                      rows.boolean(r, 15)};
-    }
-    if (!rows.null(r, 16)) {
-        s.retention_info = domain::RetentionJobInfo{rows.int64(r, 16)};
-    }
-    return s;
-}
 
 Result<std::vector<JobSession>> read_sessions(const Rows& rows)
 {
@@ -315,10 +281,46 @@ private:
     std::optional<std::pair<std::int64_t, std::int64_t>> last_;
 };
 
+/// Keys of the stores opened, for their lookup connections.
+std::atomic<std::uint64_t> next_store_key{1};
+
 } // namespace
+
+Result<JobSession> read_session(const Rows& rows, int r)
+{
+    JobSession s;
+    s.id = rows.int64(r, 0);
+    const auto type = domain::parse_session_type(rows.text(r, 1));
+    const auto status = domain::parse_session_status(rows.text(r, 2));
+    if (!type || !status) {
+        return StoreError{StoreErrc::Corrupt, "session " + std::to_string(s.id) + " has an unknown type or status"};
+    }
+    s.type = *type;
+    s.status = *status;
+    s.start_time = rows.int64(r, 3);
+    s.stop_time = rows.optional_int64(r, 4);
+    s.usn = rows.int64(r, 5);
+    s.created_by = rows.int64(r, 6);
+    if (!rows.null(r, 7)) {
+        s.backup_info = domain::BackupJobInfo{std::string(rows.text(r, 7)), std::string(rows.text(r, 8)),
+                                              rows.int64(r, 9), rows.boolean(r, 10)};
+    }
+    if (!rows.null(r, 11)) {
+        s.restore_info = domain::RestoreJobInfo{std::string(rows.text(r, 11)), std::string(rows.text(r, 12))};
+    }
+    if (!rows.null(r, 13)) {
+        s.repository_info = domain::RepositoryJobInfo{std::string(rows.text(r, 13)), std::string(rows.text(r, 14)),
+                                                      rows.boolean(r, 15)};
+    }
+    if (!rows.null(r, 16)) {
+        s.retention_info = domain::RetentionJobInfo{rows.int64(r, 16)};
+    }
+    return s;
+}
 
 PgStore::PgStore(const std::string& conninfo, std::size_t connections)
     : conninfo_(conninfo)
+    , key_(next_store_key.fetch_add(1, std::memory_order_relaxed))
     , pool_(conninfo, connections)
     , writer_(conninfo)
 {
@@ -361,6 +363,11 @@ Result<JobSession> PgStore::get_session(std::int64_t id)
         return StoreError{StoreErrc::NotFound, "session not found"};
     }
     return read_session(*rows, 0);
+}
+
+void PgStore::get_session_later(std::int64_t id, boost::asio::io_context& io, SessionReply reply)
+{
+    look_up_session(io, key_, conninfo_, id, std::move(reply));
 }
 
 Result<std::int64_t> PgStore::get_session_creator(std::int64_t id)

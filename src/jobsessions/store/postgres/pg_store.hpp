@@ -24,6 +24,9 @@ public:
     [[nodiscard]] ReadCost list_cost(const SessionFilter& /*filter*/) const noexcept override { return ReadCost::Long; }
 
     Result<domain::JobSession> get_session(std::int64_t id) override;
+    /// A lookup waits on the calling I/O thread's event loop (session_lookups.hpp), with the others it batches.
+    [[nodiscard]] bool looks_up_later() const noexcept override { return true; }
+    void get_session_later(std::int64_t id, boost::asio::io_context& io, SessionReply reply) override;
     Result<std::int64_t> get_session_creator(std::int64_t id) override;
     Result<domain::JobSession> create_session(const NewSession& session, const IdempotencyWrite* idempotency) override;
     Result<void> import_sessions(const std::vector<NewSession>& sessions) override;
@@ -127,6 +130,8 @@ private:
     Result<Rows> prepared(const char* sql, const std::vector<Param>& params = {});
 
     const std::string conninfo_;
+    /// Tells this store's lookup connections apart from another's on one event loop.
+    const std::uint64_t key_;
     ConnectionPool pool_;
     /// The writes that take usns, committed in batches.
     PgWriter writer_;
