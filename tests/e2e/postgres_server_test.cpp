@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The server on a PostgreSQL database (a throwaway cluster): the same API, and what was written outlives the
 // server.
-#include "jobsessions/store/postgres/connection.hpp"
 
 #include "e2e/e2e_fixture.hpp"
 #include "support/postgres_cluster.hpp"
@@ -152,20 +151,7 @@ TEST_F(PostgresServer, SessionsAreReadByIdThroughTheEventLoopEvenAfterTheDatabas
     EXPECT_EQ(client_->get("/api/v1/jobSessions/" + first, agent).status, 404);
 
     // The database ends every connection of the server's; the next read still answers.
-    auto admin = store::postgres::Connection::open(cluster().conninfo(database_name_));
-    ASSERT_TRUE(admin) << admin.error().message;
-    auto ended = (*admin)->exec("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                                " WHERE datname = current_database() AND pid <> pg_backend_pid()");
-    ASSERT_TRUE(ended) << ended.error().message;
-    EXPECT_GE(ended->int64(0, 0), 1);
-    for (;;) {
-        auto left = (*admin)->exec("SELECT count(*) FROM pg_stat_activity"
-                                   " WHERE datname = current_database() AND pid <> pg_backend_pid()");
-        ASSERT_TRUE(left);
-        if (left->int64(0, 0) == 0) {
-            break;
-        }
-    }
+    EXPECT_GE(end_other_connections(cluster().conninfo(database_name_)), 1);
     const auto again = client_->get("/api/v1/jobSessions/" + second, admin_token());
     ASSERT_EQ(again.status, 200) << again.body;
     EXPECT_EQ(again.body, expected_second.body); // finished: the same bytes

@@ -119,20 +119,7 @@ TEST_F(PostgresSessionLookups, ALookupOnAConnectionTheDatabaseEndedIsAskedAgainO
     ASSERT_TRUE(look_up(io, session.id)); // the loop's connection is open now
 
     // Every other connection to this database ends, the loop's among them.
-    auto admin = Connection::open(conninfo_);
-    ASSERT_TRUE(admin);
-    auto ended = (*admin)->exec("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                                " WHERE datname = current_database() AND pid <> pg_backend_pid()");
-    ASSERT_TRUE(ended) << ended.error().message;
-    ASSERT_GE(ended->int64(0, 0), 1);
-    for (;;) { // gone once the server has let them go
-        auto left = (*admin)->exec("SELECT count(*) FROM pg_stat_activity"
-                                   " WHERE datname = current_database() AND pid <> pg_backend_pid()");
-        ASSERT_TRUE(left);
-        if (left->int64(0, 0) == 0) {
-            break;
-        }
-    }
+    ASSERT_GE(test::end_other_connections(conninfo_), 1);
 
     auto again = look_up(io, session.id);
     ASSERT_TRUE(again) << again.error().message;

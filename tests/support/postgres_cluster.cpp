@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "support/postgres_cluster.hpp"
 
+#include "jobsessions/store/postgres/connection.hpp"
+
 #include "support/server_process.hpp"
 
 #include <pwd.h>
@@ -101,6 +103,28 @@ std::string PostgresCluster::run(const std::vector<std::string>& argv) const
         throw std::runtime_error(argv.front() + " failed: " + result.err + result.out);
     }
     return result.out;
+}
+
+std::int64_t end_other_connections(const std::string& conninfo)
+{
+    auto admin = store::postgres::Connection::open(conninfo);
+    if (!admin) {
+        throw std::runtime_error("cannot connect to end the other connections: " + admin.error().message);
+    }
+    const auto others = [&](const char* what) {
+        auto rows =
+            (*admin)->exec((std::string("SELECT ") + what +
+                            " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                               .c_str());
+        if (!rows) {
+            throw std::runtime_error("cannot end the other connections: " + rows.error().message);
+        }
+        return rows->int64(0, 0);
+    };
+    const auto ended = others("count(pg_terminate_backend(pid))");
+    while (others("count(*)") > 0) { // gone once the server has let them go
+    }
+    return ended;
 }
 
 } // namespace jobsessions::test

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,10 @@ private:
     bool as_postgres_ = false;
     bool started_ = false;
 };
+
+/// Ends every connection to the database of `conninfo` but the one it makes itself (pg_terminate_backend), as an
+/// administrator or a restarted database would, and returns once the server has let them go: how many it ended.
+std::int64_t end_other_connections(const std::string& conninfo);
 
 /// A test suite on one throwaway cluster, started for the suite, each test with a database of its own.
 class PostgresDatabaseTest : public ::testing::Test {

@@ -29,6 +29,16 @@ std::string message_of(const char* text)
 
 } // namespace
 
+void quiet_notices(pg_conn* connection)
+{
+    PQsetNoticeProcessor(connection, &ignore_notice, nullptr);
+}
+
+std::string error_message(const pg_conn* connection)
+{
+    return connection != nullptr ? message_of(PQerrorMessage(connection)) : "out of memory";
+}
+
 std::string hex_of(std::string_view bytes)
 {
     static constexpr char kDigits[] = "0123456789abcdef";
@@ -183,9 +193,6 @@ std::string text_array(const std::vector<std::string>& values)
     return out;
 }
 
-namespace {
-
-// A statement's result as Rows, or its failure as a store error (the result freed).
 Result<Rows> rows_of(pg_result* result, pg_conn* connection)
 {
     const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
@@ -198,6 +205,8 @@ Result<Rows> rows_of(pg_result* result, pg_conn* connection)
     }
     return Rows(result);
 }
+
+namespace {
 
 // Parameters as libpq takes them: text, or a null pointer for NULL.
 std::vector<const char*> values_of(const std::vector<Param>& params)
@@ -224,7 +233,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo
         PQfinish(connection);
         return error;
     }
-    PQsetNoticeProcessor(connection, &ignore_notice, nullptr);
+    quiet_notices(connection);
     return std::unique_ptr<Connection>(new Connection(connection));
 }
 

@@ -147,6 +147,14 @@ private:
     std::unordered_map<const char*, std::string> prepared_;
 };
 
+/// A statement's result as Rows, or its failure as a store error (the result freed).
+Result<Rows> rows_of(pg_result* result, pg_conn* connection);
+/// libpq's last error on `connection` without its trailing newline ("out of memory" for a connection libpq could
+/// not even allocate). Never the connection string.
+std::string error_message(const pg_conn* connection);
+/// Keeps the server's notices (a NOTICE from a DDL statement, say), which are not errors, off stderr.
+void quiet_notices(pg_conn* connection);
+
 /// The failure of a statement as a store error: a unique violation is Conflict, a serialization failure or a
 /// deadlock Busy, anything else Unavailable (the message for the server's log only).
 StoreError error_of(pg_result* result, pg_conn* connection);

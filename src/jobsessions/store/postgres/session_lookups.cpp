@@ -29,17 +29,6 @@ constexpr std::size_t kMaxBatch = 512;
 /// How long lookups fail at once after the database could not be reached.
 constexpr auto kRetryDelay = std::chrono::seconds(1);
 
-void ignore_notice(void* /*arg*/, const char* /*message*/) {}
-
-std::string message_of(const pg_conn* connection)
-{
-    std::string message = connection != nullptr ? PQerrorMessage(connection) : "out of memory";
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-        message.pop_back();
-    }
-    return message;
-}
-
 struct Lookup {
     std::int64_t id = 0;
     SessionReply reply;
@@ -98,10 +87,10 @@ private:
     {
         connection_ = PQconnectStart(conninfo_.c_str());
         if (connection_ == nullptr || PQstatus(connection_) == CONNECTION_BAD) {
-            unreachable("cannot connect to PostgreSQL: " + message_of(connection_));
+            unreachable("cannot connect to PostgreSQL: " + error_message(connection_));
             return;
         }
-        PQsetNoticeProcessor(connection_, &ignore_notice, nullptr);
+        quiet_notices(connection_);
         state_ = State::Connecting;
         // As libpq asks: after PQconnectStart, wait as if PQconnectPoll had said "writing".
         wait(asio::posix::descriptor_base::wait_write, &LookupChannel::poll_connection);
@@ -119,12 +108,12 @@ private:
         case PGRES_POLLING_OK:
             break;
         default:
-            unreachable("cannot connect to PostgreSQL: " + message_of(connection_));
+            unreachable("cannot connect to PostgreSQL: " + error_message(connection_));
             return;
         }
         if (PQsetnonblocking(connection_, 1) != 0 ||
             PQsendPrepare(connection_, kStatementName, kSelectSessions, 1, nullptr) == 0) {
-            unreachable("cannot prepare the lookup of sessions: " + message_of(connection_));
+            unreachable("cannot prepare the lookup of sessions: " + error_message(connection_));
             return;
         }
         state_ = State::Preparing;
@@ -176,12 +165,11 @@ private:
                 answered();
                 return;
             }
-            const auto status = PQresultStatus(result);
-            if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-                rows_.emplace(result);
+            auto rows = rows_of(result, connection_);
+            if (rows) {
+                rows_.emplace(std::move(*rows));
             } else {
-                failure_ = error_of(result, connection_);
-                PQclear(result);
+                failure_ = rows.error();
             }
         }
         wait(asio::posix::descriptor_base::wait_read, &LookupChannel::read);
@@ -234,10 +222,10 @@ private:
     void lost()
     {
         if (state_ != State::Querying && state_ != State::Ready) {
-            unreachable("cannot connect to PostgreSQL: " + message_of(connection_));
+            unreachable("cannot connect to PostgreSQL: " + error_message(connection_));
             return;
         }
-        const auto message = "the connection for lookups broke: " + message_of(connection_);
+        const auto message = "the connection for lookups broke: " + error_message(connection_);
         close();
         std::vector<Lookup> failed;
         for (auto it = asked_.rbegin(); it != asked_.rend(); ++it) {
@@ -282,9 +270,7 @@ private:
         }
         // libpq may move to another socket while connecting (another address of the host).
         if (!socket_.is_open() || socket_.native_handle() != fd) {
-            if (socket_.is_open()) {
-                (void)socket_.release(); // libpq owns the descriptor and closes it
-            }
+            unwatch_socket();
             boost::system::error_code ec;
             socket_.assign(fd, ec);
             if (ec) {
@@ -304,12 +290,19 @@ private:
         });
     }
 
+    /// Stops watching the connection's socket, leaving it open: libpq owns the descriptor and closes it. Waits on
+    /// it end as aborted.
+    void unwatch_socket() noexcept
+    {
+        if (socket_.is_open()) {
+            socket_.release(); // returns the descriptor, which libpq holds already
+        }
+    }
+
     void close() noexcept
     {
         ++generation_;
-        if (socket_.is_open()) {
-            (void)socket_.release(); // libpq owns the descriptor and closes it
-        }
+        unwatch_socket();
         if (connection_ != nullptr) {
             PQfinish(connection_);
             connection_ = nullptr;
