@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The PostgreSQL store's connection layer on a real server (a throwaway cluster): parameters, errors, transactions,
-// and the pool under threads.
+// statements sent together, and the pool under threads.
 #include "jobsessions/store/postgres/connection.hpp"
 
 #include "support/postgres_cluster.hpp"
@@ -64,6 +64,62 @@ TEST_F(PostgresConnection, FailuresAreMappedAndNeverRepeatTheConnectionString)
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, StoreErrc::Unavailable);
     EXPECT_EQ(refused.error().message.find("do-not-print-me"), std::string::npos) << refused.error().message;
+}
+
+// Statements of pipelines are named constants: prepared once per connection, cached by their address.
+constexpr const char* kCreatePiped = "CREATE TABLE piped (id bigint PRIMARY KEY)";
+constexpr const char* kInsertPiped = "INSERT INTO piped VALUES ($1)";
+constexpr const char* kCountPiped = "SELECT count(*), coalesce(sum(id), 0) FROM piped";
+constexpr const char* kDivideByZero = "SELECT 1 / $1::int";
+constexpr const char* kMisspelt = "SELEC 1";
+constexpr const char* kBeginPiped = "BEGIN";
+constexpr const char* kCommitPiped = "COMMIT";
+
+TEST_F(PostgresConnection, StatementsSentTogetherRunInOrderAndStopAtTheFirstFailure)
+{
+    auto db = connect();
+    ASSERT_TRUE(db->exec(kCreatePiped));
+    // In order, the last one's rows returned.
+    auto counted = db->exec_pipelined({{kInsertPiped, {param(1)}}, {kInsertPiped, {param(2)}}, {kCountPiped, {}}});
+    ASSERT_TRUE(counted) << counted.error().message;
+    ASSERT_EQ(counted->size(), 3U);
+    EXPECT_EQ((*counted)[0].affected(), 1);
+    EXPECT_EQ(counted->back().int64(0, 0), 2);
+    EXPECT_EQ(counted->back().int64(0, 1), 3);
+
+    // A failure in the middle: its error, and the statements after it not run. Outside a transaction the
+    // statements sent together are one, so the insert before the failure is undone too.
+    auto failed =
+        db->exec_pipelined({{kInsertPiped, {param(3)}}, {kInsertPiped, {param(1)}}, {kInsertPiped, {param(4)}}});
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, StoreErrc::Conflict);
+    EXPECT_TRUE(db->healthy());
+    EXPECT_EQ(db->exec(kCountPiped)->int64(0, 1), 3);
+
+    // A statement that cannot be prepared, then one that fails as it runs: each reported, the connection still
+    // usable, and statements prepared afterwards get names of their own.
+    auto misspelt = db->exec_pipelined({{kMisspelt, {}}, {kInsertPiped, {param(5)}}});
+    ASSERT_FALSE(misspelt);
+    EXPECT_NE(misspelt.error().message.find("syntax error"), std::string::npos) << misspelt.error().message;
+    auto divided = db->exec_pipelined({{kDivideByZero, {param(0)}}});
+    ASSERT_FALSE(divided);
+    EXPECT_NE(divided.error().message.find("division by zero"), std::string::npos) << divided.error().message;
+    EXPECT_TRUE(db->healthy());
+    EXPECT_EQ(db->exec_pipelined({{kDivideByZero, {param(1)}}})->back().int64(0, 0), 1);
+
+    // Within a transaction: what was sent together commits with it.
+    auto committed = db->exec_pipelined(
+        {{kBeginPiped, {}}, {kInsertPiped, {param(5)}}, {kInsertPiped, {param(6)}}, {kCommitPiped, {}}});
+    ASSERT_TRUE(committed) << committed.error().message;
+    EXPECT_TRUE(db->healthy());
+    EXPECT_EQ(db->exec_prepared(kCountPiped)->int64(0, 1), 14);
+    // A failure before COMMIT leaves the transaction failed, not committed: the connection is not reused.
+    auto aborted = db->exec_pipelined(
+        {{kBeginPiped, {}}, {kInsertPiped, {param(7)}}, {kInsertPiped, {param(7)}}, {kCommitPiped, {}}});
+    ASSERT_FALSE(aborted);
+    EXPECT_FALSE(db->healthy());
+    ASSERT_TRUE(db->exec("ROLLBACK"));
+    EXPECT_EQ(db->exec_prepared(kCountPiped)->int64(0, 1), 14);
 }
 
 TEST_F(PostgresConnection, ATransactionCommitsWhatItsBodyDidOrNothing)

@@ -245,22 +245,109 @@ Result<Rows> Connection::exec(const char* sql, const std::vector<Param>& params)
     return rows_of(result, connection_);
 }
 
+const std::string* Connection::prepared_name(const char* sql) const
+{
+    const auto named = prepared_.find(sql);
+    return named != prepared_.end() ? &named->second : nullptr;
+}
+
+const std::string& Connection::add_prepared(const char* sql)
+{
+    return prepared_.emplace(sql, "s" + std::to_string(++names_given_)).first->second;
+}
+
 Result<Rows> Connection::exec_prepared(const char* sql, const std::vector<Param>& params)
 {
-    auto named = prepared_.find(sql);
-    if (named == prepared_.end()) {
-        std::string name = "s" + std::to_string(prepared_.size() + 1);
-        if (auto prepared = rows_of(PQprepare(connection_, name.c_str(), sql, static_cast<int>(params.size()), nullptr),
-                                    connection_);
+    const std::string* name = prepared_name(sql);
+    if (name == nullptr) {
+        name = &add_prepared(sql);
+        if (auto prepared = rows_of(
+                PQprepare(connection_, name->c_str(), sql, static_cast<int>(params.size()), nullptr), connection_);
             !prepared) {
+            prepared_.erase(sql);
             return prepared.error();
         }
-        named = prepared_.emplace(sql, std::move(name)).first;
     }
     const auto values = values_of(params);
-    pg_result* result = PQexecPrepared(connection_, named->second.c_str(), static_cast<int>(values.size()),
-                                       values.data(), nullptr, nullptr, 0);
+    pg_result* result =
+        PQexecPrepared(connection_, name->c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
     return rows_of(result, connection_);
+}
+
+Result<std::vector<Rows>> Connection::exec_pipelined(const std::vector<Statement>& statements)
+{
+    if (PQenterPipelineMode(connection_) != 1) {
+        return StoreError{StoreErrc::Unavailable, "cannot send statements together: " + error_message(connection_)};
+    }
+    // What was sent, in order: the text of a statement prepared in this pipeline (forgotten again if its
+    // preparation failed), or nullptr for a statement run.
+    std::vector<const char*> sent;
+    const auto send = [&]() -> bool {
+        for (const auto& statement : statements) {
+            const std::string* name = prepared_name(statement.sql);
+            if (name == nullptr) {
+                name = &add_prepared(statement.sql);
+                if (PQsendPrepare(connection_, name->c_str(), statement.sql, static_cast<int>(statement.params.size()),
+                                  nullptr) != 1) {
+                    prepared_.erase(statement.sql);
+                    return false;
+                }
+                sent.push_back(statement.sql);
+            }
+            const auto values = values_of(statement.params);
+            if (PQsendQueryPrepared(connection_, name->c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                                    nullptr, 0) != 1) {
+                return false;
+            }
+            sent.push_back(nullptr);
+        }
+        return PQpipelineSync(connection_) == 1;
+    };
+    if (!send()) {
+        broken_ = true;
+        return StoreError{StoreErrc::Unavailable, "cannot send statements: " + error_message(connection_)};
+    }
+    // Each command's result (PGRES_PIPELINE_ABORTED after a failure) and a null pointer, then the sync's.
+    std::optional<StoreError> failure;
+    std::vector<Rows> rows;
+    rows.reserve(statements.size());
+    for (const char* prepared : sent) {
+        pg_result* result = PQgetResult(connection_);
+        if (result == nullptr) {
+            broken_ = true;
+            return StoreError{StoreErrc::Unavailable,
+                              "the connection to PostgreSQL broke: " + error_message(connection_)};
+        }
+        const auto status = PQresultStatus(result);
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+            if (prepared == nullptr) {
+                rows.emplace_back(result);
+                result = nullptr;
+            }
+        } else {
+            if (prepared != nullptr) {
+                prepared_.erase(prepared);
+            }
+            if (status != PGRES_PIPELINE_ABORTED && !failure) {
+                failure = error_of(result, connection_);
+            }
+        }
+        PQclear(result);
+        while ((result = PQgetResult(connection_)) != nullptr) {
+            PQclear(result);
+        }
+    }
+    pg_result* sync = PQgetResult(connection_);
+    const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (!synced || PQexitPipelineMode(connection_) != 1) {
+        broken_ = true;
+        return StoreError{StoreErrc::Unavailable, "the connection to PostgreSQL broke: " + error_message(connection_)};
+    }
+    if (failure) {
+        return *failure;
+    }
+    return rows;
 }
 
 Result<void> Connection::run_script(const char* sql)
@@ -273,7 +360,7 @@ Result<void> Connection::run_script(const char* sql)
 
 bool Connection::healthy() const noexcept
 {
-    return PQstatus(connection_) == CONNECTION_OK && PQtransactionStatus(connection_) == PQTRANS_IDLE;
+    return !broken_ && PQstatus(connection_) == CONNECTION_OK && PQtransactionStatus(connection_) == PQTRANS_IDLE;
 }
 
 Result<std::vector<std::string>> Connection::wait_for_notifications(int interrupt_fd, std::chrono::milliseconds timeout)

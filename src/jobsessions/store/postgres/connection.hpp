@@ -112,6 +112,12 @@ struct TransactionNotes {
     bool usn_moved = false;
 };
 
+/// A statement of a pipeline: a named constant, as exec_prepared takes, with its parameters.
+struct Statement {
+    const char* sql;
+    std::vector<Param> params;
+};
+
 /// One libpq connection. Not thread-safe: one thread uses it at a time (the pool hands it out).
 class Connection {
 public:
@@ -127,6 +133,10 @@ public:
     /// As exec, for a named constant: prepared on this connection the first time (cached by its address, so it
     /// must live as long as the program), so PostgreSQL parses and plans it once per connection.
     Result<Rows> exec_prepared(const char* sql, const std::vector<Param>& params = {});
+    /// Runs statements one after another as exec_prepared does, sent together and answered together: one round
+    /// trip for all (libpq's pipeline mode). A statement after one that failed is not run, and the error is the
+    /// first failure's. Returns each statement's rows, in order.
+    Result<std::vector<Rows>> exec_pipelined(const std::vector<Statement>& statements);
     /// Runs a script of several statements without parameters (a schema step).
     Result<void> run_script(const char* sql);
     /// Whether the connection still works (a broken one is dropped by the pool, not reused).
@@ -141,10 +151,19 @@ public:
 
 private:
     explicit Connection(pg_conn* connection) noexcept;
+    /// The name of `sql` prepared on this connection, or nullptr when it is not prepared yet.
+    const std::string* prepared_name(const char* sql) const;
+    /// Gives `sql` a new name to be prepared under (forgotten again if it fails to prepare).
+    const std::string& add_prepared(const char* sql);
+
     pg_conn* connection_;
+    /// Set when a pipeline could not be sent or read to its end: the connection is in an unknown state.
+    bool broken_ = false;
     TransactionNotes notes_;
     /// The statements prepared on this connection, by the address of their text: their names.
     std::unordered_map<const char*, std::string> prepared_;
+    /// How many names were given: each statement prepared gets a new one, even after one failed to prepare.
+    std::size_t names_given_ = 0;
 };
 
 /// A statement's result as Rows, or its failure as a store error (the result freed).

@@ -61,10 +61,12 @@ constexpr const char* kSelectOldOfPolicy =
 constexpr const char* kSelectOldOthers =
     "SELECT id FROM sessions WHERE start_time < $1 AND stop_time IS NOT NULL AND (policy_id IS NULL OR policy_id NOT"
     " IN (SELECT id FROM policies WHERE retention_days IS NOT NULL)) LIMIT $2";
-// Uncounts the deleted sessions from every kept count (schema.hpp), by the day and period of their start.
+// Deletes the sessions and their log entries, and uncounts the sessions from every kept count (schema.hpp), by the
+// day and period of their start.
 constexpr const char* kDeleteSessions =
     "WITH gone AS (DELETE FROM sessions WHERE id = ANY($1::bigint[])"
     "  RETURNING type, status, created_by, policy_id, floor(start_time / 86400000000.0)::bigint AS day),"
+    " gone_entries AS (DELETE FROM log_entries WHERE session_id = ANY($1::bigint[]) RETURNING 1),"
     " overall AS (INSERT INTO session_totals AS t (type, status, created_by, n)"
     "  SELECT type, status, created_by, -count(*) FROM gone GROUP BY 1, 2, 3"
     "  ON CONFLICT (type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n),"
@@ -80,7 +82,7 @@ constexpr const char* kDeleteSessions =
     "  SELECT policy_id, spans.span, floor(day / spans.span::numeric)::bigint, type, status, created_by, -count(*)"
     "  FROM gone CROSS JOIN (VALUES (1), (32)) AS spans (span) WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6"
     "  ON CONFLICT (policy_id, span, bucket, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n)"
-    " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM log_entries WHERE session_id = ANY($1::bigint[]))";
+    " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM gone_entries)";
 
 Result<std::vector<JobSession>> read_sessions(const Rows& rows)
 {
@@ -463,15 +465,18 @@ Result<LogAppend> PgStore::append_log(std::int64_t session_id, const std::vector
                                       const IdempotencyWrite* idempotency)
 {
     return writer_.write<LogAppend>([&](Connection& db) -> Result<LogAppend> {
-        // The row lock orders appends to one session and holds off a change to a final status meanwhile.
-        auto rows = db.exec_prepared(kSelectSessionForUpdate, {param(session_id)});
-        if (!rows) {
-            return rows.error();
+        // The row lock orders appends to one session and holds off a change to a final status meanwhile; the last
+        // sequence is read after it, in the same round trip.
+        auto read =
+            db.exec_pipelined({{kSelectSessionForUpdate, {param(session_id)}}, {kLastSequence, {param(session_id)}}});
+        if (!read) {
+            return read.error();
         }
-        if (rows->count() == 0) {
+        const auto& rows = (*read)[0];
+        if (rows.count() == 0) {
             return StoreError{StoreErrc::NotFound, "session not found"};
         }
-        auto session = read_session(*rows, 0);
+        auto session = read_session(rows, 0);
         if (!session) {
             return session.error();
         }
@@ -481,11 +486,7 @@ Result<LogAppend> PgStore::append_log(std::int64_t session_id, const std::vector
             appended.refused_final = true;
             return appended;
         }
-        auto last = db.exec_prepared(kLastSequence, {param(session_id)});
-        if (!last) {
-            return last.error();
-        }
-        const auto after = last->int64(0, 0);
+        const auto after = (*read)[1].int64(0, 0);
         appended.first_sequence = after + 1;
         auto inserted = insert_log(db, session_id, after, entries);
         if (!inserted) {
@@ -634,6 +635,12 @@ Result<RetentionBatch> PgStore::delete_old_sessions(const std::optional<std::str
                                                     std::int64_t max_sessions)
 {
     return pool_.transaction([&](Connection& db) -> Result<RetentionBatch> {
+        // Write batches are held off until this one commits: none is appending to a session it deletes (log
+        // entries have no foreign key to cascade from their session), and the locks of sessions and kept counts
+        // are taken in the writers' order, the usn counter's first, so that neither waits for the other in a cycle.
+        if (auto locked = lock_usn_counter(db); !locked) {
+            return locked.error();
+        }
         auto old = policy_id
                        ? db.exec_prepared(kSelectOldOfPolicy, {param(*policy_id), param(before), param(max_sessions)})
                        : db.exec_prepared(kSelectOldOthers, {param(before), param(max_sessions)});

@@ -3,6 +3,7 @@
 
 #include "jobsessions/store/postgres/schema.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 #include <vector>
@@ -78,53 +79,73 @@ void PgWriter::commit_batch(std::deque<std::shared_ptr<Job>>& batch)
         connection_ = std::move(*opened);
     }
     Connection& db = *connection_;
-    if (auto begun = db.exec("BEGIN"); !begun) {
-        give(begun.error());
-        return;
-    }
-    // The usn counter first: the batches of servers sharing the database then take their locks in one order, and
-    // never wait for each other in a cycle. Its usns are counted in memory and written back once.
-    db.notes() = TransactionNotes{};
-    if (auto locked = begin_usn_batch(db); !locked) {
-        give(locked.error());
-        return;
-    }
-    // Each write runs after a savepoint: one that fails is rolled back to it alone. Between writes, the savepoint
-    // is released and set again in one round trip.
-    if (auto saved = db.exec("SAVEPOINT write"); !saved) {
-        give(saved.error());
-        return;
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        auto before = db.notes();
-        auto outcome = batch[i]->body(db);
-        Result<void> next;
-        if (!outcome) {
-            db.notes() = std::move(before); // nothing it did stays, its usns included
-            // The savepoint stays, for the next write.
-            auto rolled_back = db.exec("ROLLBACK TO SAVEPOINT write");
-            next = rolled_back ? Result<void>() : Result<void>(rolled_back.error());
-        } else if (i + 1 < batch.size()) {
-            next = db.run_script("RELEASE SAVEPOINT write; SAVEPOINT write");
-        }
-        if (!next) {
-            give(next.error()); // the connection broke: healthy() drops it before the next batch
+    auto committed = try_batch(db, batch, with_savepoints_, outcomes);
+    if (committed && !*committed) {
+        // A write failed with nothing between the writes: the batch again, each write behind a savepoint.
+        outcomes.clear();
+        if (auto rolled_back = db.exec("ROLLBACK"); !rolled_back) {
+            give(rolled_back.error());
             return;
         }
-        outcomes.push_back(std::move(outcome));
+        with_savepoints_ = true;
+        committed = try_batch(db, batch, true, outcomes);
     }
-    if (auto settled = settle_transaction(db); !settled) {
-        give(settled.error());
+    if (!committed) {
+        give(committed.error()); // a broken connection: healthy() drops it before the next batch
         return;
     }
-    if (auto committed = db.exec("COMMIT"); !committed) {
-        give(committed.error());
-        return;
+    if (with_savepoints_) {
+        with_savepoints_ = std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return !o; });
     }
     if (auto* observer = observer_.load(std::memory_order_acquire)) {
         observer->batch_committed(batch.size(), std::chrono::steady_clock::now() - started);
     }
     give(std::nullopt);
+}
+
+Result<bool> PgWriter::try_batch(Connection& db, const std::deque<std::shared_ptr<Job>>& batch, bool savepoints,
+                                 std::vector<Result<void>>& outcomes)
+{
+    // The usn counter first: the batches of servers sharing the database then take their locks in one order, and
+    // never wait for each other in a cycle. Its usns are counted in memory and written back once.
+    db.notes() = TransactionNotes{};
+    if (auto locked = begin_usn_batch(db); !locked) {
+        return locked.error();
+    }
+    // With savepoints, each write runs after one and a write that fails is rolled back to it alone. Between writes,
+    // the savepoint is released and set again in one round trip.
+    if (savepoints) {
+        if (auto saved = db.exec("SAVEPOINT write"); !saved) {
+            return saved.error();
+        }
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        std::optional<TransactionNotes> before;
+        if (savepoints) {
+            before = db.notes();
+        }
+        auto outcome = batch[i]->body(db);
+        if (!outcome && !savepoints) {
+            return false;
+        }
+        Result<void> next;
+        if (!outcome) {
+            db.notes() = std::move(*before); // nothing it did stays, its usns included
+            // The savepoint stays, for the next write.
+            auto rolled_back = db.exec("ROLLBACK TO SAVEPOINT write");
+            next = rolled_back ? Result<void>() : Result<void>(rolled_back.error());
+        } else if (savepoints && i + 1 < batch.size()) {
+            next = db.run_script("RELEASE SAVEPOINT write; SAVEPOINT write");
+        }
+        if (!next) {
+            return next.error();
+        }
+        outcomes.push_back(std::move(outcome));
+    }
+    if (auto committed = commit_transaction(db); !committed) {
+        return committed.error();
+    }
+    return true;
 }
 
 } // namespace jobsessions::store::postgres

@@ -17,15 +17,20 @@
 namespace jobsessions::store::postgres {
 
 /// Group commit: the writes that take usns run one after another on one connection of the writer's own, as many
-/// as are waiting in one transaction, each inside a savepoint (a write that fails is rolled back alone), and the
-/// transaction commits once for all of them. A write returns after that commit: durable with the server's
-/// synchronous_commit, at the cost of one WAL flush per batch rather than per write. The usn counter row stays
-/// locked by the batch until its commit, so usns still become visible in order, and a write waits for no other
-/// connection's lock on it. Thread-safe.
+/// as are waiting in one transaction, and the transaction commits once for all of them. A write returns after that
+/// commit: durable with the server's synchronous_commit, at the cost of one WAL flush per batch rather than per
+/// write. The usn counter row stays locked by the batch until its commit, so usns still become visible in order,
+/// and a write waits for no other connection's lock on it. Thread-safe.
+///
+/// A write that fails leaves nothing, and the others in its batch still commit. Writes rarely fail, so a batch
+/// first runs with nothing between its writes; when one fails, the transaction is rolled back and the batch runs
+/// again with a savepoint before each write, rolled back to alone when its write fails. A savepoint costs a round
+/// trip per write, which halves the rate of small writes. The batch after one that had a failure runs with
+/// savepoints too, until a batch has none: a stream of failing writes does not make every batch run twice.
 class PgWriter {
 public:
-    /// Most writes in one transaction: each write is a subtransaction, and past 64 of them PostgreSQL's
-    /// snapshots overflow their cache of subtransaction ids, which slows every reader down.
+    /// Most writes in one transaction: with savepoints each write is a subtransaction, and past 64 of them
+    /// PostgreSQL's snapshots overflow their cache of subtransaction ids, which slows every reader down.
     static constexpr std::size_t kMaxBatch = 64;
 
     explicit PgWriter(std::string conninfo);
@@ -51,9 +56,16 @@ private:
     void loop();
     /// Runs a batch in one transaction and gives each job its outcome.
     void commit_batch(std::deque<std::shared_ptr<Job>>& batch);
+    /// Runs the batch's writes in one transaction and commits it, each write's outcome added to `outcomes`. Without
+    /// savepoints, stops at the first write that fails and answers false: nothing is committed, and the transaction
+    /// is left for the caller to roll back. An error: the connection's, which every write of the batch answers.
+    Result<bool> try_batch(Connection& db, const std::deque<std::shared_ptr<Job>>& batch, bool savepoints,
+                           std::vector<Result<void>>& outcomes);
 
     const std::string conninfo_;
     std::unique_ptr<Connection> connection_;
+    /// Whether the next batch runs with savepoints (the last one had a write that failed). Writer thread only.
+    bool with_savepoints_ = false;
     std::atomic<WriteObserver*> observer_{nullptr};
     std::mutex mutex_;
     std::condition_variable queued_;

@@ -19,6 +19,8 @@ constexpr const char* kCreateMigrations =
 constexpr const char* kSelectVersion = "SELECT coalesce(max(version), 0) FROM schema_migrations";
 constexpr const char* kRecordVersion = "INSERT INTO schema_migrations (version) VALUES ($1)";
 constexpr const char* kAnnounce = "SELECT pg_notify($1, $2)";
+constexpr const char* kBegin = "BEGIN";
+constexpr const char* kCommit = "COMMIT";
 constexpr const char* kLockUsnCounter = "SELECT value FROM counters WHERE name = 'usn' FOR UPDATE";
 constexpr const char* kWriteUsn = "UPDATE counters SET value = $1 WHERE name = 'usn'";
 constexpr std::size_t kMaxAnnouncement = 7000;
@@ -225,7 +227,7 @@ CREATE TABLE session_policy_time_totals (
 );
 )sql";
 
-// The day of a start time and its bucket in a span are floored, as day_of and write_counts compute them.
+// The day of a start time and its bucket in a span are floored, as day_of and count_statements compute them.
 constexpr const char* kRecountTimeTotals = R"sql(
 DELETE FROM session_time_totals;
 INSERT INTO session_time_totals (span, bucket, type, status, created_by, n)
@@ -319,13 +321,21 @@ CREATE TABLE webhook_attempts (
 );
 )sql";
 
+// Log entries without a foreign key to their session: checking it cost PostgreSQL a lookup of the session for every
+// entry appended, 40% of its work on a batch of 100. Appends lock their session's row first and find it or not;
+// retention deletes sessions and their entries while it holds write batches off (pg_sessions.cpp).
+constexpr const char* kV006LogEntriesUnchecked = R"sql(
+ALTER TABLE log_entries DROP CONSTRAINT IF EXISTS log_entries_session_id_fkey;
+)sql";
+
 /// A schema step: its scripts, run in order in one transaction.
 using Step = std::vector<const char*>;
 const std::array<Step, kSchemaVersion>& steps()
 {
-    static const std::array<Step, kSchemaVersion> all = {Step{kV001Initial}, Step{kV002Cluster}, Step{kV003KeptCounts},
-                                                         Step{kV004TimeTotals, kRecountTimeTotals},
-                                                         Step{kV005Webhooks}};
+    static const std::array<Step, kSchemaVersion> all = {
+        Step{kV001Initial},    Step{kV002Cluster},
+        Step{kV003KeptCounts}, Step{kV004TimeTotals, kRecountTimeTotals},
+        Step{kV005Webhooks},   Step{kV006LogEntriesUnchecked}};
     return all;
 }
 
@@ -352,24 +362,22 @@ void add_row(CountRows& rows, const Kind& kind, std::int64_t delta)
     rows.deltas.push_back(delta);
 }
 
-Result<void> upsert(Connection& db, const char* sql, const CountRows& rows, std::vector<Param> params)
+/// Adds the statement that upserts `rows` with `sql` to `out`, unless there are none.
+void add_upsert(std::vector<Statement>& out, const char* sql, const CountRows& rows, std::vector<Param> params)
 {
     if (rows.deltas.empty()) {
-        return {};
+        return;
     }
     params.push_back(text_array(rows.types));
     params.push_back(text_array(rows.statuses));
     params.push_back(int_array(rows.creators));
     params.push_back(int_array(rows.deltas));
-    if (auto added = db.exec_prepared(sql, params); !added) {
-        return added.error();
-    }
-    return {};
+    out.push_back(Statement{sql, std::move(params)});
 }
 
-/// Adds a transaction's changes to the kept counts: one statement per table for all of them, each row its net
-/// change (a session that changed status in one minute and back leaves no row).
-Result<void> write_counts(Connection& db, const std::map<CountKey, std::int64_t>& counts)
+/// The statements that add a transaction's changes to the kept counts: one per table for all of them, each row its
+/// net change (a session that changed status in one minute and back leaves no row).
+void count_statements(const std::map<CountKey, std::int64_t>& counts, std::vector<Statement>& out)
 {
     std::map<Kind, std::int64_t> overall;
     std::map<std::pair<std::string, Kind>, std::int64_t> per_policy;
@@ -395,9 +403,7 @@ Result<void> write_counts(Connection& db, const std::map<CountKey, std::int64_t>
             add_row(rows, kind, delta);
         }
     }
-    if (auto r = upsert(db, kAddCounts, rows, {}); !r) {
-        return r;
-    }
+    add_upsert(out, kAddCounts, rows, {});
     rows = {};
     for (const auto& [at, delta] : per_policy) {
         if (delta != 0) {
@@ -405,9 +411,7 @@ Result<void> write_counts(Connection& db, const std::map<CountKey, std::int64_t>
             add_row(rows, at.second, delta);
         }
     }
-    if (auto r = upsert(db, kAddPolicyCounts, rows, {text_array(rows.policies)}); !r) {
-        return r;
-    }
+    add_upsert(out, kAddPolicyCounts, rows, {text_array(rows.policies)});
     rows = {};
     for (const auto& [at, delta] : in_time) {
         if (delta != 0) {
@@ -416,9 +420,7 @@ Result<void> write_counts(Connection& db, const std::map<CountKey, std::int64_t>
             add_row(rows, std::get<2>(at), delta);
         }
     }
-    if (auto r = upsert(db, kAddTimeCounts, rows, {int_array(rows.spans), int_array(rows.buckets)}); !r) {
-        return r;
-    }
+    add_upsert(out, kAddTimeCounts, rows, {int_array(rows.spans), int_array(rows.buckets)});
     rows = {};
     for (const auto& [at, delta] : per_policy_in_time) {
         if (delta != 0) {
@@ -428,8 +430,8 @@ Result<void> write_counts(Connection& db, const std::map<CountKey, std::int64_t>
             add_row(rows, std::get<3>(at), delta);
         }
     }
-    return upsert(db, kAddPolicyTimeCounts, rows,
-                  {text_array(rows.policies), int_array(rows.spans), int_array(rows.buckets)});
+    add_upsert(out, kAddPolicyTimeCounts, rows,
+               {text_array(rows.policies), int_array(rows.spans), int_array(rows.buckets)});
 }
 
 } // namespace
@@ -491,7 +493,7 @@ Result<std::int64_t> next_usn(Connection& db)
     return rows->int64(0, 0);
 }
 
-Result<void> begin_usn_batch(Connection& db)
+Result<void> lock_usn_counter(Connection& db)
 {
     auto rows = db.exec_prepared(kLockUsnCounter);
     if (!rows) {
@@ -500,7 +502,20 @@ Result<void> begin_usn_batch(Connection& db)
     if (rows->count() != 1) {
         return StoreError{StoreErrc::Corrupt, "the usn counter is missing"};
     }
-    db.notes().usn = rows->int64(0, 0);
+    return {};
+}
+
+Result<void> begin_usn_batch(Connection& db)
+{
+    auto begun = db.exec_pipelined({Statement{kBegin, {}}, Statement{kLockUsnCounter, {}}});
+    if (!begun) {
+        return begun.error();
+    }
+    const auto& rows = begun->back();
+    if (rows.count() != 1) {
+        return StoreError{StoreErrc::Corrupt, "the usn counter is missing"};
+    }
+    db.notes().usn = rows.int64(0, 0);
     db.notes().usn_moved = false;
     return {};
 }
@@ -527,42 +542,60 @@ void announce(Connection& db, const std::string& payload)
     db.notes().announcements.push_back(payload);
 }
 
-Result<void> settle_transaction(Connection& db)
+namespace {
+
+/// What a transaction does last before COMMIT, as statements: writes back the usn counter of a batch, adds to the
+/// kept counts and sends the announcements. The transaction's notes are cleared.
+std::vector<Statement> settle_statements(Connection& db)
 {
     auto notes = std::exchange(db.notes(), TransactionNotes{});
+    std::vector<Statement> out;
     if (notes.usn && notes.usn_moved) {
-        if (auto written = db.exec_prepared(kWriteUsn, {param(*notes.usn)}); !written) {
-            return written.error();
-        }
+        out.push_back(Statement{kWriteUsn, {param(*notes.usn)}});
     }
-    if (auto counted = write_counts(db, notes.counts); !counted) {
-        return counted;
-    }
+    count_statements(notes.counts, out);
     // Payloads joined by commas, each notification well under PostgreSQL's 8,000 bytes.
     std::string payload;
-    const auto send = [&]() -> Result<void> {
-        if (payload.empty()) {
-            return {};
+    const auto send = [&] {
+        if (!payload.empty()) {
+            out.push_back(Statement{kAnnounce, {param(kChangesChannel), param(std::exchange(payload, {}))}});
         }
-        auto sent = db.exec_prepared(kAnnounce, {param(kChangesChannel), param(payload)});
-        payload.clear();
-        if (!sent) {
-            return sent.error();
-        }
-        return {};
     };
     for (const auto& announcement : notes.announcements) {
         if (payload.size() + announcement.size() + 1 > kMaxAnnouncement) {
-            if (auto sent = send(); !sent) {
-                return sent;
-            }
+            send();
         }
         if (!payload.empty()) {
             payload.push_back(',');
         }
         payload.append(announcement);
     }
-    return send();
+    send();
+    return out;
+}
+
+} // namespace
+
+Result<void> settle_transaction(Connection& db)
+{
+    const auto statements = settle_statements(db);
+    if (statements.empty()) {
+        return {};
+    }
+    if (auto settled = db.exec_pipelined(statements); !settled) {
+        return settled.error();
+    }
+    return {};
+}
+
+Result<void> commit_transaction(Connection& db)
+{
+    auto statements = settle_statements(db);
+    statements.push_back(Statement{kCommit, {}});
+    if (auto committed = db.exec_pipelined(statements); !committed) {
+        return committed.error();
+    }
+    return {};
 }
 
 } // namespace jobsessions::store::postgres

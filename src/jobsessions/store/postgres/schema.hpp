@@ -11,7 +11,7 @@
 namespace jobsessions::store::postgres {
 
 /// The schema version this server writes.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 /// Brings the database to kSchemaVersion, step by step, each step in its own transaction and recorded in
 /// schema_migrations. Several servers starting at once on one database take turns (a transaction-level advisory
@@ -25,7 +25,10 @@ Result<void> migrate(ConnectionPool& pool);
 /// in memory and the counter written back by settle_transaction.
 Result<std::int64_t> next_usn(Connection& db);
 
-/// Locks the usn counter for the rest of the transaction and counts usns from it in memory from now on.
+/// Locks the usn counter to the end of the transaction: the write batches of every server wait for it to end.
+Result<void> lock_usn_counter(Connection& db);
+
+/// Begins a transaction that locks the usn counter to its end and counts usns from it in memory (one round trip).
 Result<void> begin_usn_batch(Connection& db);
 
 /// The channel on which servers announce what their transactions changed (delivered when they commit).
@@ -42,6 +45,8 @@ void announce(Connection& db, const std::string& payload);
 /// What a transaction does last before COMMIT: sends its announcements and writes back the usn counter of a
 /// batch. Its notes are cleared either way.
 Result<void> settle_transaction(Connection& db);
+/// settle_transaction, then COMMIT, in one round trip. Nothing is committed when it fails.
+Result<void> commit_transaction(Connection& db);
 
 /// Counts a session (delta +1) or uncounts it (-1) in the kept counts of its type, status, creator and policy,
 /// overall, per day and per 32-day period of its start, settled with the transaction.
