@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <numeric>
 #include <thread>
 #include <vector>
 
@@ -186,6 +188,68 @@ TEST_F(PostgresConnection, ThePoolSharesAtMostItsSizeOfConnectionsAmongThreads)
     auto lease = pool.acquire();
     ASSERT_TRUE(lease);
     EXPECT_EQ((*lease)->exec("SELECT n FROM c")->int64(0, 0), 400);
+}
+
+/// Waits until `n` threads wait for one of `pool`'s connections.
+void wait_for_waiting(ConnectionPool& pool, std::size_t n)
+{
+    while (pool.waiting_threads() != n) {
+        std::this_thread::yield();
+    }
+}
+
+TEST_F(PostgresConnection, ThreadsWaitingForAConnectionAreServedInTheOrderTheyCame)
+{
+    ConnectionPool pool(conninfo_, 1);
+    std::optional<Result<ConnectionPool::Lease>> held(pool.acquire());
+    ASSERT_TRUE(*held);
+    constexpr int kThreads = 8;
+    std::mutex mutex;
+    std::vector<int> served;
+    std::vector<std::thread> threads;
+    threads.reserve(kThreads);
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            auto lease = pool.acquire();
+            ASSERT_TRUE(lease);
+            EXPECT_TRUE((*lease)->exec("SELECT 1"));
+            std::lock_guard lock(mutex);
+            served.push_back(t);
+        });
+        wait_for_waiting(pool, static_cast<std::size_t>(t) + 1); // the next one comes after this one waits
+    }
+    // The connection given back goes to the threads one after another, first come first served, and is the only one.
+    held.reset();
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    std::vector<int> in_order(kThreads);
+    std::iota(in_order.begin(), in_order.end(), 0);
+    EXPECT_EQ(served, in_order);
+    EXPECT_EQ(pool.open_connections(), 1U);
+}
+
+TEST_F(PostgresConnection, AThreadWaitingWhenABrokenConnectionIsGivenBackOpensANewOne)
+{
+    ConnectionPool pool(conninfo_, 1);
+    std::optional<Result<ConnectionPool::Lease>> held(pool.acquire());
+    ASSERT_TRUE(*held);
+    Result<std::int64_t> answered = StoreError{StoreErrc::Unavailable, "not yet"};
+    std::thread waiter([&] {
+        auto lease = pool.acquire();
+        ASSERT_TRUE(lease) << lease.error().message;
+        auto rows = (*lease)->exec("SELECT 41 + 1");
+        answered = rows ? Result<std::int64_t>(rows->int64(0, 0)) : Result<std::int64_t>(rows.error());
+    });
+    wait_for_waiting(pool, 1);
+    // The held connection ends its own backend: broken, it is closed when given back, and its place goes on.
+    EXPECT_FALSE((**held)->exec("SELECT pg_terminate_backend(pg_backend_pid())"));
+    EXPECT_FALSE((**held)->healthy());
+    held.reset();
+    waiter.join();
+    ASSERT_TRUE(answered) << answered.error().message;
+    EXPECT_EQ(*answered, 42);
+    EXPECT_EQ(pool.open_connections(), 1U);
 }
 
 } // namespace

@@ -274,6 +274,28 @@ Result<Rows> Connection::exec_prepared(const char* sql, const std::vector<Param>
     return rows_of(result, connection_);
 }
 
+Result<Rows> Connection::exec_built(const std::string& sql, const std::vector<Param>& params)
+{
+    auto named = built_.find(sql);
+    if (named == built_.end()) {
+        if (built_.size() >= kMaxBuiltStatements) {
+            return exec(sql.c_str(), params);
+        }
+        std::string name = "s" + std::to_string(++names_given_);
+        if (auto prepared =
+                rows_of(PQprepare(connection_, name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr),
+                        connection_);
+            !prepared) {
+            return prepared.error();
+        }
+        named = built_.emplace(sql, std::move(name)).first;
+    }
+    const auto values = values_of(params);
+    pg_result* result = PQexecPrepared(connection_, named->second.c_str(), static_cast<int>(values.size()),
+                                       values.data(), nullptr, nullptr, 0);
+    return rows_of(result, connection_);
+}
+
 Result<std::vector<Rows>> Connection::exec_pipelined(const std::vector<Statement>& statements)
 {
     if (PQenterPipelineMode(connection_) != 1) {
@@ -426,43 +448,81 @@ ConnectionPool::Lease::Lease(Lease&& other) noexcept
 Result<ConnectionPool::Lease> ConnectionPool::acquire()
 {
     std::unique_lock lock(mutex_);
-    returned_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
-    if (!idle_.empty()) {
-        auto connection = std::move(idle_.back());
-        idle_.pop_back();
-        return Lease(*this, std::move(connection));
+    if (waiting_.empty()) {
+        if (!idle_.empty()) {
+            auto connection = std::move(idle_.back());
+            idle_.pop_back();
+            return Lease(*this, std::move(connection));
+        }
+        if (open_ < size_) {
+            ++open_; // counted before connecting, so that no more than size_ are ever opened at once
+            lock.unlock();
+            return open_counted();
+        }
     }
-    ++open_; // counted before connecting, so that no more than size_ are ever opened at once
+    Waiter me;
+    waiting_.push_back(&me);
+    me.served.wait(lock, [&] { return me.ready; });
+    if (me.handed) {
+        return Lease(*this, std::move(me.handed));
+    }
     lock.unlock();
+    return open_counted(); // the place of a connection that was closed, counted for this thread
+}
+
+Result<ConnectionPool::Lease> ConnectionPool::open_counted()
+{
     auto opened = Connection::open(conninfo_);
     if (!opened) {
-        lock.lock();
-        --open_;
-        returned_.notify_one();
+        std::lock_guard lock(mutex_);
+        std::unique_ptr<Connection> none;
+        if (!serve_first(none)) { // the next waiter tries in this place, else it is free again
+            --open_;
+        }
         return opened.error();
     }
     return Lease(*this, std::move(*opened));
 }
 
+bool ConnectionPool::serve_first(std::unique_ptr<Connection>& connection)
+{
+    if (waiting_.empty()) {
+        return false;
+    }
+    Waiter* first = waiting_.front();
+    waiting_.pop_front();
+    first->handed = std::move(connection);
+    first->ready = true;
+    first->served.notify_one(); // under the lock: the waiter cannot leave (and destroy itself) before this returns
+    return true;
+}
+
 void ConnectionPool::give_back(std::unique_ptr<Connection> connection) noexcept
 {
     std::unique_ptr<Connection> broken; // closed after the lock is released
-    {
-        std::lock_guard lock(mutex_);
-        if (connection->healthy()) {
-            idle_.push_back(std::move(connection));
-        } else {
-            broken = std::move(connection);
+    std::lock_guard lock(mutex_);
+    if (!connection->healthy()) {
+        broken = std::move(connection); // its place goes to the first waiter, who opens a new one
+        if (!serve_first(connection)) {
             --open_;
         }
+        return;
     }
-    returned_.notify_one();
+    if (!serve_first(connection)) {
+        idle_.push_back(std::move(connection));
+    }
 }
 
 std::size_t ConnectionPool::open_connections()
 {
     std::lock_guard lock(mutex_);
     return open_;
+}
+
+std::size_t ConnectionPool::waiting_threads()
+{
+    std::lock_guard lock(mutex_);
+    return waiting_.size();
 }
 
 } // namespace jobsessions::store::postgres

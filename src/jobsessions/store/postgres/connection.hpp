@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -133,6 +134,11 @@ public:
     /// As exec, for a named constant: prepared on this connection the first time (cached by its address, so it
     /// must live as long as the program), so PostgreSQL parses and plans it once per connection.
     Result<Rows> exec_prepared(const char* sql, const std::vector<Param>& params = {});
+    /// As exec_prepared, for a statement whose text is built at run time from a bounded set of shapes (a list's
+    /// filter): prepared the first time its text is seen, up to kMaxBuiltStatements texts on this connection, and
+    /// run unprepared beyond them.
+    Result<Rows> exec_built(const std::string& sql, const std::vector<Param>& params);
+    static constexpr std::size_t kMaxBuiltStatements = 256;
     /// Runs statements one after another as exec_prepared does, sent together and answered together: one round
     /// trip for all (libpq's pipeline mode). A statement after one that failed is not run, and the error is the
     /// first failure's. Returns each statement's rows, in order.
@@ -162,6 +168,8 @@ private:
     TransactionNotes notes_;
     /// The statements prepared on this connection, by the address of their text: their names.
     std::unordered_map<const char*, std::string> prepared_;
+    /// The statements of exec_built prepared on this connection, by their text: their names.
+    std::unordered_map<std::string, std::string> built_;
     /// How many names were given: each statement prepared gets a new one, even after one failed to prepare.
     std::size_t names_given_ = 0;
 };
@@ -179,8 +187,9 @@ void quiet_notices(pg_conn* connection);
 StoreError error_of(pg_result* result, pg_conn* connection);
 
 /// A bounded set of connections shared by threads. A thread borrows one for a statement or a transaction and gives
-/// it back; connections are opened when first needed, and a broken one is replaced by a new one next time.
-/// Thread-safe.
+/// it back; connections are opened when first needed, and a broken one is replaced by a new one next time. Threads
+/// that wait for one are served in the order they came: a few connections serve many threads without any of them
+/// waiting for long. Thread-safe.
 class ConnectionPool {
 public:
     ConnectionPool(std::string conninfo, std::size_t size);
@@ -205,7 +214,8 @@ public:
         std::unique_ptr<Connection> connection_;
     };
 
-    /// A connection: an idle one, a new one while fewer than `size` are open, else the next one given back.
+    /// A connection: an idle one, a new one while fewer than `size` are open, else the next one given back (or
+    /// closed) once the threads that waited before this one have theirs.
     Result<Lease> acquire();
 
     /// Runs `body(connection)` in one transaction: committed when it returns a value, rolled back when it returns
@@ -214,15 +224,30 @@ public:
 
     /// Connections open now (idle and lent).
     [[nodiscard]] std::size_t open_connections();
+    /// Threads waiting for a connection now.
+    [[nodiscard]] std::size_t waiting_threads();
 
 private:
+    /// A thread waiting for a connection: it is handed one given back, or the right to open one in place of one
+    /// that was closed.
+    struct Waiter {
+        std::condition_variable served;
+        bool ready = false;
+        std::unique_ptr<Connection> handed;
+    };
+
     void give_back(std::unique_ptr<Connection> connection) noexcept;
+    /// Opens a connection in a place already counted in open_, which is given up when opening fails.
+    Result<Lease> open_counted();
+    /// Serves the first waiter, if any, with `connection` (or, when null, a place to open one in); false when
+    /// nobody waits. Called with mutex_ held.
+    bool serve_first(std::unique_ptr<Connection>& connection);
 
     const std::string conninfo_;
     const std::size_t size_;
     std::mutex mutex_;
-    std::condition_variable returned_;
     std::vector<std::unique_ptr<Connection>> idle_;
+    std::deque<Waiter*> waiting_;
     std::size_t open_ = 0;
 };
 

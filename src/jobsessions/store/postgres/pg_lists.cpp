@@ -142,7 +142,7 @@ std::string counted_in_index(const SessionFilter& filter, const Window::Edge& ed
 
 Result<std::int64_t> single_count(Connection& db, const std::string& sql, const std::vector<Param>& params)
 {
-    auto rows = db.exec(sql.c_str(), params);
+    auto rows = db.exec_built(sql, params);
     if (!rows) {
         return rows.error();
     }
@@ -164,7 +164,7 @@ Result<std::vector<BucketCount>> bucket_counts(Connection& db, const SessionFilt
     std::vector<Param> params;
     const auto sql = std::string("SELECT span, bucket, sum(n)::bigint FROM ") + time_totals_of(filter) +
                      where_in_buckets(filter, buckets, params) + " GROUP BY span, bucket";
-    auto rows = db.exec(sql.c_str(), params);
+    auto rows = db.exec_built(sql, params);
     if (!rows) {
         return rows.error();
     }

@@ -258,7 +258,7 @@ private:
         if (!lease) {
             return lease.error();
         }
-        auto rows = (*lease)->exec(sql.c_str(), params);
+        auto rows = (*lease)->exec_built(sql, params);
         if (!rows) {
             return rows.error();
         }
@@ -528,7 +528,7 @@ Result<PageKeys> PgStore::list_session_keys(const SessionFilter& filter, std::in
         params.push_back(param(limit));
         const auto sql = "SELECT id, usn FROM sessions" + where + " ORDER BY start_time DESC, id DESC OFFSET $" +
                          std::to_string(params.size() - 1) + " LIMIT $" + std::to_string(params.size());
-        auto rows = db.exec(sql.c_str(), params);
+        auto rows = db.exec_built(sql, params);
         if (!rows) {
             return rows.error();
         }
