@@ -268,10 +268,7 @@ Result<Rows> Connection::exec_prepared(const char* sql, const std::vector<Param>
             return prepared.error();
         }
     }
-    const auto values = values_of(params);
-    pg_result* result =
-        PQexecPrepared(connection_, name->c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
-    return rows_of(result, connection_);
+    return exec_named(*name, params);
 }
 
 Result<Rows> Connection::exec_built(const std::string& sql, const std::vector<Param>& params)
@@ -290,9 +287,14 @@ Result<Rows> Connection::exec_built(const std::string& sql, const std::vector<Pa
         }
         named = built_.emplace(sql, std::move(name)).first;
     }
+    return exec_named(named->second, params);
+}
+
+Result<Rows> Connection::exec_named(const std::string& name, const std::vector<Param>& params)
+{
     const auto values = values_of(params);
-    pg_result* result = PQexecPrepared(connection_, named->second.c_str(), static_cast<int>(values.size()),
-                                       values.data(), nullptr, nullptr, 0);
+    pg_result* result =
+        PQexecPrepared(connection_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
     return rows_of(result, connection_);
 }
 
