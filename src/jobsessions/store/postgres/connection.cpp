@@ -253,7 +253,12 @@ const std::string* Connection::prepared_name(const char* sql) const
 
 const std::string& Connection::add_prepared(const char* sql)
 {
-    return prepared_.emplace(sql, "s" + std::to_string(++names_given_)).first->second;
+    return prepared_.emplace(sql, next_name()).first->second;
+}
+
+std::string Connection::next_name()
+{
+    return "s" + std::to_string(++names_given_);
 }
 
 Result<Rows> Connection::exec_prepared(const char* sql, const std::vector<Param>& params)
@@ -278,7 +283,7 @@ Result<Rows> Connection::exec_built(const std::string& sql, const std::vector<Pa
         if (built_.size() >= kMaxBuiltStatements) {
             return exec(sql.c_str(), params);
         }
-        std::string name = "s" + std::to_string(++names_given_);
+        std::string name = next_name();
         if (auto prepared =
                 rows_of(PQprepare(connection_, name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr),
                         connection_);

@@ -161,6 +161,8 @@ private:
     const std::string* prepared_name(const char* sql) const;
     /// Gives `sql` a new name to be prepared under (forgotten again if it fails to prepare).
     const std::string& add_prepared(const char* sql);
+    /// A name no statement on this connection had (exec_prepared's and exec_built's share one sequence).
+    std::string next_name();
     /// Runs the statement prepared on this connection under `name`.
     Result<Rows> exec_named(const std::string& name, const std::vector<Param>& params);
 
