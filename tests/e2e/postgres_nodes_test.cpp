@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Two jobsessiond nodes on one PostgreSQL database behave like one server: what is written through one is read at
-// once through the other, followers and long polls on one wake for writes made on the other, one node schedules,
-// and the runs of a node killed mid-run are ended by the other, which takes over scheduling.
+// once through the other (a page one node answers from memory too), followers and long polls on one wake for writes
+// made on the other, one node schedules, and the runs of a node killed mid-run are ended by the other, which takes
+// over scheduling.
+#include "jobsessions/store/postgres/connection.hpp"
 #include "jobsessions/util/time.hpp"
 
 #include "e2e/e2e_fixture.hpp"
+#include "support/gunzip.hpp"
 #include "support/haproxy_process.hpp"
 #include "support/postgres_cluster.hpp"
+
+#include <boost/json/parse.hpp>
 
 #include <chrono>
 #include <future>
@@ -119,6 +124,15 @@ TEST_F(PostgresNodes, AWriteThroughOneNodeIsReadAtOnceThroughTheOther)
         ASSERT_EQ(log.status, 201) << log.body;
         const auto entries = reader.client->get("/api/v1/jobSessions/" + id + "/log", token_).json().at("log");
         EXPECT_EQ(entries.as_array().size(), static_cast<std::size_t>(round + 1));
+        // A page of the log, read on the node's event loop.
+        const auto page =
+            reader.client
+                ->get("/api/v1/jobSessions/" + id + "/log?offset=" + std::to_string(round) + "&limit=5", token_)
+                .json()
+                .at("log")
+                .as_array();
+        ASSERT_EQ(page.size(), 1U);
+        EXPECT_EQ(str(page[0], "message"), "round " + std::to_string(round));
     }
     for (const auto& [writer, reader, status] : {std::tuple{&a_, &b_, "Canceling"}, std::tuple{&b_, &a_, "Warning"}}) {
         const auto usn = reader->client->get("/api/v1/jobSessions/" + id, token_).json().at("usn").as_int64();
@@ -141,6 +155,75 @@ TEST_F(PostgresNodes, AWriteThroughOneNodeIsReadAtOnceThroughTheOther)
               200);
     EXPECT_EQ(a_.client->post_form("/api/oauth2/token", "grant_type=refresh_token&refresh_token=" + refresh).status,
               401);
+}
+
+TEST_F(PostgresNodes, APageAnsweredFromMemoryShowsEveryWriteMadeThroughTheOtherNode)
+{
+    // Finished sessions: their bodies are kept, and so are whole pages of them.
+    for (int i = 0; i < 60; ++i) {
+        create(a_, R"({"type":"PolicyBackup","status":"Success"})");
+    }
+    const std::string page = "/api/v1/jobSessions?Types=PolicyBackup&limit=50"; // over 16 KB: compressed
+    const auto get = [&](Node& node, const std::string& token) {
+        auto res = node.client->get(page, token);
+        EXPECT_EQ(res.status, 200) << res.body;
+        return res;
+    };
+    // Asked until kept whole: a body is kept when it is offered the second time, a page once all its bodies were.
+    std::string kept;
+    for (int i = 0; i < 4; ++i) {
+        kept = get(b_, token_).body;
+    }
+    const auto listed = boost::json::parse(kept);
+    ASSERT_EQ(listed.at("results").as_array().size(), 50U);
+    ASSERT_EQ(listed.at("totalCount").as_int64(), 60);
+
+    // Kept at the sessions' version, the page is answered from memory while the version stays. A session deleted
+    // behind the servers' back (no server wrote it: the version stays) shows that: listed anew, the page would
+    // lose it.
+    const auto newest = str(listed.at("results").as_array().at(0), "id");
+    {
+        auto db = store::postgres::Connection::open(database_);
+        ASSERT_TRUE(db) << db.error().message;
+        ASSERT_TRUE((*db)->exec(("DELETE FROM sessions WHERE id = " + newest).c_str()));
+    }
+    EXPECT_EQ(get(b_, token_).body, kept) << "the page was listed anew";
+    // Compressed for a client that takes it, byte for byte the same page.
+    const auto gzipped =
+        b_.client->request("GET", page, "", {{"Authorization", "Bearer " + token_}, {"Accept-Encoding", "gzip"}});
+    ASSERT_EQ(gzipped.status, 200);
+    EXPECT_EQ(gzipped.header("Content-Encoding"), "gzip");
+    EXPECT_EQ(gunzip(gzipped.body), kept);
+
+    // Every write through node a moves the version: node b lists the page anew at once, and keeps it again.
+    auto total = listed.at("totalCount").as_int64();
+    for (int round = 0; round < 5; ++round) {
+        const auto created = str(create(a_, R"({"type":"PolicyBackup","status":"Error"})"), "id");
+        for (int ask = 0; ask < 4; ++ask) {
+            const auto now = get(b_, token_).json();
+            EXPECT_EQ(str(now.at("results").as_array().at(0), "id"), created) << "round " << round << ", ask " << ask;
+            EXPECT_EQ(now.at("totalCount").as_int64(), total + 1);
+            EXPECT_EQ(now.at("results").as_array().size(), 50U);
+        }
+        ++total;
+    }
+    // An agent asking for the same page sees its own sessions only, never the page kept for the administrator.
+    const auto added = run_jobsessiond({"user", "add", "agent", "--role", "Agent"}, "agent-password\n",
+                                       {{"JOBSESSIOND_DATABASE", database_}});
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+    const auto agent = login(*b_.client, "agent", "agent-password");
+    for (int ask = 0; ask < 4; ++ask) {
+        const auto own = get(b_, agent).json();
+        EXPECT_EQ(own.at("totalCount").as_int64(), 0);
+        EXPECT_TRUE(own.at("results").as_array().empty());
+    }
+    // Nor the log of a session it did not create, nor one that is not there.
+    const auto other = str(listed.at("results").as_array().at(1), "id");
+    EXPECT_EQ(b_.client->get("/api/v1/jobSessions/" + other + "/log?limit=10", token_).status, 200);
+    const auto refused = b_.client->get("/api/v1/jobSessions/" + other + "/log?limit=10", agent);
+    EXPECT_EQ(refused.status, 404) << refused.body;
+    EXPECT_EQ(refused.header("Content-Type"), "application/problem+json; charset=utf-8");
+    EXPECT_EQ(b_.client->get("/api/v1/jobSessions/" + newest + "/log?limit=10", token_).status, 404);
 }
 
 TEST_F(PostgresNodes, FollowersAndLongPollsOnOneNodeWakeForWritesOnTheOther)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Lookups of sessions by id that wait on an event loop instead of a thread, on a real PostgreSQL server: each gets
-// its own answer however many are out at once, a write acknowledged before a lookup is seen, a connection the
-// database ended is replaced without failing the lookup, and an unreachable database fails lookups at once.
+// its own answer however many are out at once (pages of logs and the sessions' version too), a write acknowledged
+// before a lookup is seen, a connection the database ended is replaced without failing the lookup, and an
+// unreachable database fails lookups at once.
 #include "jobsessions/store/postgres/pg_store.hpp"
 #include "jobsessions/store/postgres/session_lookups.hpp"
 
@@ -49,6 +50,19 @@ protected:
         }
         EXPECT_TRUE(reply) << "no reply to the lookup of " << id;
         return reply ? std::move(*reply) : Result<domain::JobSession>(StoreError{});
+    }
+
+    /// Reads the sessions' version on `io` and runs the loop until the reply came.
+    std::int64_t version(boost::asio::io_context& io)
+    {
+        std::optional<Result<std::int64_t>> reply;
+        store_->sessions_version_later(io, [&](Result<std::int64_t> r) { reply = std::move(r); });
+        io.restart();
+        while (!reply && io.run_one() > 0) {
+        }
+        EXPECT_TRUE(reply) << "no reply to the version";
+        EXPECT_TRUE(reply && *reply) << (reply ? reply->error().message : "");
+        return reply && *reply ? **reply : -1;
     }
 
     std::unique_ptr<PgStore> store_;
@@ -165,6 +179,128 @@ TEST_F(PostgresSessionLookups, LookupsStillOutWhenTheEventLoopEndsAreDroppedUnan
     // The store still answers on a loop of its own.
     boost::asio::io_context io;
     EXPECT_TRUE(look_up(io, session.id));
+}
+
+TEST_F(PostgresSessionLookups, TheSessionsVersionMovesWithEveryWriteThatChangesAListAndOnlyThen)
+{
+    ASSERT_TRUE(store_->versions_sessions());
+    boost::asio::io_context io;
+    const auto at_start = version(io);
+    EXPECT_EQ(version(io), at_start) << "nothing was written";
+
+    auto session = create(domain::SessionType::PolicyBackup);
+    const auto created = version(io);
+    EXPECT_GT(created, at_start) << "a session created";
+
+    auto next = session;
+    next.status = domain::SessionStatus::Success;
+    next.stop_time = session.start_time + 1'000'000;
+    ASSERT_TRUE(store_->replace_session(next, session.usn, nullptr));
+    const auto changed = version(io);
+    EXPECT_GT(changed, created) << "a session changed";
+
+    // Nothing to delete: nothing moves.
+    auto none = store_->delete_old_sessions(std::nullopt, session.start_time - 1, 10);
+    ASSERT_TRUE(none) << none.error().message;
+    EXPECT_EQ(none->sessions, 0);
+    EXPECT_EQ(version(io), changed);
+    // Retention deleting a session moves it, though no usn is given out.
+    const auto highest = store_->highest_usn();
+    ASSERT_TRUE(highest);
+    auto deleted = store_->delete_old_sessions(std::nullopt, session.start_time + 1, 10);
+    ASSERT_TRUE(deleted) << deleted.error().message;
+    EXPECT_EQ(deleted->sessions, 1);
+    EXPECT_GT(version(io), changed) << "a session deleted";
+    EXPECT_EQ(store_->highest_usn().value(), *highest);
+
+    // Read with lookups in the same statement, each gets its own answer.
+    std::optional<Result<std::int64_t>> read;
+    std::optional<Result<domain::JobSession>> looked_up;
+    const auto other = create(domain::SessionType::PolicySnapshot);
+    store_->sessions_version_later(io, [&](Result<std::int64_t> r) { read = std::move(r); });
+    store_->get_session_later(other.id, io, [&](Result<domain::JobSession> r) { looked_up = std::move(r); });
+    io.restart();
+    io.run();
+    ASSERT_TRUE(read && *read);
+    ASSERT_TRUE(looked_up && *looked_up);
+    EXPECT_EQ((*looked_up)->id, other.id);
+    EXPECT_EQ(**read, version(io));
+}
+
+TEST_F(PostgresSessionLookups, PagesOfLogsAskedTogetherEachGetTheirOwnEntriesAndCreator)
+{
+    // Two sessions by two creators, one with seven entries, one with none.
+    auto written = create(domain::SessionType::PolicyBackup);
+    std::vector<NewLogEntry> lines;
+    for (int i = 1; i <= 7; ++i) {
+        lines.push_back(
+            NewLogEntry{1'700'000'000'000'000 + i, domain::SessionStatus::Warning, "line " + std::to_string(i), 5, i});
+    }
+    ASSERT_TRUE(store_->append_log(written.id, lines, nullptr));
+    NewSession quiet_session;
+    quiet_session.created_by = 2;
+    auto quiet = store_->create_session(quiet_session, nullptr);
+    ASSERT_TRUE(quiet) << quiet.error().message;
+    const auto missing = quiet->id + 1000;
+
+    struct Asked {
+        std::int64_t id;
+        std::int64_t offset;
+        std::int64_t limit;
+        std::vector<std::string> messages; // empty with not_found: the session is not there
+        bool not_found = false;
+        std::int64_t created_by = 1;
+    };
+    const std::vector<Asked> asked = {
+        {written.id, 0, 3, {"line 1", "line 2", "line 3"}},
+        {missing, 0, 3, {}, true},
+        {written.id, 5, -1, {"line 6", "line 7"}},
+        {quiet->id, 0, 30, {}, false, 2},
+        {written.id, 2, 1, {"line 3"}},
+        {written.id, 7, 30, {}},
+    };
+    boost::asio::io_context io;
+    std::vector<std::optional<Result<LogPage>>> replies(asked.size());
+    // A lookup of a session among them goes in a statement of its own, in its turn.
+    std::optional<Result<domain::JobSession>> looked_up;
+    for (std::size_t i = 0; i < asked.size(); ++i) {
+        store_->get_log_later(asked[i].id, asked[i].offset, asked[i].limit, io,
+                              [&replies, i](Result<LogPage> r) { replies[i] = std::move(r); });
+        if (i == 2) {
+            store_->get_session_later(quiet->id, io, [&](Result<domain::JobSession> r) { looked_up = std::move(r); });
+        }
+    }
+    io.run();
+    ASSERT_TRUE(looked_up && *looked_up);
+    EXPECT_EQ((*looked_up)->created_by, 2);
+    for (std::size_t i = 0; i < asked.size(); ++i) {
+        SCOPED_TRACE("page " + std::to_string(i));
+        ASSERT_TRUE(replies[i]) << "never answered";
+        const auto& reply = *replies[i];
+        if (asked[i].not_found) {
+            ASSERT_FALSE(reply);
+            EXPECT_EQ(reply.error().code, StoreErrc::NotFound);
+            continue;
+        }
+        ASSERT_TRUE(reply) << reply.error().message;
+        EXPECT_EQ(reply->created_by, asked[i].created_by);
+        std::vector<std::string> messages;
+        for (const auto& entry : reply->entries) {
+            messages.push_back(entry.message);
+            EXPECT_EQ(entry.session_id, asked[i].id);
+        }
+        EXPECT_EQ(messages, asked[i].messages);
+    }
+    // Each entry whole, as get_log reads it.
+    const auto direct = store_->get_log(written.id, 0, -1);
+    ASSERT_TRUE(direct);
+    std::optional<Result<LogPage>> whole;
+    store_->get_log_later(written.id, 0, -1, io, [&](Result<LogPage> r) { whole = std::move(r); });
+    io.restart();
+    io.run();
+    ASSERT_TRUE(whole && *whole);
+    EXPECT_EQ((*whole)->entries, *direct);
+    EXPECT_EQ(direct->size(), 7U);
 }
 
 } // namespace

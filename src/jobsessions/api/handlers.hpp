@@ -19,6 +19,8 @@ void create_session(Context& ctx);
 void update_session(Context& ctx);
 /// GET /api/v1/jobSessions/{id}/log (session_log.cpp)
 void get_session_log(Context& ctx);
+/// What a page of a log costs: nothing on the I/O thread when the store's lookups wait on its event loop.
+store::ReadCost get_session_log_read_cost(http::Request& request, const service::SessionService& sessions);
 /// POST /api/v1/jobSessions/{id}/log (session_log_append.cpp)
 void append_session_log(Context& ctx);
 /// GET /api/v1/jobSessions (sessions_list.cpp)

@@ -133,4 +133,21 @@ void write_problem(const ApiError& error, std::string_view instance, std::string
     }
 }
 
+std::string write_failure(const std::exception_ptr& failure, std::string_view instance, std::string_view trace_id,
+                          http::Response& response)
+{
+    response.body.clear();
+    response.shared_body.reset();
+    try {
+        std::rethrow_exception(failure);
+    } catch (const ApiError& error) {
+        write_problem(error, instance, trace_id, response);
+        return error.internal;
+    } catch (const std::exception& e) {
+        write_problem(ApiError::with_status(500, "An unexpected error occurred; the server log has the details."),
+                      instance, trace_id, response);
+        return e.what();
+    }
+}
+
 } // namespace jobsessions::api

@@ -23,19 +23,24 @@ std::size_t RenderedPages::cost(const std::string& key, const Page& page) noexce
            page.sessions.size() * (sizeof(store::SessionKey) + sizeof(SessionBodyCache::Body)) + kPageOverhead;
 }
 
+RenderedPages::Kept RenderedPages::kept_under(const std::string& key)
+{
+    decltype(pages_)::Evicted evicted; // freed after the lock is released
+    std::lock_guard lock(mutex_);
+    const auto* found = pages_.find(key, evicted);
+    return found != nullptr ? *found : nullptr;
+}
+
 RenderedPages::Kept RenderedPages::find(const std::string& key, const std::vector<store::SessionKey>& sessions)
 {
-    Kept kept;
-    {
-        decltype(pages_)::Evicted evicted; // freed after the lock is released
-        std::lock_guard lock(mutex_);
-        const auto* found = pages_.find(key, evicted);
-        if (found == nullptr) {
-            return nullptr;
-        }
-        kept = *found;
-    }
-    return kept->sessions == sessions ? kept : nullptr;
+    auto kept = kept_under(key);
+    return kept != nullptr && kept->sessions == sessions ? kept : nullptr;
+}
+
+RenderedPages::Kept RenderedPages::find_at(const std::string& key, std::int64_t version)
+{
+    auto kept = kept_under(key);
+    return kept != nullptr && kept->version == version ? kept : nullptr;
 }
 
 void RenderedPages::keep(const std::string& key, Page page)
@@ -61,7 +66,7 @@ std::vector<bool> HeldSessionBodies::holds(const std::vector<store::SessionKey>&
     sessions_ = page;
     listed_.clear();
     listed_.reserve(page.size());
-    whole_ = pages_ != nullptr ? pages_->find(self_, page) : nullptr;
+    whole_ = pages_ != nullptr ? pages_->find(key_, page) : nullptr;
     if (whole_ != nullptr) {
         for (std::size_t i = 0; i < page.size(); ++i) {
             listed_.push_back(Listed{page[i].id, whole_->bodies[i]});

@@ -9,17 +9,22 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace jobsessions::api {
 
-/// Whole pages of a list as they were answered, when every session on them came from the body cache, kept by their
-/// self link. A page's text is a function of its self link (base URL, filters as sent, offset, limit), its total
+/// Whole pages of a list as they were answered, when the body of every session on them is kept in the body cache
+/// (from the second time a page is listed), kept by their self link. A page's text is a function of its self link (base URL, filters as sent, offset, limit), its total
 /// and its sessions as they were at their usn (a session's body at a usn never changes; running sessions are never
 /// kept): a page asked again that lists the same sessions at the same usns needs none of their bodies looked up,
 /// and with the same total it is copied whole.
+///
+/// A store that keeps a version of its sessions (store::SessionStore::versions_sessions) lets a page be validated
+/// without listing it: a page kept at the version the database holds now is the page, and is copied whole. The
+/// key then also names whose sessions the page shows (an agent's own).
 ///
 /// Bounded in bytes by a util::GenerationalCache. Thread-safe.
 class RenderedPages {
@@ -33,11 +38,16 @@ public:
         std::vector<store::SessionKey> sessions;
         std::vector<SessionBodyCache::Body> bodies;
         std::string text;
+        /// The sessions' version the page was listed at (read before it was), when the store keeps one.
+        std::optional<std::int64_t> version;
     };
     using Kept = std::shared_ptr<const Page>;
 
     /// The page kept under `key` if it lists `sessions` (ids and usns, in order); null otherwise.
     Kept find(const std::string& key, const std::vector<store::SessionKey>& sessions);
+
+    /// The page kept under `key` if it was listed at sessions' version `version`; null otherwise.
+    Kept find_at(const std::string& key, std::int64_t version);
 
     /// Keeps `page` under `key`, replacing what was kept there.
     void keep(const std::string& key, Page page);
@@ -47,6 +57,7 @@ public:
 
 private:
     static std::size_t cost(const std::string& key, const Page& page) noexcept;
+    Kept kept_under(const std::string& key);
 
     const std::size_t capacity_;
     std::mutex mutex_;
@@ -55,18 +66,18 @@ private:
 
 /// The sessions of one page that the caches hold, taken out of them when the store asks (an entry dropped meanwhile
 /// stays alive while the page uses it), and the page's order: which sessions were held and which the store reads.
-/// Given the page's self link, a page kept whole under it that lists the same sessions gives all their bodies at
-/// once.
+/// Given the page's key (its self link), a page kept whole under it that lists the same sessions gives all their bodies
+/// at once.
 class HeldSessionBodies final : public service::KnownSessions {
 public:
     explicit HeldSessionBodies(SessionBodyCache& cache)
         : cache_(cache)
     {
     }
-    HeldSessionBodies(SessionBodyCache& cache, RenderedPages& pages, std::string self)
+    HeldSessionBodies(SessionBodyCache& cache, RenderedPages& pages, std::string key)
         : cache_(cache)
         , pages_(&pages)
-        , self_(std::move(self))
+        , key_(std::move(key))
     {
     }
 
@@ -89,7 +100,7 @@ public:
 private:
     SessionBodyCache& cache_;
     RenderedPages* pages_ = nullptr;
-    std::string self_;
+    std::string key_;
     std::vector<store::SessionKey> sessions_;
     std::vector<Listed> listed_;
     RenderedPages::Kept whole_;

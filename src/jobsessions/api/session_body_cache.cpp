@@ -88,17 +88,20 @@ std::vector<SessionBodyCache::Body> SessionBodyCache::find(const std::vector<sto
     return found;
 }
 
-void SessionBodyCache::keep(std::int64_t id, std::int64_t usn, std::string_view text, std::size_t links_at)
+SessionBodyCache::Body SessionBodyCache::keep(std::int64_t id, std::int64_t usn, std::string_view text,
+                                              std::size_t links_at)
 {
     if (!offered_before(id, usn)) {
-        return;
+        return nullptr;
     }
     Entry entry{usn, std::make_shared<const KeptBody>(KeptBody{std::string(text), std::min(links_at, text.size())})};
+    auto body = entry.body;
     const auto bytes = cost(entry);
     Cache::Evicted evicted;
     std::lock_guard lock(mutex_);
     cache_.keep(id, std::move(entry), bytes, evicted);
     retire(evicted);
+    return body;
 }
 
 std::size_t SessionBodyCache::size_bytes()

@@ -48,8 +48,9 @@ public:
     /// The bodies kept for `sessions` (null for those not kept), under one lock.
     std::vector<Body> find(const std::vector<store::SessionKey>& sessions);
 
-    /// Keeps the JSON of session `id` at `usn`: `text`, whose links start at `links_at`, if it was offered before.
-    void keep(std::int64_t id, std::int64_t usn, std::string_view text, std::size_t links_at);
+    /// Keeps the JSON of session `id` at `usn`: `text`, whose links start at `links_at`, if it was offered before;
+    /// returns the body kept then (null when this is the first offer).
+    Body keep(std::int64_t id, std::int64_t usn, std::string_view text, std::size_t links_at);
 
     /// Bytes kept now, counting a fixed overhead per entry.
     std::size_t size_bytes();

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/dto/session_json.hpp"
 #include "jobsessions/api/handlers.hpp"
+#include "jobsessions/api/later_answer.hpp"
 #include "jobsessions/api/problem.hpp"
 #include "jobsessions/api/ranges.hpp"
 #include "jobsessions/api/session_filter_input.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <atomic>
+#include <memory>
+#include <optional>
+#include <vector>
 
 namespace jobsessions::api {
 namespace {
@@ -210,7 +214,51 @@ private:
     bool started_ = false;
 };
 
+/// A page of a log whose read waits on the I/O thread's event loop (a store across a socket), with the session's
+/// creator in the same statement.
+class LogPageAnswer final : public OutcomeAnswer<std::vector<domain::LogEntry>> {
+public:
+    LogPageAnswer(Context& ctx, std::int64_t id, std::int64_t offset, std::int64_t limit)
+        : OutcomeAnswer(ctx)
+        , who_(ctx.who())
+        , id_(id)
+        , offset_(offset)
+        , limit_(limit)
+    {
+    }
+
+private:
+    void ask(Reply reply) override { services_.sessions.log_later(who_, id_, offset_, limit_, io_, std::move(reply)); }
+    void write(std::string& out, const std::vector<domain::LogEntry>& log) override { dto::append_log(out, id_, log); }
+
+    service::Principal who_;
+    std::int64_t id_;
+    std::int64_t offset_;
+    std::int64_t limit_;
+};
+
+/// Whether a request for a log is a page (a limit given, no event stream) read on the I/O thread's event loop: the
+/// store's lookups wait there. A whole log may be long and is streamed from the blocking pool.
+bool reads_page_later(const http::Request& request, const service::SessionService& sessions, const Params& query)
+{
+    if (!sessions.looks_up_later() || request.io == nullptr || wants_event_stream(request.accept)) {
+        return false;
+    }
+    ApiError errors = ApiError::validation();
+    return read_integer(query, "limit", -1, -1, kMaxLogPage, errors) != -1;
+}
+
 } // namespace
+
+store::ReadCost get_session_log_read_cost(http::Request& request, const service::SessionService& sessions)
+{
+    const auto query = Params::from_target(request.target);
+    if (!query) {
+        return store::ReadCost::Quick; // refused at once
+    }
+    // A page read later holds nothing up: the handler only starts the read.
+    return reads_page_later(request, sessions, *query) ? store::ReadCost::Quick : sessions.lookup_cost();
+}
 
 void get_session_log(Context& ctx)
 {
@@ -244,6 +292,10 @@ void get_session_log(Context& ctx)
         ctx.response.waits_for_events = true;
         ctx.response.stream = std::make_shared<LogFollower>(ctx.services.sessions, ctx.who(), id, resume_after,
                                                             ctx.base, ctx.services.clock);
+        return;
+    }
+    if (reads_page_later(ctx.request, ctx.services.sessions, query)) {
+        LaterAnswer::answer_later(ctx, std::make_shared<LogPageAnswer>(ctx, id, offset, limit));
         return;
     }
     // Without a limit, the first batch tells whether the log is short enough to answer at once.

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/dto/session_json.hpp"
 #include "jobsessions/api/handlers.hpp"
+#include "jobsessions/api/later_answer.hpp"
 #include "jobsessions/api/problem.hpp"
 #include "jobsessions/api/ranges.hpp"
 #include "jobsessions/api/rendered_pages.hpp"
 #include "jobsessions/api/session_filter_input.hpp"
+#include "jobsessions/http/body_source.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 
 namespace jobsessions::api {
@@ -166,79 +170,74 @@ private:
     std::int64_t written_ = 0;
 };
 
-} // namespace
-
-store::ReadCost list_sessions_read_cost(http::Request& request, const service::SessionService& sessions)
-{
-    auto query = Params::from_target(request.target);
-    if (!query) {
-        return store::ReadCost::Quick; // refused at once
-    }
-    ApiError errors = ApiError::validation();
-    auto filter = read_filter(*query, errors);
-    if (errors.has_errors()) {
-        return store::ReadCost::Quick; // refused at once
-    }
-    const auto cost = sessions.list_cost(filter);
-    request.application_state = ParsedQuery{std::move(*query), std::move(filter)};
-    return cost;
-}
-
-void list_sessions(Context& ctx)
-{
-    const auto& query = ctx.query();
-    ApiError errors = ApiError::validation();
-    const auto offset = read_integer(query, "offset", 0, 0, kMaxExactInteger, errors);
-    auto limit = read_integer(query, "limit", kDefaultPageSize, -1, kMaxPageSize, errors);
-    // Read already when the request was placed, unless that found a fault (read again, to name it).
-    const auto* parsed = std::any_cast<ParsedQuery>(&ctx.request.application_state);
-    const auto filter = parsed != nullptr ? parsed->filter : read_filter(query, errors);
-    if (errors.has_errors()) {
-        throw errors;
-    }
-    const auto filters = filters_of(ctx.request.target);
-    if (limit == -1) {
-        auto total = ctx.services.sessions.count(ctx.who(), filter);
-        if (!total) {
-            throw_domain_error(total.error());
-        }
-        auto cursor = ctx.services.sessions.cursor(ctx.who(), filter);
-        if (!cursor) {
-            throw_domain_error(cursor.error());
-        }
-        ctx.response.content_type = kJson;
-        ctx.response.stream = std::make_shared<SessionListStream>(std::move(*cursor), offset, *total, ctx.base, filters,
-                                                                  ctx.services.clock);
-        return;
-    }
-    // A page whose sessions all came from the body cache is kept whole by its self link: when the store lists the
-    // same sessions at the same usns, their bodies come from it at once, and with the same total it is copied as
-    // it is.
+/// One page of a list as asked: by whom, which sessions, and under which key a page of it is kept.
+struct PageRequest {
+    service::Principal who;
+    store::SessionFilter filter;
+    std::int64_t offset = 0;
+    std::int64_t limit = kDefaultPageSize;
+    BaseUrl base;
+    /// The query's filters, as the links repeat them.
+    std::string filters;
+    /// The page's self link.
     std::string self;
-    append_href(self, ctx.base, filters, offset, limit);
-    HeldSessionBodies held(ctx.services.session_bodies, ctx.services.rendered_pages, self);
-    auto page = ctx.services.sessions.list(ctx.who(), filter, offset, limit, &held);
+    /// Where the page is kept whole: its self link, and whose sessions it shows when the principal sees only some.
+    std::string key;
+
+    PageRequest(const Context& ctx, store::SessionFilter page_filter, std::int64_t page_offset, std::int64_t page_limit)
+        : who(ctx.who())
+        , filter(std::move(page_filter))
+        , offset(page_offset)
+        , limit(page_limit)
+        , base(ctx.base)
+        , filters(filters_of(ctx.request.target))
+    {
+        append_href(self, base, filters, offset, limit);
+        key = self;
+        if (const auto visible = service::SessionService::visible_to(who, filter); visible.created_by) {
+            key.append("\ncreated by ");
+            util::append_int(key, *visible.created_by);
+        }
+    }
+};
+
+/// Lists the page and writes it into `out`, or gives the text of the page kept whole when the store listed the
+/// same sessions at the same usns with the same total. A page whose sessions' bodies are all kept once it is
+/// written (the second time it is listed, as a body is kept the second time it is offered) is kept whole under its
+/// key, at `version` when the store keeps one (read before the page was listed).
+std::shared_ptr<const std::string> render_page(Services& services, const PageRequest& asked,
+                                               std::optional<std::int64_t> version, std::string& out)
+{
+    HeldSessionBodies held(services.session_bodies, services.rendered_pages, asked.key);
+    auto page = services.sessions.list(asked.who, asked.filter, asked.offset, asked.limit, &held);
     if (!page) {
         throw_domain_error(page.error());
     }
-    auto& out = ctx.response.body;
-    ctx.response.content_type = kJson;
     if (const auto& whole = held.whole_page(); whole != nullptr && whole->total_count == page->total_count) {
-        ctx.response.shared_body = std::shared_ptr<const std::string>(whole, &whole->text); // sent from the cache
-        return;
+        if (version && whole->version != version) {
+            // Listed again at a later version: the kept page is current at this one too.
+            auto again = *whole;
+            again.version = version;
+            services.rendered_pages.keep(asked.key, std::move(again));
+        }
+        return {whole, &whole->text}; // sent from the cache
     }
     const auto& listed = held.listed();
     // A session is about half a kilobyte of JSON: one allocation for the page instead of a dozen regrowths.
     out.reserve(1024 + listed.size() * 768);
-    append_head(out, offset, limit, page->total_count);
-    const auto now = ctx.services.clock.now();
+    append_head(out, asked.offset, asked.limit, page->total_count);
+    const auto now = services.clock.now();
     // The page in list order: bodies the cache held (with their links when they were rendered under this base URL),
     // and the rows the store read for the others (in the same order), rendered and, once final, kept for the next
     // time.
-    const dto::SessionLinks links(ctx.base);
+    const dto::SessionLinks links(asked.base);
     auto row = page->sessions.begin();
     bool first = true;
+    // The page's bodies as kept, for keeping it whole: null for a session not kept.
+    std::vector<SessionBodyCache::Body> bodies;
+    bodies.reserve(listed.size());
     for (const auto& session : listed) {
+        bodies.push_back(session.body);
         if (!first) {
             out.push_back(',');
         }
@@ -261,20 +260,148 @@ void list_sessions(Context& ctx)
         const auto links_at = out.size() - begin;
         links.append(out, session.id);
         if (domain::is_final(row->status)) {
-            ctx.services.session_bodies.keep(row->id, row->usn, std::string_view(out).substr(begin), links_at);
+            bodies.back() =
+                services.session_bodies.keep(row->id, row->usn, std::string_view(out).substr(begin), links_at);
         }
         ++row;
     }
     out.append("]");
-    append_links(out, self, ctx.base, filters, offset, limit, page->total_count);
-    if (!listed.empty() &&
-        std::all_of(listed.begin(), listed.end(), [](const auto& session) { return session.held(); })) {
-        RenderedPages::Page whole{page->total_count, held.sessions(), {}, out};
-        whole.bodies.reserve(listed.size());
-        for (const auto& session : listed) {
-            whole.bodies.push_back(session.body);
+    append_links(out, asked.self, asked.base, asked.filters, asked.offset, asked.limit, page->total_count);
+    if (!bodies.empty() &&
+        std::all_of(bodies.begin(), bodies.end(), [](const auto& body) { return body != nullptr; })) {
+        services.rendered_pages.keep(
+            asked.key, RenderedPages::Page{page->total_count, held.sessions(), std::move(bodies), out, version});
+    }
+    return nullptr;
+}
+
+/// The answer to a page of a list on a store that keeps a version of its sessions. The version is read on the I/O
+/// thread's event loop; a page kept whole at that version is sent as it is. Otherwise the page is listed on the
+/// blocking pool, as on any store, and kept at that version.
+class PageAnswer final : public LaterAnswer, public std::enable_shared_from_this<PageAnswer> {
+public:
+    PageAnswer(Context& ctx, PageRequest asked)
+        : LaterAnswer(ctx)
+        , asked_(std::move(asked))
+    {
+    }
+
+    /// Only the listing, once the version did not match a kept page.
+    [[nodiscard]] bool blocking() const override { return listing_; }
+
+    Step produce(std::string& out) override
+    {
+        if (listing_) {
+            try {
+                const auto version = version_ && *version_ ? std::optional(**version_) : std::nullopt;
+                kept_ = render_page(services_, asked_, version, out);
+            } catch (...) {
+                failed();
+            }
+            return Step::Done;
         }
-        ctx.services.rendered_pages.keep(self, std::move(whole));
+        if (!was_asked()) {
+            asked();
+            services_.sessions.lists_version_later(io_, [self = shared_from_this()](service::Outcome<std::int64_t> v) {
+                self->version_ = std::move(v);
+                self->woken();
+            });
+        }
+        if (!version_) {
+            return gave_up() ? Step::Done : Step::Wait;
+        }
+        if (*version_) {
+            if (auto whole = services_.rendered_pages.find_at(asked_.key, **version_); whole != nullptr) {
+                kept_ = std::shared_ptr<const std::string>(whole, &whole->text);
+                return Step::Done;
+            }
+        }
+        // Not kept at this version (or the version could not be read: the listing then says what fails).
+        listing_ = true;
+        return Step::More;
+    }
+
+private:
+    void replace_body(http::Response& response) override
+    {
+        if (kept_ != nullptr) {
+            response.shared_body = std::move(kept_);
+        }
+    }
+
+    PageRequest asked_;
+    std::optional<service::Outcome<std::int64_t>> version_;
+    bool listing_ = false;
+    /// The text of a page kept whole, sent as it is.
+    std::shared_ptr<const std::string> kept_;
+};
+
+/// Whether a page's version is read on the I/O thread (PageAnswer): the store keeps one and the page is not the
+/// whole list (limit=-1 streams every session, on the blocking pool).
+bool validates_page_by_version(const http::Request& request, const service::SessionService& sessions,
+                               const Params& query)
+{
+    if (!sessions.versions_lists() || request.io == nullptr) {
+        return false;
+    }
+    ApiError errors = ApiError::validation();
+    return read_integer(query, "limit", kDefaultPageSize, -1, kMaxPageSize, errors) != -1;
+}
+
+} // namespace
+
+store::ReadCost list_sessions_read_cost(http::Request& request, const service::SessionService& sessions)
+{
+    auto query = Params::from_target(request.target);
+    if (!query) {
+        return store::ReadCost::Quick; // refused at once
+    }
+    ApiError errors = ApiError::validation();
+    auto filter = read_filter(*query, errors);
+    if (errors.has_errors()) {
+        return store::ReadCost::Quick; // refused at once
+    }
+    // A page validated by version holds nothing up: the handler only starts reading the version.
+    const auto cost =
+        validates_page_by_version(request, sessions, *query) ? store::ReadCost::Quick : sessions.list_cost(filter);
+    request.application_state = ParsedQuery{std::move(*query), std::move(filter)};
+    return cost;
+}
+
+void list_sessions(Context& ctx)
+{
+    const auto& query = ctx.query();
+    ApiError errors = ApiError::validation();
+    const auto offset = read_integer(query, "offset", 0, 0, kMaxExactInteger, errors);
+    auto limit = read_integer(query, "limit", kDefaultPageSize, -1, kMaxPageSize, errors);
+    // Read already when the request was placed, unless that found a fault (read again, to name it).
+    const auto* parsed = std::any_cast<ParsedQuery>(&ctx.request.application_state);
+    const auto filter = parsed != nullptr ? parsed->filter : read_filter(query, errors);
+    if (errors.has_errors()) {
+        throw errors;
+    }
+    if (limit == -1) {
+        auto total = ctx.services.sessions.count(ctx.who(), filter);
+        if (!total) {
+            throw_domain_error(total.error());
+        }
+        auto cursor = ctx.services.sessions.cursor(ctx.who(), filter);
+        if (!cursor) {
+            throw_domain_error(cursor.error());
+        }
+        ctx.response.content_type = kJson;
+        ctx.response.stream = std::make_shared<SessionListStream>(std::move(*cursor), offset, *total, ctx.base,
+                                                                  filters_of(ctx.request.target), ctx.services.clock);
+        return;
+    }
+    PageRequest asked(ctx, filter, offset, limit);
+    if (validates_page_by_version(ctx.request, ctx.services.sessions, query)) {
+        LaterAnswer::answer_later(ctx, std::make_shared<PageAnswer>(ctx, std::move(asked)));
+        return;
+    }
+    ctx.response.content_type = kJson;
+    if (auto kept = render_page(ctx.services, asked, std::nullopt, ctx.response.body); kept != nullptr) {
+        ctx.response.shared_body = std::move(kept);
     }
 }
 

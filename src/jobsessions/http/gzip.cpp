@@ -69,8 +69,15 @@ bool gzip(std::string_view input, std::string& output)
 
 void gzip_body_if_accepted(const Request& request, Response& response)
 {
-    if (response.stream != nullptr || response.static_body.data() != nullptr || response.status == 204 ||
-        response.status == 304) {
+    if (response.stream != nullptr) {
+        return;
+    }
+    gzip_gathered_body_if_accepted(request.accept_encoding, response);
+}
+
+void gzip_gathered_body_if_accepted(std::string_view accept_encoding, Response& response)
+{
+    if (response.static_body.data() != nullptr || response.status == 204 || response.status == 304) {
         return;
     }
     const std::string_view body = response.body_text();
@@ -78,7 +85,7 @@ void gzip_body_if_accepted(const Request& request, Response& response)
         return;
     }
     response.add_header("Vary", "Accept-Encoding");
-    if (!accepts_coding(request.accept_encoding, "gzip")) {
+    if (!accepts_coding(accept_encoding, "gzip")) {
         return;
     }
     // Into the body's own buffer, which keeps its capacity: freeing a megabyte here and asking for it again on the

@@ -23,5 +23,8 @@ inline constexpr std::size_t kSmallestGzippedBody = std::size_t{16} * 1024;
 /// to every body of that size either way. Streamed bodies, built-in bodies (`static_body`, compressed ahead of
 /// time) and responses without a body are left alone; so is a body that fails to compress.
 void gzip_body_if_accepted(const Request& request, Response& response);
+/// The same for a body gathered whole from a BodySource (Response::stream_now false), once it is complete: the
+/// request's Accept-Encoding is given as it came.
+void gzip_gathered_body_if_accepted(std::string_view accept_encoding, Response& response);
 
 } // namespace jobsessions::http

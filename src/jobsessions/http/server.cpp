@@ -334,8 +334,8 @@ asio::awaitable<bool> send_stream(Stream& stream, ConnectionState& state, Connec
         source->complete(response);
         close = close || response.close || cx.worker.draining;
         append_head(head, response, close);
-        ok = co_await write(
-            {asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body), asio::const_buffer()});
+        ok = co_await write({asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body_text()),
+                             asio::const_buffer()});
         ok = ok && !close;
     } else if (head_only) {
         // The head the stream would start with, and nothing of the stream itself.

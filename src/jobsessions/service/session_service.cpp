@@ -110,6 +110,23 @@ void SessionService::limit_to(const Principal& who, store::SessionFilter& filter
     }
 }
 
+store::SessionFilter SessionService::visible_to(const Principal& who, store::SessionFilter filter)
+{
+    limit_to(who, filter);
+    return filter;
+}
+
+void SessionService::lists_version_later(boost::asio::io_context& io, std::function<void(Outcome<std::int64_t>)> reply)
+{
+    store_.sessions_version_later(io, [reply = std::move(reply)](store::Result<std::int64_t> version) {
+        if (!version) {
+            reply(from_store(version.error(), 0));
+            return;
+        }
+        reply(*version);
+    });
+}
+
 Outcome<store::SessionPage> SessionService::list(const Principal& who, store::SessionFilter filter, std::int64_t offset,
                                                  std::int64_t limit, KnownSessions* known)
 {
@@ -414,6 +431,22 @@ Outcome<std::vector<domain::LogEntry>> SessionService::log(const Principal& who,
         return from_store(entries.error(), id);
     }
     return std::move(*entries);
+}
+
+void SessionService::log_later(const Principal& who, std::int64_t id, std::int64_t offset, std::int64_t limit,
+                               boost::asio::io_context& io,
+                               std::function<void(Outcome<std::vector<domain::LogEntry>>)> reply)
+{
+    store_.get_log_later(id, offset, limit, io,
+                         [who, id, reply = std::move(reply)](store::Result<store::LogPage> page) {
+                             if (!page) {
+                                 reply(from_store(page.error(), id));
+                             } else if (!may_see(who, page->created_by)) {
+                                 reply(not_found(id));
+                             } else {
+                                 reply(std::move(page->entries));
+                             }
+                         });
 }
 
 } // namespace jobsessions::service

@@ -113,6 +113,16 @@ public:
     Outcome<store::SessionPage> list(const Principal& who, store::SessionFilter filter, std::int64_t offset,
                                      std::int64_t limit, KnownSessions* known = nullptr);
 
+    /// `filter` narrowed to the sessions the principal may see, as list and count apply it: what a page kept for
+    /// one principal must also match to be shown to another.
+    [[nodiscard]] static store::SessionFilter visible_to(const Principal& who, store::SessionFilter filter);
+
+    /// Whether lists_version_later reads the store's version of its sessions (store::SessionStore::versions_sessions).
+    [[nodiscard]] bool versions_lists() const noexcept { return store_.versions_sessions(); }
+    /// The version of the sessions as the store holds them now, given to `reply` on the thread that runs `io`:
+    /// while it stays, every list and count does (a page kept at it may be answered as it is).
+    void lists_version_later(boost::asio::io_context& io, std::function<void(Outcome<std::int64_t>)> reply);
+
     /// How many sessions match, of those the principal may see.
     Outcome<std::int64_t> count(const Principal& who, store::SessionFilter filter);
 
@@ -179,6 +189,10 @@ public:
     /// A session's log, oldest first.
     Outcome<std::vector<domain::LogEntry>> log(const Principal& who, std::int64_t id, std::int64_t offset,
                                                std::int64_t limit);
+    /// As log, given to `reply` on the thread that runs `io` (the calling I/O thread's event loop): later when
+    /// looks_up_later(), else at once.
+    void log_later(const Principal& who, std::int64_t id, std::int64_t offset, std::int64_t limit,
+                   boost::asio::io_context& io, std::function<void(Outcome<std::vector<domain::LogEntry>>)> reply);
 
 private:
     /// Restricts a filter to what the principal may see.

@@ -117,6 +117,15 @@ enum class ReadCost : std::uint8_t {
 
 /// Where a lookup made with get_session_later is answered.
 using SessionReply = std::function<void(Result<domain::JobSession>)>;
+/// A page of a session's log, with who created the session (all it takes to know who may see it).
+struct LogPage {
+    std::int64_t created_by = 0;
+    std::vector<domain::LogEntry> entries;
+};
+/// Where a page of a log read with get_log_later is given.
+using LogReply = std::function<void(Result<LogPage>)>;
+/// Where sessions_version_later answers.
+using VersionReply = std::function<void(Result<std::int64_t>)>;
 
 /// Sessions, their logs, lists, counts and the change feed.
 class SessionStore {
@@ -151,6 +160,20 @@ public:
     {
         const auto answer = std::move(reply);
         answer(get_session(id));
+    }
+    /// Whether the store keeps the sessions' version: a number that grows with every write that can change a list
+    /// or a count (a session created, changed or deleted), so that a page kept at one version is still the page
+    /// while the database is at it. Worth it where listing costs a round trip and the database's planning and
+    /// walking of an index, and the version is one short read that waits on the I/O thread's event loop, as a
+    /// lookup by id does.
+    [[nodiscard]] virtual bool versions_sessions() const noexcept { return false; }
+    /// The sessions' version as the database holds it when asked (never one remembered: every write acknowledged
+    /// before the call, by any server, is in it), given to `reply` on the thread that runs `io` as
+    /// get_session_later gives a lookup. Unavailable from a store that keeps none.
+    virtual void sessions_version_later(boost::asio::io_context& /*io*/, VersionReply reply)
+    {
+        const auto answer = std::move(reply);
+        answer(StoreError{StoreErrc::Unavailable, "this store keeps no version of its sessions"});
     }
     /// The user who created session `id` (NotFound when there is none): all it takes to know who may see it,
     /// without reading the rest of the row.
@@ -189,6 +212,24 @@ public:
     /// A session's log entries, oldest first: skip `offset`, then at most `limit` (-1: all).
     virtual Result<std::vector<domain::LogEntry>> get_log(std::int64_t session_id, std::int64_t offset,
                                                           std::int64_t limit) = 0;
+    /// As get_log, with the session's creator (NotFound when there is no session), given to `reply` on the thread
+    /// that runs `io` as get_session_later gives a lookup: later when looks_up_later(), else at once.
+    virtual void get_log_later(std::int64_t session_id, std::int64_t offset, std::int64_t limit,
+                               boost::asio::io_context& /*io*/, LogReply reply)
+    {
+        const auto answer = std::move(reply);
+        auto creator = get_session_creator(session_id);
+        if (!creator) {
+            answer(creator.error());
+            return;
+        }
+        auto entries = get_log(session_id, offset, limit);
+        if (!entries) {
+            answer(entries.error());
+            return;
+        }
+        answer(LogPage{*creator, std::move(*entries)});
+    }
     /// Deletes at most `max_sessions` finished sessions started before `before`, with their logs, in one short
     /// write: those of policy `policy_id`, or (nullopt) those no policy's retentionDays covers.
     virtual Result<RetentionBatch> delete_old_sessions(const std::optional<std::string>& policy_id, util::Micros before,

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,10 @@ SessionBodyCache::Body body(std::int64_t id)
         SessionBodyCache::KeptBody{R"({"id":")" + std::to_string(id) + R"("})", 0});
 }
 
-RenderedPages::Page page_of(std::vector<SessionKey> sessions, std::string text, std::int64_t total = 10)
+RenderedPages::Page page_of(std::vector<SessionKey> sessions, std::string text, std::int64_t total = 10,
+                            std::optional<std::int64_t> version = std::nullopt)
 {
-    RenderedPages::Page page{total, std::move(sessions), {}, std::move(text)};
+    RenderedPages::Page page{total, std::move(sessions), {}, std::move(text), version};
     for (const auto& session : page.sessions) {
         page.bodies.push_back(body(session.id));
     }
@@ -28,7 +30,7 @@ RenderedPages::Page page_of(std::vector<SessionKey> sessions, std::string text, 
 
 TEST(RenderedPages, APageIsFoundOnlyWhenItListsTheSameSessionsAtTheSameUsns)
 {
-    RenderedPages pages(1024 * 1024);
+    RenderedPages pages(std::size_t{1024} * 1024);
     const std::vector<SessionKey> sessions = {{1, 10}, {2, 20}};
     EXPECT_EQ(pages.find("k", sessions), nullptr);
     pages.keep("k", page_of(sessions, "page text", 7));
@@ -47,6 +49,21 @@ TEST(RenderedPages, APageIsFoundOnlyWhenItListsTheSameSessionsAtTheSameUsns)
     EXPECT_EQ(pages.find("k", {{1, 10}, {2, 21}})->text, "changed text");
 }
 
+TEST(RenderedPages, APageIsFoundAtAVersionOnlyWhenItWasListedAtIt)
+{
+    RenderedPages pages(std::size_t{1024} * 1024);
+    const std::vector<SessionKey> sessions = {{1, 10}, {2, 20}};
+    pages.keep("k", page_of(sessions, "page text", 7));
+    EXPECT_EQ(pages.find_at("k", 0), nullptr) << "a page listed where the store keeps no version";
+    pages.keep("k", page_of(sessions, "page text", 7, 42));
+    const auto kept = pages.find_at("k", 42);
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(kept->text, "page text");
+    EXPECT_EQ(pages.find_at("k", 43), nullptr) << "the sessions changed since";
+    EXPECT_EQ(pages.find_at("other", 42), nullptr) << "another key";
+    EXPECT_NE(pages.find("k", sessions), nullptr) << "and it is still found by its sessions";
+}
+
 TEST(RenderedPages, StaysWithinItsBytesAndKeepsNothingAtZero)
 {
     const std::vector<SessionKey> sessions = {{1, 10}};
@@ -55,7 +72,7 @@ TEST(RenderedPages, StaysWithinItsBytesAndKeepsNothingAtZero)
     EXPECT_EQ(none.find("k", sessions), nullptr);
     EXPECT_EQ(none.size_bytes(), 0U);
 
-    constexpr std::size_t kCapacity = 64 * 1024;
+    constexpr std::size_t kCapacity = std::size_t{64} * 1024;
     RenderedPages pages(kCapacity);
     pages.keep("huge", page_of(sessions, std::string(kCapacity / 4, 'x')));
     EXPECT_EQ(pages.find("huge", sessions), nullptr) << "a page of more than a quarter is not kept";
@@ -71,8 +88,8 @@ TEST(RenderedPages, StaysWithinItsBytesAndKeepsNothingAtZero)
 
 TEST(HeldSessionBodies, APageKeptWholeGivesAllItsBodiesAndTheBodyCacheTheRest)
 {
-    SessionBodyCache cache(1024 * 1024);
-    RenderedPages pages(1024 * 1024);
+    SessionBodyCache cache(std::size_t{1024} * 1024);
+    RenderedPages pages(std::size_t{1024} * 1024);
     const std::vector<SessionKey> sessions = {{3, 30}, {2, 20}};
     auto whole = page_of(sessions, "whole");
     const auto first_body = whole.bodies[0];

@@ -43,8 +43,7 @@ constexpr const char* kInsertLogEntries =
     " SELECT $1, $2 + n, t, s, m, e, d FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bigint[],"
     " $7::bigint[]) WITH ORDINALITY AS u (t, s, m, e, d, n)";
 constexpr const char* kSelectLog =
-    "SELECT seq, log_time, status, message, execution_start, execution_duration FROM log_entries"
-    " WHERE session_id = $1 ORDER BY seq OFFSET $2 LIMIT $3";
+    "SELECT " JOBSESSIONS_PG_LOG_COLUMNS " FROM log_entries WHERE session_id = $1 ORDER BY seq OFFSET $2 LIMIT $3";
 constexpr const char* kSelectChanged =
     "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM sessions WHERE usn > $1 ORDER BY usn LIMIT $2";
 constexpr const char* kSelectChangedOfCreator =
@@ -81,7 +80,9 @@ constexpr const char* kDeleteSessions =
     "  (policy_id, span, bucket, type, status, created_by, n)"
     "  SELECT policy_id, spans.span, floor(day / spans.span::numeric)::bigint, type, status, created_by, -count(*)"
     "  FROM gone CROSS JOIN (VALUES (1), (32)) AS spans (span) WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6"
-    "  ON CONFLICT (policy_id, span, bucket, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n)"
+    "  ON CONFLICT (policy_id, span, bucket, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n),"
+    // The sessions' version moves (schema.hpp): every list a server keeps is stale now.
+    " deletions AS (UPDATE counters SET value = value + 1 WHERE name = 'deletions')"
     " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM gone_entries)";
 
 Result<std::vector<JobSession>> read_sessions(const Rows& rows)
@@ -288,6 +289,24 @@ std::atomic<std::uint64_t> next_store_key{1};
 
 } // namespace
 
+Result<domain::LogEntry> read_log_entry(const Rows& rows, int r, int first, std::int64_t session_id)
+{
+    domain::LogEntry e;
+    e.session_id = session_id;
+    e.sequence = rows.int64(r, first);
+    e.log_time = rows.int64(r, first + 1);
+    const auto status = domain::parse_session_status(rows.text(r, first + 2));
+    if (!status) {
+        return StoreError{StoreErrc::Corrupt,
+                          "a log entry of session " + std::to_string(session_id) + " has an unknown status"};
+    }
+    e.status = *status;
+    e.message = std::string(rows.text(r, first + 3));
+    e.execution_start_time = rows.int64(r, first + 4);
+    e.execution_duration = rows.int64(r, first + 5);
+    return e;
+}
+
 Result<JobSession> read_session(const Rows& rows, int r)
 {
     JobSession s;
@@ -370,6 +389,17 @@ Result<JobSession> PgStore::get_session(std::int64_t id)
 void PgStore::get_session_later(std::int64_t id, boost::asio::io_context& io, SessionReply reply)
 {
     look_up_session(io, key_, conninfo_, id, std::move(reply));
+}
+
+void PgStore::sessions_version_later(boost::asio::io_context& io, VersionReply reply)
+{
+    read_sessions_version(io, key_, conninfo_, std::move(reply));
+}
+
+void PgStore::get_log_later(std::int64_t session_id, std::int64_t offset, std::int64_t limit,
+                            boost::asio::io_context& io, LogReply reply)
+{
+    read_log(io, key_, conninfo_, LogAsked{session_id, offset, limit}, std::move(reply));
 }
 
 Result<std::int64_t> PgStore::get_session_creator(std::int64_t id)
@@ -613,20 +643,11 @@ Result<std::vector<domain::LogEntry>> PgStore::get_log(std::int64_t session_id, 
     std::vector<domain::LogEntry> entries;
     entries.reserve(static_cast<std::size_t>(rows->count()));
     for (int r = 0; r < rows->count(); ++r) {
-        domain::LogEntry e;
-        e.session_id = session_id;
-        e.sequence = rows->int64(r, 0);
-        e.log_time = rows->int64(r, 1);
-        const auto status = domain::parse_session_status(rows->text(r, 2));
-        if (!status) {
-            return StoreError{StoreErrc::Corrupt,
-                              "a log entry of session " + std::to_string(session_id) + " has an unknown status"};
+        auto entry = read_log_entry(*rows, r, 0, session_id);
+        if (!entry) {
+            return entry.error();
         }
-        e.status = *status;
-        e.message = std::string(rows->text(r, 3));
-        e.execution_start_time = rows->int64(r, 4);
-        e.execution_duration = rows->int64(r, 5);
-        entries.push_back(std::move(e));
+        entries.push_back(std::move(*entry));
     }
     return entries;
 }

@@ -27,6 +27,9 @@ public:
     /// A lookup waits on the calling I/O thread's event loop (session_lookups.hpp), with the others it batches.
     [[nodiscard]] bool looks_up_later() const noexcept override { return true; }
     void get_session_later(std::int64_t id, boost::asio::io_context& io, SessionReply reply) override;
+    /// Read with the lookups, in the same statement (session_lookups.hpp).
+    [[nodiscard]] bool versions_sessions() const noexcept override { return true; }
+    void sessions_version_later(boost::asio::io_context& io, VersionReply reply) override;
     Result<std::int64_t> get_session_creator(std::int64_t id) override;
     Result<domain::JobSession> create_session(const NewSession& session, const IdempotencyWrite* idempotency) override;
     Result<void> import_sessions(const std::vector<NewSession>& sessions) override;
@@ -43,6 +46,9 @@ public:
     Result<std::int64_t> highest_usn() override;
     Result<std::vector<domain::LogEntry>> get_log(std::int64_t session_id, std::int64_t offset,
                                                   std::int64_t limit) override;
+    /// Waits on the calling I/O thread's event loop as a lookup does (session_lookups.hpp).
+    void get_log_later(std::int64_t session_id, std::int64_t offset, std::int64_t limit, boost::asio::io_context& io,
+                       LogReply reply) override;
     Result<RetentionBatch> delete_old_sessions(const std::optional<std::string>& policy_id, util::Micros before,
                                                std::int64_t max_sessions) override;
 

@@ -328,14 +328,21 @@ constexpr const char* kV006LogEntriesUnchecked = R"sql(
 ALTER TABLE log_entries DROP CONSTRAINT IF EXISTS log_entries_session_id_fkey;
 )sql";
 
+// A count of retention's deletions beside the usn counter: together they make the sessions' version (schema.hpp),
+// which moves with every write that can change a list.
+constexpr const char* kV007DeletionCounter = R"sql(
+INSERT INTO counters (name, value) VALUES ('deletions', 0) ON CONFLICT (name) DO NOTHING;
+)sql";
+
 /// A schema step: its scripts, run in order in one transaction.
 using Step = std::vector<const char*>;
 const std::array<Step, kSchemaVersion>& steps()
 {
     static const std::array<Step, kSchemaVersion> all = {
-        Step{kV001Initial},    Step{kV002Cluster},
-        Step{kV003KeptCounts}, Step{kV004TimeTotals, kRecountTimeTotals},
-        Step{kV005Webhooks},   Step{kV006LogEntriesUnchecked}};
+        Step{kV001Initial},        Step{kV002Cluster},
+        Step{kV003KeptCounts},     Step{kV004TimeTotals, kRecountTimeTotals},
+        Step{kV005Webhooks},       Step{kV006LogEntriesUnchecked},
+        Step{kV007DeletionCounter}};
     return all;
 }
 

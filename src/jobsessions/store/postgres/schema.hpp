@@ -11,7 +11,7 @@
 namespace jobsessions::store::postgres {
 
 /// The schema version this server writes.
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 /// Brings the database to kSchemaVersion, step by step, each step in its own transaction and recorded in
 /// schema_migrations. Several servers starting at once on one database take turns (a transaction-level advisory
@@ -30,6 +30,11 @@ Result<void> lock_usn_counter(Connection& db);
 
 /// Begins a transaction that locks the usn counter to its end and counts usns from it in memory (one round trip).
 Result<void> begin_usn_batch(Connection& db);
+
+/// The sessions' version as an SQL expression: the usn counter plus the count of retention's deletions (each batch
+/// of deletions adds one). Both only grow, and every write that can change a list or a count moves one of them in
+/// the transaction that makes it, so equal versions read at two times mean every list was the same at both.
+#define JOBSESSIONS_PG_SESSIONS_VERSION "(SELECT sum(value) FROM counters WHERE name IN ('usn', 'deletions'))::bigint"
 
 /// The channel on which servers announce what their transactions changed (delivered when they commit).
 inline constexpr const char* kChangesChannel = "jobsessions_changes";

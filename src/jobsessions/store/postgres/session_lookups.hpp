@@ -22,4 +22,23 @@ namespace jobsessions::store::postgres {
 void look_up_session(boost::asio::io_context& io, std::uint64_t store_key, const std::string& conninfo, std::int64_t id,
                      SessionReply reply);
 
+/// Reads the sessions' version (schema.hpp) the same way, in the next statement the lookups send: every statement
+/// they send reads it besides the sessions asked for, so that a burst of pages to validate costs one round trip.
+void read_sessions_version(boost::asio::io_context& io, std::uint64_t store_key, const std::string& conninfo,
+                           VersionReply reply);
+
+/// A page of a session's log to read.
+struct LogAsked {
+    std::int64_t session_id = 0;
+    std::int64_t offset = 0;
+    /// -1: every entry from the offset on.
+    std::int64_t limit = -1;
+};
+
+/// Reads a page of a session's log, with the session's creator, the same way: the pages asked for while a statement
+/// is out go together in one statement of their own (a lateral join over the sessions asked for), sent when no
+/// lookup of sessions is waiting before them.
+void read_log(boost::asio::io_context& io, std::uint64_t store_key, const std::string& conninfo, LogAsked asked,
+              LogReply reply);
+
 } // namespace jobsessions::store::postgres
