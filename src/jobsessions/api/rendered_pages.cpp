@@ -55,6 +55,63 @@ void RenderedPages::keep(const std::string& key, Page page)
     pages_.keep(key, std::move(kept), bytes, evicted);
 }
 
+bool RenderedPages::Listing::wait(const std::function<void()>& wake)
+{
+    std::lock_guard lock(mutex_);
+    if (!done_) {
+        waiters_.push_back(wake);
+    }
+    return done_;
+}
+
+bool RenderedPages::Listing::done()
+{
+    std::lock_guard lock(mutex_);
+    return done_;
+}
+
+std::shared_ptr<const std::string> RenderedPages::Listing::text()
+{
+    std::lock_guard lock(mutex_);
+    return text_;
+}
+
+std::shared_ptr<RenderedPages::Listing> RenderedPages::join_listing(const std::string& key, std::int64_t version,
+                                                                    std::shared_ptr<Listing>& mine)
+{
+    std::lock_guard lock(mutex_);
+    auto& listing = listings_[key];
+    if (listing != nullptr && listing->version() == version) {
+        return listing;
+    }
+    if (listing == nullptr) {
+        listing = std::make_shared<Listing>(version);
+        mine = listing;
+    }
+    return nullptr;
+}
+
+void RenderedPages::end_listing(const std::string& key, const std::shared_ptr<Listing>& listing,
+                                std::shared_ptr<const std::string> text)
+{
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto it = listings_.find(key); it != listings_.end() && it->second == listing) {
+            listings_.erase(it);
+        }
+    }
+    std::vector<std::function<void()>> waiters;
+    {
+        std::lock_guard lock(listing->mutex_);
+        listing->done_ = true;
+        listing->text_ = std::move(text);
+        waiters.swap(listing->waiters_);
+    }
+    for (const auto& wake : waiters) {
+        wake();
+    }
+}
+
 std::size_t RenderedPages::size_bytes()
 {
     std::lock_guard lock(mutex_);

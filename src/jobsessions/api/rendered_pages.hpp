@@ -7,24 +7,28 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace jobsessions::api {
 
 /// Whole pages of a list as they were answered, when the body of every session on them is kept in the body cache
-/// (from the second time a page is listed), kept by their self link. A page's text is a function of its self link (base URL, filters as sent, offset, limit), its total
-/// and its sessions as they were at their usn (a session's body at a usn never changes; running sessions are never
-/// kept): a page asked again that lists the same sessions at the same usns needs none of their bodies looked up,
-/// and with the same total it is copied whole.
+/// (from the second time a page is listed), kept by their self link. A page's text is a function of its self link
+/// (base URL, filters as sent, offset, limit), its total and its sessions as they were at their usn (a session's
+/// body at a usn never changes; running sessions are never kept): a page asked again that lists the same sessions
+/// at the same usns needs none of their bodies looked up, and with the same total it is copied whole.
 ///
 /// A store that keeps a version of its sessions (store::SessionStore::versions_sessions) lets a page be validated
 /// without listing it: a page kept at the version the database holds now is the page, and is copied whole. The
-/// key then also names whose sessions the page shows (an agent's own).
+/// key then also names whose sessions the page shows (an agent's own). Requests for a page not kept that is being
+/// listed at their version wait for that listing and answer with its text, rather than list it too: a burst of
+/// requests for a few pages lists each once.
 ///
 /// Bounded in bytes by a util::GenerationalCache. Thread-safe.
 class RenderedPages {
@@ -55,6 +59,36 @@ public:
     /// Bytes kept now.
     std::size_t size_bytes();
 
+    /// A page being listed at a version, whose text the requests for it at that version take.
+    class Listing {
+    public:
+        explicit Listing(std::int64_t version)
+            : version_(version)
+        {
+        }
+        /// True once listed; otherwise `wake` is called (on any thread) when it is.
+        bool wait(const std::function<void()>& wake);
+        [[nodiscard]] bool done();
+        /// The page's text, once listed; null when listing it failed (each waiter then lists it itself).
+        [[nodiscard]] std::shared_ptr<const std::string> text();
+        [[nodiscard]] std::int64_t version() const noexcept { return version_; }
+
+    private:
+        friend class RenderedPages;
+        const std::int64_t version_;
+        std::mutex mutex_;
+        bool done_ = false;
+        std::shared_ptr<const std::string> text_;
+        std::vector<std::function<void()>> waiters_;
+    };
+
+    /// The listing of the page under `key` at `version` in flight, to wait for; or null, and the caller lists the
+    /// page, having been registered as its listing (`mine`) unless another version of it is being listed.
+    std::shared_ptr<Listing> join_listing(const std::string& key, std::int64_t version, std::shared_ptr<Listing>& mine);
+    /// Ends the caller's listing of the page under `key` with its text (null when it failed), waking who waits.
+    void end_listing(const std::string& key, const std::shared_ptr<Listing>& listing,
+                     std::shared_ptr<const std::string> text);
+
 private:
     static std::size_t cost(const std::string& key, const Page& page) noexcept;
     Kept kept_under(const std::string& key);
@@ -62,6 +96,8 @@ private:
     const std::size_t capacity_;
     std::mutex mutex_;
     util::GenerationalCache<std::string, Kept> pages_;
+    /// The pages being listed, by key.
+    std::unordered_map<std::string, std::shared_ptr<Listing>> listings_;
 };
 
 /// The sessions of one page that the caches hold, taken out of them when the store asks (an entry dropped meanwhile

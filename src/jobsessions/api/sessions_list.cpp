@@ -276,8 +276,9 @@ std::shared_ptr<const std::string> render_page(Services& services, const PageReq
 }
 
 /// The answer to a page of a list on a store that keeps a version of its sessions. The version is read on the I/O
-/// thread's event loop; a page kept whole at that version is sent as it is. Otherwise the page is listed on the
-/// blocking pool, as on any store, and kept at that version.
+/// thread's event loop; a page kept whole at that version is sent as it is, and one being listed at it by another
+/// request is waited for. Otherwise the page is listed on the blocking pool, as on any store, and kept at that
+/// version.
 class PageAnswer final : public LaterAnswer, public std::enable_shared_from_this<PageAnswer> {
 public:
     PageAnswer(Context& ctx, PageRequest asked)
@@ -292,13 +293,11 @@ public:
     Step produce(std::string& out) override
     {
         if (listing_) {
-            try {
-                const auto version = version_ && *version_ ? std::optional(**version_) : std::nullopt;
-                kept_ = render_page(services_, asked_, version, out);
-            } catch (...) {
-                failed();
-            }
+            list(out);
             return Step::Done;
+        }
+        if (joined_ != nullptr) {
+            return take_joined();
         }
         if (!was_asked()) {
             asked();
@@ -311,9 +310,17 @@ public:
             return gave_up() ? Step::Done : Step::Wait;
         }
         if (*version_) {
-            if (auto whole = services_.rendered_pages.find_at(asked_.key, **version_); whole != nullptr) {
+            auto& pages = services_.rendered_pages;
+            if (auto whole = pages.find_at(asked_.key, **version_); whole != nullptr) {
                 kept_ = std::shared_ptr<const std::string>(whole, &whole->text);
                 return Step::Done;
+            }
+            joined_ = pages.join_listing(asked_.key, **version_, mine_);
+            if (joined_ != nullptr) {
+                if (!joined_->wait([self = shared_from_this()] { self->woken(); })) {
+                    return Step::Wait;
+                }
+                return take_joined();
             }
         }
         // Not kept at this version (or the version could not be read: the listing then says what fails).
@@ -322,6 +329,39 @@ public:
     }
 
 private:
+    /// Lists the page into `out` (on the blocking pool), and gives its text to the requests waiting for it.
+    void list(std::string& out)
+    {
+        std::shared_ptr<const std::string> text;
+        try {
+            const auto version = version_ && *version_ ? std::optional(**version_) : std::nullopt;
+            kept_ = render_page(services_, asked_, version, out);
+            if (mine_ != nullptr) {
+                text = kept_ != nullptr ? kept_ : std::make_shared<const std::string>(out);
+            }
+        } catch (...) {
+            failed();
+        }
+        if (mine_ != nullptr) {
+            services_.rendered_pages.end_listing(asked_.key, mine_, std::move(text));
+        }
+    }
+
+    /// The text of the listing waited for, once it is done; a listing that failed is done again by this request.
+    Step take_joined()
+    {
+        if (!joined_->done()) {
+            return gave_up() ? Step::Done : Step::Wait;
+        }
+        kept_ = joined_->text();
+        if (kept_ != nullptr) {
+            return Step::Done;
+        }
+        joined_.reset();
+        listing_ = true;
+        return Step::More;
+    }
+
     void replace_body(http::Response& response) override
     {
         if (kept_ != nullptr) {
@@ -332,7 +372,11 @@ private:
     PageRequest asked_;
     std::optional<service::Outcome<std::int64_t>> version_;
     bool listing_ = false;
-    /// The text of a page kept whole, sent as it is.
+    /// The listing of the page by another request, waited for.
+    std::shared_ptr<RenderedPages::Listing> joined_;
+    /// This request's listing of the page, which others may wait for.
+    std::shared_ptr<RenderedPages::Listing> mine_;
+    /// The text of a page kept whole or listed by another request, sent as it is.
     std::shared_ptr<const std::string> kept_;
 };
 

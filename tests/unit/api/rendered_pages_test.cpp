@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,50 @@ TEST(RenderedPages, APageIsFoundAtAVersionOnlyWhenItWasListedAtIt)
     EXPECT_EQ(pages.find_at("k", 43), nullptr) << "the sessions changed since";
     EXPECT_EQ(pages.find_at("other", 42), nullptr) << "another key";
     EXPECT_NE(pages.find("k", sessions), nullptr) << "and it is still found by its sessions";
+}
+
+TEST(RenderedPages, RequestsForAPageBeingListedAtTheirVersionWaitForItsText)
+{
+    RenderedPages pages(std::size_t{1024} * 1024);
+    std::shared_ptr<RenderedPages::Listing> mine;
+    EXPECT_EQ(pages.join_listing("k", 7, mine), nullptr) << "nobody lists it yet: this caller does";
+    ASSERT_NE(mine, nullptr);
+
+    std::shared_ptr<RenderedPages::Listing> not_mine;
+    const auto joined = pages.join_listing("k", 7, not_mine);
+    ASSERT_EQ(joined, mine) << "the same page at the same version";
+    EXPECT_EQ(not_mine, nullptr);
+    int woken = 0;
+    EXPECT_FALSE(joined->wait([&] { ++woken; }));
+    EXPECT_FALSE(joined->done());
+
+    // Another version of it lists on its own, unregistered; so does another page, registered.
+    std::shared_ptr<RenderedPages::Listing> other_version;
+    EXPECT_EQ(pages.join_listing("k", 8, other_version), nullptr);
+    EXPECT_EQ(other_version, nullptr);
+    std::shared_ptr<RenderedPages::Listing> other_page;
+    EXPECT_EQ(pages.join_listing("other", 7, other_page), nullptr);
+    EXPECT_NE(other_page, nullptr);
+
+    pages.end_listing("k", mine, std::make_shared<const std::string>("the page"));
+    EXPECT_EQ(woken, 1);
+    EXPECT_TRUE(joined->done());
+    ASSERT_NE(joined->text(), nullptr);
+    EXPECT_EQ(*joined->text(), "the page");
+    EXPECT_TRUE(joined->wait([&] { ++woken; })) << "done: nothing to wait for";
+    EXPECT_EQ(woken, 1);
+
+    // Once done, the next request at that version lists it again (it was not kept meanwhile).
+    std::shared_ptr<RenderedPages::Listing> next;
+    EXPECT_EQ(pages.join_listing("k", 7, next), nullptr);
+    EXPECT_NE(next, nullptr);
+    // A listing that failed gives no text: who waited lists the page itself.
+    std::shared_ptr<RenderedPages::Listing> none;
+    const auto waiting = pages.join_listing("k", 7, none);
+    ASSERT_EQ(waiting, next);
+    pages.end_listing("k", next, nullptr);
+    EXPECT_TRUE(waiting->done());
+    EXPECT_EQ(waiting->text(), nullptr);
 }
 
 TEST(RenderedPages, StaysWithinItsBytesAndKeepsNothingAtZero)
