@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace jobsessions::api {
@@ -107,6 +109,39 @@ TEST(RenderedPages, RequestsForAPageBeingListedAtTheirVersionWaitForItsText)
     pages.end_listing("k", next, nullptr);
     EXPECT_TRUE(waiting->done());
     EXPECT_EQ(waiting->text(), nullptr);
+}
+
+TEST(RenderedPages, EveryRequestWaitingForAListingOnAnotherThreadIsWokenWithItsText)
+{
+    RenderedPages pages(std::size_t{1024} * 1024);
+    for (int round = 0; round < 200; ++round) {
+        const auto version = std::int64_t{round};
+        std::shared_ptr<RenderedPages::Listing> mine;
+        ASSERT_EQ(pages.join_listing("k", version, mine), nullptr);
+        ASSERT_NE(mine, nullptr);
+        std::atomic<int> woken{0};
+        std::vector<std::shared_ptr<RenderedPages::Listing>> joined;
+        // The listing ends on another thread while requests join and wait, as the pool ends it while I/O threads
+        // wait: each is either woken or finds it done.
+        std::thread lister([&] { pages.end_listing("k", mine, std::make_shared<const std::string>("page")); });
+        int done_at_once = 0;
+        for (int i = 0; i < 8; ++i) {
+            std::shared_ptr<RenderedPages::Listing> not_mine;
+            if (auto listing = pages.join_listing("k", version, not_mine); listing != nullptr) {
+                done_at_once += listing->wait([&] { ++woken; }) ? 1 : 0;
+                joined.push_back(std::move(listing));
+            } else if (not_mine != nullptr) {
+                pages.end_listing("k", not_mine, nullptr); // came after the end: it would list the page itself
+            }
+        }
+        lister.join();
+        EXPECT_EQ(woken.load() + done_at_once, static_cast<int>(joined.size()));
+        for (const auto& listing : joined) {
+            ASSERT_TRUE(listing->done());
+            ASSERT_NE(listing->text(), nullptr);
+            EXPECT_EQ(*listing->text(), "page");
+        }
+    }
 }
 
 TEST(RenderedPages, StaysWithinItsBytesAndKeepsNothingAtZero)
