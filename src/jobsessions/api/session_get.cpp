@@ -5,7 +5,6 @@
 #include "jobsessions/api/problem.hpp"
 
 #include <memory>
-#include <optional>
 
 namespace jobsessions::api {
 namespace {

@@ -237,15 +237,11 @@ private:
     std::int64_t limit_;
 };
 
-/// Whether a request for a log is a page (a limit given, no event stream) read on the I/O thread's event loop: the
-/// store's lookups wait there. A whole log may be long and is streamed from the blocking pool.
-bool reads_page_later(const http::Request& request, const service::SessionService& sessions, const Params& query)
+/// Whether a request for a log with this `limit` is a page (a limit given, no event stream) read on the I/O thread's
+/// event loop: the store's lookups wait there. A whole log may be long and is streamed from the blocking pool.
+bool reads_page_later(const http::Request& request, const service::SessionService& sessions, std::int64_t limit)
 {
-    if (!sessions.looks_up_later() || request.io == nullptr || wants_event_stream(request.accept)) {
-        return false;
-    }
-    ApiError errors = ApiError::validation();
-    return read_integer(query, "limit", -1, -1, kMaxLogPage, errors) != -1;
+    return limit != -1 && sessions.looks_up_later() && request.io != nullptr && !wants_event_stream(request.accept);
 }
 
 } // namespace
@@ -257,7 +253,9 @@ store::ReadCost get_session_log_read_cost(http::Request& request, const service:
         return store::ReadCost::Quick; // refused at once
     }
     // A page read later holds nothing up: the handler only starts the read.
-    return reads_page_later(request, sessions, *query) ? store::ReadCost::Quick : sessions.lookup_cost();
+    ApiError errors = ApiError::validation();
+    const auto limit = read_integer(*query, "limit", -1, -1, kMaxLogPage, errors);
+    return reads_page_later(request, sessions, limit) ? store::ReadCost::Quick : sessions.lookup_cost();
 }
 
 void get_session_log(Context& ctx)
@@ -294,7 +292,7 @@ void get_session_log(Context& ctx)
                                                             ctx.base, ctx.services.clock);
         return;
     }
-    if (reads_page_later(ctx.request, ctx.services.sessions, query)) {
+    if (reads_page_later(ctx.request, ctx.services.sessions, limit)) {
         LaterAnswer::answer_later(ctx, std::make_shared<LogPageAnswer>(ctx, id, offset, limit));
         return;
     }

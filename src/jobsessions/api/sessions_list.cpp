@@ -290,10 +290,10 @@ public:
     /// Only the listing, once the version did not match a kept page.
     [[nodiscard]] bool blocking() const override { return listing_; }
 
-    Step produce(std::string& out) override
+    Step produce(std::string& /*out*/) override
     {
         if (listing_) {
-            list(out);
+            list();
             return Step::Done;
         }
         if (joined_ != nullptr) {
@@ -329,21 +329,22 @@ public:
     }
 
 private:
-    /// Lists the page into `out` (on the blocking pool), and gives its text to the requests waiting for it.
-    void list(std::string& out)
+    /// Lists the page (on the blocking pool) into one shared text, sent as this answer's body and given as it is to
+    /// the requests waiting for it.
+    void list()
     {
-        std::shared_ptr<const std::string> text;
         try {
             const auto version = version_ && *version_ ? std::optional(**version_) : std::nullopt;
-            kept_ = render_page(services_, asked_, version, out);
-            if (mine_ != nullptr) {
-                text = kept_ != nullptr ? kept_ : std::make_shared<const std::string>(out);
+            std::string text;
+            kept_ = render_page(services_, asked_, version, text);
+            if (kept_ == nullptr) {
+                kept_ = std::make_shared<const std::string>(std::move(text));
             }
         } catch (...) {
             failed();
         }
         if (mine_ != nullptr) {
-            services_.rendered_pages.end_listing(asked_.key, mine_, std::move(text));
+            services_.rendered_pages.end_listing(asked_.key, mine_, kept_);
         }
     }
 
@@ -376,20 +377,16 @@ private:
     std::shared_ptr<RenderedPages::Listing> joined_;
     /// This request's listing of the page, which others may wait for.
     std::shared_ptr<RenderedPages::Listing> mine_;
-    /// The text of a page kept whole or listed by another request, sent as it is.
+    /// The page's text: kept whole, listed by another request or by this one; sent as it is.
     std::shared_ptr<const std::string> kept_;
 };
 
-/// Whether a page's version is read on the I/O thread (PageAnswer): the store keeps one and the page is not the
-/// whole list (limit=-1 streams every session, on the blocking pool).
+/// Whether a page with this `limit` has its version read on the I/O thread (PageAnswer): the store keeps one and
+/// the page is not the whole list (limit=-1 streams every session, on the blocking pool).
 bool validates_page_by_version(const http::Request& request, const service::SessionService& sessions,
-                               const Params& query)
+                               std::int64_t limit)
 {
-    if (!sessions.versions_lists() || request.io == nullptr) {
-        return false;
-    }
-    ApiError errors = ApiError::validation();
-    return read_integer(query, "limit", kDefaultPageSize, -1, kMaxPageSize, errors) != -1;
+    return limit != -1 && sessions.versions_lists() && request.io != nullptr;
 }
 
 } // namespace
@@ -406,8 +403,9 @@ store::ReadCost list_sessions_read_cost(http::Request& request, const service::S
         return store::ReadCost::Quick; // refused at once
     }
     // A page validated by version holds nothing up: the handler only starts reading the version.
+    const auto limit = read_integer(*query, "limit", kDefaultPageSize, -1, kMaxPageSize, errors);
     const auto cost =
-        validates_page_by_version(request, sessions, *query) ? store::ReadCost::Quick : sessions.list_cost(filter);
+        validates_page_by_version(request, sessions, limit) ? store::ReadCost::Quick : sessions.list_cost(filter);
     request.application_state = ParsedQuery{std::move(*query), std::move(filter)};
     return cost;
 }
@@ -439,7 +437,7 @@ void list_sessions(Context& ctx)
         return;
     }
     PageRequest asked(ctx, filter, offset, limit);
-    if (validates_page_by_version(ctx.request, ctx.services.sessions, query)) {
+    if (validates_page_by_version(ctx.request, ctx.services.sessions, limit)) {
         LaterAnswer::answer_later(ctx, std::make_shared<PageAnswer>(ctx, std::move(asked)));
         return;
     }
