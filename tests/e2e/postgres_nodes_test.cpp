@@ -169,11 +169,8 @@ TEST_F(PostgresNodes, APageAnsweredFromMemoryShowsEveryWriteMadeThroughTheOtherN
         EXPECT_EQ(res.status, 200) << res.body;
         return res;
     };
-    // Asked until kept whole: a body is kept when it is offered the second time, a page once all its bodies were.
-    std::string kept;
-    for (int i = 0; i < 4; ++i) {
-        kept = get(b_, token_).body;
-    }
+    // Listed once: on a store that keeps a version of its sessions, a page is kept whole the first time it is listed.
+    const std::string kept = get(b_, token_).body;
     const auto listed = boost::json::parse(kept);
     ASSERT_EQ(listed.at("results").as_array().size(), 50U);
     ASSERT_EQ(listed.at("totalCount").as_int64(), 60);

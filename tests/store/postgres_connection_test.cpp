@@ -165,6 +165,7 @@ TEST_F(PostgresConnection, ThePoolSharesAtMostItsSizeOfConnectionsAmongThreads)
         ASSERT_TRUE((*lease)->exec("INSERT INTO c VALUES (0)"));
     }
     std::vector<std::thread> threads;
+    threads.reserve(8);
     std::atomic<int> failures{0};
     for (int t = 0; t < 8; ++t) {
         threads.emplace_back([&] {
@@ -250,6 +251,47 @@ TEST_F(PostgresConnection, AThreadWaitingWhenABrokenConnectionIsGivenBackOpensAN
     ASSERT_TRUE(answered) << answered.error().message;
     EXPECT_EQ(*answered, 42);
     EXPECT_EQ(pool.open_connections(), 1U);
+}
+
+TEST_F(PostgresConnection, AFilledPoolHasEveryConnectionOpenBeforeTheFirstIsAskedFor)
+{
+    auto admin = connect();
+    const auto backends = [&] {
+        return admin
+            ->exec("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                   " AND pid <> pg_backend_pid()")
+            ->int64(0, 0);
+    };
+    const auto before = backends();
+    ConnectionPool pool(conninfo_, 3);
+    EXPECT_EQ(pool.open_connections(), 0U); // opened on demand unless filled
+    ASSERT_TRUE(pool.fill());
+    EXPECT_EQ(pool.open_connections(), 3U);
+    EXPECT_EQ(backends(), before + 3);
+    // All three are idle and lent as they are: none is opened for them, and filling again opens none.
+    {
+        std::vector<ConnectionPool::Lease> leases;
+        for (int i = 0; i < 3; ++i) {
+            auto lease = pool.acquire();
+            ASSERT_TRUE(lease);
+            EXPECT_TRUE((*lease)->exec("SELECT 1"));
+            leases.push_back(std::move(*lease));
+        }
+        EXPECT_EQ(backends(), before + 3);
+    }
+    ASSERT_TRUE(pool.fill());
+    EXPECT_EQ(pool.open_connections(), 3U);
+    EXPECT_EQ(backends(), before + 3);
+}
+
+TEST_F(PostgresConnection, FillingAPoolThatCannotConnectSaysWhy)
+{
+    ConnectionPool pool(conninfo_ + " dbname=no_such_database", 2);
+    auto filled = pool.fill();
+    ASSERT_FALSE(filled);
+    EXPECT_EQ(filled.error().code, StoreErrc::Unavailable);
+    EXPECT_NE(filled.error().message.find("no_such_database"), std::string::npos) << filled.error().message;
+    EXPECT_EQ(pool.open_connections(), 0U); // the place it tried is free again
 }
 
 } // namespace

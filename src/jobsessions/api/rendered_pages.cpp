@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/rendered_pages.hpp"
 
+#include <algorithm>
+
 namespace jobsessions::api {
 namespace {
 
@@ -17,9 +19,12 @@ RenderedPages::RenderedPages(std::size_t capacity_bytes)
 
 std::size_t RenderedPages::cost(const std::string& key, const Page& page) noexcept
 {
-    // The bodies a page holds stay alive while it is kept, even when the body cache has dropped them: they are
-    // about as large as the page's text again.
-    return key.size() + 2 * page.text.size() +
+    // The bodies a page holds stay alive while it is kept, even when the body cache has dropped them.
+    std::size_t bodies = 0;
+    for (const auto& body : page.bodies) {
+        bodies += body != nullptr ? body->text.size() : 0;
+    }
+    return key.size() + page.text.size() + bodies +
            page.sessions.size() * (sizeof(store::SessionKey) + sizeof(SessionBodyCache::Body)) + kPageOverhead;
 }
 
@@ -34,7 +39,13 @@ RenderedPages::Kept RenderedPages::kept_under(const std::string& key)
 RenderedPages::Kept RenderedPages::find(const std::string& key, const std::vector<store::SessionKey>& sessions)
 {
     auto kept = kept_under(key);
-    return kept != nullptr && kept->sessions == sessions ? kept : nullptr;
+    if (kept == nullptr || kept->sessions != sessions) {
+        return nullptr;
+    }
+    // A page kept at its first listing may lack bodies the body cache did not keep yet: it gives none.
+    const bool every_body =
+        std::all_of(kept->bodies.begin(), kept->bodies.end(), [](const auto& body) { return body != nullptr; });
+    return every_body ? kept : nullptr;
 }
 
 RenderedPages::Kept RenderedPages::find_at(const std::string& key, std::int64_t version)

@@ -18,17 +18,19 @@
 
 namespace jobsessions::api {
 
-/// Whole pages of a list as they were answered, when the body of every session on them is kept in the body cache
-/// (from the second time a page is listed), kept by their self link. A page's text is a function of its self link
-/// (base URL, filters as sent, offset, limit), its total and its sessions as they were at their usn (a session's
-/// body at a usn never changes; running sessions are never kept): a page asked again that lists the same sessions
-/// at the same usns needs none of their bodies looked up, and with the same total it is copied whole.
+/// Whole pages of a list of finished sessions as they were answered, kept by their self link: from the second time
+/// a page is listed, when the body cache keeps the body of every session on it, or from the first on a store that
+/// keeps a version of its sessions (see below). A page's text is a function of its self link (base URL, filters as
+/// sent, offset, limit), its total and its sessions as they were at their usn (a session's body at a usn never
+/// changes; running sessions are never kept): a page asked again that lists the same sessions at the same usns
+/// needs none of their bodies looked up, and with the same total it is copied whole.
 ///
 /// A store that keeps a version of its sessions (store::SessionStore::versions_sessions) lets a page be validated
-/// without listing it: a page kept at the version the database holds now is the page, and is copied whole. The
-/// key then also names whose sessions the page shows (an agent's own). Requests for a page not kept that is being
-/// listed at their version wait for that listing and answer with its text, rather than list it too: a burst of
-/// requests for a few pages lists each once.
+/// without listing it: a page kept at the version the database holds now is the page, and is copied whole. So such
+/// a page is kept the first time it is listed, when the body cache may not hold its bodies yet: the second listing
+/// this saves costs far more than the page's room. The key then also names whose sessions the page shows (an
+/// agent's own). Requests for a page not kept that is being listed at their version wait for that listing and
+/// answer with its text, rather than list it too: a burst of requests for a few pages lists each once.
 ///
 /// Bounded in bytes by a util::GenerationalCache. Thread-safe.
 class RenderedPages {
@@ -38,7 +40,8 @@ public:
 
     struct Page {
         std::int64_t total_count = 0;
-        /// The page's sessions (id and usn) in list order, and their bodies.
+        /// The page's sessions (id and usn) in list order, and their bodies (null for one the page does not hold:
+        /// a page kept at its first listing holds those the body cache kept).
         std::vector<store::SessionKey> sessions;
         std::vector<SessionBodyCache::Body> bodies;
         std::string text;
@@ -47,7 +50,8 @@ public:
     };
     using Kept = std::shared_ptr<const Page>;
 
-    /// The page kept under `key` if it lists `sessions` (ids and usns, in order); null otherwise.
+    /// The page kept under `key` if it lists `sessions` (ids and usns, in order) and holds all their bodies; null
+    /// otherwise.
     Kept find(const std::string& key, const std::vector<store::SessionKey>& sessions);
 
     /// The page kept under `key` if it was listed at sessions' version `version`; null otherwise.

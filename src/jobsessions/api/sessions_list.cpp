@@ -202,9 +202,11 @@ struct PageRequest {
 };
 
 /// Lists the page and writes it into `out`, or gives the text of the page kept whole when the store listed the
-/// same sessions at the same usns with the same total. A page whose sessions' bodies are all kept once it is
-/// written (the second time it is listed, as a body is kept the second time it is offered) is kept whole under its
-/// key, at `version` when the store keeps one (read before the page was listed).
+/// same sessions at the same usns with the same total. A page of finished sessions is kept whole under its key:
+/// - where the store keeps a version of its sessions, the first time it is listed, at `version` (read before the
+///   page was listed): asked again at that version, it is sent without being listed;
+/// - otherwise once the body cache keeps all its sessions' bodies (the second time it is listed, as a body is kept
+///   the second time it is offered): a page read once does not take the room of those asked again.
 std::shared_ptr<const std::string> render_page(Services& services, const PageRequest& asked,
                                                std::optional<std::int64_t> version, std::string& out)
 {
@@ -236,6 +238,7 @@ std::shared_ptr<const std::string> render_page(Services& services, const PageReq
     // The page's bodies as kept, for keeping it whole: null for a session not kept.
     std::vector<SessionBodyCache::Body> bodies;
     bodies.reserve(listed.size());
+    bool all_final = true; // a running session's duration grows with the clock: its page is never kept
     for (const auto& session : listed) {
         bodies.push_back(session.body);
         if (!first) {
@@ -262,13 +265,15 @@ std::shared_ptr<const std::string> render_page(Services& services, const PageReq
         if (domain::is_final(row->status)) {
             bodies.back() =
                 services.session_bodies.keep(row->id, row->usn, std::string_view(out).substr(begin), links_at);
+        } else {
+            all_final = false;
         }
         ++row;
     }
     out.append("]");
     append_links(out, asked.self, asked.base, asked.filters, asked.offset, asked.limit, page->total_count);
-    if (!bodies.empty() &&
-        std::all_of(bodies.begin(), bodies.end(), [](const auto& body) { return body != nullptr; })) {
+    const bool every_body = std::all_of(bodies.begin(), bodies.end(), [](const auto& body) { return body != nullptr; });
+    if (!bodies.empty() && (every_body || (version && all_final))) {
         services.rendered_pages.keep(
             asked.key, RenderedPages::Page{page->total_count, held.sessions(), std::move(bodies), out, version});
     }

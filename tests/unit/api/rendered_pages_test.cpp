@@ -67,6 +67,24 @@ TEST(RenderedPages, APageIsFoundAtAVersionOnlyWhenItWasListedAtIt)
     EXPECT_NE(pages.find("k", sessions), nullptr) << "and it is still found by its sessions";
 }
 
+TEST(RenderedPages, APageKeptWithoutEveryBodyIsFoundAtItsVersionButGivesNoBodies)
+{
+    // Kept at its first listing on a store that versions its sessions, before the body cache held its bodies.
+    RenderedPages pages(std::size_t{1024} * 1024);
+    const std::vector<SessionKey> sessions = {{1, 10}, {2, 20}};
+    auto page = page_of(sessions, "page text", 7, 42);
+    page.bodies[1] = nullptr;
+    pages.keep("k", std::move(page));
+    const auto kept = pages.find_at("k", 42);
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(kept->text, "page text");
+    EXPECT_EQ(pages.find("k", sessions), nullptr) << "a listing at a later version reads the missing body";
+    // It costs its text and the bodies it holds, not a body it does not hold.
+    const auto without = pages.size_bytes();
+    pages.keep("k", page_of(sessions, "page text", 7, 42));
+    EXPECT_EQ(pages.size_bytes(), without + body(2)->text.size());
+}
+
 TEST(RenderedPages, RequestsForAPageBeingListedAtTheirVersionWaitForItsText)
 {
     RenderedPages pages(std::size_t{1024} * 1024);

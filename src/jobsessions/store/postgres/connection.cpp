@@ -477,6 +477,25 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire()
     return open_counted(); // the place of a connection that was closed, counted for this thread
 }
 
+Result<void> ConnectionPool::fill()
+{
+    std::vector<Lease> opened; // lent until all are open, then given back together
+    while (true) {
+        {
+            const std::lock_guard lock(mutex_);
+            if (open_ >= size_) {
+                return {};
+            }
+            ++open_;
+        }
+        auto lease = open_counted();
+        if (!lease) {
+            return lease.error();
+        }
+        opened.push_back(std::move(*lease));
+    }
+}
+
 Result<ConnectionPool::Lease> ConnectionPool::open_counted()
 {
     auto opened = Connection::open(conninfo_);

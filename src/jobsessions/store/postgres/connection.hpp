@@ -222,6 +222,11 @@ public:
     /// closed) once the threads that waited before this one have theirs.
     Result<Lease> acquire();
 
+    /// Opens the connections not open yet, up to `size`, and keeps them idle: the first requests then do not each
+    /// wait for a backend to be started and to authenticate. The error of the first that could not be opened (too
+    /// many connections for the server's max_connections, say), which the caller reports at start.
+    Result<void> fill();
+
     /// Runs `body(connection)` in one transaction: committed when it returns a value, rolled back when it returns
     /// an error (which is returned). `body` returns a Result.
     template <class Body> auto transaction(Body&& body) -> decltype(body(std::declval<Connection&>()));

@@ -353,6 +353,9 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& conninfo, std:
     if (auto migrated = migrate(store->pool_); !migrated) {
         return migrated.error();
     }
+    if (auto filled = store->pool_.fill(); !filled) {
+        return filled.error();
+    }
     return store;
 }
 
