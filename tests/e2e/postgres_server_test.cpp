@@ -162,6 +162,28 @@ TEST_F(PostgresServer, SessionsAreReadByIdThroughTheEventLoopEvenAfterTheDatabas
     EXPECT_TRUE(head.body.empty());
 }
 
+TEST_F(PostgresServer, EveryKindOfRequestIsAnsweredAfterTheDatabaseEndedTheServersIdleConnections)
+{
+    const auto id = std::string(create(R"({"type":"HealthCheck","status":"Success"})").at("id").as_string());
+    ASSERT_EQ(client_->get("/api/v1/jobSessions?Types=HealthCheck", admin_token()).status, 200);
+
+    // As a restart of PostgreSQL, an administrator or an idle timeout would: every connection the server holds is
+    // ended while idle (the pool's were all opened at start). Each request after that is answered, none fails
+    // on a connection that was ended.
+    EXPECT_GE(end_other_connections(cluster().conninfo(database_name_)), 3);
+    const auto page = client_->get("/api/v1/jobSessions?Types=HealthCheck&limit=5", admin_token());
+    ASSERT_EQ(page.status, 200) << page.body;
+    EXPECT_EQ(page.json().at("totalCount").as_int64(), 1);
+    const auto policies = client_->get("/api/v1/policies", admin_token());
+    EXPECT_EQ(policies.status, 200) << policies.body;
+    EXPECT_FALSE(login(*client_, "admin", kAdminPassword).empty());
+    const auto created = create(R"({"type":"PolicyBackup","status":"Success"})");
+    EXPECT_EQ(client_->get("/api/v1/jobSessions/" + std::string(created.at("id").as_string()), admin_token()).status,
+              200);
+    const auto log = client_->get("/api/v1/jobSessions/" + id + "/log?limit=10", admin_token());
+    EXPECT_EQ(log.status, 200) << log.body;
+}
+
 TEST(PostgresServerCommandLine, APasswordOnTheCommandLineIsRefusedAndNeverEchoed)
 {
     for (const std::string uri :

@@ -294,5 +294,21 @@ TEST_F(PostgresConnection, FillingAPoolThatCannotConnectSaysWhy)
     EXPECT_EQ(pool.open_connections(), 0U); // the place it tried is free again
 }
 
+TEST_F(PostgresConnection, AnIdleConnectionTheServerEndedIsReplacedBeforeAStatementFailsOnIt)
+{
+    ConnectionPool pool(conninfo_, 2);
+    ASSERT_TRUE(pool.fill());
+    // Both ended while idle in the pool, as a restart of the server, an administrator or an idle timeout ends them.
+    EXPECT_EQ(test::end_other_connections(conninfo_), 2);
+    for (int i = 0; i < 3; ++i) {
+        auto lease = pool.acquire();
+        ASSERT_TRUE(lease) << lease.error().message;
+        auto rows = (*lease)->exec("SELECT 41 + 1");
+        ASSERT_TRUE(rows) << "asked on a connection the server had ended: " << rows.error().message;
+        EXPECT_EQ(rows->int64(0, 0), 42);
+    }
+    EXPECT_EQ(pool.open_connections(), 1U) << "the two ended ones closed, one opened in their place";
+}
+
 } // namespace
 } // namespace jobsessions::store::postgres

@@ -392,6 +392,19 @@ bool Connection::healthy() const noexcept
     return !broken_ && PQstatus(connection_) == CONNECTION_OK && PQtransactionStatus(connection_) == PQTRANS_IDLE;
 }
 
+bool Connection::still_open() noexcept
+{
+    if (!healthy()) {
+        return false;
+    }
+    pollfd ready{PQsocket(connection_), POLLIN, 0};
+    if (::poll(&ready, 1, 0) <= 0) {
+        return true; // nothing sent while it was idle (or nothing to tell: it is tried)
+    }
+    broken_ = true; // a message, or the end of the stream, on a connection nobody asked anything
+    return false;
+}
+
 Result<std::vector<std::string>> Connection::wait_for_notifications(int interrupt_fd, std::chrono::milliseconds timeout)
 {
     std::vector<std::string> payloads;
@@ -454,12 +467,18 @@ ConnectionPool::Lease::Lease(Lease&& other) noexcept
 
 Result<ConnectionPool::Lease> ConnectionPool::acquire()
 {
+    std::vector<std::unique_ptr<Connection>> ended; // closed after the lock is released
     std::unique_lock lock(mutex_);
     if (waiting_.empty()) {
-        if (!idle_.empty()) {
+        while (!idle_.empty()) {
             auto connection = std::move(idle_.back());
             idle_.pop_back();
-            return Lease(*this, std::move(connection));
+            if (connection->still_open()) {
+                return Lease(*this, std::move(connection));
+            }
+            // Ended by the server while idle: closed, and its place free for a new one.
+            ended.push_back(std::move(connection));
+            --open_;
         }
         if (open_ < size_) {
             ++open_; // counted before connecting, so that no more than size_ are ever opened at once

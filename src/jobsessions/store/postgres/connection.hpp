@@ -147,6 +147,11 @@ public:
     Result<void> run_script(const char* sql);
     /// Whether the connection still works (a broken one is dropped by the pool, not reused).
     [[nodiscard]] bool healthy() const noexcept;
+    /// As healthy(), for a connection that was idle, and without a round trip: an idle connection that does not
+    /// listen is sent nothing unless the server ended it (a restart, an administrator, an idle timeout), so
+    /// anything to read on it, its last message or the end of the stream, makes it broken here, before a statement
+    /// fails on it.
+    [[nodiscard]] bool still_open() noexcept;
     /// Waits until notifications arrive on the channels this connection listens to (LISTEN), `interrupt_fd`
     /// becomes readable or `timeout` passes; returns the payloads that arrived (none after a timeout or an
     /// interrupt). An error when the connection broke.

@@ -69,7 +69,7 @@ void PgWriter::commit_batch(std::deque<std::shared_ptr<Job>>& batch)
             batch[i]->outcome = failure ? Result<void>(*failure) : std::move(outcomes[i]);
         }
     };
-    if (!connection_ || !connection_->healthy()) {
+    if (!connection_ || !connection_->still_open()) { // idle since the last batch: the server may have ended it
         connection_.reset();
         auto opened = Connection::open(conninfo_);
         if (!opened) {
@@ -91,7 +91,7 @@ void PgWriter::commit_batch(std::deque<std::shared_ptr<Job>>& batch)
         committed = try_batch(db, batch, true, outcomes);
     }
     if (!committed) {
-        give(committed.error()); // a broken connection: healthy() drops it before the next batch
+        give(committed.error()); // a broken connection: still_open() drops it before the next batch
         return;
     }
     if (with_savepoints_) {
