@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/rendered_pages.hpp"
 
+#include "jobsessions/http/gzip.hpp"
+
 #include <algorithm>
 
 namespace jobsessions::api {
@@ -24,7 +26,9 @@ std::size_t RenderedPages::cost(const std::string& key, const Page& page) noexce
     for (const auto& body : page.bodies) {
         bodies += body != nullptr ? body->text.size() : 0;
     }
-    return key.size() + page.text.size() + bodies +
+    // A text long enough to be sent compressed is, to most clients: its compressed copy, about a tenth of it.
+    const auto compressed = page.text.size() >= http::kSmallestGzippedBody ? page.text.size() / 10 : 0;
+    return key.size() + page.text.size() + compressed + bodies +
            page.sessions.size() * (sizeof(store::SessionKey) + sizeof(SessionBodyCache::Body)) + kPageOverhead;
 }
 
@@ -46,6 +50,21 @@ RenderedPages::Kept RenderedPages::find(const std::string& key, const std::vecto
     const bool every_body =
         std::all_of(kept->bodies.begin(), kept->bodies.end(), [](const auto& body) { return body != nullptr; });
     return every_body ? kept : nullptr;
+}
+
+std::shared_ptr<const std::string> RenderedPages::gzipped(const Kept& page)
+{
+    if (page == nullptr || page->gzipped == nullptr || page->text.size() < http::kSmallestGzippedBody) {
+        return nullptr;
+    }
+    auto& gzipped = *page->gzipped;
+    std::call_once(gzipped.made, [&] {
+        std::string compressed;
+        if (http::gzip(page->text, compressed)) {
+            gzipped.text = std::make_shared<const std::string>(std::move(compressed));
+        }
+    });
+    return gzipped.text;
 }
 
 RenderedPages::Kept RenderedPages::find_at(const std::string& key, std::int64_t version)

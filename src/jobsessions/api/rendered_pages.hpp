@@ -38,6 +38,13 @@ public:
     /// At most about `capacity_bytes` of pages; 0 keeps none.
     explicit RenderedPages(std::size_t capacity_bytes);
 
+    /// A page's text gzip-compressed, made once, the first time a client that takes gzip is sent the page.
+    struct GzippedText {
+        std::once_flag made;
+        /// Null when compressing failed.
+        std::shared_ptr<const std::string> text;
+    };
+
     struct Page {
         std::int64_t total_count = 0;
         /// The page's sessions (id and usn) in list order, and their bodies (null for one the page does not hold:
@@ -47,8 +54,15 @@ public:
         std::string text;
         /// The sessions' version the page was listed at (read before it was), when the store keeps one.
         std::optional<std::int64_t> version;
+        /// Shared by the copies of the page kept at later versions, whose text is the same.
+        std::shared_ptr<GzippedText> gzipped = std::make_shared<GzippedText>();
     };
     using Kept = std::shared_ptr<const Page>;
+
+    /// The text of `page` gzip-compressed for a client that takes gzip: made the first time it is asked for and
+    /// kept with the page, so that a page sent again is not compressed again. Null for a text too short to be
+    /// compressed (http::kSmallestGzippedBody), or when compressing failed (the text is then sent as it is).
+    static std::shared_ptr<const std::string> gzipped(const Kept& page);
 
     /// The page kept under `key` if it lists `sessions` (ids and usns, in order) and holds all their bodies; null
     /// otherwise.

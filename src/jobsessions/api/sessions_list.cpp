@@ -7,6 +7,7 @@
 #include "jobsessions/api/rendered_pages.hpp"
 #include "jobsessions/api/session_filter_input.hpp"
 #include "jobsessions/http/body_source.hpp"
+#include "jobsessions/http/negotiation.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <algorithm>
@@ -201,14 +202,15 @@ struct PageRequest {
     }
 };
 
-/// Lists the page and writes it into `out`, or gives the text of the page kept whole when the store listed the
-/// same sessions at the same usns with the same total. A page of finished sessions is kept whole under its key:
+/// Lists the page and writes it into `out`, or gives the page kept whole when the store listed the same sessions
+/// at the same usns with the same total (its text is the answer). A page of finished sessions is kept whole under its
+/// key:
 /// - where the store keeps a version of its sessions, the first time it is listed, at `version` (read before the
 ///   page was listed): asked again at that version, it is sent without being listed;
 /// - otherwise once the body cache keeps all its sessions' bodies (the second time it is listed, as a body is kept
 ///   the second time it is offered): a page read once does not take the room of those asked again.
-std::shared_ptr<const std::string> render_page(Services& services, const PageRequest& asked,
-                                               std::optional<std::int64_t> version, std::string& out)
+RenderedPages::Kept render_page(Services& services, const PageRequest& asked, std::optional<std::int64_t> version,
+                                std::string& out)
 {
     HeldSessionBodies held(services.session_bodies, services.rendered_pages, asked.key);
     auto page = services.sessions.list(asked.who, asked.filter, asked.offset, asked.limit, &held);
@@ -222,7 +224,7 @@ std::shared_ptr<const std::string> render_page(Services& services, const PageReq
             again.version = version;
             services.rendered_pages.keep(asked.key, std::move(again));
         }
-        return {whole, &whole->text}; // sent from the cache
+        return whole; // sent from the cache
     }
     const auto& listed = held.listed();
     // A session is about half a kilobyte of JSON: one allocation for the page instead of a dozen regrowths.
@@ -289,6 +291,7 @@ public:
     PageAnswer(Context& ctx, PageRequest asked)
         : LaterAnswer(ctx)
         , asked_(std::move(asked))
+        , takes_gzip_(http::accepts_coding(ctx.request.accept_encoding, "gzip"))
     {
     }
 
@@ -317,7 +320,7 @@ public:
         if (*version_) {
             auto& pages = services_.rendered_pages;
             if (auto whole = pages.find_at(asked_.key, **version_); whole != nullptr) {
-                kept_ = std::shared_ptr<const std::string>(whole, &whole->text);
+                send_whole(whole);
                 return Step::Done;
             }
             joined_ = pages.join_listing(asked_.key, **version_, mine_);
@@ -341,8 +344,9 @@ private:
         try {
             const auto version = version_ && *version_ ? std::optional(**version_) : std::nullopt;
             std::string text;
-            kept_ = render_page(services_, asked_, version, text);
-            if (kept_ == nullptr) {
+            if (auto whole = render_page(services_, asked_, version, text); whole != nullptr) {
+                send_whole(whole);
+            } else {
                 kept_ = std::make_shared<const std::string>(std::move(text));
             }
         } catch (...) {
@@ -350,6 +354,15 @@ private:
         }
         if (mine_ != nullptr) {
             services_.rendered_pages.end_listing(asked_.key, mine_, kept_);
+        }
+    }
+
+    /// Sends the text of a page kept whole, and its compressed copy to a client that takes gzip.
+    void send_whole(const RenderedPages::Kept& whole)
+    {
+        kept_ = std::shared_ptr<const std::string>(whole, &whole->text);
+        if (takes_gzip_) {
+            kept_gzipped_ = RenderedPages::gzipped(whole);
         }
     }
 
@@ -372,6 +385,7 @@ private:
     {
         if (kept_ != nullptr) {
             response.shared_body = std::move(kept_);
+            response.shared_gzipped_body = std::move(kept_gzipped_);
         }
     }
 
@@ -382,8 +396,11 @@ private:
     std::shared_ptr<RenderedPages::Listing> joined_;
     /// This request's listing of the page, which others may wait for.
     std::shared_ptr<RenderedPages::Listing> mine_;
+    const bool takes_gzip_;
     /// The page's text: kept whole, listed by another request or by this one; sent as it is.
     std::shared_ptr<const std::string> kept_;
+    /// A page kept whole's compressed copy, for a client that takes gzip.
+    std::shared_ptr<const std::string> kept_gzipped_;
 };
 
 /// Whether a page with this `limit` has its version read on the I/O thread (PageAnswer): the store keeps one and
@@ -447,8 +464,11 @@ void list_sessions(Context& ctx)
         return;
     }
     ctx.response.content_type = kJson;
-    if (auto kept = render_page(ctx.services, asked, std::nullopt, ctx.response.body); kept != nullptr) {
-        ctx.response.shared_body = std::move(kept);
+    if (auto whole = render_page(ctx.services, asked, std::nullopt, ctx.response.body); whole != nullptr) {
+        ctx.response.shared_body = std::shared_ptr<const std::string>(whole, &whole->text);
+        if (http::accepts_coding(ctx.request.accept_encoding, "gzip")) {
+            ctx.response.shared_gzipped_body = RenderedPages::gzipped(whole);
+        }
     }
 }
 

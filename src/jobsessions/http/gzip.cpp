@@ -88,6 +88,11 @@ void gzip_gathered_body_if_accepted(std::string_view accept_encoding, Response& 
     if (!accepts_coding(accept_encoding, "gzip")) {
         return;
     }
+    if (response.shared_body != nullptr && response.shared_gzipped_body != nullptr) {
+        response.shared_body = std::move(response.shared_gzipped_body); // compressed once, with the kept body
+        response.add_header("Content-Encoding", "gzip");
+        return;
+    }
     // Into the body's own buffer, which keeps its capacity: freeing a megabyte here and asking for it again on the
     // next answer would have the system fault it in afresh.
     if (!gzip(body, response.body)) {

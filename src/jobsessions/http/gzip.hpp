@@ -21,7 +21,8 @@ inline constexpr std::size_t kSmallestGzippedBody = std::size_t{16} * 1024;
 /// Sends the response's whole body (`body` or `shared_body`) gzip-compressed when it is at least
 /// kSmallestGzippedBody and the request accepts gzip, with `Content-Encoding: gzip`; adds `Vary: Accept-Encoding`
 /// to every body of that size either way. Streamed bodies, built-in bodies (`static_body`, compressed ahead of
-/// time) and responses without a body are left alone; so is a body that fails to compress.
+/// time) and responses without a body are left alone; so is a body that fails to compress. A `shared_body` that
+/// comes with its `shared_gzipped_body` is sent as that, without compressing it again.
 void gzip_body_if_accepted(const Request& request, Response& response);
 /// The same for a body gathered whole from a BodySource (Response::stream_now false), once it is complete: the
 /// request's Accept-Encoding is given as it came.

@@ -18,6 +18,9 @@ struct Response {
     std::string body;
     /// A body shared with a cache and sent as it is instead of `body`: a page kept whole is not copied.
     std::shared_ptr<const std::string> shared_body;
+    /// `shared_body` gzip-compressed, kept with it by the cache: sent in its place to a client that takes gzip,
+    /// instead of compressing it again for every request.
+    std::shared_ptr<const std::string> shared_gzipped_body;
     /// A body that lives as long as the program (the console's files, built in), sent as it is.
     std::string_view static_body;
     /// Further header lines, each "Name: value\r\n"; values come from the server, never raw from a client.
@@ -40,6 +43,7 @@ struct Response {
         content_type = {};
         body.clear();
         shared_body.reset();
+        shared_gzipped_body.reset();
         static_body = {};
         extra_headers.clear();
         close = false;

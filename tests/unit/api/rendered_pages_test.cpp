@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/rendered_pages.hpp"
+#include "jobsessions/http/gzip.hpp"
+
+#include "support/gunzip.hpp"
 
 #include <gtest/gtest.h>
 
@@ -83,6 +86,31 @@ TEST(RenderedPages, APageKeptWithoutEveryBodyIsFoundAtItsVersionButGivesNoBodies
     const auto without = pages.size_bytes();
     pages.keep("k", page_of(sessions, "page text", 7, 42));
     EXPECT_EQ(pages.size_bytes(), without + body(2)->text.size());
+}
+
+TEST(RenderedPages, APageIsCompressedOnceForEveryClientThatTakesGzip)
+{
+    RenderedPages pages(std::size_t{4} * 1024 * 1024);
+    const std::vector<SessionKey> sessions = {{1, 10}, {2, 20}};
+    std::string text = R"({"results":[)";
+    while (text.size() < http::kSmallestGzippedBody) {
+        text += R"({"id":"1","type":"PolicyBackup","status":"Success"},)";
+    }
+    text += "{}]}";
+    pages.keep("k", page_of(sessions, text, 7, 42));
+    const auto first = RenderedPages::gzipped(pages.find_at("k", 42));
+    ASSERT_NE(first, nullptr);
+    EXPECT_EQ(test::gunzip(*first), text);
+    EXPECT_EQ(RenderedPages::gzipped(pages.find_at("k", 42)), first) << "compressed again";
+    // Kept again at a later version, unchanged: the same compressed copy.
+    auto again = *pages.find_at("k", 42);
+    again.version = 43;
+    pages.keep("k", std::move(again));
+    EXPECT_EQ(RenderedPages::gzipped(pages.find_at("k", 43)), first);
+    // A text too short to be sent compressed has no compressed copy.
+    pages.keep("short", page_of(sessions, "page text", 7, 42));
+    EXPECT_EQ(RenderedPages::gzipped(pages.find_at("short", 42)), nullptr);
+    EXPECT_EQ(RenderedPages::gzipped(nullptr), nullptr);
 }
 
 TEST(RenderedPages, RequestsForAPageBeingListedAtTheirVersionWaitForItsText)

@@ -73,6 +73,30 @@ TEST(Gzip, ABodySharedWithACacheIsCompressedWithoutChangingTheCachedText)
     EXPECT_EQ(*page, log_page(1000));
 }
 
+TEST(Gzip, ASharedBodyThatComesWithItsCompressedCopyIsSentAsThatCopy)
+{
+    const auto page = std::make_shared<const std::string>(log_page(1000));
+    auto compressed = std::make_shared<std::string>();
+    ASSERT_TRUE(gzip(*page, *compressed));
+    const std::shared_ptr<const std::string> kept = compressed;
+    // Compressed once, with the cache's text: a client that takes gzip is sent that very copy.
+    Response taking;
+    taking.shared_body = page;
+    taking.shared_gzipped_body = kept;
+    gzip_body_if_accepted(accepting("gzip"), taking);
+    EXPECT_EQ(taking.shared_body, kept);
+    EXPECT_NE(taking.extra_headers.find("Content-Encoding: gzip\r\n"), std::string::npos);
+    EXPECT_NE(taking.extra_headers.find("Vary: Accept-Encoding\r\n"), std::string::npos);
+    EXPECT_EQ(decoded(taking.body_text()), *page);
+    // A client that does not take gzip gets the text.
+    Response not_taking;
+    not_taking.shared_body = page;
+    not_taking.shared_gzipped_body = kept;
+    gzip_body_if_accepted(accepting("identity"), not_taking);
+    EXPECT_EQ(not_taking.body_text(), *page);
+    EXPECT_EQ(not_taking.extra_headers, "Vary: Accept-Encoding\r\n");
+}
+
 TEST(Gzip, AClientThatDoesNotTakeGzipGetsTheBodyAsItIsWithVary)
 {
     const auto page = log_page(1000);
