@@ -113,6 +113,34 @@ TEST(RenderedPages, APageIsCompressedOnceForEveryClientThatTakesGzip)
     EXPECT_EQ(RenderedPages::gzipped(nullptr), nullptr);
 }
 
+TEST(RenderedPages, ClientsAskingForAPageCompressedAtOnceShareOneCompression)
+{
+    RenderedPages pages(std::size_t{4} * 1024 * 1024);
+    std::string text = R"({"results":[)";
+    while (text.size() < http::kSmallestGzippedBody) {
+        text += R"({"id":"2","type":"HealthCheck","status":"Warning"},)";
+    }
+    text += "{}]}";
+    pages.keep("k", page_of({{1, 10}}, text, 1, 5));
+    const auto page = pages.find_at("k", 5);
+    ASSERT_NE(page, nullptr);
+    constexpr int kThreads = 8;
+    std::vector<std::shared_ptr<const std::string>> got(kThreads);
+    std::vector<std::thread> threads;
+    threads.reserve(kThreads);
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] { got[static_cast<std::size_t>(t)] = RenderedPages::gzipped(page); });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    ASSERT_NE(got.front(), nullptr);
+    EXPECT_EQ(test::gunzip(*got.front()), text);
+    for (const auto& each : got) {
+        EXPECT_EQ(each, got.front()) << "compressed more than once";
+    }
+}
+
 TEST(RenderedPages, RequestsForAPageBeingListedAtTheirVersionWaitForItsText)
 {
     RenderedPages pages(std::size_t{1024} * 1024);
