@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace jobsessions::api {
 
@@ -53,6 +54,8 @@ protected:
     void failed() { failure_ = std::current_exception(); }
     /// A body that complete() sends instead of the one produce() gathered (a page kept whole).
     virtual void replace_body(http::Response& /*response*/) {}
+    /// The request's Accept-Encoding.
+    [[nodiscard]] std::string_view accept_encoding() const noexcept { return accept_encoding_; }
 
     Services& services_;
     boost::asio::io_context& io_;

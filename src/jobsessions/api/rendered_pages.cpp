@@ -3,8 +3,6 @@
 
 #include "jobsessions/http/gzip.hpp"
 
-#include <algorithm>
-
 namespace jobsessions::api {
 namespace {
 
@@ -47,9 +45,7 @@ RenderedPages::Kept RenderedPages::find(const std::string& key, const std::vecto
         return nullptr;
     }
     // A page kept at its first listing may lack bodies the body cache did not keep yet: it gives none.
-    const bool every_body =
-        std::all_of(kept->bodies.begin(), kept->bodies.end(), [](const auto& body) { return body != nullptr; });
-    return every_body ? kept : nullptr;
+    return kept->holds_every_body() ? kept : nullptr;
 }
 
 std::shared_ptr<const std::string> RenderedPages::gzipped(const Kept& page)

@@ -5,6 +5,7 @@
 #include "jobsessions/service/session_service.hpp"
 #include "jobsessions/util/generational_cache.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -56,6 +57,12 @@ public:
         std::optional<std::int64_t> version;
         /// Shared by the copies of the page kept at later versions, whose text is the same.
         std::shared_ptr<GzippedText> gzipped = std::make_shared<GzippedText>();
+
+        /// Whether the page holds the body of each of its sessions.
+        [[nodiscard]] bool holds_every_body() const noexcept
+        {
+            return std::all_of(bodies.begin(), bodies.end(), [](const auto& body) { return body != nullptr; });
+        }
     };
     using Kept = std::shared_ptr<const Page>;
 

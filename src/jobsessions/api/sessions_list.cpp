@@ -274,12 +274,21 @@ RenderedPages::Kept render_page(Services& services, const PageRequest& asked, st
     }
     out.append("]");
     append_links(out, asked.self, asked.base, asked.filters, asked.offset, asked.limit, page->total_count);
-    const bool every_body = std::all_of(bodies.begin(), bodies.end(), [](const auto& body) { return body != nullptr; });
-    if (!bodies.empty() && (every_body || (version && all_final))) {
-        services.rendered_pages.keep(
-            asked.key, RenderedPages::Page{page->total_count, held.sessions(), std::move(bodies), out, version});
+    RenderedPages::Page whole{page->total_count, held.sessions(), std::move(bodies), out, version};
+    if (!whole.bodies.empty() && (whole.holds_every_body() || (version && all_final))) {
+        services.rendered_pages.keep(asked.key, std::move(whole));
     }
     return nullptr;
+}
+
+/// Answers with the text of a page kept whole, shared rather than copied, and with its compressed copy, kept with
+/// it, for a client that takes gzip.
+void send_kept_page(http::Response& response, const RenderedPages::Kept& page, std::string_view accept_encoding)
+{
+    response.shared_body = std::shared_ptr<const std::string>(page, &page->text);
+    if (http::accepts_coding(accept_encoding, "gzip")) {
+        response.shared_gzipped_body = RenderedPages::gzipped(page);
+    }
 }
 
 /// The answer to a page of a list on a store that keeps a version of its sessions. The version is read on the I/O
@@ -291,7 +300,6 @@ public:
     PageAnswer(Context& ctx, PageRequest asked)
         : LaterAnswer(ctx)
         , asked_(std::move(asked))
-        , takes_gzip_(http::accepts_coding(ctx.request.accept_encoding, "gzip"))
     {
     }
 
@@ -319,8 +327,8 @@ public:
         }
         if (*version_) {
             auto& pages = services_.rendered_pages;
-            if (auto whole = pages.find_at(asked_.key, **version_); whole != nullptr) {
-                send_whole(whole);
+            whole_ = pages.find_at(asked_.key, **version_);
+            if (whole_ != nullptr) {
                 return Step::Done;
             }
             joined_ = pages.join_listing(asked_.key, **version_, mine_);
@@ -344,25 +352,14 @@ private:
         try {
             const auto version = version_ && *version_ ? std::optional(**version_) : std::nullopt;
             std::string text;
-            if (auto whole = render_page(services_, asked_, version, text); whole != nullptr) {
-                send_whole(whole);
-            } else {
-                kept_ = std::make_shared<const std::string>(std::move(text));
-            }
+            whole_ = render_page(services_, asked_, version, text);
+            kept_ = whole_ != nullptr ? std::shared_ptr<const std::string>(whole_, &whole_->text)
+                                      : std::make_shared<const std::string>(std::move(text));
         } catch (...) {
             failed();
         }
         if (mine_ != nullptr) {
             services_.rendered_pages.end_listing(asked_.key, mine_, kept_);
-        }
-    }
-
-    /// Sends the text of a page kept whole, and its compressed copy to a client that takes gzip.
-    void send_whole(const RenderedPages::Kept& whole)
-    {
-        kept_ = std::shared_ptr<const std::string>(whole, &whole->text);
-        if (takes_gzip_) {
-            kept_gzipped_ = RenderedPages::gzipped(whole);
         }
     }
 
@@ -383,9 +380,10 @@ private:
 
     void replace_body(http::Response& response) override
     {
-        if (kept_ != nullptr) {
+        if (whole_ != nullptr) {
+            send_kept_page(response, whole_, accept_encoding());
+        } else if (kept_ != nullptr) {
             response.shared_body = std::move(kept_);
-            response.shared_gzipped_body = std::move(kept_gzipped_);
         }
     }
 
@@ -396,11 +394,10 @@ private:
     std::shared_ptr<RenderedPages::Listing> joined_;
     /// This request's listing of the page, which others may wait for.
     std::shared_ptr<RenderedPages::Listing> mine_;
-    const bool takes_gzip_;
-    /// The page's text: kept whole, listed by another request or by this one; sent as it is.
+    /// The page kept whole that answers, found at the version or by the listing.
+    RenderedPages::Kept whole_;
+    /// The page's text otherwise: listed by another request or by this one; sent as it is.
     std::shared_ptr<const std::string> kept_;
-    /// A page kept whole's compressed copy, for a client that takes gzip.
-    std::shared_ptr<const std::string> kept_gzipped_;
 };
 
 /// Whether a page with this `limit` has its version read on the I/O thread (PageAnswer): the store keeps one and
@@ -465,10 +462,7 @@ void list_sessions(Context& ctx)
     }
     ctx.response.content_type = kJson;
     if (auto whole = render_page(ctx.services, asked, std::nullopt, ctx.response.body); whole != nullptr) {
-        ctx.response.shared_body = std::shared_ptr<const std::string>(whole, &whole->text);
-        if (http::accepts_coding(ctx.request.accept_encoding, "gzip")) {
-            ctx.response.shared_gzipped_body = RenderedPages::gzipped(whole);
-        }
+        send_kept_page(ctx.response, whole, ctx.request.accept_encoding);
     }
 }
 
