@@ -223,6 +223,76 @@ TEST_F(PostgresNodes, APageAnsweredFromMemoryShowsEveryWriteMadeThroughTheOtherN
     EXPECT_EQ(b_.client->get("/api/v1/jobSessions/" + newest + "/log?limit=10", token_).status, 404);
 }
 
+// A page deep in the list is placed by the counts it passes over, which a node keeps by the sessions' version:
+// every write made through the other node shows in it at once.
+TEST_F(PostgresNodes, ADeepPageShowsEveryWriteMadeThroughTheOtherNode)
+{
+    // Over 2,000 sessions, three an hour over a month: deeper than pages placed from their offset alone.
+    constexpr int kSessions = 2'100;
+    const util::Micros first = 1'770'000'000'000'000;
+    const util::Micros step = 1'200'000'000; // 20 minutes
+    const auto create_at = [&](util::Micros start, bool running) {
+        const std::string stop =
+            running ? "" : R"(,"executionStopTime":")" + util::format_timestamp(start + 60'000'000) + '"';
+        return str(create(a_, R"({"type":"PolicyBackup","status":")" + std::string(running ? "Running" : "Success") +
+                                  R"(","executionStartTime":")" + util::format_timestamp(start) + '"' + stop + "}"),
+                   "id");
+    };
+    for (int i = 0; i < kSessions; ++i) {
+        create_at(first + i * step, i % 7 == 0);
+    }
+    const std::string deep = "/api/v1/jobSessions?limit=30&offset=2040";
+    const auto page_at = [&](Node& node) {
+        const auto res = node.client->get(deep, token_);
+        EXPECT_EQ(res.status, 200) << res.body;
+        return res.json().as_object();
+    };
+    const auto ids = [](const boost::json::object& page) {
+        std::vector<std::string> all;
+        for (const auto& s : page.at("results").as_array()) {
+            all.push_back(str(s, "id"));
+        }
+        return all;
+    };
+    // Listed twice on node b: the second time from the counts it kept.
+    const auto before = page_at(b_);
+    EXPECT_EQ(before.at("totalCount").as_int64(), kSessions);
+    ASSERT_EQ(ids(before).size(), 30U);
+    EXPECT_EQ(ids(page_at(b_)), ids(before));
+
+    // A session newer than the page, made through node a, moves the page by one.
+    create_at(first + kSessions * step, false);
+    const auto after = page_at(b_);
+    EXPECT_EQ(after.at("totalCount").as_int64(), kSessions + 1);
+    const auto now = ids(after);
+    const auto was = ids(before);
+    ASSERT_EQ(now.size(), 30U);
+    EXPECT_EQ(std::vector<std::string>(now.begin() + 1, now.end()),
+              std::vector<std::string>(was.begin(), was.end() - 1));
+    EXPECT_EQ(ids(page_at(b_)), now);
+
+    // A running session of the page that ends through node a shows ended in the page node b lists.
+    std::string running;
+    for (const auto& s : after.at("results").as_array()) {
+        if (str(s, "status") == "Running") {
+            running = str(s, "id");
+        }
+    }
+    ASSERT_FALSE(running.empty());
+    const auto ended =
+        a_.client->send_json("PATCH", "/api/v1/jobSessions/" + running, R"({"status":"Success"})", token_);
+    ASSERT_EQ(ended.status, 200) << ended.body;
+    bool shown = false;
+    const auto ended_page = page_at(b_);
+    for (const auto& s : ended_page.at("results").as_array()) {
+        if (str(s, "id") == running) {
+            EXPECT_EQ(str(s, "status"), "Success");
+            shown = true;
+        }
+    }
+    EXPECT_TRUE(shown);
+}
+
 TEST_F(PostgresNodes, FollowersAndLongPollsOnOneNodeWakeForWritesOnTheOther)
 {
     const auto id = str(create(a_, R"({"type":"PolicyBackup","status":"Running"})"), "id");

@@ -173,6 +173,35 @@ TEST_P(DeepPageContract, DeepPagesFollowChangesCreationsAndDeletions)
     expect_every_filter("after changes");
 }
 
+// A backend may keep what a deep page passed over for the next one: after each kind of write, the pages listed
+// again are those of the store as it now is, not as it was when they were first listed.
+TEST_P(DeepPageContract, DeepPagesListedBeforeAWriteFollowIt)
+{
+    expect_every_filter("at first");
+    expect_every_filter("again");
+
+    auto next = model_[model_.size() / 2];
+    next.status = SessionStatus::Error;
+    auto replaced = store_->replace_session(next, next.usn, nullptr);
+    ASSERT_TRUE(replaced) << replaced.error().message;
+    model_[model_.size() / 2] = *replaced;
+    expect_every_filter("after a change of status");
+
+    auto s = running(SessionType::PolicyBackup);
+    s.start_time = kFirst + 100 * kDay + kHour;
+    auto created = store_->create_session(s, nullptr);
+    ASSERT_TRUE(created) << created.error().message;
+    model_.push_back(*created);
+    expect_every_filter("after a creation");
+
+    const auto before = kFirst + 10 * kDay;
+    auto deleted = store_->delete_old_sessions(std::nullopt, before, 100'000);
+    ASSERT_TRUE(deleted) << deleted.error().message;
+    ASSERT_GT(deleted->sessions, 0);
+    std::erase_if(model_, [&](const JobSession& m) { return m.stop_time && m.start_time < before; });
+    expect_every_filter("after a deletion");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DeepPageContract, contract_backends(), backend_name);
 
 } // namespace

@@ -140,15 +140,6 @@ std::string counted_in_index(const SessionFilter& filter, const Window::Edge& ed
     return "(SELECT count(*) FROM sessions" + where_of(narrowed, params) + ")";
 }
 
-Result<std::int64_t> single_count(Connection& db, const std::string& sql, const std::vector<Param>& params)
-{
-    auto rows = db.exec_built(sql, params);
-    if (!rows) {
-        return rows.error();
-    }
-    return rows->int64(0, 0);
-}
-
 /// A bucket's count: the sessions of a day or of a period.
 struct BucketCount {
     std::int64_t span = 1;
@@ -158,20 +149,21 @@ struct BucketCount {
 };
 
 /// The counts per bucket of `buckets` for `filter`'s kinds, newest first.
-Result<std::vector<BucketCount>> bucket_counts(Connection& db, const SessionFilter& filter,
+Result<std::vector<BucketCount>> bucket_counts(Counter& counter, const SessionFilter& filter,
                                                const std::vector<Buckets>& buckets)
 {
     std::vector<Param> params;
     const auto sql = std::string("SELECT span, bucket, sum(n)::bigint FROM ") + time_totals_of(filter) +
                      where_in_buckets(filter, buckets, params) + " GROUP BY span, bucket";
-    auto rows = db.exec_built(sql, params);
-    if (!rows) {
-        return rows.error();
+    auto numbers = counter.read(sql, params, 3);
+    if (!numbers) {
+        return numbers.error();
     }
+    const auto& n = **numbers;
     std::vector<BucketCount> counts;
-    counts.reserve(static_cast<std::size_t>(rows->count()));
-    for (int r = 0; r < rows->count(); ++r) {
-        counts.push_back(BucketCount{rows->int64(r, 0), rows->int64(r, 1), rows->int64(r, 2)});
+    counts.reserve(n.size() / 3);
+    for (std::size_t i = 0; i + 2 < n.size(); i += 3) {
+        counts.push_back(BucketCount{n[i], n[i + 1], n[i + 2]});
     }
     std::sort(counts.begin(), counts.end(),
               [](const BucketCount& a, const BucketCount& b) { return a.first_day() > b.first_day(); });
@@ -242,16 +234,16 @@ std::string where_of(const SessionFilter& f, std::vector<Param>& params)
     return sql;
 }
 
-Result<std::int64_t> count_matching(Connection& db, const SessionFilter& filter)
+Result<std::int64_t> count_matching(Counter& counter, const SessionFilter& filter)
 {
     std::vector<Param> params;
     if (!counts_place(filter)) {
-        return single_count(db, "SELECT count(*) FROM sessions" + where_of(filter, params), params);
+        return counter.single("SELECT count(*) FROM sessions" + where_of(filter, params), params);
     }
     if (!filter.from && !filter.to) {
-        return single_count(
-            db, std::string("SELECT coalesce(sum(n), 0)::bigint FROM ") + totals_of(filter) + where_of(filter, params),
-            params);
+        return counter.single(std::string("SELECT coalesce(sum(n), 0)::bigint FROM ") + totals_of(filter) +
+                                  where_of(filter, params),
+                              params);
     }
     const auto window = window_of(filter);
     std::string sum;
@@ -262,10 +254,10 @@ Result<std::int64_t> count_matching(Connection& db, const SessionFilter& filter)
     for (const auto& edge : window.edges) {
         sum += (sum.empty() ? "" : " + ") + counted_in_index(filter, edge, params);
     }
-    return single_count(db, "SELECT (" + sum + ")::bigint", params);
+    return counter.single("SELECT (" + sum + ")::bigint", params);
 }
 
-Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::int64_t offset)
+Result<PageStart> seek_page(Counter& counter, const SessionFilter& filter, std::int64_t offset)
 {
     PageStart start{filter.to, offset};
     if (offset < kSeekFromOffset || !counts_place(filter)) {
@@ -278,7 +270,7 @@ Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::in
     // The part of a day at the window's newest end comes first.
     if (filter.to && *window.end_day * kMicrosPerDay < *filter.to) {
         std::vector<Param> params;
-        auto newest = single_count(db, "SELECT " + counted_in_index(filter, window.edges.front(), params), params);
+        auto newest = counter.single("SELECT " + counted_in_index(filter, window.edges.front(), params), params);
         if (!newest) {
             return newest.error();
         }
@@ -288,7 +280,7 @@ Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::in
         start.offset -= *newest;
         start.to = *window.end_day * kMicrosPerDay;
     }
-    auto counts = bucket_counts(db, filter, buckets_of(window.first_day, window.end_day));
+    auto counts = bucket_counts(counter, filter, buckets_of(window.first_day, window.end_day));
     if (!counts) {
         return counts.error();
     }
@@ -300,7 +292,7 @@ Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::in
         if (start.offset < bucket.n) {
             // The page starts in this period: find its day.
             auto days =
-                bucket_counts(db, filter, {Buckets{1, bucket.first_day(), bucket.first_day() + kDaysPerPeriod}});
+                bucket_counts(counter, filter, {Buckets{1, bucket.first_day(), bucket.first_day() + kDaysPerPeriod}});
             if (!days) {
                 return days.error();
             }

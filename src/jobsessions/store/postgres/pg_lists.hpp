@@ -3,6 +3,7 @@
 #pragma once
 
 #include "jobsessions/store/postgres/connection.hpp"
+#include "jobsessions/store/postgres/kept_counts.hpp"
 #include "jobsessions/store/session_store.hpp"
 #include "jobsessions/util/time.hpp"
 
@@ -20,8 +21,8 @@ std::string where_of(const SessionFilter& filter, std::vector<Param>& params);
 /// The exact number of sessions matching `filter`. A filter of types, statuses, creator and policy adds up kept
 /// counts (schema.hpp): the overall ones without a time window; with one, whole 32-day periods and whole days
 /// from the per-time counts and the parts of days at the window's edges from the index. A text or usn filter
-/// counts the matching sessions.
-Result<std::int64_t> count_matching(Connection& db, const SessionFilter& filter);
+/// counts the matching sessions. Each statement is read through `counter`.
+Result<std::int64_t> count_matching(Counter& counter, const SessionFilter& filter);
 
 /// Below this offset a page skips its offset in the index itself (OFFSET): one statement, cheap enough.
 inline constexpr std::int64_t kSeekFromOffset = 2'000;
@@ -37,7 +38,8 @@ struct PageStart {
 /// page's statement skips less than a day of sessions: the days and periods newer than the page are passed over
 /// by their counts. An offset below kSeekFromOffset, a text or a usn filter, and a window of less than a whole day
 /// start at the offset itself. Run it in the same snapshot as the page's statement (a repeatable-read
-/// transaction), so that the counts it passes over are those of the sessions the page skips.
-Result<PageStart> seek_page(Connection& db, const SessionFilter& filter, std::int64_t offset);
+/// transaction), so that the counts it passes over are those of the sessions the page skips: `counter` reads in
+/// that snapshot.
+Result<PageStart> seek_page(Counter& counter, const SessionFilter& filter, std::int64_t offset);
 
 } // namespace jobsessions::store::postgres

@@ -23,7 +23,6 @@ constexpr const char* kSelectSessionForUpdate =
 constexpr const char* kSelectSessionsIn =
     "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS " FROM unnest($1::bigint[]) WITH ORDINALITY AS wanted (id, n)"
     " JOIN sessions USING (id) ORDER BY wanted.n";
-constexpr const char* kReadSnapshot = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 constexpr const char* kSelectCreator = "SELECT created_by FROM sessions WHERE id = $1";
 constexpr const char* kInsertSession =
     "INSERT INTO sessions (type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
@@ -287,6 +286,64 @@ private:
 /// Keys of the stores opened, for their lookup connections.
 std::atomic<std::uint64_t> next_store_key{1};
 
+/// The keys of the page at `offset` of `filter`'s list, placed by the counts `counter` reads. With `version`, the
+/// statement that reads the keys reads the sessions' version into it too (left unset when no statement is sent:
+/// the counter missed a count, or the page is past the end). A counter that missed leaves the page to be thrown
+/// away.
+Result<PageKeys> list_keys(Counter& counter, const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+                           std::optional<std::int64_t>* version)
+{
+    auto total = count_matching(counter, filter);
+    if (!total) {
+        return total.error();
+    }
+    PageKeys page;
+    page.total_count = *total;
+    if (counter.missed() || limit == 0 || offset >= page.total_count) {
+        return page;
+    }
+    auto start = seek_page(counter, filter, offset);
+    if (!start) {
+        return start.error();
+    }
+    if (counter.missed()) {
+        return page;
+    }
+    auto narrowed = filter;
+    narrowed.to = start->to;
+    std::vector<Param> params;
+    const auto where = where_of(narrowed, params);
+    params.push_back(param(start->offset));
+    params.push_back(param(limit));
+    const auto skip_and_take = " ORDER BY start_time DESC, id DESC OFFSET $" + std::to_string(params.size() - 1) +
+                               " LIMIT $" + std::to_string(params.size());
+    if (!version) {
+        auto rows = counter.connection().exec_built("SELECT id, usn FROM sessions" + where + skip_and_take, params);
+        if (!rows) {
+            return rows.error();
+        }
+        for (int r = 0; r < rows->count(); ++r) {
+            page.keys.push_back(SessionKey{rows->int64(r, 0), rows->int64(r, 1)});
+        }
+        return page;
+    }
+    // One row with no session when the page is empty.
+    const auto sql = "SELECT v.version, k.id, k.usn FROM (SELECT " JOBSESSIONS_PG_SESSIONS_VERSION
+                     " AS version) AS v LEFT JOIN LATERAL (SELECT id, usn, start_time FROM sessions" +
+                     where + skip_and_take + ") AS k ON true ORDER BY k.start_time DESC, k.id DESC";
+    auto rows = counter.connection().exec_built(sql, params);
+    if (!rows) {
+        return rows.error();
+    }
+    for (int r = 0; r < rows->count(); ++r) {
+        *version = rows->int64(r, 0);
+        if (const auto id = rows->optional_int64(r, 1)) {
+            page.keys.push_back(SessionKey{*id, rows->int64(r, 2)});
+        }
+    }
+    return page;
+}
+
 } // namespace
 
 Result<domain::LogEntry> read_log_entry(const Rows& rows, int r, int first, std::int64_t session_id)
@@ -396,7 +453,14 @@ void PgStore::get_session_later(std::int64_t id, boost::asio::io_context& io, Se
 
 void PgStore::sessions_version_later(boost::asio::io_context& io, VersionReply reply)
 {
-    read_sessions_version(io, key_, conninfo_, std::move(reply));
+    // The version a page is checked against is the newest one its listing may find its counts kept at.
+    read_sessions_version(io, key_, conninfo_,
+                          [kept = kept_counts_, reply = std::move(reply)](Result<std::int64_t> version) {
+                              if (version) {
+                                  kept->saw_version(*version);
+                              }
+                              reply(std::move(version));
+                          });
 }
 
 void PgStore::get_log_later(std::int64_t session_id, std::int64_t offset, std::int64_t limit,
@@ -539,51 +603,44 @@ Result<LogAppend> PgStore::append_log(std::int64_t session_id, const std::vector
 
 Result<PageKeys> PgStore::list_session_keys(const SessionFilter& filter, std::int64_t offset, std::int64_t limit)
 {
-    const auto read = [&](Connection& db) -> Result<PageKeys> {
-        auto total = count_matching(db, filter);
-        if (!total) {
-            return total.error();
+    auto lease = pool_.acquire();
+    if (!lease) {
+        return lease.error();
+    }
+    if (offset < kSeekFromOffset) {
+        Counter counter(**lease, nullptr, std::nullopt);
+        return list_keys(counter, filter, offset, limit, nullptr);
+    }
+    // A deep page placed by the counts kept at the newest version seen, when every one it passes over is kept
+    // there, reads its keys and the sessions' version in one statement (one snapshot): the page is right if the
+    // store is still at that version. Under writes it mostly is not kept, and costs nothing more.
+    if (const auto newest = kept_counts_->newest_version()) {
+        Counter kept_only(**lease, kept_counts_.get(), *newest, true);
+        std::optional<std::int64_t> version;
+        auto page = list_keys(kept_only, filter, offset, limit, &version);
+        if (!page) {
+            return page.error();
         }
-        PageKeys page;
-        page.total_count = *total;
-        if (limit == 0 || offset >= page.total_count) {
+        if (!kept_only.missed() && version == newest) {
             return page;
         }
-        auto start = seek_page(db, filter, offset);
-        if (!start) {
-            return start.error();
+        if (version) {
+            kept_counts_->saw_version(*version);
         }
-        auto narrowed = filter;
-        narrowed.to = start->to;
-        std::vector<Param> params;
-        const auto where = where_of(narrowed, params);
-        params.push_back(param(start->offset));
-        params.push_back(param(limit));
-        const auto sql = "SELECT id, usn FROM sessions" + where + " ORDER BY start_time DESC, id DESC OFFSET $" +
-                         std::to_string(params.size() - 1) + " LIMIT $" + std::to_string(params.size());
-        auto rows = db.exec_built(sql, params);
-        if (!rows) {
-            return rows.error();
-        }
-        for (int r = 0; r < rows->count(); ++r) {
-            page.keys.push_back(SessionKey{rows->int64(r, 0), rows->int64(r, 1)});
-        }
-        return page;
-    };
-    if (offset < kSeekFromOffset) {
-        auto lease = pool_.acquire();
-        if (!lease) {
-            return lease.error();
-        }
-        return read(**lease);
     }
-    // A deep page reads the counts it passes over and the sessions it skips in one snapshot.
-    return pool_.transaction([&](Connection& db) -> Result<PageKeys> {
-        if (auto isolated = db.exec_prepared(kReadSnapshot); !isolated) {
-            return isolated.error();
-        }
-        return read(db);
-    });
+    // Else it reads the counts it passes over and the sessions it skips in one snapshot, the counts read before
+    // at the snapshot's version from those kept.
+    auto version = begin_read_snapshot(**lease);
+    if (!version) {
+        return version.error();
+    }
+    Counter counter(**lease, kept_counts_.get(), *version);
+    auto page = list_keys(counter, filter, offset, limit, nullptr);
+    if (auto ended = (*lease)->exec(page ? "COMMIT" : "ROLLBACK"); !ended && page) {
+        return ended.error();
+    }
+    // A failed ROLLBACK broke the connection (the pool drops it): the read's own error says what went wrong.
+    return page;
 }
 
 Result<std::vector<JobSession>> PgStore::get_sessions(const std::vector<SessionKey>& keys)
@@ -609,7 +666,8 @@ Result<std::int64_t> PgStore::count_sessions(const SessionFilter& filter)
     if (!lease) {
         return lease.error();
     }
-    return count_matching(**lease, filter);
+    Counter counter(**lease, nullptr, std::nullopt);
+    return count_matching(counter, filter);
 }
 
 Result<std::unique_ptr<SessionCursor>> PgStore::open_session_cursor(const SessionFilter& filter)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/store/postgres/connection.hpp"
+#include "jobsessions/store/postgres/kept_counts.hpp"
 #include "jobsessions/store/postgres/pg_writer.hpp"
 #include "jobsessions/store/store.hpp"
 
@@ -141,6 +142,10 @@ private:
     ConnectionPool pool_;
     /// The writes that take usns, committed in batches.
     PgWriter writer_;
+    static constexpr std::size_t kKeptCountsBytes = 4 << 20;
+    /// The counts deep pages passed over, by the sessions' version they were read at (shared with the replies of
+    /// the version reads, which note the newest version).
+    std::shared_ptr<KeptCounts> kept_counts_ = std::make_shared<KeptCounts>(kKeptCountsBytes);
 };
 
 } // namespace jobsessions::store::postgres

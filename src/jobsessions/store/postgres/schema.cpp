@@ -20,6 +20,8 @@ constexpr const char* kSelectVersion = "SELECT coalesce(max(version), 0) FROM sc
 constexpr const char* kRecordVersion = "INSERT INTO schema_migrations (version) VALUES ($1)";
 constexpr const char* kAnnounce = "SELECT pg_notify($1, $2)";
 constexpr const char* kBegin = "BEGIN";
+constexpr const char* kBeginReadSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+constexpr const char* kSelectSessionsVersion = "SELECT " JOBSESSIONS_PG_SESSIONS_VERSION;
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kLockUsnCounter = "SELECT value FROM counters WHERE name = 'usn' FOR UPDATE";
 constexpr const char* kWriteUsn = "UPDATE counters SET value = $1 WHERE name = 'usn'";
@@ -525,6 +527,19 @@ Result<void> begin_usn_batch(Connection& db)
     db.notes().usn = rows.int64(0, 0);
     db.notes().usn_moved = false;
     return {};
+}
+
+Result<std::int64_t> begin_read_snapshot(Connection& db)
+{
+    auto begun = db.exec_pipelined({Statement{kBeginReadSnapshot, {}}, Statement{kSelectSessionsVersion, {}}});
+    if (!begun) {
+        return begun.error();
+    }
+    const auto& rows = begun->back();
+    if (rows.count() != 1) {
+        return StoreError{StoreErrc::Corrupt, "the sessions' version is missing"};
+    }
+    return rows.int64(0, 0);
 }
 
 void count_session(Connection& db, const domain::JobSession& session, std::int64_t delta)

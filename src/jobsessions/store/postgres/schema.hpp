@@ -36,6 +36,10 @@ Result<void> begin_usn_batch(Connection& db);
 /// the transaction that makes it, so equal versions read at two times mean every list was the same at both.
 #define JOBSESSIONS_PG_SESSIONS_VERSION "(SELECT sum(value) FROM counters WHERE name IN ('usn', 'deletions'))::bigint"
 
+/// Begins a repeatable-read, read-only transaction and reads the sessions' version in its snapshot (one round
+/// trip): what the transaction reads is the store as it was at that version.
+Result<std::int64_t> begin_read_snapshot(Connection& db);
+
 /// The channel on which servers announce what their transactions changed (delivered when they commit).
 inline constexpr const char* kChangesChannel = "jobsessions_changes";
 /// Payloads announced besides a session's id.
