@@ -209,12 +209,16 @@ TEST_P(PolicyContract, RetentionDeletesFinishedSessionsOfItsScopeInBatchesWithTh
     const auto orphan_old = finished(std::nullopt, 20);
     const auto orphan_new = finished(std::nullopt, 1);
     const auto gone_policy_old = finished(std::string("deleted-long-ago"), 20);
+    const auto orphan_oldest = finished(std::nullopt, 25);
 
-    // The policy's own sweep, one session per batch: only its finished sessions older than the time.
+    // The policy's own sweep, one session per batch: only its finished sessions older than the time, the oldest
+    // first.
     auto batch = store_->delete_old_sessions(std::string("kept"), kNow - 14 * kDay, 1);
     ASSERT_TRUE(batch);
     EXPECT_EQ(batch->sessions, 1);
     EXPECT_EQ(batch->log_entries, 2);
+    EXPECT_FALSE(exists(kept_old_too.id));
+    EXPECT_TRUE(exists(kept_old.id));
     batch = store_->delete_old_sessions(std::string("kept"), kNow - 14 * kDay, 1);
     ASSERT_TRUE(batch);
     EXPECT_EQ(batch->sessions, 1);
@@ -228,7 +232,13 @@ TEST_P(PolicyContract, RetentionDeletesFinishedSessionsOfItsScopeInBatchesWithTh
     auto log = store_->get_log(kept_old.id, 0, -1);
     EXPECT_TRUE(!log || log->empty());
 
-    // The default sweep: sessions no policy's retention covers (none, a policy without one, a deleted policy).
+    // The default sweep: sessions no policy's retention covers (none, a policy without one, a deleted policy), the
+    // oldest first.
+    batch = store_->delete_old_sessions(std::nullopt, kNow - 10 * kDay, 1);
+    ASSERT_TRUE(batch);
+    EXPECT_EQ(batch->sessions, 1);
+    EXPECT_FALSE(exists(orphan_oldest.id));
+    EXPECT_TRUE(exists(orphan_old.id));
     batch = store_->delete_old_sessions(std::nullopt, kNow - 10 * kDay, 100);
     ASSERT_TRUE(batch);
     EXPECT_EQ(batch->sessions, 3);

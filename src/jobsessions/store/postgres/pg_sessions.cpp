@@ -54,11 +54,13 @@ constexpr const char* kSelectIdempotency =
 constexpr const char* kInsertIdempotency =
     "INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, location, body, created_at)"
     " VALUES ($1, $2, decode($3, 'hex'), $4, $5, $6, $7)";
-constexpr const char* kSelectOldOfPolicy =
-    "SELECT id FROM sessions WHERE policy_id = $1 AND start_time < $2 AND stop_time IS NOT NULL LIMIT $3";
+// The oldest first, along the index: without an order PostgreSQL took a LIMIT of the many old sessions for a
+// short sequential scan, and read half of a million sessions (45 ms, with the usn counter locked) to find them.
+constexpr const char* kSelectOldOfPolicy = "SELECT id FROM sessions WHERE policy_id = $1 AND start_time < $2 AND"
+                                           " stop_time IS NOT NULL ORDER BY start_time, id LIMIT $3";
 constexpr const char* kSelectOldOthers =
     "SELECT id FROM sessions WHERE start_time < $1 AND stop_time IS NOT NULL AND (policy_id IS NULL OR policy_id NOT"
-    " IN (SELECT id FROM policies WHERE retention_days IS NOT NULL)) LIMIT $2";
+    " IN (SELECT id FROM policies WHERE retention_days IS NOT NULL)) ORDER BY start_time, id LIMIT $2";
 // Deletes the sessions and their log entries, and uncounts the sessions from every kept count (schema.hpp), by the
 // day and period of their start.
 constexpr const char* kDeleteSessions =

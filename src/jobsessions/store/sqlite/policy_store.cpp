@@ -43,12 +43,12 @@ constexpr const char* kInsertRun =
 constexpr const char* kDeleteRun = "DELETE FROM policy_runs WHERE session_id = ?1";
 constexpr const char* kSelectOldPolicySessions =
     "SELECT id FROM sessions INDEXED BY sessions_by_policy"
-    " WHERE policy_id = ?1 AND start_time < ?2 AND stop_time IS NOT NULL LIMIT ?3";
+    " WHERE policy_id = ?1 AND start_time < ?2 AND stop_time IS NOT NULL ORDER BY start_time, id LIMIT ?3";
 constexpr const char* kSelectOldOtherSessions =
     "SELECT id FROM sessions INDEXED BY sessions_by_start"
     " WHERE start_time < ?1 AND stop_time IS NOT NULL"
     " AND (policy_id IS NULL OR policy_id NOT IN (SELECT id FROM policies WHERE retention_days IS NOT NULL))"
-    " LIMIT ?2";
+    " ORDER BY start_time, id LIMIT ?2";
 constexpr const char* kCountLogEntries = "SELECT count(*) FROM log_entries WHERE session_id = ?1";
 // Returns what the session was counted under, for SessionCounts.
 const std::string kDeleteSession = std::string("DELETE FROM sessions WHERE id = ?1 RETURNING ") + kCountedColumns;
