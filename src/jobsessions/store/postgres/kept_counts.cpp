@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/store/postgres/kept_counts.hpp"
 
+#include "jobsessions/log/log.hpp"
+
+#include <string>
 #include <utility>
 
 namespace jobsessions::store::postgres {
@@ -39,10 +42,18 @@ void KeptCounts::keep(const std::string& sql, const std::vector<Param>& params, 
     auto key = key_of(sql, params);
     const auto cost = key.size() + numbers->size() * sizeof(std::int64_t) + 128;
     saw_version(version);
-    decltype(cache_)::Evicted evicted;
-    std::lock_guard lock(mutex_);
-    // Too big for the cache, it is simply not kept: the next reader counts again.
-    (void)cache_.keep(std::move(key), Kept{version, std::move(numbers)}, cost, evicted);
+    const auto count = numbers->size();
+    bool kept = false;
+    {
+        decltype(cache_)::Evicted evicted;
+        std::lock_guard lock(mutex_);
+        kept = cache_.keep(std::move(key), Kept{version, std::move(numbers)}, cost, evicted);
+    }
+    if (!kept) {
+        // A list's counts are a few hundred numbers at most: this would be a statement that should not be kept
+        // at all. Nothing is wrong for readers, who count again.
+        log::warning("database: a count of " + std::to_string(count) + " numbers is too big to keep");
+    }
 }
 
 void KeptCounts::saw_version(std::int64_t version) noexcept

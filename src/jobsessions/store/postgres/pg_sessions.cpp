@@ -321,28 +321,23 @@ Result<PageKeys> list_keys(Counter& counter, const SessionFilter& filter, std::i
     params.push_back(param(limit));
     const auto skip_and_take = " ORDER BY start_time DESC, id DESC OFFSET $" + std::to_string(params.size() - 1) +
                                " LIMIT $" + std::to_string(params.size());
-    if (!version) {
-        auto rows = counter.connection().exec_built("SELECT id, usn FROM sessions" + where + skip_and_take, params);
-        if (!rows) {
-            return rows.error();
-        }
-        for (int r = 0; r < rows->count(); ++r) {
-            page.keys.push_back(SessionKey{rows->int64(r, 0), rows->int64(r, 1)});
-        }
-        return page;
-    }
-    // One row with no session when the page is empty.
-    const auto sql = "SELECT v.version, k.id, k.usn FROM (SELECT " JOBSESSIONS_PG_SESSIONS_VERSION
-                     " AS version) AS v LEFT JOIN LATERAL (SELECT id, usn, start_time FROM sessions" +
-                     where + skip_and_take + ") AS k ON true ORDER BY k.start_time DESC, k.id DESC";
+    const auto keys = "SELECT id, usn, start_time FROM sessions" + where + skip_and_take;
+    // With the version: one row with no session when the page is empty.
+    const auto sql = version ? "SELECT v.version, k.id, k.usn FROM (SELECT " JOBSESSIONS_PG_SESSIONS_VERSION
+                               " AS version) AS v LEFT JOIN LATERAL (" +
+                                   keys + ") AS k ON true ORDER BY k.start_time DESC, k.id DESC"
+                             : keys;
     auto rows = counter.connection().exec_built(sql, params);
     if (!rows) {
         return rows.error();
     }
+    const int id_column = version ? 1 : 0;
     for (int r = 0; r < rows->count(); ++r) {
-        *version = rows->int64(r, 0);
-        if (const auto id = rows->optional_int64(r, 1)) {
-            page.keys.push_back(SessionKey{*id, rows->int64(r, 2)});
+        if (version) {
+            *version = rows->int64(r, 0);
+        }
+        if (const auto id = rows->optional_int64(r, id_column)) {
+            page.keys.push_back(SessionKey{*id, rows->int64(r, id_column + 1)});
         }
     }
     return page;

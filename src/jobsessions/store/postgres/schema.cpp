@@ -514,32 +514,39 @@ Result<void> lock_usn_counter(Connection& db)
     return {};
 }
 
-Result<void> begin_usn_batch(Connection& db)
+namespace {
+
+/// Begins a transaction with `begin` and reads the one number `select` reads in it, in one round trip; Corrupt,
+/// saying that `what` is missing, when it reads no row.
+Result<std::int64_t> begin_and_read(Connection& db, const char* begin, const char* select, const char* what)
 {
-    auto begun = db.exec_pipelined({Statement{kBegin, {}}, Statement{kLockUsnCounter, {}}});
+    auto begun = db.exec_pipelined({Statement{begin, {}}, Statement{select, {}}});
     if (!begun) {
         return begun.error();
     }
     const auto& rows = begun->back();
     if (rows.count() != 1) {
-        return StoreError{StoreErrc::Corrupt, "the usn counter is missing"};
+        return StoreError{StoreErrc::Corrupt, std::string(what) + " is missing"};
     }
-    db.notes().usn = rows.int64(0, 0);
+    return rows.int64(0, 0);
+}
+
+} // namespace
+
+Result<void> begin_usn_batch(Connection& db)
+{
+    auto usn = begin_and_read(db, kBegin, kLockUsnCounter, "the usn counter");
+    if (!usn) {
+        return usn.error();
+    }
+    db.notes().usn = *usn;
     db.notes().usn_moved = false;
     return {};
 }
 
 Result<std::int64_t> begin_read_snapshot(Connection& db)
 {
-    auto begun = db.exec_pipelined({Statement{kBeginReadSnapshot, {}}, Statement{kSelectSessionsVersion, {}}});
-    if (!begun) {
-        return begun.error();
-    }
-    const auto& rows = begun->back();
-    if (rows.count() != 1) {
-        return StoreError{StoreErrc::Corrupt, "the sessions' version is missing"};
-    }
-    return rows.int64(0, 0);
+    return begin_and_read(db, kBeginReadSnapshot, kSelectSessionsVersion, "the sessions' version");
 }
 
 void count_session(Connection& db, const domain::JobSession& session, std::int64_t delta)
