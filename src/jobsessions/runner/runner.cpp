@@ -74,6 +74,10 @@ struct Runner::Run {
     domain::Policy policy;
     Trigger trigger = Trigger::Manual;
     std::atomic<StopReason> stop{StopReason::None};
+    /// Set (under the runner's mutex) once the command has ended and the session is about to get its final status:
+    /// from then on the run no longer counts against its policy's maxConcurrentRuns, so a client that sees the
+    /// session ended can start the next run at once.
+    bool ended = false;
     /// Wakes the run's thread when `stop` is set.
     Fd wake{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
 
@@ -276,7 +280,7 @@ std::size_t Runner::active_runs(const std::string& policy_id) const
     std::lock_guard lock(mutex_);
     std::size_t n = 0;
     for (const auto& [id, run] : runs_) {
-        n += run->policy.id == policy_id ? 1 : 0;
+        n += run->policy.id == policy_id && !run->ended ? 1 : 0;
     }
     return n;
 }
@@ -552,6 +556,10 @@ void Runner::end_run(const std::shared_ptr<Run>& run, std::optional<ExitOutcome>
     }
     domain::SessionChange change;
     change.status = final_status;
+    {
+        std::lock_guard lock(mutex_);
+        run->ended = true;
+    }
     if (auto changed = sessions_.change(service::kSystem, id, change, nullptr); !changed) {
         log::warning("cannot record the end of session " + std::to_string(id) + ": " + changed.error().for_log());
     }

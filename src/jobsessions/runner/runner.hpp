@@ -88,7 +88,8 @@ public:
     /// How many runs (each a child process) this server has going on.
     [[nodiscard]] std::size_t running() const;
 
-    /// How many runs of a policy are going on.
+    /// How many runs of a policy are going on: a run whose command has ended and whose session is getting (or has)
+    /// its final status no longer counts.
     [[nodiscard]] std::size_t active_runs(const std::string& policy_id) const override;
 
     /// Stops every run (SIGTERM, SIGKILL after its grace period), records each as Canceled, and waits until

@@ -10,21 +10,40 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 
 namespace jobsessions::runner {
 namespace {
 
 using domain::SessionStatus;
 
-/// Refuses every command, as fork does when the system is out of processes.
+/// Refuses every command, as fork does when the system is out of processes; while held, it waits before refusing.
 class RefusingLauncher final : public ProcessLauncher {
 public:
     boost::system::result<Child, std::string> launch(const ChildCommand& command) override
     {
+        std::unique_lock lock(mutex_);
+        released_.wait(lock, [&] { return !held_; });
         launched = command;
         return std::string("Resource temporarily unavailable");
     }
+    void hold()
+    {
+        std::lock_guard lock(mutex_);
+        held_ = true;
+    }
+    void release()
+    {
+        std::lock_guard lock(mutex_);
+        held_ = false;
+        released_.notify_all();
+    }
     ChildCommand launched;
+
+private:
+    std::mutex mutex_;
+    std::condition_variable released_;
+    bool held_ = false;
 };
 
 class RunnerWithLauncher : public ::testing::Test {
@@ -100,6 +119,38 @@ TEST_F(RunnerWithLauncher, ACommandThatCannotStartEndsItsSessionAsErrorSayingWhy
     auto left = records_->left_behind();
     ASSERT_TRUE(left);
     EXPECT_TRUE(left->empty());
+}
+
+TEST_F(RunnerWithLauncher, ARunWhoseSessionShowsEndedNoLongerCountsAgainstItsPolicy)
+{
+    domain::Policy policy;
+    policy.id = "p-2";
+    policy.name = "One at a time";
+    policy.command = {"backup"};
+    policy.max_concurrent_runs = 1;
+    // A client that sees the session ended starts the next run at once: at the moment the final status is
+    // visible (the hub tells watchers synchronously), the policy's slot must be free already.
+    std::mutex mutex;
+    std::optional<std::size_t> runs_when_ended;
+    launcher_.hold();
+    auto started = runner_->start(policy, Trigger::Manual);
+    if (!started) {
+        launcher_.release();
+        FAIL() << started.error().message;
+    }
+    auto watch = hub_.watch_session(started->id, [&] {
+        auto session = sessions_->get(service::kSystem, started->id);
+        std::lock_guard lock(mutex);
+        if (session && domain::is_final(session->status) && !runs_when_ended) {
+            runs_when_ended = runner_->active_runs(policy.id);
+        }
+    });
+    launcher_.release();
+    ended(started->id);
+    runner_->shutdown();
+    std::lock_guard lock(mutex);
+    ASSERT_TRUE(runs_when_ended.has_value());
+    EXPECT_EQ(*runs_when_ended, 0U);
 }
 
 } // namespace
