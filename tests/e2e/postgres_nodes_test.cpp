@@ -344,6 +344,41 @@ TEST_F(PostgresNodes, AStopAskedThroughOneNodeStopsTheRunOnTheOther)
         30s, "the run stopped by node a");
 }
 
+TEST_F(PostgresNodes, ARunOnOneNodeCountsAgainstItsPolicyOnTheOther)
+{
+    // maxConcurrentRuns is 1 by default.
+    const auto policy = define_policy(R"("name":"one at a time","stopGraceSeconds":1,"command":["sleep","600"])");
+    const auto path = "/api/v1/policies/" + policy;
+    const Headers auth{{"Authorization", "Bearer " + token_}};
+    const auto first = a_.client->send_json("POST", path + "/start", "", token_);
+    ASSERT_EQ(first.status, 202) << first.body;
+    const auto first_id = str(first.json(), "id");
+    const auto refused = b_.client->send_json("POST", path + "/start", "", token_);
+    EXPECT_EQ(refused.status, 409) << refused.body;
+    EXPECT_NE(refused.body.find("maxConcurrentRuns"), std::string::npos) << refused.body;
+    const auto kept = b_.client->request("DELETE", path, "", auth);
+    EXPECT_EQ(kept.status, 409) << kept.body;
+    EXPECT_NE(kept.body.find("1 run(s) going on"), std::string::npos) << kept.body;
+
+    // Once node a's run has ended, node b may start the next one at once.
+    ASSERT_EQ(b_.client->send_json("POST", "/api/v1/jobSessions/" + first_id + "/stop", "", token_).status, 200);
+    wait_until(
+        b_,
+        [&] { return str(b_.client->get("/api/v1/jobSessions/" + first_id, token_).json(), "status") == "Canceled"; },
+        30s, "node a's run stopped");
+    const auto second = b_.client->send_json("POST", path + "/start", "", token_);
+    ASSERT_EQ(second.status, 202) << second.body;
+    const auto second_id = str(second.json(), "id");
+    EXPECT_EQ(a_.client->send_json("POST", path + "/start", "", token_).status, 409);
+
+    // Deleted with force through node a, the policy's run on node b is stopped by node b.
+    EXPECT_EQ(a_.client->request("DELETE", path + "?force=true", "", auth).status, 204);
+    wait_until(
+        a_,
+        [&] { return str(a_.client->get("/api/v1/jobSessions/" + second_id, token_).json(), "status") == "Canceled"; },
+        30s, "node b's run stopped by the deletion through node a");
+}
+
 TEST_F(PostgresNodes, AClientThroughHaproxyKeepsWorkingWhileANodeIsKilledAndRestarted)
 {
     TempDir proxy_dir;

@@ -208,7 +208,16 @@ TEST_F(PolicyRuns, ARunThatCannotBeRecordedDoesNotStart)
 
     const std::string marker = dir_.file("ran");
     const auto policy = define(R"("name":"unrecorded","command":["touch",")" + marker + R"("])");
-    const auto id = start_run(policy);
+    // The run is recorded before the start is answered, so the client learns that it did not start.
+    const auto refused = client_->send_json("POST", "/api/v1/policies/" + policy + "/start", "", admin_token());
+    EXPECT_EQ(refused.status, 503) << refused.body;
+    // The session made for it says why.
+    const auto listed = client_->get("/api/v1/jobSessions?PolicyId=" + policy, admin_token());
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    const auto page = listed.json();
+    const auto& results = page.at("results").as_array();
+    ASSERT_EQ(results.size(), 1U) << listed.body;
+    const auto id = str(results.front(), "id");
     EXPECT_EQ(str(wait_final(id), "status"), "Error");
     EXPECT_TRUE(contains(messages(id), "Not started: the server could not record the run"));
     EXPECT_FALSE(std::filesystem::exists(marker));

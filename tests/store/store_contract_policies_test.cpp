@@ -4,7 +4,9 @@
 #include "store/store_contract.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace jobsessions::store {
@@ -190,6 +192,70 @@ TEST_P(PolicyContract, RunsAreRecordedUntilForgotten)
     ASSERT_EQ(runs->size(), 1U);
     EXPECT_EQ(runs->front().session_id, second->id);
     EXPECT_TRUE(store_->remove_policy_run(first->id)); // forgetting twice is harmless
+}
+
+TEST_P(PolicyContract, AClaimRecordsARunOnlyWhileItsPolicyHasFewerThanItAllows)
+{
+    ASSERT_TRUE(store_->create_policy(policy_named("id-a", "Claimed")));
+    std::vector<std::int64_t> sessions;
+    for (int i = 0; i < 3; ++i) {
+        auto created = store_->create_session(running(), nullptr);
+        ASSERT_TRUE(created);
+        sessions.push_back(created->id);
+    }
+    EXPECT_TRUE(*store_->claim_policy_run(PolicyRun{sessions[0], "id-a", 0, 0, {}}, 2));
+    EXPECT_TRUE(*store_->claim_policy_run(PolicyRun{sessions[1], "id-a", 0, 0, {}}, 2));
+    EXPECT_FALSE(*store_->claim_policy_run(PolicyRun{sessions[2], "id-a", 0, 0, {}}, 2));
+    // Another policy's runs do not count.
+    EXPECT_TRUE(*store_->claim_policy_run(PolicyRun{sessions[2], "id-b", 0, 0, {}}, 1));
+    ASSERT_TRUE(store_->remove_policy_run(sessions[2]));
+    // The process a claimed run started is recorded on its claim, which stays one run.
+    ASSERT_TRUE(store_->insert_policy_run(PolicyRun{sessions[0], "id-a", 4242, 123456, {}}));
+    auto runs = store_->list_policy_runs();
+    ASSERT_TRUE(runs);
+    ASSERT_EQ(runs->size(), 2U);
+    EXPECT_EQ(runs->front().session_id, sessions[0]);
+    EXPECT_EQ(runs->front().pid, 4242);
+    EXPECT_EQ(runs->front().process_start, 123456);
+    EXPECT_FALSE(*store_->claim_policy_run(PolicyRun{sessions[2], "id-a", 0, 0, {}}, 2));
+    // A run forgotten frees its place.
+    ASSERT_TRUE(store_->remove_policy_run(sessions[0]));
+    EXPECT_TRUE(*store_->claim_policy_run(PolicyRun{sessions[2], "id-a", 0, 0, {}}, 2));
+}
+
+TEST_P(PolicyContract, OfManyClaimsAtOnceOnlyAsManyAsThePolicyAllowsAreRecorded)
+{
+    ASSERT_TRUE(store_->create_policy(policy_named("id-a", "Claimed at once")));
+    constexpr int kClaims = 16;
+    constexpr std::int64_t kAllowed = 3;
+    std::vector<std::int64_t> sessions;
+    for (int i = 0; i < kClaims; ++i) {
+        auto created = store_->create_session(running(), nullptr);
+        ASSERT_TRUE(created);
+        sessions.push_back(created->id);
+    }
+    std::atomic<int> recorded{0};
+    std::atomic<int> failed{0};
+    std::vector<std::thread> claims;
+    claims.reserve(kClaims);
+    for (const auto id : sessions) {
+        claims.emplace_back([&, id] {
+            auto claimed = store_->claim_policy_run(PolicyRun{id, "id-a", 0, 0, {}}, kAllowed);
+            if (!claimed) {
+                ++failed;
+            } else if (*claimed) {
+                ++recorded;
+            }
+        });
+    }
+    for (auto& claim : claims) {
+        claim.join();
+    }
+    EXPECT_EQ(failed.load(), 0);
+    EXPECT_EQ(recorded.load(), kAllowed);
+    auto runs = store_->list_policy_runs();
+    ASSERT_TRUE(runs);
+    EXPECT_EQ(runs->size(), static_cast<std::size_t>(kAllowed));
 }
 
 TEST_P(PolicyContract, RetentionDeletesFinishedSessionsOfItsScopeInBatchesWithTheirLogs)

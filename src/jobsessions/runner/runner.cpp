@@ -74,10 +74,6 @@ struct Runner::Run {
     domain::Policy policy;
     Trigger trigger = Trigger::Manual;
     std::atomic<StopReason> stop{StopReason::None};
-    /// Set (under the runner's mutex) once the command has ended and the session is about to get its final status:
-    /// from then on the run no longer counts against its policy's maxConcurrentRuns, so a client that sees the
-    /// session ended can start the next run at once.
-    bool ended = false;
     /// Wakes the run's thread when `stop` is set.
     Fd wake{::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
 
@@ -157,12 +153,19 @@ service::Outcome<domain::JobSession> Runner::start(const domain::Policy& policy,
             return service::DomainError{service::DomainErrc::Conflict, {}, "The server is shutting down."};
         }
     }
-    if (active_runs(policy.id) >= static_cast<std::size_t>(policy.max_concurrent_runs)) {
+    const auto too_many = [&] {
         return service::DomainError{service::DomainErrc::Conflict,
                                     {},
                                     "Policy '" + policy.name + "' already has " +
                                         std::to_string(policy.max_concurrent_runs) +
                                         " run(s) going on (maxConcurrentRuns)."};
+    };
+    auto going = active_runs(policy.id);
+    if (!going) {
+        return going.error();
+    }
+    if (*going >= static_cast<std::size_t>(policy.max_concurrent_runs)) {
+        return too_many();
     }
     service::CreateSession request;
     request.type = policy.session_type;
@@ -175,6 +178,19 @@ service::Outcome<domain::JobSession> Runner::start(const domain::Policy& policy,
     auto created = sessions_.create(service::kSystem, request, nullptr);
     if (!created) {
         return created;
+    }
+    // The count above is a quick answer; the claim is the one that holds when servers start runs at once.
+    auto claimed = records_.claim(created->id, policy.id, policy.max_concurrent_runs);
+    if (!claimed || !*claimed) {
+        if (!claimed) {
+            log::error("session " + std::to_string(created->id) +
+                       ": cannot record the run, so it does not start: " + claimed.error().for_log());
+        }
+        end_unstarted(created->id, claimed ? SessionStatus::NeverExecuted : SessionStatus::Error,
+                      claimed ? "Not run: another run took the policy's last place (maxConcurrentRuns " +
+                                    std::to_string(policy.max_concurrent_runs) + ") as this one started."
+                              : "Not started: the server could not record the run (its log says why).");
+        return claimed ? service::Outcome<domain::JobSession>(too_many()) : claimed.error();
     }
     auto run = std::make_shared<Run>();
     run->session = *created;
@@ -253,6 +269,21 @@ bool Runner::session_changed_elsewhere(std::int64_t session_id)
 
 void Runner::stop_policy(const std::string& policy_id)
 {
+    // Runs of other servers sharing the store: their sessions are asked to stop, and their servers stop them.
+    if (auto runs = records_.of_policy(policy_id); !runs) {
+        log::warning("cannot read the runs of policy " + policy_id +
+                     " on other servers, which go on: " + runs.error().for_log());
+    } else {
+        for (const auto& run : *runs) {
+            if (is_local(run.session_id)) {
+                continue;
+            }
+            if (auto stopped = sessions_.stop(service::kSystem, run.session_id); !stopped) {
+                log::warning("cannot ask session " + std::to_string(run.session_id) +
+                             " of another server to stop: " + stopped.error().for_log());
+            }
+        }
+    }
     std::unique_lock lock(mutex_);
     for (auto& [id, run] : runs_) {
         if (run->policy.id == policy_id) {
@@ -269,20 +300,38 @@ void Runner::stop_policy(const std::string& policy_id)
     });
 }
 
+bool Runner::is_local(std::int64_t session_id) const
+{
+    std::lock_guard lock(mutex_);
+    return runs_.contains(session_id);
+}
+
 std::size_t Runner::running() const
 {
     std::lock_guard lock(mutex_);
     return runs_.size();
 }
 
-std::size_t Runner::active_runs(const std::string& policy_id) const
+service::Outcome<std::size_t> Runner::active_runs(const std::string& policy_id)
 {
-    std::lock_guard lock(mutex_);
-    std::size_t n = 0;
-    for (const auto& [id, run] : runs_) {
-        n += run->policy.id == policy_id && !run->ended ? 1 : 0;
+    auto runs = records_.of_policy(policy_id);
+    if (!runs) {
+        return runs.error();
     }
-    return n;
+    return runs->size();
+}
+
+void Runner::end_unstarted(std::int64_t session_id, SessionStatus status, std::string why)
+{
+    const auto session = std::to_string(session_id);
+    if (auto r = sessions_.append_message(service::kSystem, session_id, status, std::move(why)); !r) {
+        log::warning("cannot log why session " + session + " did not run: " + r.error().for_log());
+    }
+    domain::SessionChange change;
+    change.status = status;
+    if (auto changed = sessions_.change(service::kSystem, session_id, change, nullptr); !changed) {
+        log::warning("cannot end session " + session + ", which did not run: " + changed.error().for_log());
+    }
 }
 
 void Runner::shutdown()
@@ -356,9 +405,6 @@ std::optional<Child> Runner::start_child(Run& run)
                    (recorded ? std::string(std::strerror(errno)) : recorded.error().for_log()));
         say(run, SessionStatus::Error, "Not started: the server could not record the run (its log says why).");
         abandon();
-        if (recorded) {
-            remove_run_record(id);
-        }
         return std::nullopt;
     }
     if (const auto failure = child.exec_failure()) {
@@ -370,7 +416,6 @@ std::optional<Child> Runner::start_child(Run& run)
         if (config_.keeper != nullptr) {
             config_.keeper->forget(pid);
         }
-        remove_run_record(id);
         return std::nullopt;
     }
     return child;
@@ -523,13 +568,14 @@ ExitOutcome Runner::supervise(Run& run, Child& child)
         config_.keeper->forget(pid);
     }
     flush_lines(true);
-    remove_run_record(id);
     return exit_outcome(wait_status, policy.warning_exit_codes);
 }
 
 void Runner::end_run(const std::shared_ptr<Run>& run, std::optional<ExitOutcome> outcome)
 {
     const auto id = run->session.id;
+    // Before the final status: a client that sees the session ended may start the policy again at once.
+    remove_run_record(id);
     std::string exit_message = outcome ? std::move(outcome->message) : std::string();
     // How the run ends: a stop wins over the exit code; a timeout is an Error.
     SessionStatus final_status = outcome ? outcome->status : SessionStatus::Error;
@@ -556,10 +602,6 @@ void Runner::end_run(const std::shared_ptr<Run>& run, std::optional<ExitOutcome>
     }
     domain::SessionChange change;
     change.status = final_status;
-    {
-        std::lock_guard lock(mutex_);
-        run->ended = true;
-    }
     if (auto changed = sessions_.change(service::kSystem, id, change, nullptr); !changed) {
         log::warning("cannot record the end of session " + std::to_string(id) + ": " + changed.error().for_log());
     }

@@ -62,7 +62,9 @@ public:
     void end_orphaned(const store::PolicyRun& run, const std::string& ended_by);
 
     /// Starts a run of `policy` now and returns its session (Running). Conflict when the policy already has
-    /// maxConcurrentRuns runs, or when the server is shutting down.
+    /// maxConcurrentRuns runs on the servers sharing the store, or when the server is shutting down. Where another
+    /// start took the last place between the count and the run's record, the session made for this one ends
+    /// NeverExecuted saying so, and the answer is Conflict.
     service::Outcome<domain::JobSession> start(const domain::Policy& policy, Trigger trigger) override;
 
     /// Records a tick that could not run because the policy already has maxConcurrentRuns runs: a NeverExecuted
@@ -82,15 +84,16 @@ public:
     /// no run of this server has that session.
     bool session_changed_elsewhere(std::int64_t session_id);
 
-    /// Stops every run of a policy and waits until they have ended.
+    /// Stops every run of a policy and waits until this server's have ended; runs of other servers sharing the store
+    /// are asked to stop through their sessions (Canceling), as a stop request does.
     void stop_policy(const std::string& policy_id) override;
 
     /// How many runs (each a child process) this server has going on.
     [[nodiscard]] std::size_t running() const;
 
-    /// How many runs of a policy are going on: a run whose command has ended and whose session is getting (or has)
-    /// its final status no longer counts.
-    [[nodiscard]] std::size_t active_runs(const std::string& policy_id) const override;
+    /// How many runs of a policy are going on, on every server sharing the store (their records): a run whose
+    /// command has ended no longer counts once its session may show it.
+    [[nodiscard]] service::Outcome<std::size_t> active_runs(const std::string& policy_id) override;
 
     /// Stops every run (SIGTERM, SIGKILL after its grace period), records each as Canceled, and waits until
     /// they have ended. Later starts are refused.
@@ -109,6 +112,10 @@ private:
     /// Gives the session its final status: a stop wins over the exit code; a timeout is an Error; none: the command
     /// never ran.
     void end_run(const std::shared_ptr<Run>& run, std::optional<ExitOutcome> outcome);
+    /// Ends a session made for a run that did not start, with `why` in its log.
+    void end_unstarted(std::int64_t session_id, domain::SessionStatus status, std::string why);
+    /// Whether a run of this server has that session.
+    [[nodiscard]] bool is_local(std::int64_t session_id) const;
     /// Ends the session of a run left behind as Error with `why` in its log, and forgets its record.
     void end_left_behind(const store::PolicyRun& run, const std::string& why);
     /// Appends a line to the run's log, unless a client closed it.

@@ -138,7 +138,11 @@ std::optional<util::Micros> Scheduler::pass(util::Micros now)
                       " scheduled run(s) while the server was not running");
         }
         if (plan.run) {
-            if (runner_.active_runs(policy.id) >= static_cast<std::size_t>(policy.max_concurrent_runs)) {
+            const auto going = runner_.active_runs(policy.id);
+            if (!going) {
+                log::warning("scheduler: cannot count the runs of " + policy.name +
+                             " going on, so it does not run: " + going.error().for_log());
+            } else if (*going >= static_cast<std::size_t>(policy.max_concurrent_runs)) {
                 if (auto skipped = runner_.record_skipped(policy, plan.tick); !skipped) {
                     log::warning("scheduler: cannot record a skipped run of " + policy.name + ": " +
                                  skipped.error().for_log());

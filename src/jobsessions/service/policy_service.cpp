@@ -166,11 +166,15 @@ Outcome<void> PolicyService::remove(const std::string& id, bool force)
     if (!current) {
         return from_store(current.error(), id);
     }
-    if (const auto running = runs_.active_runs(id); running > 0) {
+    auto running = runs_.active_runs(id);
+    if (!running) {
+        return running.error();
+    }
+    if (*running > 0) {
         if (!force) {
             return DomainError{DomainErrc::Conflict,
                                {},
-                               "Policy '" + current->name + "' has " + std::to_string(running) +
+                               "Policy '" + current->name + "' has " + std::to_string(*running) +
                                    " run(s) going on; stop them first, or delete with force=true."};
         }
         runs_.stop_policy(id);

@@ -27,12 +27,13 @@ public:
     RunLauncher& operator=(const RunLauncher&) = delete;
 
     /// Starts a run of `policy` now and returns its session (Running). Conflict when the policy already has
-    /// maxConcurrentRuns runs, or when the server is shutting down.
+    /// maxConcurrentRuns runs (counted over every server sharing the store), or when the server is shutting down.
     virtual Outcome<domain::JobSession> start(const domain::Policy& policy, Trigger trigger) = 0;
-    /// Stops every run of a policy and waits until they have ended.
+    /// Stops every run of a policy and waits until those of this server have ended (those of other servers sharing
+    /// the store are asked to stop through their sessions).
     virtual void stop_policy(const std::string& policy_id) = 0;
-    /// How many runs of a policy are going on.
-    [[nodiscard]] virtual std::size_t active_runs(const std::string& policy_id) const = 0;
+    /// How many runs of a policy are going on, on every server sharing the store.
+    [[nodiscard]] virtual Outcome<std::size_t> active_runs(const std::string& policy_id) = 0;
 
 protected:
     RunLauncher() = default;

@@ -15,6 +15,15 @@ DomainError unavailable(const store::StoreError& error)
 
 } // namespace
 
+Outcome<bool> RunRecords::claim(std::int64_t session_id, const std::string& policy_id, std::int64_t max_runs)
+{
+    auto claimed = store_.claim_policy_run(store::PolicyRun{session_id, policy_id, 0, 0, node_}, max_runs);
+    if (!claimed) {
+        return unavailable(claimed.error());
+    }
+    return *claimed;
+}
+
 Outcome<void> RunRecords::record(store::PolicyRun run)
 {
     run.node = node_;
@@ -30,6 +39,16 @@ Outcome<void> RunRecords::forget(std::int64_t session_id)
         return unavailable(removed.error());
     }
     return {};
+}
+
+Outcome<std::vector<store::PolicyRun>> RunRecords::of_policy(const std::string& policy_id)
+{
+    auto runs = store_.list_policy_runs();
+    if (!runs) {
+        return unavailable(runs.error());
+    }
+    std::erase_if(*runs, [&](const store::PolicyRun& run) { return run.policy_id != policy_id; });
+    return std::move(*runs);
 }
 
 Outcome<std::vector<store::PolicyRun>> RunRecords::left_behind()

@@ -22,10 +22,15 @@ public:
     {
     }
 
-    /// Records a run whose child process has started (and waits to run its command until this returns).
+    /// Records the run of session `session_id` before its child process starts, unless its policy already has
+    /// `max_runs` runs recorded by any node: false then, and nothing is recorded.
+    Outcome<bool> claim(std::int64_t session_id, const std::string& policy_id, std::int64_t max_runs);
+    /// Records the child process of a run claimed before (which waits to run its command until this returns).
     Outcome<void> record(store::PolicyRun run);
     /// Forgets the run of a session whose child process has ended.
     Outcome<void> forget(std::int64_t session_id);
+    /// The runs of a policy going on, on every node.
+    Outcome<std::vector<store::PolicyRun>> of_policy(const std::string& policy_id);
     /// The runs this node recorded and did not forget: at start-up, those it left when it stopped without ending
     /// them.
     Outcome<std::vector<store::PolicyRun>> left_behind();

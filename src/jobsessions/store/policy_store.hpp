@@ -64,7 +64,11 @@ public:
     RunStore(const RunStore&) = delete;
     RunStore& operator=(const RunStore&) = delete;
 
-    /// Records a run whose child process has started.
+    /// Records a run about to start, unless its policy already has `max_runs` recorded runs (on any node sharing
+    /// the store): false then, and nothing is written. Atomic: of two claims for the last run a policy allows,
+    /// from any servers, one is recorded.
+    virtual Result<bool> claim_policy_run(const PolicyRun& run, std::int64_t max_runs) = 0;
+    /// Records a run whose child process has started (its claim, if any, gets the process).
     virtual Result<void> insert_policy_run(const PolicyRun& run) = 0;
     /// Forgets a run whose child process has ended.
     virtual Result<void> remove_policy_run(std::int64_t session_id) = 0;

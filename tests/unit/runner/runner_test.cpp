@@ -114,7 +114,7 @@ TEST_F(RunnerWithLauncher, ACommandThatCannotStartEndsItsSessionAsErrorSayingWhy
     ASSERT_GE(messages.size(), 2U);
     EXPECT_EQ(messages[0], "Started by request: backup --all");
     EXPECT_EQ(messages[1], "Cannot start the command: Resource temporarily unavailable");
-    EXPECT_EQ(runner_->active_runs(policy.id), 0U);
+    EXPECT_EQ(*runner_->active_runs(policy.id), 0U);
     // Nothing was recorded as running: a restart has nothing to end.
     auto left = records_->left_behind();
     ASSERT_TRUE(left);
@@ -142,7 +142,7 @@ TEST_F(RunnerWithLauncher, ARunWhoseSessionShowsEndedNoLongerCountsAgainstItsPol
         auto session = sessions_->get(service::kSystem, started->id);
         std::lock_guard lock(mutex);
         if (session && domain::is_final(session->status) && !runs_when_ended) {
-            runs_when_ended = runner_->active_runs(policy.id);
+            runs_when_ended = *runner_->active_runs(policy.id);
         }
     });
     launcher_.release();

@@ -73,6 +73,11 @@ constexpr const char* kPolicyExists = "SELECT 1 FROM policies WHERE id = $1";
 constexpr const char* kInsertRun = "INSERT INTO policy_runs (session_id, policy_id, pid, process_start, node)"
                                    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (session_id) DO UPDATE SET"
                                    " policy_id = $2, pid = $3, process_start = $4, node = $5";
+// Claims of one policy from any node wait here for each other, so each counts the runs the last one recorded.
+constexpr const char* kLockPolicyRuns = "SELECT 1 FROM policies WHERE id = $1 FOR NO KEY UPDATE";
+constexpr const char* kClaimRun = "INSERT INTO policy_runs (session_id, policy_id, pid, process_start, node)"
+                                  " SELECT $1, $2, $3, $4, $5"
+                                  " WHERE (SELECT count(*) FROM policy_runs WHERE policy_id = $2) < $6";
 constexpr const char* kDeleteRun = "DELETE FROM policy_runs WHERE session_id = $1";
 constexpr const char* kSelectRuns =
     "SELECT session_id, policy_id, pid, process_start, node FROM policy_runs ORDER BY session_id";
@@ -507,6 +512,22 @@ Result<bool> PgStore::advance_policy_tick(const std::string& id, std::optional<u
         return StoreError{StoreErrc::NotFound, "policy not found"};
     }
     return false;
+}
+
+Result<bool> PgStore::claim_policy_run(const PolicyRun& run, std::int64_t max_runs)
+{
+    // Two statements, not one: a statement counts in the snapshot it began with, from before the lock was granted.
+    return pool_.transaction([&](Connection& db) -> Result<bool> {
+        if (auto locked = db.exec_prepared(kLockPolicyRuns, {param(run.policy_id)}); !locked) {
+            return locked.error();
+        }
+        auto inserted = db.exec_prepared(kClaimRun, {param(run.session_id), param(run.policy_id), param(run.pid),
+                                                     param(run.process_start), param(run.node), param(max_runs)});
+        if (!inserted) {
+            return inserted.error();
+        }
+        return inserted->affected() == 1;
+    });
 }
 
 Result<void> PgStore::insert_policy_run(const PolicyRun& run)

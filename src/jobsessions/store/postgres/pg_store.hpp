@@ -86,6 +86,7 @@ public:
     Result<bool> advance_policy_tick(const std::string& id, std::optional<util::Micros> expected,
                                      util::Micros tick) override;
 
+    Result<bool> claim_policy_run(const PolicyRun& run, std::int64_t max_runs) override;
     Result<void> insert_policy_run(const PolicyRun& run) override;
     Result<void> remove_policy_run(std::int64_t session_id) override;
     Result<std::vector<PolicyRun>> list_policy_runs() override;

@@ -40,6 +40,10 @@ constexpr const char* kAdvanceLastTick =
 constexpr const char* kPolicyExists = "SELECT 1 FROM policies WHERE id = ?1";
 constexpr const char* kInsertRun =
     "INSERT OR REPLACE INTO policy_runs (session_id, policy_id, pid, process_start) VALUES (?1, ?2, ?3, ?4)";
+// One statement in the one writer: the count and the insert see the same runs.
+constexpr const char* kClaimRun =
+    "INSERT INTO policy_runs (session_id, policy_id, pid, process_start) SELECT ?1, ?2, ?3, ?4"
+    " WHERE (SELECT count(*) FROM policy_runs WHERE policy_id = ?2) < ?5 RETURNING 1";
 constexpr const char* kDeleteRun = "DELETE FROM policy_runs WHERE session_id = ?1";
 constexpr const char* kSelectOldPolicySessions =
     "SELECT id FROM sessions INDEXED BY sessions_by_policy"
@@ -284,6 +288,22 @@ Result<bool> SqliteStore::advance_policy_tick(const std::string& id, std::option
             return StoreError{StoreErrc::NotFound, "policy not found"};
         }
         return false;
+    });
+}
+
+Result<bool> SqliteStore::claim_policy_run(const PolicyRun& run, std::int64_t max_runs)
+{
+    return write<bool>([&](Connection& db) -> Result<bool> {
+        auto stmt = db.prepare(kClaimRun);
+        if (!stmt) {
+            return stmt.error();
+        }
+        stmt->bind(1, run.session_id);
+        stmt->bind(2, std::string_view(run.policy_id));
+        stmt->bind(3, run.pid);
+        stmt->bind(4, run.process_start);
+        stmt->bind(5, max_runs);
+        return stmt->step();
     });
 }
 
