@@ -15,16 +15,23 @@ install(FILES "${JOBSESSIONS_DIST_DIR}/debian/copyright" DESTINATION "${JOBSESSI
 
 # Debian wants documents compressed, reproducibly (no name or time in the gzip header).
 set(JOBSESSIONS_COMPRESSED_DOCS "${PROJECT_BINARY_DIR}/package-docs")
+# third-party-licenses.txt: the licences of the npm packages the web console bundles (web/build.mjs writes them).
 add_custom_command(
   OUTPUT "${JOBSESSIONS_COMPRESSED_DOCS}/changelog.gz" "${JOBSESSIONS_COMPRESSED_DOCS}/README.md.gz"
+         "${JOBSESSIONS_COMPRESSED_DOCS}/third-party-licenses.txt.gz"
   COMMAND ${CMAKE_COMMAND} -E make_directory "${JOBSESSIONS_COMPRESSED_DOCS}"
   COMMAND gzip -9nc "${JOBSESSIONS_DIST_DIR}/debian/changelog" > "${JOBSESSIONS_COMPRESSED_DOCS}/changelog.gz"
   COMMAND gzip -9nc "${PROJECT_SOURCE_DIR}/README.md" > "${JOBSESSIONS_COMPRESSED_DOCS}/README.md.gz"
+  COMMAND gzip -9nc "${PROJECT_BINARY_DIR}/web/licenses.txt" >
+          "${JOBSESSIONS_COMPRESSED_DOCS}/third-party-licenses.txt.gz"
   DEPENDS "${JOBSESSIONS_DIST_DIR}/debian/changelog" "${PROJECT_SOURCE_DIR}/README.md"
+          "${PROJECT_BINARY_DIR}/web/licenses.txt"
   VERBATIM)
 add_custom_target(jobsessions_package_docs ALL DEPENDS "${JOBSESSIONS_COMPRESSED_DOCS}/changelog.gz"
-                                                       "${JOBSESSIONS_COMPRESSED_DOCS}/README.md.gz")
+                                                       "${JOBSESSIONS_COMPRESSED_DOCS}/README.md.gz"
+                                                       "${JOBSESSIONS_COMPRESSED_DOCS}/third-party-licenses.txt.gz")
 install(FILES "${JOBSESSIONS_COMPRESSED_DOCS}/changelog.gz" "${JOBSESSIONS_COMPRESSED_DOCS}/README.md.gz"
+              "${JOBSESSIONS_COMPRESSED_DOCS}/third-party-licenses.txt.gz"
         DESTINATION "${JOBSESSIONS_DOC_DIR}")
 
 set(CPACK_GENERATOR DEB)

@@ -5,7 +5,7 @@
 //   node build.mjs --out DIR        writes DIR/public/... (to look at) and DIR/web_assets.cpp
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
@@ -81,6 +81,47 @@ function page(template, entry, path) {
 }
 page('console/index.html', 'console/src/main.js', '/');
 page('swagger/index.html', 'swagger/main.js', '/swagger');
+
+// The licences of the npm packages bundled into the scripts and style sheets above, and of what their own bundles
+// carry (a `.LICENSE.txt` beside a bundled file), so that their notices go with every copy: served at /licenses.txt,
+// which the console links to, and shipped in the Debian package's documents.
+const bundledFrom = new Map(); // package directory -> the files of it that were bundled
+for (const input of Object.keys(result.metafile.inputs)) {
+  const root = input.match(/^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//)?.[1];
+  if (root) {
+    bundledFrom.set(root, [...(bundledFrom.get(root) ?? []), input]);
+  }
+}
+// The Debian package's copyright file must name each of them: a package added here without it stops the build.
+const copyright = readFileSync(join(here, '..', 'dist', 'debian', 'copyright'), 'utf8');
+for (const root of bundledFrom.keys()) {
+  if (!copyright.includes(`Files: web/${root}/*`)) {
+    throw new Error(`${root} is bundled but dist/debian/copyright has no "Files: web/${root}/*" paragraph`);
+  }
+}
+let licenses = 'Software by others that jobsessiond carries in its web console and its Swagger UI page, with its licence.\n';
+for (const root of [...bundledFrom.keys()].sort()) {
+  const pkg = JSON.parse(readFileSync(join(here, root, 'package.json'), 'utf8'));
+  const licenseFile = readdirSync(join(here, root)).find((name) => /^licen[cs]e(\.(md|txt))?$/i.test(name));
+  if (!licenseFile) {
+    throw new Error(`${pkg.name} is bundled but has no licence file to ship`);
+  }
+  licenses += `\n${'='.repeat(78)}\n${pkg.name} ${pkg.version} (${pkg.license})\n\n`;
+  licenses += `${readFileSync(join(here, root, licenseFile), 'utf8').trim()}\n`;
+  // An Apache-2.0 package's NOTICE goes with it (section 4(d)).
+  const noticeFile = readdirSync(join(here, root)).find((name) => /^notice(\.(md|txt))?$/i.test(name));
+  if (noticeFile) {
+    licenses += `\nIts NOTICE:\n\n${readFileSync(join(here, root, noticeFile), 'utf8').trim()}\n`;
+  }
+  for (const input of bundledFrom.get(root).sort()) {
+    if (existsSync(join(here, `${input}.LICENSE.txt`))) {
+      licenses += `\n${'-'.repeat(78)}\nWhat ${basename(input)} of ${pkg.name} bundles in turn:\n\n`;
+      licenses += `${readFileSync(join(here, `${input}.LICENSE.txt`), 'utf8').trim()}\n`;
+    }
+  }
+}
+writeFileSync(join(out, 'licenses.txt'), licenses);
+assets.push({ path: '/licenses.txt', file: join(out, 'licenses.txt'), immutable: false, type: types['.txt'] });
 
 // The OpenAPI document (docs/openapi.json), which the API serves at /api/v1/openapi.json, without its indentation.
 const openapi = JSON.stringify(JSON.parse(readFileSync(join(here, '..', 'docs', 'openapi.json'), 'utf8')));

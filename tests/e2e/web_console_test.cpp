@@ -195,6 +195,23 @@ TEST_F(WebConsole, SwaggerUiIsServedLikeTheConsole)
     }
 }
 
+// The licences of what the console and the Swagger UI page bundle travel with the server, as text anyone may read.
+TEST_F(WebConsole, TheLicencesOfTheBundledSoftwareAreServed)
+{
+    const auto res = client_->get("/licenses.txt");
+    ASSERT_EQ(res.status, 200);
+    EXPECT_EQ(res.header("Content-Type"), "text/plain; charset=utf-8");
+    expect_security_headers(res);
+    for (const std::string bundled : {"\nuplot ", "\neventsource-parser ", "\nswagger-ui-dist "}) {
+        EXPECT_NE(res.body.find(bundled), std::string::npos) << bundled;
+    }
+    // The texts themselves, Swagger UI's NOTICE, and what Swagger UI's own bundle carries (React among others).
+    EXPECT_NE(res.body.find("Permission is hereby granted, free of charge"), std::string::npos);
+    EXPECT_NE(res.body.find("TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION"), std::string::npos);
+    EXPECT_NE(res.body.find("SmartBear Software"), std::string::npos);
+    EXPECT_NE(res.body.find("@license React"), std::string::npos);
+}
+
 // The console's sign-in: the refresh token only in an HttpOnly cookie scoped to the token endpoint.
 TEST_F(WebConsole, TheRefreshTokenCanLiveInAnHttpOnlyCookie)
 {

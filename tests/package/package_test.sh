@@ -58,6 +58,8 @@ expect_eq "the configuration" "$(stat -c '%U:%G %a' /etc/jobsessions/jobsessiond
 [ -L /etc/systemd/system/multi-user.target.wants/jobsessiond.service ] || fail "the service is not enabled"
 systemd-analyze verify /lib/systemd/system/jobsessiond.service || fail "systemd-analyze verify"
 /usr/bin/jobsessions --version >/dev/null || fail "the client does not run"
+zcat /usr/share/doc/jobsessions/third-party-licenses.txt.gz | grep -q "^uplot " ||
+  fail "the licences of the web console's packages are not shipped"
 
 # The server as systemd would run it: the service user, the installed binary and configuration, an empty
 # environment; only the port differs (a free one).

@@ -39,7 +39,8 @@ document.addEventListener('click', (event) => {
   if (url.pathname === location.pathname && url.search === location.search && url.hash) {
     return; // an anchor on this page, such as the skip link
   }
-  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/swagger')) {
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/swagger') ||
+      url.pathname === '/licenses.txt') {
     return;
   }
   event.preventDefault();
@@ -73,6 +74,7 @@ function layout(main) {
           },
         }, 'Sign out'))),
     main,
+    h('footer', { class: 'bottom' }, h('a', { href: '/licenses.txt' }, 'Licences of the software it includes')),
   ];
 }
 

@@ -101,4 +101,18 @@ describe('the sessions table', () => {
     tab.check();
     await tab.close();
   });
+
+  it('links to the licences of the software it includes', async () => {
+    const tab = await openPage(browser, server);
+    const { page } = tab;
+    await signIn(page, server, undefined, undefined, '/sessions');
+    await page.getByRole('contentinfo').getByRole('link', { name: 'Licences of the software it includes' }).click();
+    await page.waitForURL(`${server.url}/licenses.txt`);
+    const text = await page.locator('body').innerText();
+    for (const bundled of ['uplot', 'eventsource-parser', 'swagger-ui-dist']) {
+      assert.match(text, new RegExp(`^${bundled} \\S+ \\(`, 'm'));
+    }
+    tab.check();
+    await tab.close();
+  });
 });
