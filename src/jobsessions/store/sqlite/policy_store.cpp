@@ -59,6 +59,15 @@ const std::string kDeleteSession = std::string("DELETE FROM sessions WHERE id = 
 constexpr const char* kSelectRuns =
     "SELECT session_id, policy_id, pid, process_start FROM policy_runs ORDER BY session_id";
 
+// Binds ?1..?4 in the column order of kInsertRun and kClaimRun.
+void bind_run(Statement& stmt, const PolicyRun& run)
+{
+    stmt.bind(1, run.session_id);
+    stmt.bind(2, std::string_view(run.policy_id));
+    stmt.bind(3, run.pid);
+    stmt.bind(4, run.process_start);
+}
+
 // Binds ?1..?17 in the column order of kInsertPolicy (kUpdatePolicy uses the first sixteen).
 void bind_policy(Statement& stmt, const Policy& p)
 {
@@ -298,10 +307,7 @@ Result<bool> SqliteStore::claim_policy_run(const PolicyRun& run, std::int64_t ma
         if (!stmt) {
             return stmt.error();
         }
-        stmt->bind(1, run.session_id);
-        stmt->bind(2, std::string_view(run.policy_id));
-        stmt->bind(3, run.pid);
-        stmt->bind(4, run.process_start);
+        bind_run(*stmt, run);
         stmt->bind(5, max_runs);
         return stmt->step();
     });
@@ -314,10 +320,7 @@ Result<void> SqliteStore::insert_policy_run(const PolicyRun& run)
         if (!stmt) {
             return stmt.error();
         }
-        stmt->bind(1, run.session_id);
-        stmt->bind(2, std::string_view(run.policy_id));
-        stmt->bind(3, run.pid);
-        stmt->bind(4, run.process_start);
+        bind_run(*stmt, run);
         return stmt->run();
     });
 }
