@@ -339,7 +339,7 @@ int run_server(const Config& config)
         runner_config.command_umask = inherited_umask;
         runner_config.command_descriptor_limit = inherited_descriptors;
         runner_config.keeper = &keeper;
-        runner::Runner runner(sessions, run_records, clock, runner_config);
+        runner::Runner runner(sessions, run_records, runner_config);
         runner::Scheduler* scheduler_ref = nullptr;
         std::optional<runner::ClusterNode> node;
         if (cluster) {

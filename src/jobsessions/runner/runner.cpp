@@ -44,6 +44,10 @@ enum class StopReason : int {
 
 /// The longest timeout or grace period the arithmetic below meets (the API allows far less): a year.
 constexpr std::int64_t kMaxSeconds = std::int64_t{366} * 24 * 3600;
+/// How long beyond a run's grace period a deletion waits for a run of another server to stop (that server notices
+/// the stop within a second, then stops the command), and how often it looks.
+constexpr auto kRemoteStopSlack = std::chrono::seconds(10);
+constexpr auto kRemoteStopPoll = std::chrono::milliseconds(100);
 
 std::string command_line(const std::vector<std::string>& argv)
 {
@@ -86,11 +90,9 @@ struct Runner::Run {
     }
 };
 
-Runner::Runner(service::SessionService& sessions, service::RunRecords& records, const util::Clock& clock,
-               RunnerConfig config)
+Runner::Runner(service::SessionService& sessions, service::RunRecords& records, RunnerConfig config)
     : sessions_(sessions)
     , records_(records)
-    , clock_(clock)
     , config_(std::move(config))
     , launcher_(config_.launcher != nullptr ? *config_.launcher : forks_)
 {
@@ -267,37 +269,82 @@ bool Runner::session_changed_elsewhere(std::int64_t session_id)
     return true;
 }
 
-void Runner::stop_policy(const std::string& policy_id)
+void Runner::stop_policy(const domain::Policy& policy)
 {
-    // Runs of other servers sharing the store: their sessions are asked to stop, and their servers stop them.
-    if (auto runs = records_.of_policy(policy_id); !runs) {
+    const auto remote = ask_remote_runs_to_stop(policy.id);
+    {
+        std::unique_lock lock(mutex_);
+        for (auto& [id, run] : runs_) {
+            if (run->policy.id == policy.id) {
+                run->request(StopReason::PolicyDeleted);
+            }
+        }
+        ended_.wait(lock, [&] {
+            for (const auto& [id, run] : runs_) {
+                if (run->policy.id == policy.id) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+    // As long as this server waits for its own runs: their grace period, and the time their servers take to notice.
+    const auto grace = std::chrono::seconds(std::min(policy.stop_grace_seconds, kMaxSeconds));
+    wait_for_remote_runs(remote, Steady::now() + grace + kRemoteStopSlack);
+}
+
+std::vector<std::int64_t> Runner::ask_remote_runs_to_stop(const std::string& policy_id)
+{
+    std::vector<std::int64_t> asked;
+    auto runs = records_.of_policy(policy_id);
+    if (!runs) {
         log::warning("cannot read the runs of policy " + policy_id +
                      " on other servers, which go on: " + runs.error().for_log());
-    } else {
-        for (const auto& run : *runs) {
-            if (is_local(run.session_id)) {
-                continue;
-            }
-            if (auto stopped = sessions_.stop(service::kSystem, run.session_id); !stopped) {
-                log::warning("cannot ask session " + std::to_string(run.session_id) +
-                             " of another server to stop: " + stopped.error().for_log());
-            }
-        }
+        return asked;
     }
-    std::unique_lock lock(mutex_);
-    for (auto& [id, run] : runs_) {
-        if (run->policy.id == policy_id) {
-            run->request(StopReason::PolicyDeleted);
+    for (const auto& run : *runs) {
+        if (is_local(run.session_id)) {
+            continue;
         }
+        const auto session = std::to_string(run.session_id);
+        if (auto said = sessions_.append_message(service::kSystem, run.session_id, SessionStatus::Warning,
+                                                 "Stopping: the policy was deleted; the server running it stops it.");
+            !said) {
+            log::warning("cannot log in session " + session + " why it stops: " + said.error().for_log());
+        }
+        if (auto stopped = sessions_.stop(service::kSystem, run.session_id); !stopped) {
+            log::warning("cannot ask session " + session + " of another server to stop: " + stopped.error().for_log());
+            continue;
+        }
+        asked.push_back(run.session_id);
     }
-    ended_.wait(lock, [&] {
-        for (const auto& [id, run] : runs_) {
-            if (run->policy.id == policy_id) {
-                return false;
+    return asked;
+}
+
+void Runner::wait_for_remote_runs(std::vector<std::int64_t> sessions, Steady::time_point deadline)
+{
+    while (!sessions.empty()) {
+        std::erase_if(sessions, [&](std::int64_t id) {
+            auto session = sessions_.get(service::kSystem, id);
+            if (!session) {
+                if (session.error().code != service::DomainErrc::NotFound) {
+                    log::warning("cannot read whether session " + std::to_string(id) +
+                                 " of another server has stopped: " + session.error().for_log());
+                }
+                return session.error().code == service::DomainErrc::NotFound;
             }
+            return domain::is_final(session->status);
+        });
+        if (sessions.empty()) {
+            return;
         }
-        return true;
-    });
+        if (Steady::now() >= deadline) {
+            log::warning("session " + std::to_string(sessions.front()) +
+                         " of another server had not stopped in time; its policy is deleted all the same");
+            return;
+        }
+        std::this_thread::sleep_for(kRemoteStopPoll);
+    }
 }
 
 bool Runner::is_local(std::int64_t session_id) const

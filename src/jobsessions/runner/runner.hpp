@@ -7,8 +7,8 @@
 #include "jobsessions/service/run_launcher.hpp"
 #include "jobsessions/service/run_records.hpp"
 #include "jobsessions/service/session_service.hpp"
-#include "jobsessions/util/clock.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -18,6 +18,7 @@
 #include <string>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <vector>
 
 namespace jobsessions::runner {
 
@@ -46,8 +47,7 @@ using Trigger = service::Trigger;
 /// on its pipe instead of filling the server's memory. Thread-safe.
 class Runner final : public service::RunLauncher {
 public:
-    Runner(service::SessionService& sessions, service::RunRecords& records, const util::Clock& clock,
-           RunnerConfig config);
+    Runner(service::SessionService& sessions, service::RunRecords& records, RunnerConfig config);
     /// Stops every run (as shutdown() does).
     ~Runner() override;
     Runner(const Runner&) = delete;
@@ -84,9 +84,10 @@ public:
     /// no run of this server has that session.
     bool session_changed_elsewhere(std::int64_t session_id);
 
-    /// Stops every run of a policy and waits until this server's have ended; runs of other servers sharing the store
-    /// are asked to stop through their sessions (Canceling), as a stop request does.
-    void stop_policy(const std::string& policy_id) override;
+    /// Stops every run of a policy and waits until they have ended. Runs of other servers sharing the store are asked
+    /// to stop through their sessions (Canceling, with why in their logs), and waited for as long as this server's
+    /// own (their grace period, and a few seconds for their servers to notice).
+    void stop_policy(const domain::Policy& policy) override;
 
     /// How many runs (each a child process) this server has going on.
     [[nodiscard]] std::size_t running() const;
@@ -114,6 +115,10 @@ private:
     void end_run(const std::shared_ptr<Run>& run, std::optional<ExitOutcome> outcome);
     /// Ends a session made for a run that did not start, with `why` in its log.
     void end_unstarted(std::int64_t session_id, domain::SessionStatus status, std::string why);
+    /// Asks the runs of a policy on other servers to stop through their sessions; the sessions asked.
+    std::vector<std::int64_t> ask_remote_runs_to_stop(const std::string& policy_id);
+    /// Waits until each of `sessions` has a final status (or is gone), or until `deadline`.
+    void wait_for_remote_runs(std::vector<std::int64_t> sessions, std::chrono::steady_clock::time_point deadline);
     /// Whether a run of this server has that session.
     [[nodiscard]] bool is_local(std::int64_t session_id) const;
     /// Ends the session of a run left behind as Error with `why` in its log, and forgets its record.
@@ -125,7 +130,6 @@ private:
 
     service::SessionService& sessions_;
     service::RunRecords& records_;
-    const util::Clock& clock_;
     RunnerConfig config_;
     ForkLauncher forks_;
     ProcessLauncher& launcher_;

@@ -177,7 +177,7 @@ Outcome<void> PolicyService::remove(const std::string& id, bool force)
                                "Policy '" + current->name + "' has " + std::to_string(*running) +
                                    " run(s) going on; stop them first, or delete with force=true."};
         }
-        runs_.stop_policy(id);
+        runs_.stop_policy(*current);
     }
     auto removed = store_.delete_policy(id);
     if (!removed) {

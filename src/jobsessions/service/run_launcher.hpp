@@ -29,9 +29,8 @@ public:
     /// Starts a run of `policy` now and returns its session (Running). Conflict when the policy already has
     /// maxConcurrentRuns runs (counted over every server sharing the store), or when the server is shutting down.
     virtual Outcome<domain::JobSession> start(const domain::Policy& policy, Trigger trigger) = 0;
-    /// Stops every run of a policy and waits until those of this server have ended (those of other servers sharing
-    /// the store are asked to stop through their sessions).
-    virtual void stop_policy(const std::string& policy_id) = 0;
+    /// Stops every run of a policy, on every server sharing the store, and waits until they have ended.
+    virtual void stop_policy(const domain::Policy& policy) = 0;
     /// How many runs of a policy are going on, on every server sharing the store.
     [[nodiscard]] virtual Outcome<std::size_t> active_runs(const std::string& policy_id) = 0;
 

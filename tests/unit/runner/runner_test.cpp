@@ -58,7 +58,7 @@ protected:
         RunnerConfig config;
         config.default_working_directory = "/srv/backups";
         config.launcher = &launcher_;
-        runner_ = std::make_unique<Runner>(*sessions_, *records_, clock_, config);
+        runner_ = std::make_unique<Runner>(*sessions_, *records_, config);
     }
 
     /// Waits (on the change hub, not the clock) until session `id` is final.
