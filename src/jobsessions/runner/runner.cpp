@@ -154,7 +154,25 @@ service::Outcome<domain::JobSession> Runner::start(const domain::Policy& policy,
         if (shutting_down_) {
             return service::DomainError{service::DomainErrc::Conflict, {}, "The server is shutting down."};
         }
+        if (stopping_.contains(policy.id)) {
+            return service::DomainError{
+                service::DomainErrc::Conflict, {}, "Policy '" + policy.name + "' is being deleted."};
+        }
+        ++starting_[policy.id];
     }
+    auto started = start_run(policy, trigger);
+    {
+        std::lock_guard lock(mutex_);
+        if (--starting_[policy.id] == 0) {
+            starting_.erase(policy.id);
+        }
+    }
+    ended_.notify_all();
+    return started;
+}
+
+service::Outcome<domain::JobSession> Runner::start_run(const domain::Policy& policy, Trigger trigger)
+{
     const auto too_many = [&] {
         return service::DomainError{service::DomainErrc::Conflict,
                                     {},
@@ -202,6 +220,8 @@ service::Outcome<domain::JobSession> Runner::start(const domain::Policy& policy,
         std::lock_guard lock(mutex_);
         if (shutting_down_) {
             run->stop = StopReason::Shutdown;
+        } else if (stopping_.contains(policy.id)) {
+            run->stop = StopReason::PolicyDeleted; // deleted while this run was starting
         }
         runs_.emplace(created->id, run);
     }
@@ -271,15 +291,22 @@ bool Runner::session_changed_elsewhere(std::int64_t session_id)
 
 void Runner::stop_policy(const domain::Policy& policy)
 {
-    const auto remote = ask_remote_runs_to_stop(policy.id);
     {
-        std::unique_lock lock(mutex_);
+        std::lock_guard lock(mutex_);
+        ++stopping_[policy.id]; // a run starting from now on is stopped as it enters, and waited for below
         for (auto& [id, run] : runs_) {
             if (run->policy.id == policy.id) {
                 run->request(StopReason::PolicyDeleted);
             }
         }
+    }
+    const auto remote = ask_remote_runs_to_stop(policy.id);
+    {
+        std::unique_lock lock(mutex_);
         ended_.wait(lock, [&] {
+            if (starting_.contains(policy.id)) {
+                return false;
+            }
             for (const auto& [id, run] : runs_) {
                 if (run->policy.id == policy.id) {
                     return false;
@@ -287,6 +314,9 @@ void Runner::stop_policy(const domain::Policy& policy)
             }
             return true;
         });
+        if (--stopping_[policy.id] == 0) {
+            stopping_.erase(policy.id);
+        }
     }
     // As long as this server waits for its own runs: their grace period, and the time their servers take to notice.
     const auto grace = std::chrono::seconds(std::min(policy.stop_grace_seconds, kMaxSeconds));
@@ -303,8 +333,8 @@ std::vector<std::int64_t> Runner::ask_remote_runs_to_stop(const std::string& pol
         return asked;
     }
     for (const auto& run : *runs) {
-        if (is_local(run.session_id)) {
-            continue;
+        if (run.node == records_.node()) {
+            continue; // this server's: among its runs, or starting (stop_policy waits for those)
         }
         const auto session = std::to_string(run.session_id);
         if (auto said = sessions_.append_message(service::kSystem, run.session_id, SessionStatus::Warning,
@@ -345,12 +375,6 @@ void Runner::wait_for_remote_runs(std::vector<std::int64_t> sessions, Steady::ti
         }
         std::this_thread::sleep_for(kRemoteStopPoll);
     }
-}
-
-bool Runner::is_local(std::int64_t session_id) const
-{
-    std::lock_guard lock(mutex_);
-    return runs_.contains(session_id);
 }
 
 std::size_t Runner::running() const

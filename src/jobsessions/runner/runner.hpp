@@ -84,9 +84,10 @@ public:
     /// no run of this server has that session.
     bool session_changed_elsewhere(std::int64_t session_id);
 
-    /// Stops every run of a policy and waits until they have ended. Runs of other servers sharing the store are asked
-    /// to stop through their sessions (Canceling, with why in their logs), and waited for as long as this server's
-    /// own (their grace period, and a few seconds for their servers to notice).
+    /// Stops every run of a policy and waits until they have ended, those starting meanwhile too; starts while it
+    /// stops them are refused. Runs of other servers sharing the store are asked to stop through their sessions
+    /// (Canceling, with why in their logs), and waited for as long as this server's own (their grace period, and a
+    /// few seconds for their servers to notice).
     void stop_policy(const domain::Policy& policy) override;
 
     /// How many runs (each a child process) this server has going on.
@@ -102,6 +103,8 @@ public:
 
 private:
     struct Run;
+    /// start() once the run counts as starting: makes its session, claims its place and enters it among the runs.
+    service::Outcome<domain::JobSession> start_run(const domain::Policy& policy, Trigger trigger);
     /// A run's thread: starts the child, supervises it, records how the run ended.
     void execute(const std::shared_ptr<Run>& run);
     /// Starts the command's child and records the run before releasing it; none (the log says why) when it could
@@ -119,8 +122,6 @@ private:
     std::vector<std::int64_t> ask_remote_runs_to_stop(const std::string& policy_id);
     /// Waits until each of `sessions` has a final status (or is gone), or until `deadline`.
     void wait_for_remote_runs(std::vector<std::int64_t> sessions, std::chrono::steady_clock::time_point deadline);
-    /// Whether a run of this server has that session.
-    [[nodiscard]] bool is_local(std::int64_t session_id) const;
     /// Ends the session of a run left behind as Error with `why` in its log, and forgets its record.
     void end_left_behind(const store::PolicyRun& run, const std::string& why);
     /// Appends a line to the run's log, unless a client closed it.
@@ -137,6 +138,10 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable ended_;
     std::map<std::int64_t, std::shared_ptr<Run>> runs_;
+    /// Starts between their first look and their entry in runs_, per policy.
+    std::map<std::string, int> starting_;
+    /// Policies whose runs stop_policy is stopping (how many calls), whose new runs are refused.
+    std::map<std::string, int> stopping_;
     bool shutting_down_ = false;
 };
 

@@ -22,6 +22,8 @@ public:
     {
     }
 
+    /// This server's name where several share the database, else empty: the node its runs are recorded with.
+    [[nodiscard]] const std::string& node() const noexcept { return node_; }
     /// Records the run of session `session_id` before its child process starts, unless its policy already has
     /// `max_runs` runs recorded by any node: false then, and nothing is recorded.
     Outcome<bool> claim(std::int64_t session_id, const std::string& policy_id, std::int64_t max_runs);

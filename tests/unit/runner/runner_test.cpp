@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <optional>
 
@@ -44,6 +45,79 @@ private:
     std::mutex mutex_;
     std::condition_variable released_;
     bool held_ = false;
+};
+
+/// The store of a runner's records, whose claims can be held until released; it tells when a claim waits and when
+/// the runs are listed.
+class HoldingRunStore final : public store::RunStore {
+public:
+    explicit HoldingRunStore(store::RunStore& inner)
+        : inner_(inner)
+    {
+    }
+
+    store::Result<bool> claim_policy_run(const store::PolicyRun& run, std::int64_t max_runs) override
+    {
+        std::unique_lock lock(mutex_);
+        claim_waiting_ = true;
+        changed_.notify_all();
+        changed_.wait(lock, [&] { return !held_; });
+        return inner_.claim_policy_run(run, max_runs);
+    }
+    store::Result<void> insert_policy_run(const store::PolicyRun& run) override
+    {
+        return inner_.insert_policy_run(run);
+    }
+    store::Result<void> remove_policy_run(std::int64_t session_id) override
+    {
+        return inner_.remove_policy_run(session_id);
+    }
+    store::Result<std::vector<store::PolicyRun>> list_policy_runs() override
+    {
+        {
+            std::lock_guard lock(mutex_);
+            listed_ = true;
+            changed_.notify_all();
+        }
+        return inner_.list_policy_runs();
+    }
+
+    void hold()
+    {
+        std::lock_guard lock(mutex_);
+        held_ = true;
+    }
+    void release()
+    {
+        std::lock_guard lock(mutex_);
+        held_ = false;
+        changed_.notify_all();
+    }
+    /// Waits until a claim is held; false after 30 s.
+    bool wait_for_claim()
+    {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, std::chrono::seconds(30), [&] { return claim_waiting_; });
+    }
+    /// Forgets that the runs were listed, then waits until they are again; false after 30 s.
+    void expect_listing()
+    {
+        std::lock_guard lock(mutex_);
+        listed_ = false;
+    }
+    bool wait_for_listing()
+    {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, std::chrono::seconds(30), [&] { return listed_; });
+    }
+
+private:
+    store::RunStore& inner_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool held_ = false;
+    bool claim_waiting_ = false;
+    bool listed_ = false;
 };
 
 class RunnerWithLauncher : public ::testing::Test {
@@ -151,6 +225,50 @@ TEST_F(RunnerWithLauncher, ARunWhoseSessionShowsEndedNoLongerCountsAgainstItsPol
     std::lock_guard lock(mutex);
     ASSERT_TRUE(runs_when_ended.has_value());
     EXPECT_EQ(*runs_when_ended, 0U);
+}
+
+// A policy deleted with force while one of its runs is starting (between its count and its entry among the runs):
+// the run is stopped as it enters, the deletion waits for it as for the others, and no new run starts meanwhile.
+TEST_F(RunnerWithLauncher, StoppingAPolicysRunsStopsAndWaitsForARunStartingMeanwhile)
+{
+    HoldingRunStore holding(*store_);
+    service::RunRecords records(holding);
+    RunnerConfig config;
+    config.launcher = &launcher_;
+    Runner runner(*sessions_, records, config);
+    domain::Policy policy;
+    policy.id = "p-3";
+    policy.name = "Deleted";
+    policy.command = {"backup"};
+
+    holding.hold();
+    auto starting = std::async(std::launch::async, [&] { return runner.start(policy, Trigger::Manual); });
+    ASSERT_TRUE(holding.wait_for_claim());
+    holding.expect_listing();
+    auto stopping = std::async(std::launch::async, [&] { runner.stop_policy(policy); });
+    // The stop has begun (it lists the runs of other servers once new runs are refused).
+    if (!holding.wait_for_listing()) {
+        holding.release();
+        FAIL() << "the stop never looked for the runs of other servers";
+    }
+    const auto refused = runner.start(policy, Trigger::Manual);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, service::DomainErrc::Conflict);
+    EXPECT_NE(refused.error().message.find("is being deleted"), std::string::npos) << refused.error().message;
+
+    holding.release();
+    const auto started = starting.get();
+    ASSERT_TRUE(started) << started.error().message;
+    stopping.get();
+    // When the stop returns, the run that was starting has ended, saying why.
+    const auto session = sessions_->get(service::kSystem, started->id);
+    ASSERT_TRUE(session);
+    EXPECT_EQ(session->status, SessionStatus::Canceled);
+    auto log = sessions_->log(service::kSystem, started->id, 0, -1);
+    ASSERT_TRUE(log);
+    ASSERT_FALSE(log->empty());
+    EXPECT_NE(log->back().message.find("Canceled: the policy was deleted."), std::string::npos) << log->back().message;
+    runner.shutdown();
 }
 
 } // namespace
