@@ -336,6 +336,11 @@ std::vector<std::int64_t> Runner::ask_remote_runs_to_stop(const std::string& pol
         if (run.node == records_.node()) {
             continue; // this server's: among its runs, or starting (stop_policy waits for those)
         }
+        if (const auto current = sessions_.get(service::kSystem, run.session_id);
+            (current && domain::is_final(current->status)) ||
+            (!current && current.error().code == service::DomainErrc::NotFound)) {
+            continue; // ended meanwhile: nothing to stop
+        }
         const auto session = std::to_string(run.session_id);
         if (auto said = sessions_.append_message(service::kSystem, run.session_id, SessionStatus::Warning,
                                                  "Stopping: the policy was deleted; the server running it stops it.");
