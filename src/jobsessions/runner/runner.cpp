@@ -417,7 +417,8 @@ void Runner::shutdown()
     for (auto& [id, run] : runs_) {
         run->request(StopReason::Shutdown);
     }
-    ended_.wait(lock, [&] { return runs_.empty(); });
+    // A start in flight enters its run stopped (Shutdown): its thread must be done before the runner goes.
+    ended_.wait(lock, [&] { return runs_.empty() && starting_.empty(); });
 }
 
 void Runner::say(const Run& run, SessionStatus status, std::string message)

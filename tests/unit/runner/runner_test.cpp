@@ -271,5 +271,35 @@ TEST_F(RunnerWithLauncher, StoppingAPolicysRunsStopsAndWaitsForARunStartingMeanw
     runner.shutdown();
 }
 
+// A run starting as the server shuts down is stopped as it enters, and the shutdown waits for it: no run's thread
+// outlives the runner.
+TEST_F(RunnerWithLauncher, ShuttingDownWaitsForARunStartingMeanwhile)
+{
+    HoldingRunStore holding(*store_);
+    service::RunRecords records(holding);
+    RunnerConfig config;
+    config.launcher = &launcher_;
+    Runner runner(*sessions_, records, config);
+    domain::Policy policy;
+    policy.id = "p-4";
+    policy.name = "Late";
+    policy.command = {"backup"};
+
+    holding.hold();
+    auto starting = std::async(std::launch::async, [&] { return runner.start(policy, Trigger::Manual); });
+    ASSERT_TRUE(holding.wait_for_claim());
+    auto stopping = std::async(std::launch::async, [&] { runner.shutdown(); });
+    // Time for the shutdown to begin, which then waits for the start. A shutdown that did not wait would have
+    // returned by now; one that begins later still finds the run entered, stops it and waits, and the test passes.
+    stopping.wait_for(std::chrono::milliseconds(200));
+    holding.release();
+    const auto started = starting.get();
+    ASSERT_TRUE(started) << started.error().message;
+    stopping.get();
+    const auto session = sessions_->get(service::kSystem, started->id);
+    ASSERT_TRUE(session);
+    EXPECT_EQ(session->status, SessionStatus::Canceled);
+}
+
 } // namespace
 } // namespace jobsessions::runner
