@@ -314,13 +314,14 @@ void Runner::stop_policy(const domain::Policy& policy)
             }
             return true;
         });
-        if (--stopping_[policy.id] == 0) {
-            stopping_.erase(policy.id);
-        }
     }
     // As long as this server waits for its own runs: their grace period, and the time their servers take to notice.
     const auto grace = std::chrono::seconds(std::min(policy.stop_grace_seconds, kMaxSeconds));
     wait_for_remote_runs(remote, Steady::now() + grace + kRemoteStopSlack);
+    std::lock_guard lock(mutex_);
+    if (--stopping_[policy.id] == 0) {
+        stopping_.erase(policy.id);
+    }
 }
 
 std::vector<std::int64_t> Runner::ask_remote_runs_to_stop(const std::string& policy_id)
