@@ -115,7 +115,7 @@ FuzzApp::FuzzApp()
     p.run_records = std::make_unique<service::RunRecords>(*p.store);
     runner::RunnerConfig runner_config;
     runner_config.default_working_directory = p.directory;
-    p.runner = std::make_unique<runner::Runner>(*p.sessions, *p.run_records, p.clock, runner_config);
+    p.runner = std::make_unique<runner::Runner>(*p.sessions, *p.run_records, runner_config);
     p.policies = std::make_unique<service::PolicyService>(*p.store, *p.sessions, *p.runner, p.clock, p.hub);
     api::ApiConfig config;
     config.server_version = "fuzz";
