@@ -227,19 +227,41 @@ TEST_F(RunnerWithLauncher, ARunWhoseSessionShowsEndedNoLongerCountsAgainstItsPol
     EXPECT_EQ(*runs_when_ended, 0U);
 }
 
+/// A runner whose records' claims can be held (HoldingRunStore): a start can be caught between its count and its
+/// entry among the runs.
+class RunnerWithHeldClaims : public RunnerWithLauncher {
+protected:
+    void SetUp() override
+    {
+        RunnerWithLauncher::SetUp();
+        holding_ = std::make_unique<HoldingRunStore>(*store_);
+        held_records_ = std::make_unique<service::RunRecords>(*holding_);
+        RunnerConfig config;
+        config.launcher = &launcher_;
+        held_runner_ = std::make_unique<Runner>(*sessions_, *held_records_, config);
+    }
+
+    static domain::Policy policy(std::string id, std::string name)
+    {
+        domain::Policy p;
+        p.id = std::move(id);
+        p.name = std::move(name);
+        p.command = {"backup"};
+        return p;
+    }
+
+    std::unique_ptr<HoldingRunStore> holding_;
+    std::unique_ptr<service::RunRecords> held_records_;
+    std::unique_ptr<Runner> held_runner_;
+};
+
 // A policy deleted with force while one of its runs is starting (between its count and its entry among the runs):
 // the run is stopped as it enters, the deletion waits for it as for the others, and no new run starts meanwhile.
-TEST_F(RunnerWithLauncher, StoppingAPolicysRunsStopsAndWaitsForARunStartingMeanwhile)
+TEST_F(RunnerWithHeldClaims, StoppingAPolicysRunsStopsAndWaitsForARunStartingMeanwhile)
 {
-    HoldingRunStore holding(*store_);
-    service::RunRecords records(holding);
-    RunnerConfig config;
-    config.launcher = &launcher_;
-    Runner runner(*sessions_, records, config);
-    domain::Policy policy;
-    policy.id = "p-3";
-    policy.name = "Deleted";
-    policy.command = {"backup"};
+    auto& holding = *holding_;
+    auto& runner = *held_runner_;
+    const auto policy = this->policy("p-3", "Deleted");
 
     holding.hold();
     auto starting = std::async(std::launch::async, [&] { return runner.start(policy, Trigger::Manual); });
@@ -273,17 +295,11 @@ TEST_F(RunnerWithLauncher, StoppingAPolicysRunsStopsAndWaitsForARunStartingMeanw
 
 // A run starting as the server shuts down is stopped as it enters, and the shutdown waits for it: no run's thread
 // outlives the runner.
-TEST_F(RunnerWithLauncher, ShuttingDownWaitsForARunStartingMeanwhile)
+TEST_F(RunnerWithHeldClaims, ShuttingDownWaitsForARunStartingMeanwhile)
 {
-    HoldingRunStore holding(*store_);
-    service::RunRecords records(holding);
-    RunnerConfig config;
-    config.launcher = &launcher_;
-    Runner runner(*sessions_, records, config);
-    domain::Policy policy;
-    policy.id = "p-4";
-    policy.name = "Late";
-    policy.command = {"backup"};
+    auto& holding = *holding_;
+    auto& runner = *held_runner_;
+    const auto policy = this->policy("p-4", "Late");
 
     holding.hold();
     auto starting = std::async(std::launch::async, [&] { return runner.start(policy, Trigger::Manual); });
