@@ -26,7 +26,10 @@ std::unique_ptr<Connection> open_with_table(const std::string& path)
         ADD_FAILURE() << connection.error().message;
         return nullptr;
     }
-    if (auto created = (*connection)->exec("PRAGMA journal_mode = WAL; CREATE TABLE t (k INTEGER PRIMARY KEY);");
+    // Synced commits, as the store opens its writer's connection.
+    if (auto created =
+            (*connection)
+                ->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (k INTEGER PRIMARY KEY);");
         !created) {
         ADD_FAILURE() << created.error().message;
         return nullptr;
@@ -167,6 +170,72 @@ TEST(Writer, AWriteThatCannotBeRolledBackFailsItsWholeBatch)
         EXPECT_FALSE(job.outcome.has_value());
     }
     EXPECT_TRUE(stored_keys(path).empty());
+}
+
+// How the connection syncs commits, seen from inside a write: 2 for FULL (an fsync per commit), 1 for NORMAL.
+Result<std::int64_t> sync_level(Connection& db)
+{
+    auto statement = db.prepare_owned("PRAGMA synchronous");
+    if (!statement) {
+        return statement.error();
+    }
+    auto row = statement->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!*row) {
+        return StoreError{StoreErrc::Unavailable, "PRAGMA synchronous gave no row"};
+    }
+    return statement->column_int64(0);
+}
+
+// Writes that need not be synced, queued among synced ones, run after them in a transaction committed without an
+// fsync; the next synced writes are synced again.
+TEST(Writer, UnsyncedWritesRunAfterTheSyncedOnesOfTheirBatchAndCommitWithoutAnFsync)
+{
+    test::TempDir dir;
+    const auto path = dir.file("writer.db");
+    auto connection = open_with_table(path);
+    ASSERT_TRUE(connection);
+    Writer writer(std::move(connection));
+
+    std::vector<WriteJob> jobs(4);
+    std::vector<int> order; // the writer's thread only, read once it is done
+    std::vector<std::int64_t> levels(jobs.size(), 0);
+    for (int k = 0; k < 4; ++k) {
+        jobs[k].synced = k % 2 == 1; // queued: unsynced, synced, unsynced, synced
+        jobs[k].body = [&, k](Connection& db) -> Result<void> {
+            order.push_back(k);
+            auto level = sync_level(db);
+            if (!level) {
+                return level.error();
+            }
+            levels[k] = *level;
+            return insert(db, k);
+        };
+    }
+    run_in_one_batch(writer, jobs);
+
+    EXPECT_EQ(order, (std::vector<int>{1, 3, 0, 2}));
+    EXPECT_EQ(levels, (std::vector<std::int64_t>{1, 2, 1, 2}));
+    for (const auto& job : jobs) {
+        EXPECT_TRUE(job.outcome.has_value());
+    }
+    EXPECT_EQ(stored_keys(path), (std::set<std::int64_t>{0, 1, 2, 3}));
+
+    std::int64_t level_after = 0;
+    WriteJob after;
+    after.body = [&](Connection& db) -> Result<void> {
+        auto level = sync_level(db);
+        if (!level) {
+            return level.error();
+        }
+        level_after = *level;
+        return {};
+    };
+    writer.run(after);
+    ASSERT_TRUE(after.outcome.has_value());
+    EXPECT_EQ(level_after, 2) << "a synced write after unsynced ones is synced again";
 }
 
 } // namespace

@@ -77,12 +77,15 @@ public:
                                                 std::int64_t after_usn) = 0;
     /// Stores a step through the change feed, and forgets the final sessions at or below its new
     /// `seen_session_id`; false (nothing stored) when the cursor is no longer `step.from`.
+    /// Acknowledged before it is on disk: a crash of the machine may lose it (never a later synced write), and the
+    /// step is then taken again from the change feed.
     virtual Result<bool> record_webhook_dispatch(const WebhookDispatch& step) = 0;
 
     /// At most `limit` events after `after_id`, oldest first, without their payloads.
     virtual Result<std::vector<domain::WebhookEventRecord>> events_after(std::int64_t after_id, std::int64_t limit) = 0;
     /// Makes events `event_ids` (in order) into pending deliveries of webhook `webhook_id` made at `now`, and
     /// moves its `queued_through` from `from` to `through`; false (nothing stored) when it is no longer `from`.
+    /// Acknowledged before it is on disk, like a step.
     virtual Result<bool> queue_deliveries(const std::string& webhook_id, std::int64_t from, std::int64_t through,
                                           const std::vector<std::int64_t>& event_ids, util::Micros now) = 0;
 

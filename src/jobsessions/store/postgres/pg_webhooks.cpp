@@ -167,6 +167,17 @@ Result<std::vector<WebhookDelivery>> read_deliveries(const Rows& rows)
     return out;
 }
 
+// Lets the current transaction's commit return before its WAL is flushed, for writes made again from what synced
+// ones stored when a crash of the database's machine loses them (the WAL is flushed in order, so never before a
+// later synced commit).
+Result<void> commit_without_waiting_for_the_flush(Connection& db)
+{
+    if (auto set = db.exec("SET LOCAL synchronous_commit = off"); !set) {
+        return set.error();
+    }
+    return {};
+}
+
 } // namespace
 
 Result<std::vector<Webhook>> PgStore::list_webhooks()
@@ -320,6 +331,10 @@ Result<bool> PgStore::unseen_session_between(std::int64_t after_id, std::int64_t
 Result<bool> PgStore::record_webhook_dispatch(const WebhookDispatch& step)
 {
     return pool_.transaction([&](Connection& db) -> Result<bool> {
+        // A step a crash loses is taken again from the change feed.
+        if (auto unsynced = commit_without_waiting_for_the_flush(db); !unsynced) {
+            return unsynced.error();
+        }
         auto moved = db.exec_prepared(kUpdateCursor, {param(step.from.after_usn), param(step.from.seen_session_id),
                                                       param(step.to.after_usn), param(step.to.seen_session_id)});
         if (!moved) {
@@ -399,6 +414,10 @@ Result<bool> PgStore::queue_deliveries(const std::string& webhook_id, std::int64
                                        const std::vector<std::int64_t>& event_ids, util::Micros now)
 {
     return pool_.transaction([&](Connection& db) -> Result<bool> {
+        // Deliveries a crash loses are queued again from the events (their queue moves back).
+        if (auto unsynced = commit_without_waiting_for_the_flush(db); !unsynced) {
+            return unsynced.error();
+        }
         auto moved = db.exec_prepared(kMoveQueue, {param(webhook_id), param(from), param(through)});
         if (!moved) {
             return moved.error();

@@ -158,8 +158,15 @@ private:
     Result<std::int64_t> total_of(Connection& db, const SessionFilter& filter, const ListSource* source,
                                   std::uint64_t floor);
 
-    /// Runs `body` on the writer and returns its result once committed.
-    template <class T, class Body> Result<T> write(Body&& body);
+    /// Runs `body` on the writer and returns its result once committed and on disk.
+    template <class T, class Body> Result<T> write(Body&& body) { return write<T>(std::forward<Body>(body), true); }
+    /// Runs `body` on the writer and returns its result once committed, before it is on disk: for writes made again
+    /// from what synced ones stored when a crash of the machine loses them (see WriteJob::synced).
+    template <class T, class Body> Result<T> write_unsynced(Body&& body)
+    {
+        return write<T>(std::forward<Body>(body), false);
+    }
+    template <class T, class Body> Result<T> write(Body&& body, bool synced);
 
     std::string path_;
     /// Unique per store object (never reused), so a thread's cached reader is never mistaken for another store's.
@@ -175,10 +182,11 @@ private:
     Writer writer_;
 };
 
-template <class T, class Body> Result<T> SqliteStore::write(Body&& body)
+template <class T, class Body> Result<T> SqliteStore::write(Body&& body, bool synced)
 {
     std::optional<Result<T>> produced;
     WriteJob job;
+    job.synced = synced;
     job.body = [&](Connection& db) -> Result<void> {
         produced.emplace(body(db));
         if (!*produced) {

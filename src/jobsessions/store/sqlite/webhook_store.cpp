@@ -391,7 +391,8 @@ Result<bool> SqliteStore::unseen_session_between(std::int64_t after_id, std::int
 
 Result<bool> SqliteStore::record_webhook_dispatch(const WebhookDispatch& step)
 {
-    return write<bool>([&](Connection& db) -> Result<bool> {
+    // Unsynced: a step a crash of the machine loses is taken again from the change feed, which synced writes made.
+    return write_unsynced<bool>([&](Connection& db) -> Result<bool> {
         auto move = db.prepare(kUpdateCursor);
         if (!move) {
             return move.error();
@@ -465,7 +466,8 @@ Result<std::vector<domain::WebhookEventRecord>> SqliteStore::events_after(std::i
 Result<bool> SqliteStore::queue_deliveries(const std::string& webhook_id, std::int64_t from, std::int64_t through,
                                            const std::vector<std::int64_t>& event_ids, util::Micros now)
 {
-    return write<bool>([&](Connection& db) -> Result<bool> {
+    // Unsynced: deliveries a crash of the machine loses are queued again from the events (their queue moves back).
+    return write_unsynced<bool>([&](Connection& db) -> Result<bool> {
         auto move = db.prepare(kMoveQueue);
         if (!move) {
             return move.error();

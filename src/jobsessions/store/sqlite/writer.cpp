@@ -98,12 +98,31 @@ void Writer::loop()
             batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
             queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
         }
-        run_batch(batch);
+        // The synced writes first: what is not synced waits for them, not they for it.
+        const auto unsynced = std::stable_partition(batch.begin(), batch.end(), [](WriteJob* j) { return j->synced; });
+        if (unsynced != batch.begin()) {
+            run_batch(std::span(batch.begin(), unsynced), true);
+        }
+        if (unsynced != batch.end()) {
+            run_batch(std::span(unsynced, batch.end()), false);
+        }
         batch.clear();
     }
 }
 
-void Writer::run_batch(std::vector<WriteJob*>& batch)
+Result<void> Writer::sync_commits(bool synced)
+{
+    if (synced == commits_synced_) {
+        return {};
+    }
+    auto set = connection_->run(synced ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    if (set) {
+        commits_synced_ = synced;
+    }
+    return set;
+}
+
+void Writer::run_batch(std::span<WriteJob*> batch, bool synced)
 {
     const auto started = std::chrono::steady_clock::now();
     auto finish_all = [&](const Result<void>& failure) {
@@ -114,6 +133,13 @@ void Writer::run_batch(std::vector<WriteJob*>& batch)
             job->finish();
         }
     };
+    if (auto set = sync_commits(synced); !set) {
+        if (synced) {
+            finish_all(set); // a synced write is never acknowledged before it is on disk
+            return;
+        }
+        // Left synced: slower, and as safe.
+    }
     if (auto begun = connection_->run(kBegin); !begun) {
         finish_all(begun);
         return;

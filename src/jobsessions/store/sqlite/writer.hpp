@@ -22,6 +22,11 @@ struct WriteJob {
     /// (when another job under the same savepoint failed), so it changes nothing but the database and the
     /// batch's counters and keeps its inputs.
     std::function<Result<void>(Connection&)> body;
+    /// Whether it is acknowledged only once on disk. A job that is not runs in a transaction of its own after the
+    /// synced ones it was queued with, committed without an fsync: a crash of the process loses nothing, a crash of
+    /// the machine may lose it, though never before a later synced commit (the log is written in order). Only for
+    /// writes that can be made again from what synced ones stored.
+    bool synced = true;
     /// Set by the writer: success only once the whole batch is committed and on disk.
     Result<void> outcome;
     /// Called by the writer when `outcome` is final.
@@ -52,7 +57,8 @@ struct BatchHooks {
 /// transaction (group commit), so one fsync acknowledges many writes. Thread-safe.
 class Writer {
 public:
-    /// Takes ownership of the write connection and starts the writer thread.
+    /// Takes ownership of the write connection, whose commits are synced (`PRAGMA synchronous = FULL`), and starts
+    /// the writer thread.
     explicit Writer(std::unique_ptr<Connection> connection, BatchHooks hooks = {});
     ~Writer();
     Writer(const Writer&) = delete;
@@ -76,7 +82,10 @@ public:
 
 private:
     void loop();
-    void run_batch(std::vector<WriteJob*>& batch);
+    /// Runs `batch` in one transaction, committed with an fsync when `synced`.
+    void run_batch(std::span<WriteJob*> batch, bool synced);
+    /// Sets whether commits are synced (`PRAGMA synchronous` FULL or NORMAL), when it is not already.
+    Result<void> sync_commits(bool synced);
     enum class Savepoint {
         Kept,
         /// One of its jobs failed: all of them were rolled back.
@@ -93,6 +102,8 @@ private:
     std::condition_variable wake_;
     std::vector<WriteJob*> queue_;
     bool stopping_ = false;
+    /// Whether the writer's commits are synced now; the writer thread's own.
+    bool commits_synced_ = true;
     std::atomic<std::uint64_t> commits_{0};
     std::atomic<WriteObserver*> observer_{nullptr};
     std::thread thread_;
