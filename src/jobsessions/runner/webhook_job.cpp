@@ -49,7 +49,7 @@ void WebhookJob::run_in_background()
     // Telling of changes is background work: on a busy core, requests go first, and no request waits for a lock
     // these threads hold (see signal_change).
     if (const auto failed = util::lower_this_thread_priority(); !failed.empty()) {
-        log::warning("webhook: a thread of the delivering job runs at normal priority: " + failed);
+        log::warning("webhook: a thread of the delivering job could not be given the lowest priority: " + failed);
     }
 }
 
