@@ -11,8 +11,10 @@
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sys/stat.h>
 #include <thread>
 
@@ -165,6 +167,30 @@ TEST(ServerStop, SigtermExitsZeroAndRestartKeepsEverything)
     auto expected = body;
     EXPECT_EQ(read.json().at("usn"), boost::json::parse(expected).at("usn"));
     EXPECT_EQ(read.json().at("executionStopTime"), boost::json::parse(expected).at("executionStopTime"));
+}
+
+// An operator's `top -H` or `ps -L` shows what each thread of the server is for.
+TEST(ServerThreads, AreNamedForWhatTheyDo)
+{
+    TempDir dir;
+    ServerProcess server(ServerOptions{dir.file("data"), true, {}, {}});
+    HttpClient client(server);
+    const auto token = login(client, "admin", kAdminPassword); // on the password hashing pool
+    ASSERT_EQ(
+        client.send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup","status":"Success"})", token).status,
+        201); // on the blocking pool, through the writer
+
+    std::set<std::string> names;
+    const auto tasks = "/proc/" + std::to_string(server.pid()) + "/task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        names.insert(name);
+    }
+    for (const char* expected : {"http-io", "http-blocking", "password-hash", "sqlite-writer", "sqlite-checkpt"}) {
+        EXPECT_TRUE(names.contains(expected)) << expected;
+    }
 }
 
 TEST(ServerStop, SigtermLetsARequestInFlightFinish)

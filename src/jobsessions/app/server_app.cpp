@@ -27,6 +27,7 @@
 #include "jobsessions/service/policy_metrics.hpp"
 #include "jobsessions/service/policy_service.hpp"
 #include "jobsessions/service/session_metrics.hpp"
+#include "jobsessions/util/thread_name.hpp"
 #include "jobsessions/web/web_application.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -177,6 +178,7 @@ class UserReloader {
 public:
     explicit UserReloader(service::AuthService& auth)
         : thread_([this, &auth] {
+            util::name_this_thread("user-reload");
             std::unique_lock lock(mutex_);
             while (!stop_) {
                 wake_.wait_for(lock, kUserReloadInterval, [this] { return stop_; });

@@ -2,6 +2,7 @@
 #include "jobsessions/app/systemd.hpp"
 
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/util/thread_name.hpp"
 
 #include <unistd.h>
 
@@ -104,6 +105,7 @@ WatchdogKeeper::WatchdogKeeper(const SystemdNotifier& notifier, std::function<bo
         return;
     }
     thread_ = std::thread([this, &notifier, alive = std::move(alive), interval = *interval] {
+        util::name_this_thread("sd-watchdog");
         std::unique_lock lock(mutex_);
         bool was_alive = true;
         while (!wake_.wait_for(lock, interval / 2, [this] { return stop_; })) {

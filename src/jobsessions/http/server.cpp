@@ -5,6 +5,7 @@
 #include "jobsessions/http/tls_stream.hpp"
 #include "jobsessions/log/log.hpp"
 #include "jobsessions/util/strings.hpp"
+#include "jobsessions/util/thread_name.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -171,6 +172,7 @@ template <class Work> asio::awaitable<void> run_blocking(asio::thread_pool& pool
     co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
         [&pool, &work](auto handler) {
             asio::post(pool, [&work, handler = std::move(handler)]() mutable {
+                util::name_this_thread_once("http-blocking");
                 work();
                 auto executor = asio::get_associated_executor(handler);
                 asio::post(executor, std::move(handler));
@@ -907,7 +909,10 @@ void Server::start()
     asio::co_spawn(workers_.front()->ctx, accept_connections(accept),
                    [](const std::exception_ptr& e) { report(e, "accept loop"); });
     for (auto& w : workers_) {
-        w->thread = std::thread([&ctx = w->ctx] { ctx.run(); });
+        w->thread = std::thread([&ctx = w->ctx] {
+            util::name_this_thread("http-io");
+            ctx.run();
+        });
     }
 }
 

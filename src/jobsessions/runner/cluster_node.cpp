@@ -2,6 +2,7 @@
 #include "jobsessions/runner/cluster_node.hpp"
 
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/util/thread_name.hpp"
 
 #include <utility>
 
@@ -74,6 +75,7 @@ bool ClusterNode::leads() const noexcept
 
 void ClusterNode::loop()
 {
+    util::name_this_thread("cluster-node");
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, kRenewInterval, [this] { return stop_; })) {
         lock.unlock();

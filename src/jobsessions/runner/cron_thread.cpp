@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/runner/cron_thread.hpp"
 
+#include "jobsessions/util/thread_name.hpp"
+
 #include <algorithm>
 #include <chrono>
 
@@ -51,6 +53,7 @@ bool CronThread::stopping()
 
 void CronThread::loop()
 {
+    util::name_this_thread("cron-job");
     auto next = schedule_.next_after(clock_.now());
     std::unique_lock lock(mutex_);
     while (!stop_) {

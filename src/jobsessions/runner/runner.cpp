@@ -5,6 +5,7 @@
 #include "jobsessions/runner/child_process.hpp"
 #include "jobsessions/runner/group_keeper.hpp"
 #include "jobsessions/runner/output_lines.hpp"
+#include "jobsessions/util/thread_name.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -436,6 +437,7 @@ void Runner::say(const Run& run, SessionStatus status, std::string message)
 
 void Runner::execute(const std::shared_ptr<Run>& run)
 {
+    util::name_this_thread("policy-run");
     std::optional<ExitOutcome> outcome;
     if (auto child = start_child(*run)) {
         outcome = supervise(*run, *child);

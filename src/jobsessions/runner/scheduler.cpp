@@ -2,6 +2,7 @@
 #include "jobsessions/runner/scheduler.hpp"
 
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/util/thread_name.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -160,6 +161,7 @@ std::optional<util::Micros> Scheduler::pass(util::Micros now)
 
 void Scheduler::loop()
 {
+    util::name_this_thread("scheduler");
     std::unique_lock lock(mutex_);
     while (!stop_) {
         reload_ = false;

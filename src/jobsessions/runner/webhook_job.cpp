@@ -2,6 +2,7 @@
 #include "jobsessions/runner/webhook_job.hpp"
 
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/util/thread_name.hpp"
 #include "jobsessions/util/thread_priority.hpp"
 
 #include <algorithm>
@@ -109,6 +110,7 @@ void WebhookJob::stop()
 
 void WebhookJob::dispatch_loop()
 {
+    util::name_this_thread("webhooks");
     run_in_background();
     while (!stop_) {
         changed_ = false;
@@ -243,6 +245,7 @@ std::chrono::milliseconds WebhookJob::pass()
 
 void WebhookJob::send_loop()
 {
+    util::name_this_thread("webhook-send");
     run_in_background();
     std::unique_lock lock(mutex_);
     while (true) {

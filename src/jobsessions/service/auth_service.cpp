@@ -3,6 +3,7 @@
 
 #include "jobsessions/auth/password.hpp"
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/util/thread_name.hpp"
 
 #include <boost/asio/post.hpp>
 #include <sodium.h>
@@ -124,6 +125,7 @@ void AuthService::login(LoginAttempt attempt, std::function<void(LoginOutcome)> 
         return;
     }
     boost::asio::post(hashing_, [this, attempt = std::move(attempt), done = std::move(done)]() mutable {
+        util::name_this_thread_once("password-hash");
         auto outcome = check(attempt);
         sodium_memzero(attempt.password.data(), attempt.password.size());
         logins_in_check_.fetch_sub(1);

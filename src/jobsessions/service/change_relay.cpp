@@ -2,6 +2,7 @@
 #include "jobsessions/service/change_relay.hpp"
 
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/util/thread_name.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -62,6 +63,7 @@ void ChangeRelay::stop()
 
 void ChangeRelay::loop()
 {
+    util::name_this_thread("change-relay");
     bool failing = false;
     std::unique_lock lock(mutex_);
     while (!stop_) {

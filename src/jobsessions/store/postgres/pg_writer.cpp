@@ -2,6 +2,7 @@
 #include "jobsessions/store/postgres/pg_writer.hpp"
 
 #include "jobsessions/store/postgres/schema.hpp"
+#include "jobsessions/util/thread_name.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -39,6 +40,7 @@ Result<void> PgWriter::run(std::function<Result<void>(Connection&)> body)
 
 void PgWriter::loop()
 {
+    util::name_this_thread("pg-writer");
     std::unique_lock lock(mutex_);
     for (;;) {
         queued_.wait(lock, [this] { return stop_ || !queue_.empty(); });

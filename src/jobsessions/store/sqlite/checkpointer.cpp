@@ -2,6 +2,7 @@
 #include "jobsessions/store/sqlite/checkpointer.hpp"
 
 #include "jobsessions/log/log.hpp"
+#include "jobsessions/util/thread_name.hpp"
 
 #include <sqlite3.h>
 
@@ -66,6 +67,7 @@ bool Checkpointer::wait_until_log_copied(std::chrono::milliseconds timeout)
 
 void Checkpointer::loop()
 {
+    util::name_this_thread("sqlite-checkpt");
     std::unique_lock lock(mutex_);
     std::uint64_t commits_at_last_look = commits_.load();
     for (;;) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/store/sqlite/writer.hpp"
 
+#include "jobsessions/util/thread_name.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -85,6 +87,7 @@ std::size_t Writer::queued()
 
 void Writer::loop()
 {
+    util::name_this_thread("sqlite-writer");
     std::vector<WriteJob*> batch;
     batch.reserve(kMaxBatch);
     for (;;) {
