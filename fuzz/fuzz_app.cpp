@@ -2,11 +2,13 @@
 #include "fuzz_app.hpp"
 
 #include "jobsessions/api/api_application.hpp"
+#include "jobsessions/api/dto/webhook_json.hpp"
 #include "jobsessions/auth/password.hpp"
 #include "jobsessions/auth/user_directory.hpp"
 #include "jobsessions/runner/runner.hpp"
 #include "jobsessions/service/auth_service.hpp"
 #include "jobsessions/service/policy_service.hpp"
+#include "jobsessions/service/webhook_service.hpp"
 #include "jobsessions/store/store.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -52,12 +54,14 @@ struct FuzzApp::Parts {
     std::unique_ptr<service::RunRecords> run_records;
     std::unique_ptr<runner::Runner> runner;
     std::unique_ptr<service::PolicyService> policies;
+    std::unique_ptr<service::WebhookService> webhooks;
     api::SessionBodyCache session_bodies{std::size_t{4} * 1024 * 1024};
     api::RenderedPages rendered_pages{std::size_t{2} * 1024 * 1024};
     std::unique_ptr<api::Services> services;
     std::unique_ptr<api::ApiApplication> application;
     std::string admin_token;
     std::string agent_token;
+    std::string webhook_id;
 
     std::string token_of(const std::string& name, const std::string& password)
     {
@@ -122,11 +126,27 @@ FuzzApp::FuzzApp()
     config.node_name = "fuzz";
     config.storage = "sqlite";
     config.trusted_proxies.push_back(boost::asio::ip::make_address("127.0.0.1"));
+    // Webhooks are defined and changed, never delivered: there is no job to post them.
+    p.webhooks = std::make_unique<service::WebhookService>(
+        *p.store, *p.store, p.clock,
+        [](domain::WebhookEvent event, util::Micros time, const domain::JobSession& session) {
+            return api::dto::webhook_payload(event, time, session, std::nullopt);
+        },
+        service::WebhookConfig{});
     p.services = std::make_unique<api::Services>(
         api::Services{*p.sessions, *p.auth, *p.policies, p.session_bodies, p.rendered_pages, p.clock, config});
+    p.services->webhooks = p.webhooks.get();
     p.application = std::make_unique<api::ApiApplication>(*p.services);
     p.admin_token = p.token_of("admin", "fuzz-admin-password");
     p.agent_token = p.token_of("agent", "fuzz-agent-password");
+    domain::Webhook hook;
+    hook.url = "https://receiver.example/hook";
+    hook.events = {domain::WebhookEvent::SessionFinished};
+    auto made = p.webhooks->create(hook);
+    if (!made) {
+        throw std::runtime_error("cannot make the fuzzer's webhook");
+    }
+    p.webhook_id = made->id;
     // Session 1, the Agent's, with a log, for the routes that name a session.
     service::CreateSession first;
     first.log.push_back(service::logged_now(domain::SessionStatus::Success, "fuzz"));
@@ -168,6 +188,11 @@ const std::string& FuzzApp::admin_token() const
 const std::string& FuzzApp::agent_token() const
 {
     return parts_->agent_token;
+}
+
+const std::string& FuzzApp::webhook_id() const
+{
+    return parts_->webhook_id;
 }
 
 std::string FuzzApp::with_tokens(std::string_view text) const

@@ -15,9 +15,10 @@ class ApiApplication;
 namespace jobsessions::fuzz {
 
 /// The whole API in one process, as jobsessiond composes it but without its scheduler, retention job or keeper,
-/// on a store in a fresh directory (in memory when /dev/shm is there), with an Administrator, an Agent and a
-/// session (id 1) to aim at. Nothing here can run a command: no run is ever started (the fuzzers send nothing to
-/// the start route, and a policy's schedule has no scheduler to act on it). One per fuzzer process.
+/// on a store in a fresh directory (in memory when /dev/shm is there), with an Administrator, an Agent, a
+/// session (id 1) and a webhook (never delivered) to aim at. Nothing here can run a command: no run is ever started
+/// (the fuzzers send nothing to the start route, and a policy's schedule has no scheduler to act on it). One per fuzzer
+/// process.
 class FuzzApp {
 public:
     static FuzzApp& instance();
@@ -28,6 +29,8 @@ public:
     api::ApiApplication& application();
     [[nodiscard]] const std::string& admin_token() const;
     [[nodiscard]] const std::string& agent_token() const;
+    /// A webhook that exists, for the routes that name one.
+    [[nodiscard]] const std::string& webhook_id() const;
 
     /// `text` with each "@ADMIN@" made an Administrator's bearer token and each "@AGENT@" an Agent's, so that
     /// inputs reach the handlers behind authentication.
