@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <memory>
 #include <set>
@@ -198,6 +199,15 @@ TEST(Writer, UnsyncedWritesRunAfterTheSyncedOnesOfTheirBatchAndCommitWithoutAnFs
     auto connection = open_with_table(path);
     ASSERT_TRUE(connection);
     Writer writer(std::move(connection));
+    // The metrics see the synced batches only: what writes wait for the disk.
+    struct CountingObserver : WriteObserver {
+        std::vector<std::size_t> batches; // the writer's thread only, read once it is done
+        void batch_committed(std::size_t writes, std::chrono::nanoseconds /*took*/) noexcept override
+        {
+            batches.push_back(writes);
+        }
+    } observer;
+    writer.observe(&observer);
 
     std::vector<WriteJob> jobs(4);
     std::vector<int> order; // the writer's thread only, read once it is done
@@ -222,6 +232,8 @@ TEST(Writer, UnsyncedWritesRunAfterTheSyncedOnesOfTheirBatchAndCommitWithoutAnFs
         EXPECT_TRUE(job.outcome.has_value());
     }
     EXPECT_EQ(stored_keys(path), (std::set<std::int64_t>{0, 1, 2, 3}));
+    // The write holding the writer, then the two synced ones of the batch.
+    EXPECT_EQ(observer.batches, (std::vector<std::size_t>{1, 2}));
 
     std::int64_t level_after = 0;
     WriteJob after;
@@ -236,6 +248,7 @@ TEST(Writer, UnsyncedWritesRunAfterTheSyncedOnesOfTheirBatchAndCommitWithoutAnFs
     writer.run(after);
     ASSERT_TRUE(after.outcome.has_value());
     EXPECT_EQ(level_after, 2) << "a synced write after unsynced ones is synced again";
+    writer.observe(nullptr);
 }
 
 } // namespace

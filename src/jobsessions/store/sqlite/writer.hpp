@@ -70,7 +70,7 @@ public:
     /// Finishes the queued jobs, then stops the thread; later jobs fail with Unavailable.
     void stop();
 
-    /// Tells `observer` of every batch committed from now on (null: nobody).
+    /// Tells `observer` of every synced batch committed from now on (null: nobody).
     void observe(WriteObserver* observer) noexcept { observer_.store(observer, std::memory_order_release); }
 
     /// How many jobs wait for the next batch (for tests).
