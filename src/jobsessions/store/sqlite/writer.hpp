@@ -27,7 +27,7 @@ struct WriteJob {
     /// the machine may lose it, though never before a later synced commit (the log is written in order). Only for
     /// writes that can be made again from what synced ones stored.
     bool synced = true;
-    /// Set by the writer: success only once the whole batch is committed and on disk.
+    /// Set by the writer: success only once the whole batch is committed, and on disk when `synced`.
     Result<void> outcome;
     /// Called by the writer when `outcome` is final.
     void finish();
