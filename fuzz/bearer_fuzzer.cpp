@@ -24,9 +24,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::OwnedRequest owned;
     owned.target = "/api/v1/jobSessions/1";
     owned.authorization = text;
-    http::Request request;
-    owned.fill(request);
-    http::Response response;
-    app.answer(request, response);
+    app.answer(owned);
     return 0;
 }

@@ -158,6 +158,14 @@ FuzzApp::FuzzApp()
 
 FuzzApp::~FuzzApp() = default;
 
+void FuzzApp::answer(const OwnedRequest& owned)
+{
+    http::Request request;
+    owned.fill(request);
+    http::Response response;
+    answer(request, response);
+}
+
 void FuzzApp::answer(http::Request& request, http::Response& response)
 {
     response.reset();

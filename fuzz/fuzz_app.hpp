@@ -14,6 +14,8 @@ class ApiApplication;
 
 namespace jobsessions::fuzz {
 
+struct OwnedRequest;
+
 /// The whole API in one process, as jobsessiond composes it but without its scheduler, retention job or keeper,
 /// on a store in a fresh directory (in memory when /dev/shm is there), with an Administrator, an Agent, a
 /// session (id 1) and a webhook (never delivered) to aim at. Nothing here can run a command: no run is ever started
@@ -25,6 +27,8 @@ public:
 
     /// Answers one request as the server would, on this thread; streamed answers are produced a few pieces far.
     void answer(http::Request& request, http::Response& response);
+    /// Answers `owned` the same way, the answer thrown away: what a fuzzer looks for is a crash or a report.
+    void answer(const OwnedRequest& owned);
 
     api::ApiApplication& application();
     [[nodiscard]] const std::string& admin_token() const;

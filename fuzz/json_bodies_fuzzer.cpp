@@ -40,9 +40,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     owned.content_type = "application/json";
     owned.accept = data[0] & 0x80 ? "application/json" : "";
     owned.body.assign(reinterpret_cast<const char*>(data + 1), size - 1);
-    http::Request request;
-    owned.fill(request);
-    http::Response response;
-    app.answer(request, response);
+    app.answer(owned);
     return 0;
 }

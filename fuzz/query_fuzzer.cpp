@@ -36,9 +36,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The changes feed's long poll would wait; its answer is built and dropped unwaited.
     owned.authorization = "Bearer " + (data[0] & 0x80 ? app.admin_token() : app.agent_token());
     owned.accept = data[0] & 0x40 ? "text/event-stream" : "";
-    http::Request request;
-    owned.fill(request);
-    http::Response response;
-    app.answer(request, response);
+    app.answer(owned);
     return 0;
 }

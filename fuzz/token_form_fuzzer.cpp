@@ -16,9 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     owned.target = "/api/oauth2/token";
     owned.content_type = "application/x-www-form-urlencoded";
     owned.body.assign(reinterpret_cast<const char*>(data), size);
-    http::Request request;
-    owned.fill(request);
-    http::Response response;
-    app.answer(request, response);
+    app.answer(owned);
     return 0;
 }

@@ -173,8 +173,9 @@ TEST(Writer, AWriteThatCannotBeRolledBackFailsItsWholeBatch)
     EXPECT_TRUE(stored_keys(path).empty());
 }
 
-// How the connection syncs commits, seen from inside a write: 2 for FULL (an fsync per commit), 1 for NORMAL.
-Result<std::int64_t> sync_level(Connection& db)
+// Reads into `level` how the connection syncs commits, seen from inside a write: 2 for FULL (an fsync per commit),
+// 1 for NORMAL.
+Result<void> read_sync_level(Connection& db, std::int64_t& level)
 {
     auto statement = db.prepare_owned("PRAGMA synchronous");
     if (!statement) {
@@ -187,7 +188,8 @@ Result<std::int64_t> sync_level(Connection& db)
     if (!*row) {
         return StoreError{StoreErrc::Unavailable, "PRAGMA synchronous gave no row"};
     }
-    return statement->column_int64(0);
+    level = statement->column_int64(0);
+    return {};
 }
 
 // Writes that need not be synced, queued among synced ones, run after them in a transaction committed without an
@@ -216,11 +218,9 @@ TEST(Writer, UnsyncedWritesRunAfterTheSyncedOnesOfTheirBatchAndCommitWithoutAnFs
         jobs[k].synced = k % 2 == 1; // queued: unsynced, synced, unsynced, synced
         jobs[k].body = [&, k](Connection& db) -> Result<void> {
             order.push_back(k);
-            auto level = sync_level(db);
-            if (!level) {
-                return level.error();
+            if (auto read = read_sync_level(db, levels[k]); !read) {
+                return read;
             }
-            levels[k] = *level;
             return insert(db, k);
         };
     }
@@ -237,14 +237,7 @@ TEST(Writer, UnsyncedWritesRunAfterTheSyncedOnesOfTheirBatchAndCommitWithoutAnFs
 
     std::int64_t level_after = 0;
     WriteJob after;
-    after.body = [&](Connection& db) -> Result<void> {
-        auto level = sync_level(db);
-        if (!level) {
-            return level.error();
-        }
-        level_after = *level;
-        return {};
-    };
+    after.body = [&](Connection& db) { return read_sync_level(db, level_after); };
     writer.run(after);
     ASSERT_TRUE(after.outcome.has_value());
     EXPECT_EQ(level_after, 2) << "a synced write after unsynced ones is synced again";
