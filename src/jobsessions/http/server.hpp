@@ -75,9 +75,6 @@ public:
     /// thread stuck in a handler, or a deadlock, stops that), for a watchdog. Safe from any thread once started.
     [[nodiscard]] bool responsive(std::chrono::steady_clock::duration within) const noexcept;
 
-    /// The blocking pool, for other work that must stay off the I/O threads.
-    boost::asio::thread_pool& blocking_pool() noexcept { return blocking_pool_; }
-
     struct Worker;
 
 private:
