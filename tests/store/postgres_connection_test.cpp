@@ -124,6 +124,55 @@ TEST_F(PostgresConnection, StatementsSentTogetherRunInOrderAndStopAtTheFirstFail
     EXPECT_EQ(db->exec_prepared(kCountPiped)->int64(0, 1), 14);
 }
 
+TEST_F(PostgresConnection, DeferredStatementsGoAheadOfTheNextOneAndTheirFailureIsToldApart)
+{
+    auto db = connect();
+    ASSERT_TRUE(db->exec(kCreatePiped));
+    // Nothing is sent when deferred; the next statement, whichever way it runs, sees them done.
+    db->defer({kInsertPiped, {param(1)}});
+    db->defer({kInsertPiped, {param(2)}});
+    auto counted = db->exec_prepared(kCountPiped);
+    ASSERT_TRUE(counted) << counted.error().message;
+    EXPECT_EQ(counted->int64(0, 0), 2);
+    EXPECT_TRUE(db->notes().deferred.empty());
+    db->defer({kInsertPiped, {param(3)}});
+    auto pipelined = db->exec_pipelined({{kCountPiped, {}}});
+    ASSERT_TRUE(pipelined) << pipelined.error().message;
+    ASSERT_EQ(pipelined->size(), 1U); // the rows of the statements asked for, not of the deferred ones
+    EXPECT_EQ(pipelined->front().int64(0, 0), 3);
+    db->defer({kInsertPiped, {param(4)}});
+    EXPECT_EQ(db->exec("SELECT count(*) FROM piped")->int64(0, 0), 4);
+    EXPECT_FALSE(db->notes().deferred_failed);
+
+    // A deferred statement that fails: the next statement answers its error, is not run, and the notes say why.
+    ASSERT_TRUE(db->exec("BEGIN"));
+    db->defer({kInsertPiped, {param(1)}});
+    auto failed = db->exec_prepared(kInsertPiped, {param(5)});
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, StoreErrc::Conflict);
+    EXPECT_TRUE(db->notes().deferred_failed);
+    ASSERT_TRUE(db->exec("ROLLBACK"));
+    db->notes() = TransactionNotes{};
+    // A statement that fails by itself after deferred ones that did not: not the deferred ones' failure.
+    db->defer({kInsertPiped, {param(6)}});
+    auto own = db->exec_pipelined({{kInsertPiped, {param(2)}}});
+    ASSERT_FALSE(own);
+    EXPECT_FALSE(db->notes().deferred_failed);
+    EXPECT_EQ(db->exec(kCountPiped)->int64(0, 1), 10); // outside a transaction, sent together is one: 6 undone
+
+    // A transaction that fails discards what its body deferred: nothing of it is sent.
+    ConnectionPool pool(conninfo_, 1);
+    auto refused = pool.transaction([](Connection& c) -> Result<void> {
+        c.defer({kInsertPiped, {param(7)}});
+        return StoreError{StoreErrc::Conflict, "refused"};
+    });
+    ASSERT_FALSE(refused);
+    auto lease = pool.acquire();
+    ASSERT_TRUE(lease);
+    EXPECT_TRUE((*lease)->notes().deferred.empty());
+    EXPECT_EQ((*lease)->exec(kCountPiped)->int64(0, 0), 4);
+}
+
 TEST_F(PostgresConnection, ATransactionCommitsWhatItsBodyDidOrNothing)
 {
     ConnectionPool pool(conninfo_, 2);

@@ -5,6 +5,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -237,8 +238,27 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo
     return std::unique_ptr<Connection>(new Connection(connection));
 }
 
+void Connection::defer(Statement statement)
+{
+    notes_.deferred.push_back(std::move(statement));
+}
+
+Result<void> Connection::send_deferred()
+{
+    if (notes_.deferred.empty()) {
+        return {};
+    }
+    if (auto sent = pipeline({}); !sent) {
+        return sent.error();
+    }
+    return {};
+}
+
 Result<Rows> Connection::exec(const char* sql, const std::vector<Param>& params)
 {
+    if (auto sent = send_deferred(); !sent) {
+        return sent.error();
+    }
     const auto values = values_of(params);
     pg_result* result =
         PQexecParams(connection_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
@@ -263,6 +283,13 @@ std::string Connection::next_name()
 
 Result<Rows> Connection::exec_prepared(const char* sql, const std::vector<Param>& params)
 {
+    if (!notes_.deferred.empty()) {
+        auto rows = pipeline({Statement{sql, params}});
+        if (!rows) {
+            return rows.error();
+        }
+        return std::move(rows->front());
+    }
     const std::string* name = prepared_name(sql);
     if (name == nullptr) {
         name = &add_prepared(sql);
@@ -278,6 +305,9 @@ Result<Rows> Connection::exec_prepared(const char* sql, const std::vector<Param>
 
 Result<Rows> Connection::exec_built(const std::string& sql, const std::vector<Param>& params)
 {
+    if (auto sent = send_deferred(); !sent) {
+        return sent.error();
+    }
     auto named = built_.find(sql);
     if (named == built_.end()) {
         if (built_.size() >= kMaxBuiltStatements) {
@@ -305,32 +335,47 @@ Result<Rows> Connection::exec_named(const std::string& name, const std::vector<P
 
 Result<std::vector<Rows>> Connection::exec_pipelined(const std::vector<Statement>& statements)
 {
+    return pipeline(statements);
+}
+
+Result<std::vector<Rows>> Connection::pipeline(const std::vector<Statement>& statements)
+{
+    const auto deferred = std::exchange(notes_.deferred, {});
+    if (deferred.empty() && statements.empty()) {
+        return std::vector<Rows>{};
+    }
     if (PQenterPipelineMode(connection_) != 1) {
         return StoreError{StoreErrc::Unavailable, "cannot send statements together: " + error_message(connection_)};
     }
-    // What was sent, in order: the text of a statement prepared in this pipeline (forgotten again if its
-    // preparation failed), or nullptr for a statement run.
-    std::vector<const char*> sent;
-    const auto send = [&]() -> bool {
-        for (const auto& statement : statements) {
-            const std::string* name = prepared_name(statement.sql);
-            if (name == nullptr) {
-                name = &add_prepared(statement.sql);
-                if (PQsendPrepare(connection_, name->c_str(), statement.sql, static_cast<int>(statement.params.size()),
-                                  nullptr) != 1) {
-                    prepared_.erase(statement.sql);
-                    return false;
-                }
-                sent.push_back(statement.sql);
-            }
-            const auto values = values_of(statement.params);
-            if (PQsendQueryPrepared(connection_, name->c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                                    nullptr, 0) != 1) {
+    // What was sent, in order, each with the number of its statement (the deferred ones first): the text of a
+    // statement prepared in this pipeline (forgotten again if its preparation failed), or nullptr for a statement
+    // run.
+    std::vector<std::pair<const char*, std::size_t>> sent;
+    std::size_t number = 0;
+    const auto send_one = [&](const Statement& statement) -> bool {
+        const std::string* name = prepared_name(statement.sql);
+        if (name == nullptr) {
+            name = &add_prepared(statement.sql);
+            if (PQsendPrepare(connection_, name->c_str(), statement.sql, static_cast<int>(statement.params.size()),
+                              nullptr) != 1) {
+                prepared_.erase(statement.sql);
                 return false;
             }
-            sent.push_back(nullptr);
+            sent.emplace_back(statement.sql, number);
         }
-        return PQpipelineSync(connection_) == 1;
+        const auto values = values_of(statement.params);
+        if (PQsendQueryPrepared(connection_, name->c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                                nullptr, 0) != 1) {
+            return false;
+        }
+        sent.emplace_back(nullptr, number++);
+        return true;
+    };
+    const auto send = [&]() -> bool {
+        const auto all_sent = [&](const std::vector<Statement>& list) {
+            return std::all_of(list.begin(), list.end(), send_one);
+        };
+        return all_sent(deferred) && all_sent(statements) && PQpipelineSync(connection_) == 1;
     };
     if (!send()) {
         broken_ = true;
@@ -340,7 +385,7 @@ Result<std::vector<Rows>> Connection::exec_pipelined(const std::vector<Statement
     std::optional<StoreError> failure;
     std::vector<Rows> rows;
     rows.reserve(statements.size());
-    for (const char* prepared : sent) {
+    for (const auto& [prepared, statement] : sent) {
         pg_result* result = PQgetResult(connection_);
         if (result == nullptr) {
             broken_ = true;
@@ -349,7 +394,7 @@ Result<std::vector<Rows>> Connection::exec_pipelined(const std::vector<Statement
         }
         const auto status = PQresultStatus(result);
         if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-            if (prepared == nullptr) {
+            if (prepared == nullptr && statement >= deferred.size()) {
                 rows.emplace_back(result);
                 result = nullptr;
             }
@@ -359,6 +404,7 @@ Result<std::vector<Rows>> Connection::exec_pipelined(const std::vector<Statement
             }
             if (status != PGRES_PIPELINE_ABORTED && !failure) {
                 failure = error_of(result, connection_);
+                notes_.deferred_failed = notes_.deferred_failed || statement < deferred.size();
             }
         }
         PQclear(result);
@@ -381,6 +427,9 @@ Result<std::vector<Rows>> Connection::exec_pipelined(const std::vector<Statement
 
 Result<void> Connection::run_script(const char* sql)
 {
+    if (auto sent = send_deferred(); !sent) {
+        return sent.error();
+    }
     if (auto done = rows_of(PQexec(connection_, sql), connection_); !done) {
         return done.error();
     }

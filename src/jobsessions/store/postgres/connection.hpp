@@ -100,6 +100,12 @@ struct CountKey {
     }
 };
 
+/// A statement of a pipeline: a named constant, as exec_prepared takes, with its parameters.
+struct Statement {
+    const char* sql;
+    std::vector<Param> params;
+};
+
 /// What the statements of a transaction leave for its end (schema.hpp: announce, next_usn, count_session,
 /// settle_transaction).
 struct TransactionNotes {
@@ -111,12 +117,14 @@ struct TransactionNotes {
     std::optional<std::int64_t> usn;
     /// Whether a usn was handed out from `usn` (then the counter is written back).
     bool usn_moved = false;
-};
-
-/// A statement of a pipeline: a named constant, as exec_prepared takes, with its parameters.
-struct Statement {
-    const char* sql;
-    std::vector<Param> params;
+    /// Session ids reserved from the sessions' sequence at the start of a batch of writes, for the sessions it
+    /// creates (take_session_id).
+    std::deque<std::int64_t> session_ids;
+    /// Statements whose rows nobody reads, sent ahead of the next statement on the connection, in its round trip
+    /// (Connection::defer).
+    std::vector<Statement> deferred;
+    /// Whether a deferred statement failed: the transaction is aborted, by a write that had returned already.
+    bool deferred_failed = false;
 };
 
 /// One libpq connection. Not thread-safe: one thread uses it at a time (the pool hands it out).
@@ -141,10 +149,15 @@ public:
     static constexpr std::size_t kMaxBuiltStatements = 256;
     /// Runs statements one after another as exec_prepared does, sent together and answered together: one round
     /// trip for all (libpq's pipeline mode). A statement after one that failed is not run, and the error is the
-    /// first failure's. Returns each statement's rows, in order.
+    /// first failure's. Returns each statement's rows, in order. The deferred statements go first, in the same
+    /// round trip (as they do ahead of every other way to run a statement).
     Result<std::vector<Rows>> exec_pipelined(const std::vector<Statement>& statements);
     /// Runs a script of several statements without parameters (a schema step).
     Result<void> run_script(const char* sql);
+    /// Queues a statement whose rows nobody reads (an INSERT of values all known) in the transaction's notes: it is
+    /// sent ahead of the next statement run on this connection, in the same round trip, so that it costs none of its
+    /// own. When it fails, that next statement fails with its error, and notes().deferred_failed tells so.
+    void defer(Statement statement);
     /// Whether the connection still works (a broken one is dropped by the pool, not reused).
     [[nodiscard]] bool healthy() const noexcept;
     /// As healthy(), for a connection that was idle, and without a round trip: an idle connection that does not
@@ -170,6 +183,10 @@ private:
     std::string next_name();
     /// Runs the statement prepared on this connection under `name`.
     Result<Rows> exec_named(const std::string& name, const std::vector<Param>& params);
+    /// Sends the deferred statements, if any, in one round trip.
+    Result<void> send_deferred();
+    /// exec_pipelined's work: the deferred statements, then `statements`, whose rows alone are returned.
+    Result<std::vector<Rows>> pipeline(const std::vector<Statement>& statements);
 
     pg_conn* connection_;
     /// Set when a pipeline could not be sent or read to its end: the connection is in an unknown state.
@@ -271,11 +288,13 @@ template <class Body> auto ConnectionPool::transaction(Body&& body) -> decltype(
     if (!lease) {
         return lease.error();
     }
+    (*lease)->notes() = TransactionNotes{};
     if (auto begun = (*lease)->exec("BEGIN"); !begun) {
         return begun.error();
     }
     auto result = body(**lease);
     if (!result) {
+        (*lease)->notes() = TransactionNotes{}; // nothing it deferred is sent
         if (auto rolled_back = (*lease)->exec("ROLLBACK"); !rolled_back) {
             // The connection is broken (the pool drops it); the server ends the transaction with the session.
             return result.error();

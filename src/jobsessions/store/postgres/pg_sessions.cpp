@@ -27,8 +27,8 @@ constexpr const char* kSelectCreator = "SELECT created_by FROM sessions WHERE id
 constexpr const char* kInsertSession =
     "INSERT INTO sessions (type, status, start_time, stop_time, usn, created_by, policy_id, policy_name,"
     " protected_instances_count, policy_removed, restore_reason, restore_policy_name, repository_id,"
-    " repository_name, repository_removed, retention_deleted_count)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id";
+    " repository_name, repository_removed, retention_deleted_count, id)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
 constexpr const char* kUpdateSession =
     "UPDATE sessions SET type = $1, status = $2, start_time = $3, stop_time = $4, usn = $5, created_by = $6,"
     " policy_id = $7, policy_name = $8, protected_instances_count = $9, policy_removed = $10, restore_reason = $11,"
@@ -141,9 +141,10 @@ JobSession session_of(const NewSession& n)
     return s;
 }
 
-/// Appends entries after sequence `after`; returns the last sequence given.
-Result<std::int64_t> insert_log(Connection& db, std::int64_t session_id, std::int64_t after,
-                                const std::vector<NewLogEntry>& entries)
+/// Appends entries after sequence `after` (deferred: sent with the transaction's next statement); returns the last
+/// sequence given.
+std::int64_t insert_log(Connection& db, std::int64_t session_id, std::int64_t after,
+                        const std::vector<NewLogEntry>& entries)
 {
     if (entries.empty()) {
         return after;
@@ -160,21 +161,19 @@ Result<std::int64_t> insert_log(Connection& db, std::int64_t session_id, std::in
         starts.push_back(e.execution_start_time);
         durations.push_back(e.execution_duration);
     }
-    auto inserted =
-        db.exec_prepared(kInsertLogEntries, {param(session_id), param(after), int_array(times), text_array(statuses),
-                                             text_array(messages), int_array(starts), int_array(durations)});
-    if (!inserted) {
-        return inserted.error();
-    }
+    db.defer(Statement{kInsertLogEntries,
+                       {param(session_id), param(after), int_array(times), text_array(statuses), text_array(messages),
+                        int_array(starts), int_array(durations)}});
     return after + static_cast<std::int64_t>(entries.size());
 }
 
-/// Records the answer of a write for its Idempotency-Key, in the write's transaction.
-Result<void> insert_idempotency(Connection& db, const IdempotencyWrite* idempotency, const WriteOutcome& outcome,
-                                util::Micros now)
+/// Records the answer of a write for its Idempotency-Key, in the write's transaction (deferred: a key recorded
+/// meanwhile fails the write at its next statement, at the latest at COMMIT).
+void insert_idempotency(Connection& db, const IdempotencyWrite* idempotency, const WriteOutcome& outcome,
+                        util::Micros now)
 {
     if (idempotency == nullptr) {
-        return {};
+        return;
     }
     IdempotencyRecord record;
     record.user_id = idempotency->user_id;
@@ -184,33 +183,31 @@ Result<void> insert_idempotency(Connection& db, const IdempotencyWrite* idempote
     if (idempotency->render) {
         idempotency->render(outcome, record);
     }
-    auto inserted = db.exec_prepared(kInsertIdempotency, {param(record.user_id), param(record.key),
-                                                          hex_of(record.request_hash), param(record.status_code),
-                                                          param(record.location), param(record.body), param(now)});
-    if (!inserted) {
-        return inserted.error();
-    }
-    return {};
+    db.defer(Statement{kInsertIdempotency,
+                       {param(record.user_id), param(record.key), hex_of(record.request_hash),
+                        param(record.status_code), param(record.location), param(record.body), param(now)}});
 }
 
-/// Inserts a session and its first log entries (usn taken last: writers wait for each other there).
+/// Inserts a session and its first log entries, deferred (sent with the transaction's next statement). In a write
+/// batch its id and usn are the batch's, taken in memory: no round trip of its own.
 Result<JobSession> insert_session(Connection& db, const NewSession& session)
 {
     auto s = session_of(session);
+    auto id = take_session_id(db);
+    if (!id) {
+        return id.error();
+    }
+    s.id = *id;
     auto usn = next_usn(db);
     if (!usn) {
         return usn.error();
     }
     s.usn = *usn;
-    auto inserted = db.exec_prepared(kInsertSession, session_params(s));
-    if (!inserted) {
-        return inserted.error();
-    }
-    s.id = inserted->int64(0, 0);
+    auto params = session_params(s);
+    params.push_back(param(s.id));
+    db.defer(Statement{kInsertSession, std::move(params)});
     count_session(db, s, 1);
-    if (auto logged = insert_log(db, s.id, 0, session.log); !logged) {
-        return logged.error();
-    }
+    insert_log(db, s.id, 0, session.log);
     return s;
 }
 
@@ -482,30 +479,32 @@ Result<std::int64_t> PgStore::get_session_creator(std::int64_t id)
 
 Result<JobSession> PgStore::create_session(const NewSession& session, const IdempotencyWrite* idempotency)
 {
-    return writer_.write<JobSession>([&](Connection& db) -> Result<JobSession> {
-        auto created = insert_session(db, session);
-        if (!created) {
-            return created.error();
-        }
-        announce(db, std::to_string(created->id));
-        if (auto r = insert_idempotency(db, idempotency, WriteOutcome{*created}, util::now_micros()); !r) {
-            return r.error();
-        }
-        return created;
-    });
+    return writer_.write<JobSession>(
+        [&](Connection& db) -> Result<JobSession> {
+            auto created = insert_session(db, session);
+            if (!created) {
+                return created.error();
+            }
+            announce(db, std::to_string(created->id));
+            insert_idempotency(db, idempotency, WriteOutcome{*created}, util::now_micros());
+            return created;
+        },
+        1);
 }
 
 Result<void> PgStore::import_sessions(const std::vector<NewSession>& sessions)
 {
-    return writer_.write<void>([&](Connection& db) -> Result<void> {
-        for (const auto& session : sessions) {
-            if (auto created = insert_session(db, session); !created) {
-                return created.error();
+    return writer_.write<void>(
+        [&](Connection& db) -> Result<void> {
+            for (const auto& session : sessions) {
+                if (auto created = insert_session(db, session); !created) {
+                    return created.error();
+                }
             }
-        }
-        announce(db, kAnnounceAllSessions);
-        return {};
-    });
+            announce(db, kAnnounceAllSessions);
+            return {};
+        },
+        static_cast<std::int64_t>(sessions.size()));
 }
 
 Result<JobSession> PgStore::replace_session(const JobSession& next, std::int64_t expected_usn,
@@ -550,9 +549,7 @@ Result<JobSession> PgStore::replace_session(const JobSession& next, std::int64_t
         count_session(db, was, -1);
         count_session(db, stored, 1);
         announce(db, std::to_string(stored.id));
-        if (auto r = insert_idempotency(db, idempotency, WriteOutcome{stored}, util::now_micros()); !r) {
-            return r.error();
-        }
+        insert_idempotency(db, idempotency, WriteOutcome{stored}, util::now_micros());
         return stored;
     });
 }
@@ -584,17 +581,10 @@ Result<LogAppend> PgStore::append_log(std::int64_t session_id, const std::vector
         }
         const auto after = (*read)[1].int64(0, 0);
         appended.first_sequence = after + 1;
-        auto inserted = insert_log(db, session_id, after, entries);
-        if (!inserted) {
-            return inserted.error();
-        }
-        appended.last_sequence = *inserted;
-        if (auto r = insert_idempotency(db, idempotency,
-                                        WriteOutcome{appended.session, appended.first_sequence, appended.last_sequence},
-                                        util::now_micros());
-            !r) {
-            return r.error();
-        }
+        appended.last_sequence = insert_log(db, session_id, after, entries);
+        insert_idempotency(db, idempotency,
+                           WriteOutcome{appended.session, appended.first_sequence, appended.last_sequence},
+                           util::now_micros());
         announce(db, std::to_string(session_id));
         return appended;
     });

@@ -10,6 +10,13 @@
 #include <vector>
 
 namespace jobsessions::store::postgres {
+namespace {
+
+constexpr const char* kSavepoint = "SAVEPOINT write";
+constexpr const char* kReleaseSavepoint = "RELEASE SAVEPOINT write";
+constexpr const char* kRollbackToSavepoint = "ROLLBACK TO SAVEPOINT write";
+
+} // namespace
 
 PgWriter::PgWriter(std::string conninfo)
     : conninfo_(std::move(conninfo))
@@ -27,10 +34,11 @@ PgWriter::~PgWriter()
     thread_.join();
 }
 
-Result<void> PgWriter::run(std::function<Result<void>(Connection&)> body)
+Result<void> PgWriter::run(std::function<Result<void>(Connection&)> body, std::int64_t new_sessions)
 {
     auto job = std::make_shared<Job>();
     job->body = std::move(body);
+    job->new_sessions = new_sessions;
     std::unique_lock lock(mutex_);
     queue_.push_back(job);
     queued_.notify_one();
@@ -85,6 +93,7 @@ void PgWriter::commit_batch(std::deque<std::shared_ptr<Job>>& batch)
     if (committed && !*committed) {
         // A write failed with nothing between the writes: the batch again, each write behind a savepoint.
         outcomes.clear();
+        db.notes() = TransactionNotes{}; // nothing deferred is sent
         if (auto rolled_back = db.exec("ROLLBACK"); !rolled_back) {
             give(rolled_back.error());
             return;
@@ -109,42 +118,58 @@ Result<bool> PgWriter::try_batch(Connection& db, const std::deque<std::shared_pt
                                  std::vector<Result<void>>& outcomes)
 {
     // The usn counter first: the batches of servers sharing the database then take their locks in one order, and
-    // never wait for each other in a cycle. Its usns are counted in memory and written back once.
+    // never wait for each other in a cycle. Its usns are counted in memory and written back once, and the ids of
+    // the sessions the batch creates are reserved in the same round trip.
     db.notes() = TransactionNotes{};
-    if (auto locked = begin_usn_batch(db); !locked) {
+    std::int64_t new_sessions = 0;
+    for (const auto& job : batch) {
+        new_sessions += job->new_sessions;
+    }
+    if (auto locked = begin_usn_batch(db, new_sessions); !locked) {
         return locked.error();
     }
-    // With savepoints, each write runs after one and a write that fails is rolled back to it alone. Between writes,
-    // the savepoint is released and set again in one round trip.
+    // Without savepoints, what the writes defer goes with the next statement, at the latest with COMMIT: a batch of
+    // creations is two round trips. With savepoints, each write runs after one, and a write that fails, itself or
+    // by what it deferred, is rolled back to it alone: its deferred statements are sent with the savepoint's
+    // release and the next one's, in one round trip.
     if (savepoints) {
-        if (auto saved = db.exec("SAVEPOINT write"); !saved) {
+        if (auto saved = db.exec_prepared(kSavepoint); !saved) {
             return saved.error();
         }
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        std::optional<TransactionNotes> before;
-        if (savepoints) {
-            before = db.notes();
+        if (!savepoints) {
+            auto outcome = batch[i]->body(db);
+            if (!outcome || db.notes().deferred_failed) {
+                return false;
+            }
+            outcomes.push_back(std::move(outcome));
+            continue;
         }
+        const TransactionNotes before = db.notes();
         auto outcome = batch[i]->body(db);
-        if (!outcome && !savepoints) {
-            return false;
+        if (outcome) {
+            auto moved = db.exec_pipelined({Statement{kReleaseSavepoint, {}}, Statement{kSavepoint, {}}});
+            if (!moved && !db.notes().deferred_failed) {
+                return moved.error();
+            }
+            if (!moved) {
+                outcome = moved.error();
+            }
         }
-        Result<void> next;
         if (!outcome) {
-            db.notes() = std::move(*before); // nothing it did stays, its usns included
+            db.notes() = before; // nothing it did stays, its usns and session ids included
             // The savepoint stays, for the next write.
-            auto rolled_back = db.exec("ROLLBACK TO SAVEPOINT write");
-            next = rolled_back ? Result<void>() : Result<void>(rolled_back.error());
-        } else if (savepoints && i + 1 < batch.size()) {
-            next = db.run_script("RELEASE SAVEPOINT write; SAVEPOINT write");
-        }
-        if (!next) {
-            return next.error();
+            if (auto rolled_back = db.exec_prepared(kRollbackToSavepoint); !rolled_back) {
+                return rolled_back.error();
+            }
         }
         outcomes.push_back(std::move(outcome));
     }
     if (auto committed = commit_transaction(db); !committed) {
+        if (db.notes().deferred_failed && !savepoints) {
+            return false; // a write's deferred statement failed: the batch again, with savepoints
+        }
         return committed.error();
     }
     return true;

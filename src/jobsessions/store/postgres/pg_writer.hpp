@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -22,11 +23,16 @@ namespace jobsessions::store::postgres {
 /// write. The usn counter row stays locked by the batch until its commit, so usns still become visible in order,
 /// and a write waits for no other connection's lock on it. Thread-safe.
 ///
+/// Round trips are what a batch's transaction, holding the counter, spends most of its time on: the statements a
+/// write runs for no rows (Connection::defer) go with the next one, and the ids of new sessions are reserved with
+/// the counter's lock, so that a batch of creations is two round trips whatever its size.
+///
 /// A write that fails leaves nothing, and the others in its batch still commit. Writes rarely fail, so a batch
-/// first runs with nothing between its writes; when one fails, the transaction is rolled back and the batch runs
-/// again with a savepoint before each write, rolled back to alone when its write fails. A savepoint costs a round
-/// trip per write, which halves the rate of small writes. The batch after one that had a failure runs with
-/// savepoints too, until a batch has none: a stream of failing writes does not make every batch run twice.
+/// first runs with nothing between its writes; when one fails (itself, or a statement it deferred), the
+/// transaction is rolled back and the batch runs again with a savepoint before each write, rolled back to alone
+/// when its write fails. A savepoint costs a round trip per write, which halves the rate of small writes. The batch
+/// after one that had a failure runs with savepoints too, until a batch has none: a stream of failing writes does
+/// not make every batch run twice.
 class PgWriter {
 public:
     /// Most writes in one transaction: with savepoints each write is a subtransaction, and past 64 of them
@@ -40,7 +46,9 @@ public:
 
     /// Runs `body(connection)` in the next batch and returns its result once the batch committed: its value, its
     /// error (then nothing it did stays), or the commit's error.
-    template <class T> Result<T> write(const std::function<Result<T>(Connection&)>& body);
+    /// `new_sessions`: how many sessions it creates, whose ids the batch reserves in its first round trip.
+    template <class T>
+    Result<T> write(const std::function<Result<T>(Connection&)>& body, std::int64_t new_sessions = 0);
 
     /// Tells `observer` of every batch committed from now on (null: nobody).
     void observe(WriteObserver* observer) noexcept { observer_.store(observer, std::memory_order_release); }
@@ -48,11 +56,12 @@ public:
 private:
     struct Job {
         std::function<Result<void>(Connection&)> body;
+        std::int64_t new_sessions = 0;
         std::optional<Result<void>> outcome;
     };
 
     /// Queues `body` and waits for its batch; the body's error, or the commit's.
-    Result<void> run(std::function<Result<void>(Connection&)> body);
+    Result<void> run(std::function<Result<void>(Connection&)> body, std::int64_t new_sessions);
     void loop();
     /// Runs a batch in one transaction and gives each job its outcome.
     void commit_batch(std::deque<std::shared_ptr<Job>>& batch);
@@ -75,16 +84,19 @@ private:
     std::thread thread_;
 };
 
-template <class T> Result<T> PgWriter::write(const std::function<Result<T>(Connection&)>& body)
+template <class T>
+Result<T> PgWriter::write(const std::function<Result<T>(Connection&)>& body, std::int64_t new_sessions)
 {
     std::optional<Result<T>> result;
-    auto ran = run([&](Connection& db) -> Result<void> {
-        result.emplace(body(db));
-        if (!*result) {
-            return result->error();
-        }
-        return {};
-    });
+    auto ran = run(
+        [&](Connection& db) -> Result<void> {
+            result.emplace(body(db));
+            if (!*result) {
+                return result->error();
+            }
+            return {};
+        },
+        new_sessions);
     if (!ran) {
         // The body's own error, or (it succeeded) the commit's.
         return result && !*result ? std::move(*result) : Result<T>(ran.error());

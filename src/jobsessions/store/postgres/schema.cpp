@@ -25,6 +25,9 @@ constexpr const char* kSelectSessionsVersion = "SELECT " JOBSESSIONS_PG_SESSIONS
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kLockUsnCounter = "SELECT value FROM counters WHERE name = 'usn' FOR UPDATE";
 constexpr const char* kWriteUsn = "UPDATE counters SET value = $1 WHERE name = 'usn'";
+// As many session ids as asked for, from the sequence INSERT would take them from.
+constexpr const char* kReserveSessionIds =
+    "SELECT nextval(pg_get_serial_sequence('sessions', 'id')) FROM generate_series(1, $1)";
 constexpr std::size_t kMaxAnnouncement = 7000;
 constexpr const char* kAddCounts = "INSERT INTO session_totals AS t (type, status, created_by, n)"
                                    " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])"
@@ -533,15 +536,49 @@ Result<std::int64_t> begin_and_read(Connection& db, const char* begin, const cha
 
 } // namespace
 
-Result<void> begin_usn_batch(Connection& db)
+Result<void> begin_usn_batch(Connection& db, std::int64_t new_sessions)
 {
-    auto usn = begin_and_read(db, kBegin, kLockUsnCounter, "the usn counter");
-    if (!usn) {
-        return usn.error();
+    std::vector<Statement> statements{{kBegin, {}}, {kLockUsnCounter, {}}};
+    if (new_sessions > 0) {
+        statements.push_back(Statement{kReserveSessionIds, {param(new_sessions)}});
     }
-    db.notes().usn = *usn;
-    db.notes().usn_moved = false;
+    auto begun = db.exec_pipelined(statements);
+    if (!begun) {
+        return begun.error();
+    }
+    const auto& usn = (*begun)[1];
+    if (usn.count() != 1) {
+        return StoreError{StoreErrc::Corrupt, "the usn counter is missing"};
+    }
+    auto& notes = db.notes();
+    notes.usn = usn.int64(0, 0);
+    notes.usn_moved = false;
+    notes.session_ids.clear();
+    if (new_sessions > 0) {
+        const auto& ids = (*begun)[2];
+        for (int r = 0; r < ids.count(); ++r) {
+            notes.session_ids.push_back(ids.int64(r, 0));
+        }
+    }
     return {};
+}
+
+Result<std::int64_t> take_session_id(Connection& db)
+{
+    auto& reserved = db.notes().session_ids;
+    if (!reserved.empty()) {
+        const auto id = reserved.front();
+        reserved.pop_front();
+        return id;
+    }
+    auto rows = db.exec_prepared(kReserveSessionIds, {param(1)});
+    if (!rows) {
+        return rows.error();
+    }
+    if (rows->count() != 1) {
+        return StoreError{StoreErrc::Corrupt, "the sessions' id sequence is missing"};
+    }
+    return rows->int64(0, 0);
 }
 
 Result<std::int64_t> begin_read_snapshot(Connection& db)
@@ -578,6 +615,7 @@ namespace {
 std::vector<Statement> settle_statements(Connection& db)
 {
     auto notes = std::exchange(db.notes(), TransactionNotes{});
+    db.notes().deferred = std::move(notes.deferred); // sent ahead of these, in their round trip
     std::vector<Statement> out;
     if (notes.usn && notes.usn_moved) {
         out.push_back(Statement{kWriteUsn, {param(*notes.usn)}});
@@ -608,9 +646,6 @@ std::vector<Statement> settle_statements(Connection& db)
 Result<void> settle_transaction(Connection& db)
 {
     const auto statements = settle_statements(db);
-    if (statements.empty()) {
-        return {};
-    }
     if (auto settled = db.exec_pipelined(statements); !settled) {
         return settled.error();
     }

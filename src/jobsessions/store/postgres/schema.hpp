@@ -28,8 +28,13 @@ Result<std::int64_t> next_usn(Connection& db);
 /// Locks the usn counter to the end of the transaction: the write batches of every server wait for it to end.
 Result<void> lock_usn_counter(Connection& db);
 
-/// Begins a transaction that locks the usn counter to its end and counts usns from it in memory (one round trip).
-Result<void> begin_usn_batch(Connection& db);
+/// Begins a transaction that locks the usn counter to its end and counts usns from it in memory, and reserves ids
+/// for `new_sessions` sessions to be created in it (one round trip). Ids taken under the counter's lock rise in the
+/// order their transactions commit, as usns do.
+Result<void> begin_usn_batch(Connection& db, std::int64_t new_sessions);
+
+/// The id of a new session: one reserved by begin_usn_batch, or (none left) the sequence's next, in a round trip.
+Result<std::int64_t> take_session_id(Connection& db);
 
 /// The sessions' version as an SQL expression: the usn counter plus the count of retention's deletions (each batch
 /// of deletions adds one). Both only grow, and every write that can change a list or a count moves one of them in
@@ -52,7 +57,7 @@ inline constexpr const char* kAnnouncePolicies = "policies";
 void announce(Connection& db, const std::string& payload);
 
 /// What a transaction does last before COMMIT: sends its announcements and writes back the usn counter of a
-/// batch. Its notes are cleared either way.
+/// batch, after its deferred statements. Its notes are cleared either way.
 Result<void> settle_transaction(Connection& db);
 /// settle_transaction, then COMMIT, in one round trip. Nothing is committed when it fails.
 Result<void> commit_transaction(Connection& db);
