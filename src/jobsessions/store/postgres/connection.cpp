@@ -248,7 +248,7 @@ Result<void> Connection::send_deferred()
     if (notes_.deferred.empty()) {
         return {};
     }
-    if (auto sent = pipeline({}); !sent) {
+    if (auto sent = exec_pipelined({}); !sent) {
         return sent.error();
     }
     return {};
@@ -284,7 +284,7 @@ std::string Connection::next_name()
 Result<Rows> Connection::exec_prepared(const char* sql, const std::vector<Param>& params)
 {
     if (!notes_.deferred.empty()) {
-        auto rows = pipeline({Statement{sql, params}});
+        auto rows = exec_pipelined({Statement{sql, params}});
         if (!rows) {
             return rows.error();
         }
@@ -334,11 +334,6 @@ Result<Rows> Connection::exec_named(const std::string& name, const std::vector<P
 }
 
 Result<std::vector<Rows>> Connection::exec_pipelined(const std::vector<Statement>& statements)
-{
-    return pipeline(statements);
-}
-
-Result<std::vector<Rows>> Connection::pipeline(const std::vector<Statement>& statements)
 {
     const auto deferred = std::exchange(notes_.deferred, {});
     if (deferred.empty() && statements.empty()) {

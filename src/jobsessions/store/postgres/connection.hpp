@@ -150,7 +150,7 @@ public:
     /// Runs statements one after another as exec_prepared does, sent together and answered together: one round
     /// trip for all (libpq's pipeline mode). A statement after one that failed is not run, and the error is the
     /// first failure's. Returns each statement's rows, in order. The deferred statements go first, in the same
-    /// round trip (as they do ahead of every other way to run a statement).
+    /// round trip (as they do ahead of every other way to run a statement); their rows are not returned.
     Result<std::vector<Rows>> exec_pipelined(const std::vector<Statement>& statements);
     /// Runs a script of several statements without parameters (a schema step).
     Result<void> run_script(const char* sql);
@@ -185,8 +185,6 @@ private:
     Result<Rows> exec_named(const std::string& name, const std::vector<Param>& params);
     /// Sends the deferred statements, if any, in one round trip.
     Result<void> send_deferred();
-    /// exec_pipelined's work: the deferred statements, then `statements`, whose rows alone are returned.
-    Result<std::vector<Rows>> pipeline(const std::vector<Statement>& statements);
 
     pg_conn* connection_;
     /// Set when a pipeline could not be sent or read to its end: the connection is in an unknown state.
