@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// `jobsessiond migrate`: a SQLite store with sessions, logs, policies, users and idempotency records copied into
-// PostgreSQL, keeping ids and usns; a server on the database then answers as the old one did.
+// `jobsessiond migrate`: a SQLite store with sessions, logs, policies, users, idempotency records and a webhook's
+// pending delivery copied into PostgreSQL, keeping ids and usns; a server on the database then answers as the old
+// one did, and sends the delivery with the body the old one tried.
 #include "e2e/e2e_fixture.hpp"
 #include "support/postgres_cluster.hpp"
+#include "support/webhook_receiver.hpp"
 
+#include <atomic>
 #include <memory>
 #include <sstream>
 #include <utility>
@@ -63,6 +66,7 @@ std::unique_ptr<PostgresCluster> PostgresMigrate::cluster_;
 
 TEST_F(PostgresMigrate, CopiesEverythingKeepingIdsAndUsnsAndIsSafeToRunAgain)
 {
+    start(false, {"--webhooks-allow-private", "--webhooks-first-retry-ms", "100"});
     // A store with history: finished and running sessions with logs, a policy, a second user, an idempotent write.
     std::vector<std::string> ids;
     for (int i = 0; i < 30; ++i) {
@@ -82,11 +86,19 @@ TEST_F(PostgresMigrate, CopiesEverythingKeepingIdsAndUsnsAndIsSafeToRunAgain)
     const auto policy = client_->send_json(
         "POST", "/api/v1/policies", R"({"name":"nightly","schedule":"0 2 * * *","command":["true"]})", admin_token());
     ASSERT_EQ(policy.status, 201) << policy.body;
-    // A webhook made now watches the eleven sessions still running.
+    // A webhook made now watches the eleven sessions still running. One of them finishes: its delivery stays
+    // pending while the receiver refuses it.
+    std::atomic<bool> accepting{false}; // outlives the receiver, whose thread reads it
+    WebhookReceiver receiver;
+    receiver.answer([&](const ReceivedPost&, const std::vector<ReceivedPost>&) { return accepting ? 200 : 503; });
     const auto webhook =
         client_->send_json("POST", "/api/v1/webhooks",
-                           R"({"url":"https://hooks.example.com/jobs","events":["sessionFinished"]})", admin_token());
+                           R"({"url":")" + receiver.url() + R"(","events":["sessionFinished"]})", admin_token());
     ASSERT_EQ(webhook.status, 201) << webhook.body;
+    ASSERT_EQ(
+        client_->send_json("PATCH", "/api/v1/jobSessions/" + ids[0], R"({"status":"Success"})", admin_token()).status,
+        200);
+    ASSERT_TRUE(receiver.wait_until([](const auto& got) { return !got.empty(); }));
     const auto viewer_token = login_new_user("auditor", "Viewer");
     const auto before = client_->get("/api/v1/jobSessions/" + ids[1], admin_token()).body;
     const auto before_log = client_->get("/api/v1/jobSessions/" + ids[0] + "/log", admin_token()).body;
@@ -109,7 +121,9 @@ TEST_F(PostgresMigrate, CopiesEverythingKeepingIdsAndUsnsAndIsSafeToRunAgain)
     EXPECT_EQ(counts(report_line(first.out, "idempotency_keys")), Counts(1, 1)) << first.out;
     EXPECT_EQ(counts(report_line(first.out, "webhooks")), Counts(1, 1)) << first.out;
     EXPECT_EQ(counts(report_line(first.out, "webhook_cursor")), Counts(1, 1)) << first.out;
-    EXPECT_EQ(counts(report_line(first.out, "webhook_watch")), Counts(11, 11)) << first.out;
+    EXPECT_EQ(counts(report_line(first.out, "webhook_watch")), Counts(10, 10)) << first.out;
+    EXPECT_EQ(counts(report_line(first.out, "webhook_events")), Counts(1, 1)) << first.out;
+    EXPECT_EQ(counts(report_line(first.out, "webhook_deliveries")), Counts(1, 1)) << first.out;
     EXPECT_EQ(counts(report_line(first.out, "settings")).first, counts(report_line(first.out, "settings")).second);
     // Again: nothing doubles.
     const auto second = migrate();
@@ -117,12 +131,14 @@ TEST_F(PostgresMigrate, CopiesEverythingKeepingIdsAndUsnsAndIsSafeToRunAgain)
     EXPECT_EQ(report_line(second.out, "sessions"), report_line(first.out, "sessions"));
     EXPECT_EQ(report_line(second.out, "log_entries"), report_line(first.out, "log_entries"));
 
-    // A server on the database with a fresh data directory answers byte for byte as the old one did.
+    // A server on the database with a fresh data directory answers byte for byte as the old one did, and its
+    // receiver is up again.
+    accepting = true;
     TempDir fresh;
     auto old_server = std::move(server_);
     client_.reset();
     server_ = std::make_unique<ServerProcess>(
-        ServerOptions{fresh.file("data"), false, {}, {{"JOBSESSIOND_DATABASE", database_}}});
+        ServerOptions{fresh.file("data"), false, {"--webhooks-allow-private"}, {{"JOBSESSIOND_DATABASE", database_}}});
     client_ = std::make_unique<HttpClient>(*server_);
     EXPECT_EQ(client_->get("/api/v1/jobSessions/" + ids[1], token).body, as_served_by(before, *old_server, *server_))
         << "the old token still works";
@@ -131,6 +147,13 @@ TEST_F(PostgresMigrate, CopiesEverythingKeepingIdsAndUsnsAndIsSafeToRunAgain)
     const auto webhooks = client_->get("/api/v1/webhooks", token);
     ASSERT_EQ(webhooks.status, 200) << webhooks.body;
     EXPECT_EQ(webhooks.json().at("results").at(0).at("id"), webhook.json().at("id"));
+    // The delivery the old server tried goes out from the new one, the same delivery with the same body.
+    ASSERT_TRUE(receiver.wait_until([](const auto& got) { return got.back().answered == 200; }))
+        << server_->stderr_text();
+    const auto posts = receiver.received();
+    EXPECT_EQ(posts.back().body, posts.front().body);
+    EXPECT_EQ(posts.back().header("webhook-id"), posts.front().header("webhook-id"));
+    EXPECT_NE(posts.back().body.find(ids[0]), std::string::npos) << posts.back().body;
     const auto after_list = client_->get("/api/v1/jobSessions?Limit=100", token).json();
     EXPECT_EQ(after_list.at("totalCount"), before_list.at("totalCount"));
     const auto& was = before_list.at("results").as_array();

@@ -439,14 +439,15 @@ TEST_F(SessionList, UpgradeFromDayCountsMakesTheFinerAndCoarserCounts)
     {
         auto opened = sqlite::Connection::open(dir_.file("db"), false);
         ASSERT_TRUE(opened);
-        ASSERT_TRUE((*opened)->exec("DROP TABLE session_hour_counts; DROP TABLE session_minute_counts;"
-                                    "DROP TABLE session_policy_hour_counts; DROP TABLE session_policy_minute_counts;"
-                                    "DROP TABLE session_period_counts; DROP TABLE session_policy_period_counts;"
-                                    "DROP TABLE login_failures; DROP TABLE login_addresses;"
-                                    "DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries;"
-                                    "DROP TABLE webhook_events; DROP TABLE webhook_watch; DROP TABLE webhook_cursor;"
-                                    "DROP TABLE webhooks;"
-                                    "PRAGMA user_version = 4;"));
+        ASSERT_TRUE(
+            (*opened)->exec("DROP TABLE session_hour_counts; DROP TABLE session_minute_counts;"
+                            "DROP TABLE session_policy_hour_counts; DROP TABLE session_policy_minute_counts;"
+                            "DROP TABLE session_period_counts; DROP TABLE session_policy_period_counts;"
+                            "DROP TABLE login_failures; DROP TABLE login_addresses;"
+                            "DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries;"
+                            "DROP TABLE webhook_event_steps; DROP TABLE webhook_watch; DROP TABLE webhook_cursor;"
+                            "DROP TABLE webhooks;"
+                            "PRAGMA user_version = 4;"));
     }
     auto reopened = sqlite::SqliteStore::open(dir_.file("db"));
     ASSERT_TRUE(reopened);

@@ -41,14 +41,14 @@ domain::WebhookEventRecord event(std::int64_t session_id, WebhookEvent kind, std
             kNow};
 }
 
-/// The ids of every event after `after`.
-std::vector<std::int64_t> event_ids(Store& store, std::int64_t after)
+/// Every event after `after`, to be queued.
+std::vector<QueuedEvent> events_to_queue(Store& store, std::int64_t after)
 {
-    std::vector<std::int64_t> ids;
+    std::vector<QueuedEvent> events;
     for (const auto& e : *store.events_after(after, 1000)) {
-        ids.push_back(e.id);
+        events.push_back({e.id, e.session_id});
     }
-    return ids;
+    return events;
 }
 
 using WebhookContract = StoreContractTest;
@@ -169,8 +169,9 @@ TEST_P(WebhookContract, AStepIsRecordedWholeOnlyFromTheCursorItStartedFrom)
     // The webhook makes them deliveries of its own, once.
     const auto hook = *store_->get_webhook("w-1");
     EXPECT_EQ(hook.queued_through, 0);
-    ASSERT_TRUE(*store_->queue_deliveries("w-1", 0, events[1].id, {events[0].id, events[1].id}, kNow));
-    EXPECT_FALSE(*store_->queue_deliveries("w-1", 0, events[1].id, {events[0].id, events[1].id}, kNow));
+    const std::vector<QueuedEvent> both{{events[0].id, events[0].session_id}, {events[1].id, events[1].session_id}};
+    ASSERT_TRUE(*store_->queue_deliveries("w-1", 0, events[1].id, both, kNow));
+    EXPECT_FALSE(*store_->queue_deliveries("w-1", 0, events[1].id, both, kNow));
     EXPECT_EQ(store_->get_webhook("w-1")->queued_through, events[1].id);
     // A webhook made now starts after them.
     ASSERT_TRUE(store_->create_webhook(webhook("w-2")));
@@ -194,8 +195,8 @@ TEST_P(WebhookContract, DueDeliveriesComeOnePerSessionInOrderAndAttemptsAreKept)
     step.events = {event(7, WebhookEvent::SessionStarted, "a"), event(8, WebhookEvent::SessionStarted, "b"),
                    event(7, WebhookEvent::SessionFinished, "c")};
     ASSERT_TRUE(*store_->record_webhook_dispatch(step));
-    const auto ids = event_ids(*store_, 0);
-    ASSERT_TRUE(*store_->queue_deliveries("w-1", 0, ids.back(), ids, kNow));
+    const auto queued = events_to_queue(*store_, 0);
+    ASSERT_TRUE(*store_->queue_deliveries("w-1", 0, queued.back().event_id, queued, kNow));
 
     auto due = *store_->due_deliveries("w-1", kNow, 10);
     ASSERT_EQ(due.size(), 2U); // "c" waits for "a", of the same session

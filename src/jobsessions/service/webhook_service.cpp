@@ -353,10 +353,10 @@ Outcome<bool> WebhookService::queue_events(std::vector<domain::Webhook>& hooks, 
         if (events->empty()) {
             continue;
         }
-        std::vector<std::int64_t> wanted; // none for a disabled webhook, which passes over them
+        std::vector<store::QueuedEvent> wanted; // none for a disabled webhook, which passes over them
         for (const auto& event : *events) {
             if (domain::wants(hook, event.event, event.subject)) {
-                wanted.push_back(event.id);
+                wanted.push_back({event.id, event.session_id});
             }
         }
         const auto through = events->back().id;

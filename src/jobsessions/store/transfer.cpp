@@ -3,6 +3,7 @@
 
 #include "jobsessions/store/postgres/schema.hpp"
 #include "jobsessions/store/sqlite/connection.hpp"
+#include "jobsessions/store/sqlite/event_steps.hpp"
 #include "jobsessions/store/store.hpp"
 
 #include <algorithm>
@@ -240,6 +241,51 @@ std::string insert_sql(const Table& table, std::size_t rows)
     return sql + " DO UPDATE SET " + updates;
 }
 
+/// Inserts rows of a table into PostgreSQL, as many in one statement as its parameters allow.
+class BatchInsert {
+public:
+    BatchInsert(postgres::Connection& to, const Table& table)
+        : to_(to)
+        , table_(table)
+        , per_statement_(std::clamp<std::size_t>(kMaxParams / table.columns.size(), 1, kMaxRows))
+        , full_batch_(insert_sql(table, per_statement_))
+    {
+    }
+
+    /// Adds one row (a parameter per column, in the table's order).
+    Result<void> add(std::vector<postgres::Param> row)
+    {
+        std::move(row.begin(), row.end(), std::back_inserter(params_));
+        ++added_;
+        return params_.size() / table_.columns.size() == per_statement_ ? flush() : Result<void>{};
+    }
+
+    /// Inserts the rows added since the last statement.
+    Result<void> flush()
+    {
+        const auto count = params_.size() / table_.columns.size();
+        if (count == 0) {
+            return {};
+        }
+        const auto sql = count == per_statement_ ? full_batch_ : insert_sql(table_, count);
+        if (auto inserted = to_.exec(sql.c_str(), params_); !inserted) {
+            return inserted.error();
+        }
+        params_.clear();
+        return {};
+    }
+
+    [[nodiscard]] std::int64_t added() const { return added_; }
+
+private:
+    postgres::Connection& to_;
+    const Table& table_;
+    std::size_t per_statement_;
+    std::string full_batch_;
+    std::vector<postgres::Param> params_;
+    std::int64_t added_ = 0;
+};
+
 /// Copies one table; returns how many rows the source has.
 Result<std::int64_t> copy_table(sqlite::Connection& from, postgres::Connection& to, const Table& table)
 {
@@ -251,22 +297,7 @@ Result<std::int64_t> copy_table(sqlite::Connection& from, postgres::Connection& 
     if (!rows) {
         return rows.error();
     }
-    const std::size_t per_statement = std::clamp<std::size_t>(kMaxParams / table.columns.size(), 1, kMaxRows);
-    const std::string full_batch = insert_sql(table, per_statement);
-    std::vector<postgres::Param> params;
-    std::int64_t copied = 0;
-    const auto flush = [&]() -> Result<void> {
-        const auto count = params.size() / table.columns.size();
-        if (count == 0) {
-            return {};
-        }
-        const auto sql = count == per_statement ? full_batch : insert_sql(table, count);
-        if (auto inserted = to.exec(sql.c_str(), params); !inserted) {
-            return inserted.error();
-        }
-        params.clear();
-        return {};
-    };
+    BatchInsert insert(to, table);
     for (;;) {
         auto more = rows->step();
         if (!more) {
@@ -275,20 +306,59 @@ Result<std::int64_t> copy_table(sqlite::Connection& from, postgres::Connection& 
         if (!*more) {
             break;
         }
+        std::vector<postgres::Param> row;
+        row.reserve(table.columns.size());
         for (std::size_t c = 0; c < table.columns.size(); ++c) {
-            params.push_back(value_of(*rows, static_cast<int>(c), table.columns[c].kind));
+            row.push_back(value_of(*rows, static_cast<int>(c), table.columns[c].kind));
         }
-        ++copied;
-        if (params.size() / table.columns.size() == per_statement) {
-            if (auto flushed = flush(); !flushed) {
-                return flushed.error();
+        if (auto added = insert.add(std::move(row)); !added) {
+            return added.error();
+        }
+    }
+    if (auto flushed = insert.flush(); !flushed) {
+        return flushed.error();
+    }
+    return insert.added();
+}
+
+/// Copies the webhook events, which SQLite keeps a step to a row (sqlite/event_steps.hpp) and PostgreSQL an event
+/// to a row (the columns of `table`); returns how many events the source has.
+Result<std::int64_t> copy_webhook_events(sqlite::Connection& from, postgres::Connection& to, const Table& table)
+{
+    auto steps = from.prepare_owned("SELECT first_event_id, events FROM webhook_event_steps ORDER BY first_event_id");
+    if (!steps) {
+        return steps.error();
+    }
+    BatchInsert insert(to, table);
+    for (;;) {
+        auto more = steps->step();
+        if (!more) {
+            return more.error();
+        }
+        if (!*more) {
+            break;
+        }
+        const bool packed = steps->column_is_blob(1);
+        auto events = sqlite::unpack_event_step(packed ? steps->column_blob(1) : steps->column_text(1), packed,
+                                                steps->column_int64(0));
+        if (!events) {
+            return events.error();
+        }
+        for (const auto& e : *events) {
+            // In the order of the webhook_events columns of tables().
+            auto added = insert.add(
+                {std::to_string(e.id), std::to_string(e.session_id), std::string(domain::to_string(e.event)),
+                 std::string(domain::to_string(e.subject.type)), std::string(domain::to_string(e.subject.status)),
+                 e.subject.policy_id, e.payload, std::to_string(e.created_at)});
+            if (!added) {
+                return added.error();
             }
         }
     }
-    if (auto flushed = flush(); !flushed) {
+    if (auto flushed = insert.flush(); !flushed) {
         return flushed.error();
     }
-    return copied;
+    return insert.added();
 }
 
 /// A single integer the source selects (0 when there is no row).
@@ -317,9 +387,17 @@ Result<void> continue_counters(sqlite::Connection& from, postgres::Connection& t
         !moved) {
         return moved.error();
     }
-    for (const std::string table : {"users", "sessions", "webhook_events", "webhook_deliveries"}) {
-        // AUTOINCREMENT never gives an id twice, even of a deleted row: neither do the sequences afterwards.
-        auto highest = source_integer(from, "SELECT seq FROM sqlite_sequence WHERE name = '" + table + "'");
+    // The highest id each table ever gave: AUTOINCREMENT never gives one twice, even of a deleted row, and the
+    // webhook events' ids are counted in the cursor's row.
+    const std::pair<const char*, const char*> counters[] = {
+        {"users", "SELECT seq FROM sqlite_sequence WHERE name = 'users'"},
+        {"sessions", "SELECT seq FROM sqlite_sequence WHERE name = 'sessions'"},
+        {"webhook_events", "SELECT last_event_id FROM webhook_cursor"},
+        {"webhook_deliveries", "SELECT seq FROM sqlite_sequence WHERE name = 'webhook_deliveries'"},
+    };
+    for (const auto& [table, source_sql] : counters) {
+        // Neither do the sequences afterwards.
+        auto highest = source_integer(from, source_sql);
         if (!highest) {
             return highest.error();
         }
@@ -363,7 +441,8 @@ Result<std::vector<TableCount>> copy_sqlite_to_postgres(const std::string& sqlit
             if (progress) {
                 progress(table.name);
             }
-            auto rows = copy_table(**from, to, table);
+            auto rows = std::string_view(table.name) == "webhook_events" ? copy_webhook_events(**from, to, table)
+                                                                         : copy_table(**from, to, table);
             if (!rows) {
                 return rows.error();
             }

@@ -34,6 +34,13 @@ struct WebhookDispatch {
     std::vector<std::pair<std::int64_t, domain::SessionStatus>> watched;
 };
 
+/// An event to make into a delivery of a webhook.
+struct QueuedEvent {
+    std::int64_t event_id = 0;
+    /// Its session's id (a session's deliveries go in order).
+    std::int64_t session_id = 0;
+};
+
 /// A page of a webhook's deliveries, newest first, with their attempts.
 struct DeliveryPage {
     std::vector<domain::WebhookDelivery> deliveries;
@@ -83,11 +90,11 @@ public:
 
     /// At most `limit` events after `after_id`, oldest first, without their payloads.
     virtual Result<std::vector<domain::WebhookEventRecord>> events_after(std::int64_t after_id, std::int64_t limit) = 0;
-    /// Makes events `event_ids` (in order) into pending deliveries of webhook `webhook_id` made at `now`, and
-    /// moves its `queued_through` from `from` to `through`; false (nothing stored) when it is no longer `from`.
+    /// Makes `events` (in order) into pending deliveries of webhook `webhook_id` made at `now`, and moves its
+    /// `queued_through` from `from` to `through`; false (nothing stored) when it is no longer `from`.
     /// Acknowledged before it is on disk, like a step.
     virtual Result<bool> queue_deliveries(const std::string& webhook_id, std::int64_t from, std::int64_t through,
-                                          const std::vector<std::int64_t>& event_ids, util::Micros now) = 0;
+                                          const std::vector<QueuedEvent>& events, util::Micros now) = 0;
 
     /// Pending deliveries of a webhook due at `now`, each the oldest pending one of its session (so that a
     /// session's events arrive in order), at most `limit`, the longest waiting first.

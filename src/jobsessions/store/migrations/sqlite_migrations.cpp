@@ -427,7 +427,68 @@ CREATE TABLE webhook_attempts (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 9> kMigrations{{
+// The events of a step of the webhook job in one row, packed (see sqlite/event_steps.hpp), rather than a row
+// each: those rows, written beside the creations, made them wait. Event ids go on from the last AUTOINCREMENT gave,
+// now counted in the cursor's row; the events already kept become steps of one event each, in the plain form. The
+// deliveries no longer refer to an event row (an event is a position in a step): the deliveries and their attempts
+// are made again without that foreign key, keeping their ids and the next delivery id.
+constexpr const char* kV010WebhookEventSteps = R"sql(
+CREATE TABLE webhook_event_steps (
+    first_event_id INTEGER PRIMARY KEY,
+    last_event_id  INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL,
+    events         BLOB NOT NULL
+);
+INSERT INTO webhook_event_steps (first_event_id, last_event_id, created_at, events)
+    SELECT id, id, created_at, json_array(json_array(session_id, event, session_type, session_status, policy_id,
+           created_at, length(CAST(payload AS BLOB)))) || char(10) || payload
+    FROM webhook_events;
+
+ALTER TABLE webhook_cursor ADD COLUMN last_event_id INTEGER NOT NULL DEFAULT 0;
+UPDATE webhook_cursor SET last_event_id = max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'webhook_events'),
+    0), coalesce((SELECT max(id) FROM webhook_events), 0));
+
+CREATE TABLE webhook_deliveries_v10 (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id      TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    event_id        INTEGER NOT NULL,
+    session_id      INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL,
+    state           TEXT NOT NULL,
+    attempts        INTEGER NOT NULL,
+    next_attempt_at INTEGER
+);
+INSERT INTO webhook_deliveries_v10 (id, webhook_id, event_id, session_id, created_at, state, attempts, next_attempt_at)
+    SELECT id, webhook_id, event_id, session_id, created_at, state, attempts, next_attempt_at FROM webhook_deliveries;
+DELETE FROM sqlite_sequence WHERE name = 'webhook_deliveries_v10';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'webhook_deliveries_v10', seq FROM sqlite_sequence
+    WHERE name = 'webhook_deliveries';
+
+CREATE TABLE webhook_attempts_v10 (
+    delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries_v10 (id) ON DELETE CASCADE,
+    number      INTEGER NOT NULL,
+    time        INTEGER NOT NULL,
+    status_code INTEGER,
+    error       TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    PRIMARY KEY (delivery_id, number)
+) WITHOUT ROWID;
+INSERT INTO webhook_attempts_v10 (delivery_id, number, time, status_code, error, duration_ms)
+    SELECT delivery_id, number, time, status_code, error, duration_ms FROM webhook_attempts;
+
+DROP TABLE webhook_attempts;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_events;
+ALTER TABLE webhook_deliveries_v10 RENAME TO webhook_deliveries;
+ALTER TABLE webhook_attempts_v10 RENAME TO webhook_attempts;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (webhook_id, next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_of_session ON webhook_deliveries (webhook_id, session_id, id) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
+CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (created_at);
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id);
+)sql";
+
+constexpr std::array<Migration, 10> kMigrations{{
     {1, "init", kV001Init},
     {2, "list indexes and per-day counts", kV002ListIndexesAndCounts},
     {3, "policies", kV003Policies},
@@ -437,6 +498,7 @@ constexpr std::array<Migration, 9> kMigrations{{
     {7, "list indexes with the usn", kV007ListIndexesWithUsn},
     {8, "login throttle", kV008LoginThrottle},
     {9, "webhooks", kV009Webhooks},
+    {10, "webhook events kept per step", kV010WebhookEventSteps},
 }};
 
 } // namespace

@@ -411,8 +411,13 @@ Result<std::vector<domain::WebhookEventRecord>> PgStore::events_after(std::int64
 }
 
 Result<bool> PgStore::queue_deliveries(const std::string& webhook_id, std::int64_t from, std::int64_t through,
-                                       const std::vector<std::int64_t>& event_ids, util::Micros now)
+                                       const std::vector<QueuedEvent>& events, util::Micros now)
 {
+    std::vector<std::int64_t> event_ids;
+    event_ids.reserve(events.size());
+    for (const auto& e : events) {
+        event_ids.push_back(e.event_id);
+    }
     return pool_.transaction([&](Connection& db) -> Result<bool> {
         // Deliveries a crash loses are queued again from the events (their queue moves back).
         if (auto unsynced = commit_without_waiting_for_the_flush(db); !unsynced) {

@@ -132,6 +132,11 @@ bool Statement::column_is_null(int index) const
     return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }
 
+bool Statement::column_is_blob(int index) const
+{
+    return sqlite3_column_type(stmt_, index) == SQLITE_BLOB;
+}
+
 std::optional<std::int64_t> Statement::column_optional_int64(int index) const
 {
     if (column_is_null(index)) {

@@ -69,6 +69,8 @@ public:
     [[nodiscard]] std::string_view column_text(int index) const;
     [[nodiscard]] std::string_view column_blob(int index) const;
     [[nodiscard]] bool column_is_null(int index) const;
+    /// Whether the column holds a blob (rather than text, a number or null).
+    [[nodiscard]] bool column_is_blob(int index) const;
     [[nodiscard]] std::optional<std::int64_t> column_optional_int64(int index) const;
 
     /// The SQLite query plan of this statement, one line per step (EXPLAIN QUERY PLAN), for tests.

@@ -120,7 +120,7 @@ public:
     Result<bool> record_webhook_dispatch(const WebhookDispatch& step) override;
     Result<std::vector<domain::WebhookEventRecord>> events_after(std::int64_t after_id, std::int64_t limit) override;
     Result<bool> queue_deliveries(const std::string& webhook_id, std::int64_t from, std::int64_t through,
-                                  const std::vector<std::int64_t>& event_ids, util::Micros now) override;
+                                  const std::vector<QueuedEvent>& events, util::Micros now) override;
     Result<std::vector<domain::WebhookDelivery>> due_deliveries(const std::string& webhook_id, util::Micros now,
                                                                 std::int64_t limit) override;
     Result<std::optional<util::Micros>> next_delivery_time(const std::string& webhook_id) override;

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The webhook part of the SQLite store: webhooks, the cursor through the change feed, and the deliveries' outbox.
 #include "jobsessions/store/policy_columns.hpp"
+#include "jobsessions/store/sqlite/event_steps.hpp"
 #include "jobsessions/store/sqlite/sqlite_store.hpp"
 #include "jobsessions/store/webhook_columns.hpp"
 
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <map>
 
 namespace jobsessions::store::sqlite {
 namespace {
@@ -21,15 +23,18 @@ constexpr const char* kSelectWebhooks =
 constexpr const char* kSelectWebhook =
     "SELECT id, url, description, events, types, statuses, policy_ids, secret, enabled, usn, created_at,"
     " queued_through FROM webhooks WHERE id = ?1";
+// The id of the newest event kept (0 when none is).
+#define JOBSESSIONS_NEWEST_EVENT                                                                                       \
+    "coalesce((SELECT last_event_id FROM webhook_event_steps ORDER BY first_event_id DESC LIMIT 1), 0)"
 constexpr const char* kInsertWebhook =
     "INSERT INTO webhooks (id, url, description, events, types, statuses, policy_ids, secret, enabled, usn,"
-    " created_at, queued_through) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-    " (SELECT coalesce(max(id), 0) FROM webhook_events))";
+    " created_at, queued_through) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, " JOBSESSIONS_NEWEST_EVENT ")";
 constexpr const char* kUpdateWebhook =
     "UPDATE webhooks SET url = ?2, description = ?3, events = ?4, types = ?5, statuses = ?6, policy_ids = ?7,"
     " secret = ?8, enabled = ?9, usn = ?10 WHERE id = ?1";
 constexpr const char* kPassOverEvents =
-    "UPDATE webhooks SET queued_through = (SELECT coalesce(max(id), 0) FROM webhook_events) WHERE id = ?1";
+    "UPDATE webhooks SET queued_through = " JOBSESSIONS_NEWEST_EVENT " WHERE id = ?1";
+#undef JOBSESSIONS_NEWEST_EVENT
 constexpr const char* kDeleteWebhook = "DELETE FROM webhooks WHERE id = ?1";
 constexpr const char* kCountWebhooks = "SELECT count(*) FROM webhooks";
 constexpr const char* kGiveUpPending =
@@ -44,11 +49,13 @@ constexpr const char* kWatchUnfinished =
     "INSERT OR REPLACE INTO webhook_watch (session_id, status) SELECT id, status FROM sessions INDEXED BY"
     " sessions_by_status WHERE status IN ('Pending', 'Running', 'RunningWithWarning', 'RunningWithError',"
     " 'Canceling')";
-constexpr const char* kUpdateCursor = "UPDATE webhook_cursor SET after_usn = ?3, seen_session_id = ?4"
-                                      " WHERE id = 1 AND after_usn = ?1 AND seen_session_id = ?2";
+// Also counts the step's events (?5), whose ids go on from the last one given: the new last id.
+constexpr const char* kUpdateCursor =
+    "UPDATE webhook_cursor SET after_usn = ?3, seen_session_id = ?4, last_event_id = last_event_id + ?5"
+    " WHERE id = 1 AND after_usn = ?1 AND seen_session_id = ?2 RETURNING last_event_id";
 constexpr const char* kDeleteCursor = "DELETE FROM webhook_cursor";
 constexpr const char* kDeleteWatch = "DELETE FROM webhook_watch";
-constexpr const char* kDeleteEvents = "DELETE FROM webhook_events";
+constexpr const char* kDeleteEvents = "DELETE FROM webhook_event_steps";
 constexpr const char* kSelectWatched = "SELECT session_id, status FROM (SELECT value AS watched_id FROM json_each(?1))"
                                        " CROSS JOIN webhook_watch ON session_id = watched_id";
 constexpr const char* kSelectUnseen =
@@ -57,26 +64,30 @@ constexpr const char* kSelectUnseen =
 constexpr const char* kWatch = "INSERT OR REPLACE INTO webhook_watch (session_id, status) VALUES (?1, ?2)";
 constexpr const char* kForgetFinal = "DELETE FROM webhook_watch WHERE session_id <= ?1"
                                      " AND status IN ('Success', 'Warning', 'Error', 'Canceled', 'NeverExecuted')";
-constexpr const char* kInsertEvent =
-    "INSERT INTO webhook_events (session_id, event, session_type, session_status, policy_id, payload, created_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-constexpr const char* kSelectEventsAfter =
-    "SELECT id, session_id, event, session_type, session_status, policy_id, created_at FROM webhook_events"
-    " WHERE id > ?1 ORDER BY id LIMIT ?2";
+constexpr const char* kInsertStep =
+    "INSERT INTO webhook_event_steps (first_event_id, last_event_id, created_at, events) VALUES (?1, ?2, ?3, ?4)";
+// The steps from the one holding event ?1 + 1 on.
+constexpr const char* kSelectStepsFrom =
+    "SELECT first_event_id, events FROM webhook_event_steps WHERE first_event_id >= coalesce((SELECT"
+    " max(first_event_id) FROM webhook_event_steps WHERE first_event_id <= ?1 + 1), 0) ORDER BY first_event_id";
+// The step holding event ?1.
+constexpr const char* kSelectStepOf = "SELECT first_event_id, events FROM webhook_event_steps WHERE first_event_id <="
+                                      " ?1 AND last_event_id >= ?1 ORDER BY first_event_id DESC LIMIT 1";
 constexpr const char* kMoveQueue = "UPDATE webhooks SET queued_through = ?3 WHERE id = ?1 AND queued_through = ?2";
 // A new delivery waits at least as long as the pending ones of its session (see kHoldBackLater).
 constexpr const char* kInsertDelivery =
     "INSERT INTO webhook_deliveries (webhook_id, event_id, session_id, created_at, state, attempts,"
-    " next_attempt_at) SELECT ?1, id, session_id, ?3, 'pending', 0, max(?3, coalesce((SELECT max(next_attempt_at)"
+    " next_attempt_at) VALUES (?1, ?2, ?4, ?3, 'pending', 0, max(?3, coalesce((SELECT max(next_attempt_at)"
     " FROM webhook_deliveries INDEXED BY webhook_deliveries_of_session WHERE webhook_id = ?1"
-    " AND session_id = webhook_events.session_id AND state = 'pending'), ?3)) FROM webhook_events WHERE id = ?2";
+    " AND session_id = ?4 AND state = 'pending'), ?3)))";
 
-constexpr const char* kDeliveryColumns = "d.id, d.webhook_id, e.event, d.session_id, e.payload, d.created_at, d.state,"
-                                         " d.attempts, d.next_attempt_at";
+// The event and its body come from the delivery's step (see with_events).
+constexpr const char* kDeliveryColumns =
+    "d.id, d.webhook_id, d.event_id, d.session_id, d.created_at, d.state, d.attempts, d.next_attempt_at";
 const std::string kSelectDue =
     std::string("SELECT ") + kDeliveryColumns +
-    " FROM webhook_deliveries AS d INDEXED BY webhook_deliveries_due CROSS JOIN webhook_events AS e"
-    " ON e.id = d.event_id WHERE d.webhook_id = ?1 AND d.state = 'pending' AND d.next_attempt_at <= ?2"
+    " FROM webhook_deliveries AS d INDEXED BY webhook_deliveries_due"
+    " WHERE d.webhook_id = ?1 AND d.state = 'pending' AND d.next_attempt_at <= ?2"
     " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS earlier INDEXED BY webhook_deliveries_of_session"
     " WHERE earlier.state = 'pending' AND earlier.webhook_id = d.webhook_id AND earlier.session_id = d.session_id"
     " AND earlier.id < d.id) ORDER BY d.next_attempt_at, d.id LIMIT ?3";
@@ -96,7 +107,6 @@ constexpr const char* kCountDeliveries =
     "SELECT count(*) FROM webhook_deliveries INDEXED BY webhook_deliveries_by_webhook WHERE webhook_id = ?1";
 const std::string kSelectDeliveries = std::string("SELECT ") + kDeliveryColumns +
                                       " FROM webhook_deliveries AS d INDEXED BY webhook_deliveries_by_webhook"
-                                      " CROSS JOIN webhook_events AS e ON e.id = d.event_id"
                                       " WHERE d.webhook_id = ?1 ORDER BY d.id DESC LIMIT ?3 OFFSET ?2";
 constexpr const char* kSelectAttempts =
     "SELECT a.delivery_id, a.number, a.time, a.status_code, a.error, a.duration_ms"
@@ -105,9 +115,10 @@ constexpr const char* kSelectAttempts =
 constexpr const char* kDeleteOldDeliveries = "DELETE FROM webhook_deliveries INDEXED BY webhook_deliveries_by_age"
                                              " WHERE created_at < ?1 AND state <> 'pending'";
 constexpr const char* kDeleteOldEvents =
-    "DELETE FROM webhook_events WHERE id <= (SELECT coalesce(min(queued_through), 0) FROM webhooks)"
-    " AND created_at < ?1 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries INDEXED BY webhook_deliveries_by_event"
-    " WHERE event_id = webhook_events.id)";
+    "DELETE FROM webhook_event_steps WHERE first_event_id <= (SELECT coalesce(min(queued_through), 0) FROM webhooks)"
+    " AND last_event_id <= (SELECT coalesce(min(queued_through), 0) FROM webhooks) AND created_at < ?1 AND NOT EXISTS "
+    "(SELECT 1 FROM webhook_deliveries INDEXED BY webhook_deliveries_by_event"
+    " WHERE event_id BETWEEN webhook_event_steps.first_event_id AND webhook_event_steps.last_event_id)";
 
 // Binds ?1..?10 in the column order of kInsertWebhook (kUpdateWebhook uses the same ten).
 void bind_webhook(Statement& stmt, const Webhook& w)
@@ -141,41 +152,84 @@ Result<Webhook> read_webhook(const Statement& row)
     return w;
 }
 
-Result<WebhookDelivery> read_delivery(const Statement& row)
+/// A delivery as its row has it, with the id of its event (whose kind and body are in the event's step).
+struct DeliveryRow {
+    WebhookDelivery delivery;
+    std::int64_t event_id = 0;
+};
+
+Result<DeliveryRow> read_delivery(const Statement& row)
 {
-    WebhookDelivery d;
+    DeliveryRow r;
+    WebhookDelivery& d = r.delivery;
     d.id = row.column_int64(0);
     d.webhook_id = std::string(row.column_text(1));
-    const auto event = domain::parse_webhook_event(row.column_text(2));
-    const auto state = parse_delivery_state(row.column_text(6));
-    if (!event || !state) {
+    r.event_id = row.column_int64(2);
+    const auto state = parse_delivery_state(row.column_text(5));
+    if (!state) {
         return StoreError{StoreErrc::Corrupt, "delivery " + std::to_string(d.id) + " cannot be read"};
     }
-    d.event = *event;
     d.session_id = row.column_int64(3);
-    d.payload = std::string(row.column_text(4));
-    d.created_at = row.column_int64(5);
+    d.created_at = row.column_int64(4);
     d.state = *state;
-    d.attempts = row.column_int64(7);
-    d.next_attempt_at = row.column_optional_int64(8);
-    return d;
+    d.attempts = row.column_int64(6);
+    d.next_attempt_at = row.column_optional_int64(7);
+    return r;
 }
 
-Result<domain::WebhookEventRecord> read_event(const Statement& row)
+/// The events of the step in the current row of a statement selecting first_event_id and events.
+Result<std::vector<domain::WebhookEventRecord>> read_step(const Statement& row)
 {
-    domain::WebhookEventRecord e;
-    e.id = row.column_int64(0);
-    e.session_id = row.column_int64(1);
-    const auto event = domain::parse_webhook_event(row.column_text(2));
-    const auto type = domain::parse_session_type(row.column_text(3));
-    const auto status = domain::parse_session_status(row.column_text(4));
-    if (!event || !type || !status) {
-        return StoreError{StoreErrc::Corrupt, "webhook event " + std::to_string(e.id) + " cannot be read"};
+    return unpack_event_step(row.column_is_blob(1) ? row.column_blob(1) : row.column_text(1), row.column_is_blob(1),
+                             row.column_int64(0));
+}
+
+/// The deliveries of `rows` with their events' kinds and bodies, read from the steps that hold them (each once).
+Result<std::vector<WebhookDelivery>> with_events(Connection& db, std::vector<DeliveryRow> rows)
+{
+    auto stmt = db.prepare(kSelectStepOf);
+    if (!stmt) {
+        return stmt.error();
     }
-    e.event = *event;
-    e.subject = {*type, *status, row.column_is_null(5) ? std::nullopt : std::optional(std::string(row.column_text(5)))};
-    e.created_at = row.column_int64(6);
-    return e;
+    std::map<std::int64_t, std::vector<domain::WebhookEventRecord>> steps; // read so far, by their first event's id
+    const auto read_before = [&](std::int64_t event_id) -> const domain::WebhookEventRecord* {
+        const auto after = steps.upper_bound(event_id);
+        if (after == steps.begin()) {
+            return nullptr;
+        }
+        const auto& [first_id, events] = *std::prev(after);
+        const auto index = static_cast<std::size_t>(event_id - first_id);
+        return index < events.size() ? &events[index] : nullptr;
+    };
+    std::vector<WebhookDelivery> deliveries;
+    deliveries.reserve(rows.size());
+    for (auto& row : rows) {
+        const auto* event = read_before(row.event_id);
+        if (event == nullptr) {
+            stmt->reset();
+            stmt->bind(1, row.event_id);
+            auto found = stmt->step();
+            if (!found) {
+                return found.error();
+            }
+            if (*found) {
+                auto events = read_step(*stmt);
+                if (!events) {
+                    return events.error();
+                }
+                steps.emplace(stmt->column_int64(0), std::move(*events));
+                event = read_before(row.event_id);
+            }
+        }
+        if (event == nullptr) {
+            return StoreError{StoreErrc::Corrupt,
+                              "the event of delivery " + std::to_string(row.delivery.id) + " is not kept"};
+        }
+        row.delivery.event = event->event;
+        row.delivery.payload = event->payload;
+        deliveries.push_back(std::move(row.delivery));
+    }
+    return deliveries;
 }
 
 Result<DeliveryAttempt> read_attempt(const Statement& row)
@@ -401,28 +455,32 @@ Result<bool> SqliteStore::record_webhook_dispatch(const WebhookDispatch& step)
         move->bind(2, step.from.seen_session_id);
         move->bind(3, step.to.after_usn);
         move->bind(4, step.to.seen_session_id);
-        if (auto r = move->run(); !r) {
-            return r.error();
+        move->bind(5, static_cast<std::int64_t>(step.events.size()));
+        auto moved = move->step();
+        if (!moved) {
+            return moved.error();
         }
-        if (sqlite3_changes(db.handle()) == 0) {
+        if (!*moved) {
             return false; // moved by another step, or no webhook is left
         }
-        auto insert = db.prepare(kInsertEvent);
-        if (!insert) {
-            return insert.error();
-        }
-        for (const auto& e : step.events) {
-            insert->bind(1, e.session_id);
-            insert->bind(2, domain::to_string(e.event));
-            insert->bind(3, domain::to_string(e.subject.type));
-            insert->bind(4, domain::to_string(e.subject.status));
-            insert->bind(5, e.subject.policy_id);
-            insert->bind(6, std::string_view(e.payload));
-            insert->bind(7, e.created_at);
+        const std::int64_t last_id = move->column_int64(0);
+        move->reset();
+        if (!step.events.empty()) {
+            auto insert = db.prepare(kInsertStep);
+            if (!insert) {
+                return insert.error();
+            }
+            util::Micros newest = 0;
+            for (const auto& e : step.events) {
+                newest = std::max(newest, e.created_at);
+            }
+            insert->bind(1, last_id - static_cast<std::int64_t>(step.events.size()) + 1);
+            insert->bind(2, last_id);
+            insert->bind(3, newest);
+            insert->bind_blob(4, pack_event_step(step.events));
             if (auto r = insert->run(); !r) {
                 return r.error();
             }
-            insert->reset();
         }
         auto watch = db.prepare(kWatch);
         if (!watch) {
@@ -454,17 +512,36 @@ Result<std::vector<domain::WebhookEventRecord>> SqliteStore::events_after(std::i
     if (!db) {
         return db.error();
     }
-    auto stmt = (*db)->prepare(kSelectEventsAfter);
+    auto stmt = (*db)->prepare(kSelectStepsFrom);
     if (!stmt) {
         return stmt.error();
     }
     stmt->bind(1, after_id);
-    stmt->bind(2, limit);
-    return read_rows<domain::WebhookEventRecord>(*stmt, read_event);
+    std::vector<domain::WebhookEventRecord> after;
+    while (static_cast<std::int64_t>(after.size()) < limit) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!*row) {
+            break;
+        }
+        auto events = read_step(*stmt);
+        if (!events) {
+            return events.error();
+        }
+        for (auto& e : *events) {
+            if (e.id > after_id && static_cast<std::int64_t>(after.size()) < limit) {
+                e.payload.clear(); // the caller filters; a delivery reads the body again from the step
+                after.push_back(std::move(e));
+            }
+        }
+    }
+    return after;
 }
 
 Result<bool> SqliteStore::queue_deliveries(const std::string& webhook_id, std::int64_t from, std::int64_t through,
-                                           const std::vector<std::int64_t>& event_ids, util::Micros now)
+                                           const std::vector<QueuedEvent>& events, util::Micros now)
 {
     // Unsynced: deliveries a crash of the machine loses are queued again from the events (their queue moves back).
     return write_unsynced<bool>([&](Connection& db) -> Result<bool> {
@@ -485,10 +562,11 @@ Result<bool> SqliteStore::queue_deliveries(const std::string& webhook_id, std::i
         if (!insert) {
             return insert.error();
         }
-        for (const auto id : event_ids) {
+        for (const auto& e : events) {
             insert->bind(1, std::string_view(webhook_id));
-            insert->bind(2, id);
+            insert->bind(2, e.event_id);
             insert->bind(3, now);
+            insert->bind(4, e.session_id);
             if (auto r = insert->run(); !r) {
                 return r.error();
             }
@@ -512,7 +590,11 @@ Result<std::vector<WebhookDelivery>> SqliteStore::due_deliveries(const std::stri
     stmt->bind(1, std::string_view(webhook_id));
     stmt->bind(2, now);
     stmt->bind(3, limit);
-    return read_rows<WebhookDelivery>(*stmt, read_delivery);
+    auto rows = read_rows<DeliveryRow>(*stmt, read_delivery);
+    if (!rows) {
+        return rows.error();
+    }
+    return with_events(**db, std::move(*rows));
 }
 
 Result<std::optional<util::Micros>> SqliteStore::next_delivery_time(const std::string& webhook_id)
@@ -602,7 +684,11 @@ Result<DeliveryPage> SqliteStore::list_deliveries(const std::string& webhook_id,
     stmt->bind(1, std::string_view(webhook_id));
     stmt->bind(2, offset);
     stmt->bind(3, limit);
-    auto deliveries = read_rows<WebhookDelivery>(*stmt, read_delivery);
+    auto rows = read_rows<DeliveryRow>(*stmt, read_delivery);
+    if (!rows) {
+        return rows.error();
+    }
+    auto deliveries = with_events(**db, std::move(*rows));
     if (!deliveries) {
         return deliveries.error();
     }
