@@ -338,9 +338,7 @@ Result<std::int64_t> copy_webhook_events(sqlite::Connection& from, postgres::Con
         if (!*more) {
             break;
         }
-        const bool packed = steps->column_is_blob(1);
-        auto events = sqlite::unpack_event_step(packed ? steps->column_blob(1) : steps->column_text(1), packed,
-                                                steps->column_int64(0));
+        auto events = sqlite::read_event_step(*steps);
         if (!events) {
             return events.error();
         }

@@ -154,4 +154,10 @@ Result<std::vector<domain::WebhookEventRecord>> unpack_event_step(std::string_vi
     return read_plain(plain, first_id);
 }
 
+Result<std::vector<domain::WebhookEventRecord>> read_event_step(const Statement& row)
+{
+    const bool packed = row.column_is_blob(1);
+    return unpack_event_step(packed ? row.column_blob(1) : row.column_text(1), packed, row.column_int64(0));
+}
+
 } // namespace jobsessions::store::sqlite

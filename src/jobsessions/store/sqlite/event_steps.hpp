@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsessions/domain/webhook.hpp"
+#include "jobsessions/store/sqlite/connection.hpp"
 #include "jobsessions/store/store_error.hpp"
 
 #include <cstdint>
@@ -25,5 +26,9 @@ std::string pack_event_step(std::span<const domain::WebhookEventRecord> events);
 /// The events of a step whose first event has id `first_id`, from the packed form (`packed`) or the plain one.
 Result<std::vector<domain::WebhookEventRecord>> unpack_event_step(std::string_view value, bool packed,
                                                                   std::int64_t first_id);
+
+/// The events of the step in the current row of `row`, which selects a step's first_event_id and events, in that
+/// order: the packed form when the value is a blob, the plain one when it is text.
+Result<std::vector<domain::WebhookEventRecord>> read_event_step(const Statement& row);
 
 } // namespace jobsessions::store::sqlite

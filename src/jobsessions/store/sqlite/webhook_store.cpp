@@ -177,13 +177,6 @@ Result<DeliveryRow> read_delivery(const Statement& row)
     return r;
 }
 
-/// The events of the step in the current row of a statement selecting first_event_id and events.
-Result<std::vector<domain::WebhookEventRecord>> read_step(const Statement& row)
-{
-    return unpack_event_step(row.column_is_blob(1) ? row.column_blob(1) : row.column_text(1), row.column_is_blob(1),
-                             row.column_int64(0));
-}
-
 /// The deliveries of `rows` with their events' kinds and bodies, read from the steps that hold them (each once).
 Result<std::vector<WebhookDelivery>> with_events(Connection& db, std::vector<DeliveryRow> rows)
 {
@@ -213,7 +206,7 @@ Result<std::vector<WebhookDelivery>> with_events(Connection& db, std::vector<Del
                 return found.error();
             }
             if (*found) {
-                auto events = read_step(*stmt);
+                auto events = read_event_step(*stmt);
                 if (!events) {
                     return events.error();
                 }
@@ -526,7 +519,7 @@ Result<std::vector<domain::WebhookEventRecord>> SqliteStore::events_after(std::i
         if (!*row) {
             break;
         }
-        auto events = read_step(*stmt);
+        auto events = read_event_step(*stmt);
         if (!events) {
             return events.error();
         }
