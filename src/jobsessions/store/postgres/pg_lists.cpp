@@ -180,14 +180,19 @@ std::string where_of(const SessionFilter& f, std::vector<Param>& params)
         params.push_back(std::move(p));
         return "$" + std::to_string(params.size());
     };
-    if (!f.types.empty()) {
+    // One type or status is an equality, which PostgreSQL reads in its index's order (ANY of one value is not).
+    if (f.types.size() == 1) {
+        add("type = " + next(param(domain::to_string(f.types.front()))));
+    } else if (!f.types.empty()) {
         std::vector<std::string> names;
         for (const auto t : f.types) {
             names.emplace_back(domain::to_string(t));
         }
         add("type = ANY(" + next(text_array(names)) + "::text[])");
     }
-    if (!f.statuses.empty()) {
+    if (f.statuses.size() == 1) {
+        add("status = " + next(param(domain::to_string(f.statuses.front()))));
+    } else if (!f.statuses.empty()) {
         std::vector<std::string> names;
         for (const auto s : f.statuses) {
             names.emplace_back(domain::to_string(s));
@@ -232,6 +237,16 @@ std::string where_of(const SessionFilter& f, std::vector<Param>& params)
         add("created_by = " + next(param(*f.created_by)));
     }
     return sql;
+}
+
+std::string page_keys_statement(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+                                std::vector<Param>& params)
+{
+    const auto where = where_of(filter, params);
+    const auto skip = placeholder(params, offset);
+    const auto take = placeholder(params, limit);
+    return "SELECT id, usn, start_time FROM sessions" + where + " ORDER BY start_time DESC, id DESC OFFSET " + skip +
+           " LIMIT " + take;
 }
 
 Result<std::int64_t> count_matching(Counter& counter, const SessionFilter& filter)

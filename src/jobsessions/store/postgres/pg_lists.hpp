@@ -24,6 +24,12 @@ std::string where_of(const SessionFilter& filter, std::vector<Param>& params);
 /// counts the matching sessions. Each statement is read through `counter`.
 Result<std::int64_t> count_matching(Counter& counter, const SessionFilter& filter);
 
+/// The statement reading the keys of a page (id, usn and start time, newest first): `limit` sessions of `filter`'s
+/// list after skipping `offset`, its parameters appended to `params`. Every column it reads is in the list indexes
+/// (schema.cpp), so PostgreSQL reads the sessions it skips and those it returns from an index alone.
+std::string page_keys_statement(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+                                std::vector<Param>& params);
+
 /// Below this offset a page skips its offset in the index itself (OFFSET): one statement, cheap enough.
 inline constexpr std::int64_t kSeekFromOffset = 2'000;
 

@@ -313,12 +313,7 @@ Result<PageKeys> list_keys(Counter& counter, const SessionFilter& filter, std::i
     auto narrowed = filter;
     narrowed.to = start->to;
     std::vector<Param> params;
-    const auto where = where_of(narrowed, params);
-    params.push_back(param(start->offset));
-    params.push_back(param(limit));
-    const auto skip_and_take = " ORDER BY start_time DESC, id DESC OFFSET $" + std::to_string(params.size() - 1) +
-                               " LIMIT $" + std::to_string(params.size());
-    const auto keys = "SELECT id, usn, start_time FROM sessions" + where + skip_and_take;
+    const auto keys = page_keys_statement(narrowed, start->offset, limit, params);
     // With the version: one row with no session when the page is empty.
     const auto sql = version ? "SELECT v.version, k.id, k.usn FROM (SELECT " JOBSESSIONS_PG_SESSIONS_VERSION
                                " AS version) AS v LEFT JOIN LATERAL (" +

@@ -339,15 +339,29 @@ constexpr const char* kV007DeletionCounter = R"sql(
 INSERT INTO counters (name, value) VALUES ('deletions', 0) ON CONFLICT (name) DO NOTHING;
 )sql";
 
+// The indexes a list's page is read from carry the sessions' usns, so that its keys (id, usn) come from the index
+// alone (an index-only scan where vacuum has marked the table's pages all-visible, as it has those of older
+// sessions). A deep page skips up to a day of sessions within its statement; reading each one's row too cost
+// PostgreSQL more than twice as much (a random offset of a million sessions: 250-360 us against 110-130 us).
+constexpr const char* kV008KeysInIndexes = R"sql(
+DROP INDEX sessions_by_start, sessions_by_type, sessions_by_status, sessions_by_policy, sessions_by_creator;
+CREATE INDEX sessions_by_start ON sessions (start_time DESC, id DESC) INCLUDE (usn);
+CREATE INDEX sessions_by_type ON sessions (type, start_time DESC, id DESC) INCLUDE (usn);
+CREATE INDEX sessions_by_status ON sessions (status, start_time DESC, id DESC) INCLUDE (usn);
+CREATE INDEX sessions_by_policy ON sessions (policy_id, start_time DESC, id DESC) INCLUDE (usn)
+    WHERE policy_id IS NOT NULL;
+CREATE INDEX sessions_by_creator ON sessions (created_by, start_time DESC, id DESC) INCLUDE (usn);
+)sql";
+
 /// A schema step: its scripts, run in order in one transaction.
 using Step = std::vector<const char*>;
 const std::array<Step, kSchemaVersion>& steps()
 {
     static const std::array<Step, kSchemaVersion> all = {
-        Step{kV001Initial},        Step{kV002Cluster},
-        Step{kV003KeptCounts},     Step{kV004TimeTotals, kRecountTimeTotals},
-        Step{kV005Webhooks},       Step{kV006LogEntriesUnchecked},
-        Step{kV007DeletionCounter}};
+        Step{kV001Initial},         Step{kV002Cluster},
+        Step{kV003KeptCounts},      Step{kV004TimeTotals, kRecountTimeTotals},
+        Step{kV005Webhooks},        Step{kV006LogEntriesUnchecked},
+        Step{kV007DeletionCounter}, Step{kV008KeysInIndexes}};
     return all;
 }
 

@@ -11,7 +11,7 @@
 namespace jobsessions::store::postgres {
 
 /// The schema version this server writes.
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 /// Brings the database to kSchemaVersion, step by step, each step in its own transaction and recorded in
 /// schema_migrations. Several servers starting at once on one database take turns (a transaction-level advisory

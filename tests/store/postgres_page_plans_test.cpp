@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// How PostgreSQL reads a page's keys (pg_lists.hpp), on a real server: from a list index alone, without reading
+// the rows of the sessions the page skips or returns, for the list of every single kind of filter.
+#include "jobsessions/store/postgres/pg_lists.hpp"
+#include "jobsessions/store/postgres/schema.hpp"
+
+#include "support/postgres_cluster.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace jobsessions::store::postgres {
+namespace {
+
+class PostgresPagePlans : public test::PostgresDatabaseTest {
+protected:
+    void SetUp() override
+    {
+        test::PostgresDatabaseTest::SetUp();
+        ConnectionPool pool(conninfo_, 1);
+        ASSERT_TRUE(migrate(pool));
+        auto opened = Connection::open(conninfo_);
+        ASSERT_TRUE(opened) << opened.error().message;
+        db_ = std::move(*opened);
+        // 20,000 sessions over 200 days, of four types, two statuses, ten policies and two creators; vacuumed, as
+        // autovacuum leaves all but the newest pages of a table.
+        ASSERT_TRUE(
+            db_->exec("INSERT INTO sessions (type, status, start_time, usn, created_by, policy_id, policy_name)"
+                      " SELECT (ARRAY['PolicyBackup', 'PolicySnapshot', 'BackupRetention', 'RestoreVms'])[1 + i % 4],"
+                      " (ARRAY['Success', 'Error'])[1 + i % 2], i::bigint * 864000000, i, 1 + i % 2,"
+                      " 'policy-' || (i % 10), 'Policy ' || (i % 10) FROM generate_series(1, 20000) AS i"));
+        ASSERT_TRUE(db_->exec("VACUUM (ANALYZE) sessions"));
+    }
+
+    /// PostgreSQL's plan of the statement reading the keys of the page at `offset` of `filter`'s list.
+    std::string plan_of(const SessionFilter& filter, std::int64_t offset)
+    {
+        std::vector<Param> params;
+        const auto sql = page_keys_statement(filter, offset, 30, params);
+        auto rows = db_->exec(("EXPLAIN " + sql).c_str(), params);
+        EXPECT_TRUE(rows) << rows.error().message;
+        std::string plan;
+        for (int r = 0; rows && r < rows->count(); ++r) {
+            plan += std::string(rows->text(r, 0)) + "\n";
+        }
+        return plan;
+    }
+
+    std::unique_ptr<Connection> db_;
+};
+
+TEST_F(PostgresPagePlans, APageReadsItsKeysFromAListIndexAlone)
+{
+    constexpr util::Micros kDay = 86'400'000'000;
+    SessionFilter none;
+    SessionFilter types;
+    types.types = {domain::SessionType::PolicyBackup};
+    SessionFilter statuses;
+    statuses.statuses = {domain::SessionStatus::Error};
+    SessionFilter policy;
+    policy.policy_id = "policy-3";
+    SessionFilter creator;
+    creator.created_by = 2;
+    const struct {
+        const char* name;
+        SessionFilter filter;
+        const char* index;
+    } lists[] = {{"whole list", none, "sessions_by_start"},
+                 {"types", types, "sessions_by_type"},
+                 {"statuses", statuses, "sessions_by_status"},
+                 {"policy", policy, "sessions_by_policy"},
+                 {"creator", creator, "sessions_by_creator"}};
+    for (const auto& list : lists) {
+        // As seek_page places a deep page: the list narrowed to the sessions before a day, and an offset in it.
+        auto deep = list.filter;
+        deep.to = 150 * kDay;
+        for (const auto& [filter, offset] :
+             {std::pair{list.filter, std::int64_t{0}}, std::pair{deep, std::int64_t{40}}}) {
+            const auto plan = plan_of(filter, offset);
+            EXPECT_NE(plan.find(std::string("Index Only Scan using ") + list.index + " on sessions"), std::string::npos)
+                << list.name << " at offset " << offset << ":\n"
+                << plan;
+        }
+    }
+}
+
+} // namespace
+} // namespace jobsessions::store::postgres
