@@ -87,5 +87,29 @@ TEST_F(PostgresPagePlans, APageReadsItsKeysFromAListIndexAlone)
     }
 }
 
+// PostgreSQL plans a statement it was given prepared with its parameters' values five times, then keeps a plan made
+// without them if that costs no more: a page's statement keeps one plan, not one more for every offset.
+TEST_F(PostgresPagePlans, APageStatementIsPlannedOnceForEveryOffset)
+{
+    constexpr util::Micros kDay = 86'400'000'000;
+    SessionFilter deep;
+    deep.to = 150 * kDay;
+    std::string sql;
+    for (std::int64_t offset = 0; offset < 400; offset += 20) {
+        std::vector<Param> params;
+        sql = page_keys_statement(deep, offset, 30, params);
+        auto rows = db_->exec_built(sql, params);
+        ASSERT_TRUE(rows) << rows.error().message;
+        ASSERT_EQ(rows->count(), 30);
+        EXPECT_EQ(rows->int64(0, 1), 14'999 - offset); // usn i started on day i / 100
+    }
+    auto plans =
+        db_->exec("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1", {param(sql)});
+    ASSERT_TRUE(plans) << plans.error().message;
+    ASSERT_EQ(plans->count(), 1);
+    EXPECT_EQ(plans->int64(0, 0), 15);
+    EXPECT_EQ(plans->int64(0, 1), 5);
+}
+
 } // namespace
 } // namespace jobsessions::store::postgres

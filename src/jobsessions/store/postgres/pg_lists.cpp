@@ -243,8 +243,17 @@ std::string page_keys_statement(const SessionFilter& filter, std::int64_t offset
                                 std::vector<Param>& params)
 {
     const auto where = where_of(filter, params);
-    const auto skip = placeholder(params, offset);
-    const auto take = placeholder(params, limit);
+    auto skip = placeholder(params, offset);
+    auto take = placeholder(params, limit);
+    if (counts_place(filter)) {
+        // The offset and the limit as one-row subqueries, whose values the planner does not see: then the plan it
+        // makes without the parameters' values costs no more than those it makes with them, and the prepared
+        // statement keeps that one plan (planning it again for every page cost PostgreSQL as much as running it).
+        // Lists of these filters have one good plan whatever the values: a scan of the filter's index, in order.
+        // A text or usn filter is planned with its values, which choose between an index and a full scan.
+        skip = "(SELECT " + skip + "::bigint)";
+        take = "(SELECT " + take + "::bigint)";
+    }
     return "SELECT id, usn, start_time FROM sessions" + where + " ORDER BY start_time DESC, id DESC OFFSET " + skip +
            " LIMIT " + take;
 }
