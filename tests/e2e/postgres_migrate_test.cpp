@@ -2,6 +2,8 @@
 // `jobsessiond migrate`: a SQLite store with sessions, logs, policies, users, idempotency records and a webhook's
 // pending delivery copied into PostgreSQL, keeping ids and usns; a server on the database then answers as the old
 // one did, and sends the delivery with the body the old one tried.
+#include "jobsessions/store/postgres/connection.hpp"
+
 #include "e2e/e2e_fixture.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/webhook_receiver.hpp"
@@ -24,7 +26,7 @@ protected:
         ServerTest::SetUp();
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
         const std::string name = std::string("migrate_") + info->name();
-        cluster_->create_database(name);
+        conninfo_ = cluster_->create_database(name);
         database_ = "postgresql:///" + name + "?host=" + cluster_->socket_directory() + "&user=postgres";
     }
 
@@ -60,6 +62,7 @@ protected:
 
     static std::unique_ptr<PostgresCluster> cluster_;
     std::string database_;
+    std::string conninfo_; // the same database, as libpq's connection string
 };
 
 std::unique_ptr<PostgresCluster> PostgresMigrate::cluster_;
@@ -125,6 +128,18 @@ TEST_F(PostgresMigrate, CopiesEverythingKeepingIdsAndUsnsAndIsSafeToRunAgain)
     EXPECT_EQ(counts(report_line(first.out, "webhook_events")), Counts(1, 1)) << first.out;
     EXPECT_EQ(counts(report_line(first.out, "webhook_deliveries")), Counts(1, 1)) << first.out;
     EXPECT_EQ(counts(report_line(first.out, "settings")).first, counts(report_line(first.out, "settings")).second);
+    {
+        // Vacuumed and analyzed, as after any bulk load: the planner has the copy's statistics, and a page's keys
+        // come from an index alone, without waiting for autovacuum.
+        auto db = store::postgres::Connection::open(conninfo_);
+        ASSERT_TRUE(db) << db.error().message;
+        auto seen = (*db)->exec("SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables"
+                                " WHERE relname = 'sessions'");
+        ASSERT_TRUE(seen) << seen.error().message;
+        ASSERT_EQ(seen->count(), 1);
+        EXPECT_EQ(seen->text(0, 0), "t");
+        EXPECT_EQ(seen->text(0, 1), "t");
+    }
     // Again: nothing doubles.
     const auto second = migrate();
     ASSERT_EQ(second.exit_code, 0) << second.err;

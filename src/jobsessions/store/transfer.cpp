@@ -467,6 +467,11 @@ Result<std::vector<TableCount>> copy_sqlite_to_postgres(const std::string& sqlit
     if (!db) {
         return db.error();
     }
+    // As after any bulk load: statistics for the planner, and the pages marked all-visible, without which a page's
+    // keys are not read from the index alone (postgres/schema.cpp) until autovacuum comes by.
+    if (auto vacuumed = (*db)->exec("VACUUM (ANALYZE)"); !vacuumed) {
+        return vacuumed.error();
+    }
     for (auto& count : counts) {
         auto rows = (*db)->exec(("SELECT count(*) FROM " + count.table).c_str());
         if (!rows) {
