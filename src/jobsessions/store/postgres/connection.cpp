@@ -530,11 +530,11 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire()
             return open_counted();
         }
     }
-    Waiter me;
-    waiting_.push_back(&me);
-    me.served.wait(lock, [&] { return me.ready; });
-    if (me.handed) {
-        return Lease(*this, std::move(me.handed));
+    const auto me = std::make_shared<Waiter>();
+    waiting_.push_back(me);
+    me->served.wait(lock, [&] { return me->ready; });
+    if (me->handed) {
+        return Lease(*this, std::move(me->handed));
     }
     lock.unlock();
     return open_counted(); // the place of a connection that was closed, counted for this thread
@@ -563,42 +563,56 @@ Result<ConnectionPool::Lease> ConnectionPool::open_counted()
 {
     auto opened = Connection::open(conninfo_);
     if (!opened) {
-        std::lock_guard lock(mutex_);
-        std::unique_ptr<Connection> none;
-        if (!serve_first(none)) { // the next waiter tries in this place, else it is free again
-            --open_;
+        std::shared_ptr<Waiter> served;
+        {
+            const std::lock_guard lock(mutex_);
+            std::unique_ptr<Connection> none;
+            served = serve_first(none); // the next waiter tries in this place, else it is free again
+            if (!served) {
+                --open_;
+            }
+        }
+        if (served) {
+            served->served.notify_one();
         }
         return opened.error();
     }
     return Lease(*this, std::move(*opened));
 }
 
-bool ConnectionPool::serve_first(std::unique_ptr<Connection>& connection)
+std::shared_ptr<ConnectionPool::Waiter> ConnectionPool::serve_first(std::unique_ptr<Connection>& connection)
 {
     if (waiting_.empty()) {
-        return false;
+        return nullptr;
     }
-    Waiter* first = waiting_.front();
+    auto first = std::move(waiting_.front());
     waiting_.pop_front();
     first->handed = std::move(connection);
     first->ready = true;
-    first->served.notify_one(); // under the lock: the waiter cannot leave (and destroy itself) before this returns
-    return true;
+    return first;
 }
 
 void ConnectionPool::give_back(std::unique_ptr<Connection> connection) noexcept
 {
     std::unique_ptr<Connection> broken; // closed after the lock is released
-    std::lock_guard lock(mutex_);
-    if (!connection->healthy()) {
-        broken = std::move(connection); // its place goes to the first waiter, who opens a new one
-        if (!serve_first(connection)) {
-            --open_;
+    std::shared_ptr<Waiter> served;
+    {
+        const std::lock_guard lock(mutex_);
+        if (!connection->healthy()) {
+            broken = std::move(connection); // its place goes to the first waiter, who opens a new one
+            served = serve_first(connection);
+            if (!served) {
+                --open_;
+            }
+        } else {
+            served = serve_first(connection);
+            if (!served) {
+                idle_.push_back(std::move(connection));
+            }
         }
-        return;
     }
-    if (!serve_first(connection)) {
-        idle_.push_back(std::move(connection));
+    if (served) {
+        served->served.notify_one();
     }
 }
 

@@ -258,7 +258,8 @@ public:
 
 private:
     /// A thread waiting for a connection: it is handed one given back, or the right to open one in place of one
-    /// that was closed.
+    /// that was closed. Shared by the waiter and the thread serving it, which wakes it after releasing the lock
+    /// (woken under it, the waiter would only wake to wait for the lock).
     struct Waiter {
         std::condition_variable served;
         bool ready = false;
@@ -268,15 +269,15 @@ private:
     void give_back(std::unique_ptr<Connection> connection) noexcept;
     /// Opens a connection in a place already counted in open_, which is given up when opening fails.
     Result<Lease> open_counted();
-    /// Serves the first waiter, if any, with `connection` (or, when null, a place to open one in); false when
-    /// nobody waits. Called with mutex_ held.
-    bool serve_first(std::unique_ptr<Connection>& connection);
+    /// Serves the first waiter, if any, with `connection` (or, when null, a place to open one in), and returns it
+    /// to be woken once mutex_ is released; null when nobody waits. Called with mutex_ held.
+    std::shared_ptr<Waiter> serve_first(std::unique_ptr<Connection>& connection);
 
     const std::string conninfo_;
     const std::size_t size_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<Connection>> idle_;
-    std::deque<Waiter*> waiting_;
+    std::deque<std::shared_ptr<Waiter>> waiting_;
     std::size_t open_ = 0;
 };
 
