@@ -180,25 +180,22 @@ std::string where_of(const SessionFilter& f, std::vector<Param>& params)
         params.push_back(std::move(p));
         return "$" + std::to_string(params.size());
     };
-    // One type or status is an equality, which PostgreSQL reads in its index's order (ANY of one value is not).
-    if (f.types.size() == 1) {
-        add("type = " + next(param(domain::to_string(f.types.front()))));
-    } else if (!f.types.empty()) {
-        std::vector<std::string> names;
-        for (const auto t : f.types) {
-            names.emplace_back(domain::to_string(t));
+    // A column equal to one of `values`: one value is an equality, which PostgreSQL reads in its index's order
+    // (ANY of one value is not).
+    const auto one_of = [&](const char* column, const auto& values) {
+        if (values.size() == 1) {
+            add(std::string(column) + " = " + next(param(domain::to_string(values.front()))));
+        } else if (!values.empty()) {
+            std::vector<std::string> names;
+            names.reserve(values.size());
+            for (const auto v : values) {
+                names.emplace_back(domain::to_string(v));
+            }
+            add(std::string(column) + " = ANY(" + next(text_array(names)) + "::text[])");
         }
-        add("type = ANY(" + next(text_array(names)) + "::text[])");
-    }
-    if (f.statuses.size() == 1) {
-        add("status = " + next(param(domain::to_string(f.statuses.front()))));
-    } else if (!f.statuses.empty()) {
-        std::vector<std::string> names;
-        for (const auto s : f.statuses) {
-            names.emplace_back(domain::to_string(s));
-        }
-        add("status = ANY(" + next(text_array(names)) + "::text[])");
-    }
+    };
+    one_of("type", f.types);
+    one_of("status", f.statuses);
     if (f.policy_id) {
         add("policy_id = " + next(param(*f.policy_id)));
     }
