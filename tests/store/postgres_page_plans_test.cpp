@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// How PostgreSQL reads a page's keys (pg_lists.hpp), on a real server: from a list index alone, without reading
-// the rows of the sessions the page skips or returns, for the list of every single kind of filter.
+// How PostgreSQL reads a page (pg_lists.hpp), on a real server: its keys from a list index alone, without reading
+// the rows of the sessions the page skips, for the list of every single kind of filter; then its rows by id.
 #include "jobsessions/store/postgres/pg_lists.hpp"
 #include "jobsessions/store/postgres/schema.hpp"
+#include "jobsessions/store/postgres/session_rows.hpp"
 
 #include "support/postgres_cluster.hpp"
 
@@ -35,11 +36,11 @@ protected:
         ASSERT_TRUE(db_->exec("VACUUM (ANALYZE) sessions"));
     }
 
-    /// PostgreSQL's plan of the statement reading the keys of the page at `offset` of `filter`'s list.
-    std::string plan_of(const SessionFilter& filter, std::int64_t offset)
+    /// PostgreSQL's plan of the statement reading the page at `offset` of `filter`'s list.
+    std::string plan_of(const SessionFilter& filter, std::int64_t offset, bool with_version)
     {
         std::vector<Param> params;
-        const auto sql = page_keys_statement(filter, offset, 30, params);
+        const auto sql = page_statement(filter, offset, 30, with_version, params);
         auto rows = db_->exec(("EXPLAIN " + sql).c_str(), params);
         EXPECT_TRUE(rows) << rows.error().message;
         std::string plan;
@@ -52,7 +53,7 @@ protected:
     std::unique_ptr<Connection> db_;
 };
 
-TEST_F(PostgresPagePlans, APageReadsItsKeysFromAListIndexAlone)
+TEST_F(PostgresPagePlans, APageReadsItsKeysFromAListIndexAloneThenItsRowsById)
 {
     constexpr util::Micros kDay = 86'400'000'000;
     SessionFilter none;
@@ -79,10 +80,15 @@ TEST_F(PostgresPagePlans, APageReadsItsKeysFromAListIndexAlone)
         deep.to = 150 * kDay;
         for (const auto& [filter, offset] :
              {std::pair{list.filter, std::int64_t{0}}, std::pair{deep, std::int64_t{40}}}) {
-            const auto plan = plan_of(filter, offset);
-            EXPECT_NE(plan.find(std::string("Index Only Scan using ") + list.index + " on sessions"), std::string::npos)
-                << list.name << " at offset " << offset << ":\n"
-                << plan;
+            for (const bool with_version : {false, true}) {
+                const auto plan = plan_of(filter, offset, with_version);
+                EXPECT_NE(plan.find(std::string("Index Only Scan using ") + list.index + " on sessions"),
+                          std::string::npos)
+                    << list.name << " at offset " << offset << ":\n"
+                    << plan;
+                EXPECT_NE(plan.find("Index Scan using sessions_pkey on sessions"), std::string::npos) << plan;
+                EXPECT_EQ(plan.find("Seq Scan"), std::string::npos) << plan;
+            }
         }
     }
 }
@@ -97,11 +103,14 @@ TEST_F(PostgresPagePlans, APageStatementIsPlannedOnceForEveryOffset)
     std::string sql;
     for (std::int64_t offset = 0; offset < 400; offset += 20) {
         std::vector<Param> params;
-        sql = page_keys_statement(deep, offset, 30, params);
+        sql = page_statement(deep, offset, 30, true, params);
         auto rows = db_->exec_built(sql, params);
         ASSERT_TRUE(rows) << rows.error().message;
         ASSERT_EQ(rows->count(), 30);
-        EXPECT_EQ(rows->int64(0, 1), 14'999 - offset); // usn i started on day i / 100
+        auto first = read_session(*rows, 0);
+        ASSERT_TRUE(first) << first.error().message;
+        EXPECT_EQ(first->usn, 14'999 - offset);           // usn i started on day i / 100
+        EXPECT_FALSE(rows->null(0, kSessionColumnCount)); // the version
     }
     auto plans =
         db_->exec("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1", {param(sql)});

@@ -82,6 +82,13 @@ protected:
                 for (const auto& key : keys->keys) {
                     listed.push_back(key.id);
                 }
+                if (keys->sessions) { // the rows given with the keys, when the backend gives them
+                    std::vector<SessionKey> of_rows;
+                    for (const auto& row : *keys->sessions) {
+                        of_rows.push_back(SessionKey{row.id, row.usn});
+                    }
+                    EXPECT_EQ(of_rows, keys->keys) << "offset " << offset << ", limit " << limit;
+                }
                 std::vector<std::int64_t> wanted;
                 for (auto at = offset; at < std::min(total, offset + limit); ++at) {
                     wanted.push_back(all[static_cast<std::size_t>(at)].id);

@@ -58,7 +58,8 @@ protected:
     /// The model's matching sessions in list order: newest start first, then highest id.
     std::vector<JobSession> expected(const SessionFilter& f) const { return listed_by_model(model_, f); }
 
-    /// A page read the way the server reads it: its keys, then their rows.
+    /// A page read the way the server reads it: its keys, then their rows. A backend that gives the rows with the
+    /// keys gives the rows get_sessions reads.
     SessionPage page(const SessionFilter& f, std::int64_t offset, std::int64_t limit)
     {
         auto keys = store_->list_session_keys(f, offset, limit);
@@ -71,6 +72,9 @@ protected:
         for (std::size_t i = 0; i < rows->size() && i < keys->keys.size(); ++i) {
             EXPECT_EQ((*rows)[i].id, keys->keys[i].id);
             EXPECT_EQ((*rows)[i].usn, keys->keys[i].usn);
+        }
+        if (keys->sessions) {
+            EXPECT_EQ(*keys->sessions, *rows);
         }
         out.sessions = std::move(*rows);
         return out;

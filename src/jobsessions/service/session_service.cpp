@@ -140,16 +140,21 @@ Outcome<store::SessionPage> SessionService::list(const Principal& who, store::Se
         }
         store::SessionPage page;
         page.total_count = keys->total_count;
-        std::vector<store::SessionKey> wanted;
-        if (known != nullptr) {
-            const auto held = known->holds(keys->keys);
-            for (std::size_t i = 0; i < keys->keys.size(); ++i) {
+        const auto held = known != nullptr ? known->holds(keys->keys) : std::vector<bool>(keys->keys.size(), false);
+        if (keys->sessions) {
+            // Read with the keys, in one snapshot: the rows the caller does not hold are the page's.
+            for (std::size_t i = 0; i < keys->sessions->size(); ++i) {
                 if (!held.at(i)) {
-                    wanted.push_back(keys->keys[i]);
+                    page.sessions.push_back(std::move(keys->sessions->at(i)));
                 }
             }
-        } else {
-            wanted = std::move(keys->keys);
+            return page;
+        }
+        std::vector<store::SessionKey> wanted;
+        for (std::size_t i = 0; i < keys->keys.size(); ++i) {
+            if (!held.at(i)) {
+                wanted.push_back(keys->keys[i]);
+            }
         }
         if (wanted.empty()) {
             return page;

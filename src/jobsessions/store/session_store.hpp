@@ -87,6 +87,10 @@ struct SessionKey {
 struct PageKeys {
     std::vector<SessionKey> keys;
     std::int64_t total_count = 0;
+    /// The sessions `keys` name, in that order, when the backend reads them with the keys in one statement (where
+    /// each statement is a round trip across a network); none when the caller is to read those it needs with
+    /// get_sessions.
+    std::optional<std::vector<domain::JobSession>> sessions;
 };
 
 /// Walks matching sessions newest first (start time, then id). It owns its database connection, so it may be
@@ -194,7 +198,8 @@ public:
     /// The keys of a page of matching sessions, newest first (start time, then id), and the exact number that
     /// match. Served from indexes: the count from totals per period, day, hour and minute kept by the store, so it
     /// does not count rows one by one. A list is read in two steps so that a caller holding some sessions (their
-    /// rendered bodies, say) reads only the others: these keys, then get_sessions for the rest.
+    /// rendered bodies, say) reads only the others: these keys, then get_sessions for the rest. A backend whose
+    /// statements are round trips may give the rows with the keys instead (PageKeys::sessions).
     virtual Result<PageKeys> list_session_keys(const SessionFilter& filter, std::int64_t offset,
                                                std::int64_t limit) = 0;
     /// The sessions `keys` name, in that order, as they are now: one changed since its key was listed has

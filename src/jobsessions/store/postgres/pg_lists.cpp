@@ -2,6 +2,7 @@
 #include "jobsessions/store/postgres/pg_lists.hpp"
 
 #include "jobsessions/store/postgres/schema.hpp"
+#include "jobsessions/store/postgres/session_rows.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <algorithm>
@@ -170,6 +171,27 @@ Result<std::vector<BucketCount>> bucket_counts(Counter& counter, const SessionFi
     return counts;
 }
 
+/// The statement reading the keys of a page (id, usn and start time, newest first), its parameters appended to
+/// `params`.
+std::string page_keys_statement(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+                                std::vector<Param>& params)
+{
+    const auto where = where_of(filter, params);
+    auto skip = placeholder(params, offset);
+    auto take = placeholder(params, limit);
+    if (counts_place(filter)) {
+        // The offset and the limit as one-row subqueries, whose values the planner does not see: then the plan it
+        // makes without the parameters' values costs no more than those it makes with them, and the prepared
+        // statement keeps that one plan (planning it again for every page cost PostgreSQL as much as running it).
+        // Lists of these filters have one good plan whatever the values: a scan of the filter's index, in order.
+        // A text or usn filter is planned with its values, which choose between an index and a full scan.
+        skip = "(SELECT " + skip + "::bigint)";
+        take = "(SELECT " + take + "::bigint)";
+    }
+    return "SELECT id, usn, start_time FROM sessions" + where + " ORDER BY start_time DESC, id DESC OFFSET " + skip +
+           " LIMIT " + take;
+}
+
 } // namespace
 
 std::string where_of(const SessionFilter& f, std::vector<Param>& params)
@@ -236,23 +258,19 @@ std::string where_of(const SessionFilter& f, std::vector<Param>& params)
     return sql;
 }
 
-std::string page_keys_statement(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
-                                std::vector<Param>& params)
+std::string page_statement(const SessionFilter& filter, std::int64_t offset, std::int64_t limit, bool with_version,
+                           std::vector<Param>& params)
 {
-    const auto where = where_of(filter, params);
-    auto skip = placeholder(params, offset);
-    auto take = placeholder(params, limit);
-    if (counts_place(filter)) {
-        // The offset and the limit as one-row subqueries, whose values the planner does not see: then the plan it
-        // makes without the parameters' values costs no more than those it makes with them, and the prepared
-        // statement keeps that one plan (planning it again for every page cost PostgreSQL as much as running it).
-        // Lists of these filters have one good plan whatever the values: a scan of the filter's index, in order.
-        // A text or usn filter is planned with its values, which choose between an index and a full scan.
-        skip = "(SELECT " + skip + "::bigint)";
-        take = "(SELECT " + take + "::bigint)";
+    // The keys from the list's index, then their rows by id: the rows of the sessions skipped are not read.
+    const auto sessions = "SELECT " JOBSESSIONS_PG_SESSION_COLUMNS
+                          " FROM sessions WHERE id = ANY(ARRAY(SELECT id FROM (" +
+                          page_keys_statement(filter, offset, limit, params) + ") AS k))";
+    if (!with_version) {
+        return sessions + " ORDER BY start_time DESC, id DESC";
     }
-    return "SELECT id, usn, start_time FROM sessions" + where + " ORDER BY start_time DESC, id DESC OFFSET " + skip +
-           " LIMIT " + take;
+    return "SELECT page.*, v.version FROM (SELECT " JOBSESSIONS_PG_SESSIONS_VERSION
+           " AS version) AS v LEFT JOIN LATERAL (" +
+           sessions + ") AS page ON true ORDER BY page.start_time DESC, page.id DESC";
 }
 
 Result<std::int64_t> count_matching(Counter& counter, const SessionFilter& filter)

@@ -24,11 +24,13 @@ std::string where_of(const SessionFilter& filter, std::vector<Param>& params);
 /// counts the matching sessions. Each statement is read through `counter`.
 Result<std::int64_t> count_matching(Counter& counter, const SessionFilter& filter);
 
-/// The statement reading the keys of a page (id, usn and start time, newest first): `limit` sessions of `filter`'s
-/// list after skipping `offset`, its parameters appended to `params`. Every column it reads is in the list indexes
-/// (schema.cpp), so PostgreSQL reads the sessions it skips and those it returns from an index alone.
-std::string page_keys_statement(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
-                                std::vector<Param>& params);
+/// The statement reading a page: `limit` sessions of `filter`'s list after skipping `offset`, newest first, their
+/// parameters appended to `params`. The sessions' keys come from the list's index alone (schema.cpp: every column
+/// that reads is in the list indexes, so PostgreSQL reads the sessions it skips from an index), then their rows by
+/// id: each row has JOBSESSIONS_PG_SESSION_COLUMNS (session_rows.hpp). With `with_version`, every row has the
+/// sessions' version after them, and an empty page is one row with no session.
+std::string page_statement(const SessionFilter& filter, std::int64_t offset, std::int64_t limit, bool with_version,
+                           std::vector<Param>& params);
 
 /// Below this offset a page skips its offset in the index itself (OFFSET): one statement, cheap enough.
 inline constexpr std::int64_t kSeekFromOffset = 2'000;

@@ -287,10 +287,10 @@ private:
 /// Keys of the stores opened, for their lookup connections.
 std::atomic<std::uint64_t> next_store_key{1};
 
-/// The keys of the page at `offset` of `filter`'s list, placed by the counts `counter` reads. With `version`, the
-/// statement that reads the keys reads the sessions' version into it too (left unset when no statement is sent:
-/// the counter missed a count, or the page is past the end). A counter that missed leaves the page to be thrown
-/// away.
+/// The page at `offset` of `filter`'s list, placed by the counts `counter` reads: its keys and its sessions, read in
+/// one statement (one round trip, one snapshot). With `version`, that statement reads the sessions' version into it
+/// too (left unset when no statement is sent: the counter missed a count, or the page is past the end). A counter
+/// that missed leaves the page to be thrown away.
 Result<PageKeys> list_keys(Counter& counter, const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
                            std::optional<std::int64_t>* version)
 {
@@ -300,6 +300,7 @@ Result<PageKeys> list_keys(Counter& counter, const SessionFilter& filter, std::i
     }
     PageKeys page;
     page.total_count = *total;
+    page.sessions.emplace();
     if (counter.missed() || limit == 0 || offset >= page.total_count) {
         return page;
     }
@@ -313,24 +314,24 @@ Result<PageKeys> list_keys(Counter& counter, const SessionFilter& filter, std::i
     auto narrowed = filter;
     narrowed.to = start->to;
     std::vector<Param> params;
-    const auto keys = page_keys_statement(narrowed, start->offset, limit, params);
-    // With the version: one row with no session when the page is empty.
-    const auto sql = version ? "SELECT v.version, k.id, k.usn FROM (SELECT " JOBSESSIONS_PG_SESSIONS_VERSION
-                               " AS version) AS v LEFT JOIN LATERAL (" +
-                                   keys + ") AS k ON true ORDER BY k.start_time DESC, k.id DESC"
-                             : keys;
+    const auto sql = page_statement(narrowed, start->offset, limit, version != nullptr, params);
     auto rows = counter.connection().exec_built(sql, params);
     if (!rows) {
         return rows.error();
     }
-    const int id_column = version ? 1 : 0;
     for (int r = 0; r < rows->count(); ++r) {
         if (version) {
-            *version = rows->int64(r, 0);
+            *version = rows->int64(r, kSessionColumnCount);
+            if (rows->null(r, 0)) {
+                continue;
+            }
         }
-        if (const auto id = rows->optional_int64(r, id_column)) {
-            page.keys.push_back(SessionKey{*id, rows->int64(r, id_column + 1)});
+        auto session = read_session(*rows, r);
+        if (!session) {
+            return session.error();
         }
+        page.keys.push_back(SessionKey{session->id, session->usn});
+        page.sessions->push_back(std::move(*session));
     }
     return page;
 }

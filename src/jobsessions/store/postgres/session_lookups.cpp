@@ -43,12 +43,8 @@ constexpr const char* kSelectLogs =
 constexpr std::array<std::pair<const char*, const char*>, 2> kStatements = {
     {{kSessionsStatement, kSelectSessions}, {kLogStatement, kSelectLogs}}};
 
-constexpr int count_columns(std::string_view columns)
-{
-    return static_cast<int>(std::count(columns.begin(), columns.end(), ',')) + 1;
-}
 /// Where the version is, after the session's columns.
-constexpr int kVersionColumn = count_columns(JOBSESSIONS_PG_SESSION_COLUMNS);
+constexpr int kVersionColumn = kSessionColumnCount;
 /// Lookups sent in one statement at most: a burst beyond it waits for the next round trip.
 constexpr std::size_t kMaxBatch = 512;
 /// How long lookups fail at once after the database could not be reached.

@@ -4,7 +4,9 @@
 #include "jobsessions/domain/session.hpp"
 #include "jobsessions/store/postgres/connection.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <string_view>
 
 // The columns of a session, in the order read_session reads them.
 #define JOBSESSIONS_PG_SESSION_COLUMNS                                                                                 \
@@ -16,6 +18,12 @@
 #define JOBSESSIONS_PG_LOG_COLUMNS "seq, log_time, status, message, execution_start, execution_duration"
 
 namespace jobsessions::store::postgres {
+
+/// How many columns JOBSESSIONS_PG_SESSION_COLUMNS names: the index of the first column after them.
+inline constexpr int kSessionColumnCount = [] {
+    const std::string_view columns = JOBSESSIONS_PG_SESSION_COLUMNS;
+    return static_cast<int>(std::count(columns.begin(), columns.end(), ',')) + 1;
+}();
 
 /// Row `r` of a result selecting JOBSESSIONS_PG_SESSION_COLUMNS as a session; Corrupt for an unknown type or status.
 Result<domain::JobSession> read_session(const Rows& rows, int r);

@@ -801,7 +801,7 @@ Result<PageKeys> SqliteStore::list_session_keys(const SessionFilter& filter, std
     }
     const auto floor = snapshot_floor();
     if (auto kept = list_cache_.find_page(filter, offset, limit, floor)) {
-        return PageKeys{kept->keys, kept->total_count};
+        return PageKeys{kept->keys, kept->total_count, std::nullopt};
     }
     auto source = list_source(**db, filter);
     if (!source) {
@@ -815,14 +815,14 @@ Result<PageKeys> SqliteStore::list_session_keys(const SessionFilter& filter, std
     kept.total_count = *total;
     if (limit == 0 || offset >= kept.total_count) {
         list_cache_.keep_page(filter, offset, limit, kept, floor);
-        return PageKeys{{}, kept.total_count};
+        return PageKeys{{}, kept.total_count, std::nullopt};
     }
     if (source->few_changed_after_usn) { // an incremental poll: a few thousand rows at most, read and sorted
         auto scan = MergedScan::open(**db, list_queries(filter, offset + limit, *source));
         if (!scan) {
             return scan.error();
         }
-        PageKeys page{{}, kept.total_count};
+        PageKeys page{{}, kept.total_count, std::nullopt};
         JobSession s;
         for (std::int64_t i = 0;; ++i) {
             auto more = scan->next(s);
@@ -865,7 +865,7 @@ Result<PageKeys> SqliteStore::list_session_keys(const SessionFilter& filter, std
             kept.keys.push_back(SessionKey{key.id, key.usn});
         }
     }
-    PageKeys page{kept.keys, kept.total_count};
+    PageKeys page{kept.keys, kept.total_count, std::nullopt};
     list_cache_.keep_page(filter, offset, limit, std::move(kept), floor);
     return page;
 }
