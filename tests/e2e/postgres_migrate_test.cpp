@@ -18,16 +18,16 @@ namespace {
 
 class PostgresMigrate : public ServerTest {
 protected:
-    static void SetUpTestSuite() { cluster_ = std::make_unique<PostgresCluster>(); }
-    static void TearDownTestSuite() { cluster_.reset(); }
+    static void SetUpTestSuite() { suite_cluster = std::make_unique<PostgresCluster>(); }
+    static void TearDownTestSuite() { suite_cluster.reset(); }
 
     void SetUp() override
     {
         ServerTest::SetUp();
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
         const std::string name = std::string("migrate_") + info->name();
-        conninfo_ = cluster_->create_database(name);
-        database_ = "postgresql:///" + name + "?host=" + cluster_->socket_directory() + "&user=postgres";
+        conninfo_ = suite_cluster->create_database(name);
+        database_ = "postgresql:///" + name + "?host=" + suite_cluster->socket_directory() + "&user=postgres";
     }
 
     ProcessResult migrate() { return run_jobsessiond({"migrate", "--from", data_dir(), "--to", database_}); }
@@ -60,18 +60,17 @@ protected:
         return text;
     }
 
-    static std::unique_ptr<PostgresCluster> cluster_;
+    static inline std::unique_ptr<PostgresCluster> suite_cluster;
     std::string database_;
     std::string conninfo_; // the same database, as libpq's connection string
 };
-
-std::unique_ptr<PostgresCluster> PostgresMigrate::cluster_;
 
 TEST_F(PostgresMigrate, CopiesEverythingKeepingIdsAndUsnsAndIsSafeToRunAgain)
 {
     start(false, {"--webhooks-allow-private", "--webhooks-first-retry-ms", "100"});
     // A store with history: finished and running sessions with logs, a policy, a second user, an idempotent write.
     std::vector<std::string> ids;
+    ids.reserve(30);
     for (int i = 0; i < 30; ++i) {
         ids.push_back(str(create(i % 3 == 0 ? R"({"type":"PolicyBackup","status":"Running"})"
                                             : R"({"type":"PolicyBackup","status":"Success"})"),

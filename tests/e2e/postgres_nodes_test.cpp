@@ -34,15 +34,15 @@ struct Node {
 
 class PostgresNodes : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() { cluster_ = std::make_unique<PostgresCluster>(); }
-    static void TearDownTestSuite() { cluster_.reset(); }
+    static void SetUpTestSuite() { suite_cluster = std::make_unique<PostgresCluster>(); }
+    static void TearDownTestSuite() { suite_cluster.reset(); }
 
     void SetUp() override
     {
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
         const std::string name = std::string("nodes_") + info->name();
-        cluster_->create_database(name);
-        database_ = "postgresql:///" + name + "?host=" + cluster_->socket_directory() + "&user=postgres";
+        suite_cluster->create_database(name);
+        database_ = "postgresql:///" + name + "?host=" + suite_cluster->socket_directory() + "&user=postgres";
         // a first: it takes the scheduling lease.
         start(a_, "node-a");
         start(b_, "node-b");
@@ -98,14 +98,12 @@ protected:
         }
     }
 
-    static std::unique_ptr<PostgresCluster> cluster_;
+    static inline std::unique_ptr<PostgresCluster> suite_cluster;
     std::string database_;
     Node a_;
     Node b_;
     std::string token_;
 };
-
-std::unique_ptr<PostgresCluster> PostgresNodes::cluster_;
 
 TEST_F(PostgresNodes, AWriteThroughOneNodeIsReadAtOnceThroughTheOther)
 {

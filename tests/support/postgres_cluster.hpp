@@ -48,20 +48,20 @@ std::int64_t end_other_connections(const std::string& conninfo);
 /// A test suite on one throwaway cluster, started for the suite, each test with a database of its own.
 class PostgresDatabaseTest : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() { cluster_ = std::make_unique<PostgresCluster>(); }
-    static void TearDownTestSuite() { cluster_.reset(); }
+    static void SetUpTestSuite() { suite_cluster = std::make_unique<PostgresCluster>(); }
+    static void TearDownTestSuite() { suite_cluster.reset(); }
     void SetUp() override
     {
         const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        conninfo_ = cluster_->create_database(std::string("t_") + info->name());
+        conninfo_ = suite_cluster->create_database(std::string("t_") + info->name());
     }
-    static PostgresCluster& cluster() { return *cluster_; }
+    static PostgresCluster& cluster() { return *suite_cluster; }
 
     /// The connection string of this test's database.
     std::string conninfo_;
 
 private:
-    static inline std::unique_ptr<PostgresCluster> cluster_;
+    static inline std::unique_ptr<PostgresCluster> suite_cluster;
 };
 
 } // namespace jobsessions::test
