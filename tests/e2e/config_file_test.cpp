@@ -102,6 +102,8 @@ TEST_F(ConfigFile, EveryMistakeIsOneLineNamingTheFileTheLineAndTheKey)
               "jobsessiond: " + path + ":1: threads needs a whole number from 1 to 4096, not '0'\n");
     EXPECT_EQ(error_for("listen = \"127.0.0.1:1\"\nthreads = \"4\"\n"),
               "jobsessiond: " + path + ":2: threads needs a whole number (without quotes)\n");
+    EXPECT_EQ(error_for("database-pool = 0\n"),
+              "jobsessiond: " + path + ":1: database-pool needs a whole number from 1 to 1000, not '0'\n");
     EXPECT_EQ(error_for("http = \"yes\"\n"), "jobsessiond: " + path + ":1: http needs true or false\n");
     EXPECT_EQ(error_for("listen = 8443\n"), "jobsessiond: " + path + ":1: listen needs a string in quotes\n");
     EXPECT_EQ(error_for("trusted-proxy = [1, 2]\n"),

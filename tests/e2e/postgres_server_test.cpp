@@ -2,6 +2,8 @@
 // The server on a PostgreSQL database (a throwaway cluster): the same API, and what was written outlives the
 // server.
 
+#include "jobsessions/store/postgres/connection.hpp"
+
 #include "e2e/e2e_fixture.hpp"
 #include "support/postgres_cluster.hpp"
 #include "support/webhook_receiver.hpp"
@@ -9,6 +11,7 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -160,6 +163,46 @@ TEST_F(PostgresServer, SessionsAreReadByIdThroughTheEventLoopEvenAfterTheDatabas
     EXPECT_EQ(head.status, 200);
     EXPECT_EQ(head.header("Content-Length"), std::to_string(expected_second.body.size()));
     EXPECT_TRUE(head.body.empty());
+}
+
+TEST_F(PostgresServer, ThePoolHoldsTheConnectionsAskedForEachNamedForTheServer)
+{
+    auto opened = store::postgres::Connection::open(cluster().conninfo(database_name_));
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto& db = **opened;
+    // The connections PostgreSQL lists for the database under the server's name, opened since `since`, once the
+    // one listening for other servers' changes (opened by a thread of its own as the server starts) is among them.
+    const auto held_since = [&](const std::string& since) -> std::int64_t {
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (std::chrono::steady_clock::now() < give_up) {
+            auto rows = db.exec("SELECT count(*), count(*) FILTER (WHERE query LIKE 'LISTEN %') FROM pg_stat_activity"
+                                " WHERE datname = current_database() AND application_name = 'jobsessiond'"
+                                " AND backend_start >= $1::timestamptz",
+                                {store::postgres::param(since)});
+            if (!rows) {
+                ADD_FAILURE() << rows.error().message;
+                return -1;
+            }
+            if (rows->int64(0, 1) == 1) {
+                return rows->int64(0, 0);
+            }
+        }
+        ADD_FAILURE() << "the server never listened for changes";
+        return -1;
+    };
+    const auto started = [&](const std::string& pool) {
+        auto now = db.exec("SELECT now()::text");
+        EXPECT_TRUE(now) << now.error().message;
+        const std::string since(now ? now->text(0, 0) : "");
+        start(false, {"--threads", "1", "--database-pool", pool}, {{"JOBSESSIOND_DATABASE", database_}});
+        EXPECT_EQ(client_->get("/health/ready").status, 200);
+        EXPECT_EQ(client_->get("/api/v1/jobSessions?limit=5", admin_token()).status, 200);
+        return held_since(since);
+    };
+    const auto with_two = started("2");
+    EXPECT_GE(with_two, 2);
+    // The same server with seven more pooled: seven more connections, all open once it answers.
+    EXPECT_EQ(started("9"), with_two + 7);
 }
 
 TEST_F(PostgresServer, EveryKindOfRequestIsAnsweredAfterTheDatabaseEndedTheServersIdleConnections)

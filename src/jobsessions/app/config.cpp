@@ -194,6 +194,9 @@ const Option kOptions[] = {
          c.database = v;
      },
      [](const Config& c) { return c.database.empty() ? std::string() : quoted(shown_database(c.database)); }},
+    {"database-pool", Kind::Number,
+     [](Config& c, const std::string& v) { c.database_pool = count_between(v, 1, 1000); },
+     [](const Config& c) { return c.database_pool == 0 ? std::string() : std::to_string(c.database_pool); }},
     {"threads", Kind::Number, [](Config& c, const std::string& v) { c.threads = count_between(v, 1, 4096); },
      [](const Config& c) { return c.threads == 0 ? std::string() : std::to_string(c.threads); }},
     {"blocking-threads", Kind::Number,
@@ -404,6 +407,8 @@ configuration file, e.g. data-dir = "/var/lib/jobsessions"; a flag wins over a v
   --database URI           keep the sessions in PostgreSQL (postgresql://HOST/DB), shared by every server
                            given the same URI (default: SQLite in the data directory); a password goes in
                            JOBSESSIOND_DATABASE or ~/.pgpass, never on the command line
+  --database-pool N        pooled connections to the PostgreSQL database (default: twice the cores and two);
+                           the server opens up to --threads plus four more
   --trusted-proxy ADDR     believe X-Forwarded-Proto/-Host from these peer addresses (comma-separated)
   --threads N              I/O threads (default: one per core)
   --blocking-threads N     threads for database writes and password hashing (default 32)

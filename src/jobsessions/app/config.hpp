@@ -29,6 +29,9 @@ struct Config {
     /// A postgresql:// URI: the sessions live in that PostgreSQL database (shared with other servers); empty: in
     /// SQLite in the data directory.
     std::string database;
+    /// Pooled connections to PostgreSQL for the reads and writes that do not wait on an I/O thread's event loop
+    /// (0: twice the cores and two).
+    std::size_t database_pool = 0;
     std::size_t threads = 0; // 0: one per core
     std::size_t blocking_threads = 32;
     std::vector<std::string> trusted_proxies;

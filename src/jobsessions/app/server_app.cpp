@@ -311,7 +311,10 @@ int run_server(const Config& config)
         // threads past them wait their turn. With one per blocking thread (32), as many backends ran at once on two
         // cores and a page's p99 was 0.6-1.2 s, against 42 ms with six. The writes that take usns have a connection
         // of their own, and so have each I/O thread's lookups by id (store/postgres/session_lookups.hpp).
-        const std::size_t pooled = 2 * static_cast<std::size_t>(std::max(1U, std::thread::hardware_concurrency())) + 2;
+        const std::size_t pooled =
+            config.database_pool != 0
+                ? config.database_pool
+                : 2 * static_cast<std::size_t>(std::max(1U, std::thread::hardware_concurrency())) + 2;
         auto store =
             config.database.empty() ? open_store(config.data_dir, dir_options) : open_database(config.database, pooled);
         bootstrap_admin(*store);

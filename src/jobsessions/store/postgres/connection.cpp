@@ -35,6 +35,11 @@ void quiet_notices(pg_conn* connection)
     PQsetNoticeProcessor(connection, &ignore_notice, nullptr);
 }
 
+ConnectParams connect_params(const std::string& conninfo)
+{
+    return ConnectParams{{"dbname", "fallback_application_name", nullptr}, {conninfo.c_str(), "jobsessiond", nullptr}};
+}
+
 std::string error_message(const pg_conn* connection)
 {
     return connection != nullptr ? message_of(PQerrorMessage(connection)) : "out of memory";
@@ -224,7 +229,8 @@ std::vector<const char*> values_of(const std::vector<Param>& params)
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo)
 {
-    pg_conn* connection = PQconnectdb(conninfo.c_str());
+    const auto params = connect_params(conninfo);
+    pg_conn* connection = PQconnectdbParams(params.keywords.data(), params.values.data(), 1);
     if (connection == nullptr) {
         return StoreError{StoreErrc::Unavailable, "cannot connect to PostgreSQL: out of memory"};
     }

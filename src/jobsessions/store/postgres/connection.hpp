@@ -3,6 +3,7 @@
 
 #include "jobsessions/store/store_error.hpp"
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -205,6 +206,15 @@ Result<Rows> rows_of(pg_result* result, pg_conn* connection);
 std::string error_message(const pg_conn* connection);
 /// Keeps the server's notices (a NOTICE from a DDL statement, say), which are not errors, off stderr.
 void quiet_notices(pg_conn* connection);
+
+/// What a connection is opened with (PQconnectdbParams and PQconnectStartParams, expanding the dbname): `conninfo`
+/// (a URI or key=value pairs) and, unless it names one, "jobsessiond" as the application name, which
+/// pg_stat_activity shows. The values point into `conninfo`, which must outlive them.
+struct ConnectParams {
+    std::array<const char*, 3> keywords{};
+    std::array<const char*, 3> values{};
+};
+ConnectParams connect_params(const std::string& conninfo);
 
 /// The failure of a statement as a store error: a unique violation is Conflict, a serialization failure or a
 /// deadlock Busy, anything else Unavailable (the message for the server's log only).

@@ -124,7 +124,8 @@ private:
 
     void connect()
     {
-        connection_ = PQconnectStart(conninfo_.c_str());
+        const auto params = connect_params(conninfo_);
+        connection_ = PQconnectStartParams(params.keywords.data(), params.values.data(), 1);
         if (connection_ == nullptr || PQstatus(connection_) == CONNECTION_BAD) {
             unreachable("cannot connect to PostgreSQL: " + error_message(connection_));
             return;
