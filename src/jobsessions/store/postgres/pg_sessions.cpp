@@ -291,7 +291,7 @@ std::atomic<std::uint64_t> next_store_key{1};
 /// one statement (one round trip, one snapshot). With `version`, that statement reads the sessions' version into it
 /// too (left unset when no statement is sent: the counter missed a count, or the page is past the end). A counter
 /// that missed leaves the page to be thrown away.
-Result<PageKeys> list_keys(Counter& counter, const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
+Result<PageKeys> list_page(Counter& counter, const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
                            std::optional<std::int64_t>* version)
 {
     auto total = count_matching(counter, filter);
@@ -594,15 +594,15 @@ Result<PageKeys> PgStore::list_session_keys(const SessionFilter& filter, std::in
     }
     if (offset < kSeekFromOffset) {
         Counter counter(**lease, nullptr, std::nullopt);
-        return list_keys(counter, filter, offset, limit, nullptr);
+        return list_page(counter, filter, offset, limit, nullptr);
     }
     // A deep page placed by the counts kept at the newest version seen, when every one it passes over is kept
-    // there, reads its keys and the sessions' version in one statement (one snapshot): the page is right if the
+    // there, reads its keys, rows and the sessions' version in one statement (one snapshot): the page is right if the
     // store is still at that version. Under writes it mostly is not kept, and costs nothing more.
     if (const auto newest = kept_counts_->newest_version()) {
         Counter kept_only(**lease, kept_counts_.get(), *newest, true);
         std::optional<std::int64_t> version;
-        auto page = list_keys(kept_only, filter, offset, limit, &version);
+        auto page = list_page(kept_only, filter, offset, limit, &version);
         if (!page) {
             return page.error();
         }
@@ -620,7 +620,7 @@ Result<PageKeys> PgStore::list_session_keys(const SessionFilter& filter, std::in
         return version.error();
     }
     Counter counter(**lease, kept_counts_.get(), *version);
-    auto page = list_keys(counter, filter, offset, limit, nullptr);
+    auto page = list_page(counter, filter, offset, limit, nullptr);
     if (auto ended = (*lease)->exec(page ? "COMMIT" : "ROLLBACK"); !ended && page) {
         return ended.error();
     }
