@@ -569,18 +569,7 @@ Result<ConnectionPool::Lease> ConnectionPool::open_counted()
 {
     auto opened = Connection::open(conninfo_);
     if (!opened) {
-        std::shared_ptr<Waiter> served;
-        {
-            const std::lock_guard lock(mutex_);
-            std::unique_ptr<Connection> none;
-            served = serve_first(none); // the next waiter tries in this place, else it is free again
-            if (!served) {
-                --open_;
-            }
-        }
-        if (served) {
-            served->served.notify_one();
-        }
+        give_back(nullptr); // the next waiter tries in this place, else it is free again
         return opened.error();
     }
     return Lease(*this, std::move(*opened));
@@ -601,23 +590,20 @@ std::shared_ptr<ConnectionPool::Waiter> ConnectionPool::serve_first(std::unique_
 void ConnectionPool::give_back(std::unique_ptr<Connection> connection) noexcept
 {
     std::unique_ptr<Connection> broken; // closed after the lock is released
+    if (connection != nullptr && !connection->healthy()) {
+        broken = std::move(connection); // its place goes to the first waiter, who opens a new one
+    }
     std::shared_ptr<Waiter> served;
     {
         const std::lock_guard lock(mutex_);
-        if (!connection->healthy()) {
-            broken = std::move(connection); // its place goes to the first waiter, who opens a new one
-            served = serve_first(connection);
-            if (!served) {
-                --open_;
-            }
-        } else {
-            served = serve_first(connection);
-            if (!served) {
-                idle_.push_back(std::move(connection));
-            }
+        served = serve_first(connection);
+        if (served == nullptr && connection != nullptr) {
+            idle_.push_back(std::move(connection));
+        } else if (served == nullptr) {
+            --open_; // a place nobody waits for is free again
         }
     }
-    if (served) {
+    if (served != nullptr) {
         served->served.notify_one();
     }
 }

@@ -276,6 +276,8 @@ private:
         std::unique_ptr<Connection> handed;
     };
 
+    /// Gives a connection back (to the first waiter, else to the idle ones), or the place of one that broke or
+    /// (null) could not be opened: the first waiter opens one in it, else it is free again.
     void give_back(std::unique_ptr<Connection> connection) noexcept;
     /// Opens a connection in a place already counted in open_, which is given up when opening fails.
     Result<Lease> open_counted();
