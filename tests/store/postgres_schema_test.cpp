@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,9 +20,11 @@ class PostgresSchema : public test::PostgresDatabaseTest {};
 
 TEST_F(PostgresSchema, ServersStartingTogetherApplyEachStepOnce)
 {
+    constexpr int kServers = 4;
     std::vector<std::thread> servers;
+    servers.reserve(kServers);
     std::atomic<int> failures{0};
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < kServers; ++i) {
         servers.emplace_back([&] {
             ConnectionPool pool(conninfo_, 1);
             failures += migrate(pool) ? 0 : 1;
@@ -71,6 +74,7 @@ TEST_F(PostgresSchema, UsnsBecomeVisibleInTheOrderTheyWereGiven)
     std::atomic<int> writing{kWriters};
     std::atomic<int> failures{0};
     std::vector<std::thread> writers;
+    writers.reserve(kWriters);
     for (int w = 0; w < kWriters; ++w) {
         writers.emplace_back([&, w] {
             for (int i = 0; i < kPerWriter; ++i) {
@@ -126,6 +130,77 @@ TEST_F(PostgresSchema, UsnsBecomeVisibleInTheOrderTheyWereGiven)
     EXPECT_TRUE(in_order) << "a usn became visible after a higher one";
     EXPECT_EQ(seen, kWriters * kPerWriter);
     EXPECT_EQ(last, kWriters * kPerWriter);
+}
+
+// A store of schema 8 kept its counts per time in days (spans 1 and 32 days). Step 9 counts them again per hour,
+// day and 32-day period (a policy's per day and period), in minutes, and refuses rows in days from a server of an
+// earlier version still running.
+TEST_F(PostgresSchema, UpgradingToSchema9CountsEverySessionByHourDayAndPeriod)
+{
+    ConnectionPool pool(conninfo_, 1);
+    ASSERT_TRUE(migrate(pool));
+    {
+        auto db = pool.acquire();
+        ASSERT_TRUE(db);
+        // 500 sessions, one every 7 hours 13 minutes from a time before 1970 (floored buckets) to past 2024, and
+        // the store put back at schema 8: its counts in days, as its servers kept them.
+        ASSERT_TRUE((*db)->run_script(R"sql(
+INSERT INTO sessions (type, status, start_time, usn, created_by, policy_id)
+    SELECT CASE WHEN i % 3 = 0 THEN 'HealthCheck' ELSE 'PolicyBackup' END, 'Success',
+           -5000000000000000 + i * 26000000000 * 1000 + i * 37, i, 1, CASE WHEN i % 2 = 0 THEN 'p' END
+    FROM generate_series(1, 500) AS i;
+ALTER TABLE session_time_totals DROP CONSTRAINT session_time_totals_spans;
+ALTER TABLE session_policy_time_totals DROP CONSTRAINT session_policy_time_totals_spans;
+DELETE FROM session_time_totals;
+INSERT INTO session_time_totals (span, bucket, type, status, created_by, n)
+    SELECT spans.span, floor(floor(start_time / 86400000000.0) / spans.span::numeric)::bigint, type, status,
+           created_by, count(*)
+    FROM sessions CROSS JOIN (VALUES (1), (32)) AS spans (span) GROUP BY 1, 2, 3, 4, 5;
+DELETE FROM session_policy_time_totals;
+DELETE FROM schema_migrations WHERE version = 9;
+)sql"));
+    }
+    ASSERT_TRUE(migrate(pool));
+    auto db = pool.acquire();
+    ASSERT_TRUE(db);
+    // Every span counts every session once, in the bucket of its start (floored).
+    for (const std::int64_t span : {kHourSpan, kDaySpan, kPeriodSpan}) {
+        SCOPED_TRACE(span);
+        const auto counted = [&](const char* table, const char* sessions) {
+            auto differing = (*db)->exec(
+                (std::string("SELECT count(*) FROM ((SELECT bucket, type, n FROM ") + table +
+                 " WHERE span = $1 EXCEPT SELECT floor(start_time / ($1 * 60000000.0))::bigint, type, count(*) FROM "
+                 "sessions" +
+                 sessions +
+                 " GROUP BY 1, 2) UNION ALL (SELECT floor(start_time / ($1 * 60000000.0))::bigint, type, "
+                 "count(*) FROM sessions" +
+                 sessions + " GROUP BY 1, 2 EXCEPT SELECT bucket, type, n FROM " + table + " WHERE span = $1)) AS d")
+                    .c_str(),
+                {param(span)});
+            EXPECT_TRUE(differing) << differing.error().message;
+            return differing ? differing->int64(0, 0) : -1;
+        };
+        EXPECT_EQ(counted("session_time_totals", ""), 0);
+        if (span != kHourSpan) { // a policy's counts have no hours
+            EXPECT_EQ(counted("session_policy_time_totals", " WHERE policy_id IS NOT NULL"), 0);
+        }
+    }
+    auto policy_spans = (*db)->exec("SELECT span, sum(n) FROM session_policy_time_totals GROUP BY 1 ORDER BY 1");
+    ASSERT_TRUE(policy_spans);
+    ASSERT_EQ(policy_spans->count(), 2);
+    EXPECT_EQ(policy_spans->int64(0, 0), kDaySpan);
+    EXPECT_EQ(policy_spans->int64(0, 1), 250);
+    auto spans = (*db)->exec("SELECT span, sum(n) FROM session_time_totals GROUP BY 1 ORDER BY 1");
+    ASSERT_TRUE(spans);
+    ASSERT_EQ(spans->count(), 3);
+    for (int row = 0; row < 3; ++row) {
+        EXPECT_EQ(spans->int64(row, 1), 500) << "span " << spans->int64(row, 0);
+    }
+    // A server of schema 8 counting a session in days changes nothing.
+    auto refused = (*db)->exec("INSERT INTO session_time_totals (span, bucket, type, status, created_by, n) "
+                               "VALUES (1, 20000, 'PolicyBackup', 'Success', 1, 1)");
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("session_time_totals_spans"), std::string::npos) << refused.error().message;
 }
 
 } // namespace

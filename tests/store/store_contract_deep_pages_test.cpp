@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The store contract for deep pages and time windows over months: a backend may place a deep page or count a
-// window from counts it keeps per day or per month, but what it answers is what a plain model of the sessions
+// window from counts it keeps per hour, day or month, but what it answers is what a plain model of the sessions
 // says, after creations, changes and deletions too.
 #include "store/list_model.hpp"
 #include "store/store_contract.hpp"
@@ -21,6 +21,7 @@ constexpr util::Micros kHour = 3600 * util::kMicrosPerSecond;
 constexpr util::Micros kFirst = 1'750'000'000'000'000 - 7 * kHour; // mid 2025, not at a midnight
 constexpr int kDays = 150;
 constexpr int kSessions = 6'000;
+constexpr util::Micros kBusyDay = 80;
 
 class DeepPageContract : public StoreContractTest {
 protected:
@@ -34,8 +35,9 @@ protected:
             // Mostly one type and status, so that their lists are deep too.
             s.type = random() % 5 < 3 ? SessionType::PolicyBackup : SessionType::HealthCheck;
             s.status = random() % 4 < 3 ? SessionStatus::Success : SessionStatus::Warning;
-            // Every tenth shares the previous one's start (ties go by id); some days have none.
-            const auto day = static_cast<util::Micros>(random() % kDays);
+            // Every tenth shares the previous one's start (ties go by id); some days have none; the day from 80
+            // days after the first has most, so that its hours are deep too.
+            const auto day = i % 2 == 1 ? kBusyDay : static_cast<util::Micros>(random() % kDays);
             s.start_time = i % 10 == 9     ? batch.back().start_time
                            : day % 13 == 5 ? kFirst
                                            : kFirst + day * kDay + static_cast<util::Micros>(random() % kDay);
@@ -132,6 +134,20 @@ protected:
         f.from = kFirst + 70 * kDay + 20 * kHour;
         f.to = kFirst + 71 * kDay + 2 * kHour;
         expect_pages(f, when + ": a window across one midnight");
+        f = {};
+        f.from = kFirst + kBusyDay * kDay + 2 * kHour + 61 * util::kMicrosPerSecond;
+        f.to = kFirst + kBusyDay * kDay + 2 * kHour + 59 * util::kMicrosPerMinute;
+        expect_pages(f, when + ": a window within an hour");
+        f.to = kFirst + kBusyDay * kDay + 3 * kHour + 7;
+        expect_pages(f, when + ": a window across the start of one hour");
+        f.to = kFirst + kBusyDay * kDay + 13 * kHour + 7;
+        expect_pages(f, when + ": a window of hours within a day");
+        f.to = kFirst + (kBusyDay + 1) * kDay + 13 * kHour + 7;
+        expect_pages(f, when + ": a window of hours across a midnight");
+        f.policy_id = "policy-1";
+        expect_pages(f, when + ": the window and a policy");
+        f.to = kFirst + (kBusyDay + 3) * kDay + 13 * kHour + 7;
+        expect_pages(f, when + ": a window of days and a policy");
         f = {};
         f.from = kFirst + 90 * kDay;
         f.to = kFirst + 10 * kDay;

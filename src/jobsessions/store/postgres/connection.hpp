@@ -92,12 +92,12 @@ struct CountKey {
     std::string status;
     std::int64_t created_by = 0;
     std::optional<std::string> policy_id;
-    /// The day the session started in (UTC days since 1970, floored).
-    std::int64_t day = 0;
+    /// The hour the session started in (UTC hours since 1970, floored).
+    std::int64_t hour = 0;
     bool operator<(const CountKey& other) const
     {
-        return std::tie(type, status, created_by, policy_id, day) <
-               std::tie(other.type, other.status, other.created_by, other.policy_id, other.day);
+        return std::tie(type, status, created_by, policy_id, hour) <
+               std::tie(other.type, other.status, other.created_by, other.policy_id, other.hour);
     }
 };
 

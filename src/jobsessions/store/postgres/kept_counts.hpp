@@ -15,11 +15,11 @@
 
 namespace jobsessions::store::postgres {
 
-/// The counts a list reads (its total, and the counts per day and per period a deep page passes over), kept with
+/// The counts a list reads (its total, and the counts per period, day and hour a deep page passes over), kept with
 /// the sessions' version (schema.hpp) of the snapshot they were read in. A counting statement read again in a
 /// snapshot of the same version gives the same numbers, so a reader at that version takes them from here instead
-/// of asking PostgreSQL: pages at random offsets of an unchanging store pass over their days and periods without
-/// a statement each. A count kept at another version is never taken. Thread-safe.
+/// of asking PostgreSQL: pages at random offsets of an unchanging store pass over their periods, days and hours
+/// without a statement each. A count kept at another version is never taken. Thread-safe.
 class KeptCounts {
 public:
     using Numbers = std::vector<std::int64_t>;

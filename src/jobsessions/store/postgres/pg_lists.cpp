@@ -13,7 +13,6 @@ namespace {
 
 using util::ceil_div;
 using util::floor_div;
-using util::kMicrosPerDay;
 
 /// Whether the kept counts can place the sessions of a filter: they are kept per type, status, creator and policy.
 bool counts_place(const SessionFilter& f)
@@ -46,12 +45,15 @@ std::string placeholder(std::vector<Param>& params, std::int64_t value)
     return "$" + std::to_string(params.size());
 }
 
-/// A time window cut at midnights: the whole days [first_day, end_day) (either end open) and the parts of days
-/// at its edges, newest first. A window within a day or across one midnight has no whole day, only one edge.
+/// A time window cut at the starts of the finest buckets of its filter's counts (hours, or days for a policy:
+/// finest_span): the whole buckets [first, end) (either end open; in minutes since 1970, each the start of a
+/// bucket) and the parts of buckets at its edges, newest first. A window within a bucket or across one bucket's
+/// start has no whole bucket, only one edge.
 struct Window {
-    std::optional<std::int64_t> first_day;
-    std::optional<std::int64_t> end_day;
-    bool whole_days = true;
+    std::int64_t finest = kHourSpan;
+    std::optional<std::int64_t> first;
+    std::optional<std::int64_t> end;
+    bool whole = true;
     struct Edge {
         std::optional<util::Micros> from;
         std::optional<util::Micros> to;
@@ -62,48 +64,73 @@ struct Window {
 Window window_of(const SessionFilter& f)
 {
     Window w;
+    w.finest = finest_span(f.policy_id.has_value());
+    const auto length = w.finest * util::kMicrosPerMinute;
+    std::optional<util::Micros> first_time;
+    std::optional<util::Micros> end_time;
     if (f.from) {
-        w.first_day = ceil_div(*f.from, kMicrosPerDay);
+        first_time = ceil_div(*f.from, length) * length;
+        w.first = *first_time / util::kMicrosPerMinute;
     }
     if (f.to) {
-        w.end_day = floor_div(*f.to, kMicrosPerDay);
+        end_time = floor_div(*f.to, length) * length;
+        w.end = *end_time / util::kMicrosPerMinute;
     }
-    if (w.first_day && w.end_day && *w.first_day >= *w.end_day) {
-        w.whole_days = false;
+    if (w.first && w.end && *w.first >= *w.end) {
+        w.whole = false;
         w.edges.push_back({f.from, f.to});
         return w;
     }
-    if (f.to && *w.end_day * kMicrosPerDay < *f.to) {
-        w.edges.push_back({*w.end_day * kMicrosPerDay, f.to});
+    if (f.to && *end_time < *f.to) {
+        w.edges.push_back({end_time, f.to});
     }
-    if (f.from && *f.from < *w.first_day * kMicrosPerDay) {
-        w.edges.push_back({f.from, *w.first_day * kMicrosPerDay});
+    if (f.from && *f.from < *first_time) {
+        w.edges.push_back({f.from, first_time});
     }
     return w;
 }
 
 /// Buckets [lo, hi) of one span of the per-time counts (either end open).
 struct Buckets {
-    std::int64_t span = 1;
+    std::int64_t span = kHourSpan;
     std::optional<std::int64_t> lo;
     std::optional<std::int64_t> hi;
 };
 
-/// The buckets that make up the whole days [first, end): whole periods, and the days before and after them.
-std::vector<Buckets> buckets_of(std::optional<std::int64_t> first, std::optional<std::int64_t> end)
+/// Adds the buckets that make up [first, end) (in minutes, at starts of buckets of the span `finest`) to `out`: the
+/// whole buckets of the span kSpans[level], then the finer ones before and after them.
+void add_buckets(std::optional<std::int64_t> first, std::optional<std::int64_t> end, std::size_t level,
+                 std::int64_t finest, std::vector<Buckets>& out)
 {
-    const auto first_period = first ? std::optional(ceil_div(*first, kDaysPerPeriod)) : std::nullopt;
-    const auto end_period = end ? std::optional(floor_div(*end, kDaysPerPeriod)) : std::nullopt;
-    if (first_period && end_period && *first_period >= *end_period) {
-        return {Buckets{1, first, end}};
+    if (first && end && *first >= *end) {
+        return;
     }
-    std::vector<Buckets> all{Buckets{kDaysPerPeriod, first_period, end_period}};
+    const auto span = kSpans.at(level);
+    if (span == finest) {
+        out.push_back(Buckets{span, first ? std::optional(*first / span) : std::nullopt,
+                              end ? std::optional(*end / span) : std::nullopt});
+        return;
+    }
+    const auto lo = first ? std::optional(ceil_div(*first, span)) : std::nullopt;
+    const auto hi = end ? std::optional(floor_div(*end, span)) : std::nullopt;
+    if (lo && hi && *lo >= *hi) {
+        add_buckets(first, end, level + 1, finest, out);
+        return;
+    }
+    out.push_back(Buckets{span, lo, hi});
     if (first) {
-        all.push_back(Buckets{1, first, *first_period * kDaysPerPeriod});
+        add_buckets(first, *lo * span, level + 1, finest, out);
     }
     if (end) {
-        all.push_back(Buckets{1, *end_period * kDaysPerPeriod, end});
+        add_buckets(*hi * span, end, level + 1, finest, out);
     }
+}
+
+/// The buckets that make up a window's whole buckets: whole periods, whole days, and hours.
+std::vector<Buckets> buckets_of(const Window& window)
+{
+    std::vector<Buckets> all;
+    add_buckets(window.first, window.end, 0, window.finest, all);
     return all;
 }
 
@@ -141,12 +168,15 @@ std::string counted_in_index(const SessionFilter& filter, const Window::Edge& ed
     return "(SELECT count(*) FROM sessions" + where_of(narrowed, params) + ")";
 }
 
-/// A bucket's count: the sessions of a day or of a period.
+/// A bucket's count: the sessions of an hour, a day or a period.
 struct BucketCount {
-    std::int64_t span = 1;
+    std::int64_t span = kHourSpan;
     std::int64_t bucket = 0;
     std::int64_t n = 0;
-    [[nodiscard]] std::int64_t first_day() const { return bucket * span; }
+    /// Its first minute (since 1970).
+    [[nodiscard]] std::int64_t first() const { return bucket * span; }
+    [[nodiscard]] util::Micros start_time() const { return first() * util::kMicrosPerMinute; }
+    [[nodiscard]] util::Micros end_time() const { return (first() + span) * util::kMicrosPerMinute; }
 };
 
 /// The counts per bucket of `buckets` for `filter`'s kinds, newest first.
@@ -167,7 +197,7 @@ Result<std::vector<BucketCount>> bucket_counts(Counter& counter, const SessionFi
         counts.push_back(BucketCount{n[i], n[i + 1], n[i + 2]});
     }
     std::sort(counts.begin(), counts.end(),
-              [](const BucketCount& a, const BucketCount& b) { return a.first_day() > b.first_day(); });
+              [](const BucketCount& a, const BucketCount& b) { return a.first() > b.first(); });
     return counts;
 }
 
@@ -286,9 +316,9 @@ Result<std::int64_t> count_matching(Counter& counter, const SessionFilter& filte
     }
     const auto window = window_of(filter);
     std::string sum;
-    if (window.whole_days) {
+    if (window.whole) {
         sum = std::string("(SELECT coalesce(sum(n), 0) FROM ") + time_totals_of(filter) +
-              where_in_buckets(filter, buckets_of(window.first_day, window.end_day), params) + ")";
+              where_in_buckets(filter, buckets_of(window), params) + ")";
     }
     for (const auto& edge : window.edges) {
         sum += (sum.empty() ? "" : " + ") + counted_in_index(filter, edge, params);
@@ -303,11 +333,11 @@ Result<PageStart> seek_page(Counter& counter, const SessionFilter& filter, std::
         return start;
     }
     const auto window = window_of(filter);
-    if (!window.whole_days) {
+    if (!window.whole) {
         return start;
     }
-    // The part of a day at the window's newest end comes first.
-    if (filter.to && *window.end_day * kMicrosPerDay < *filter.to) {
+    // The part of a bucket at the window's newest end comes first.
+    if (window.end && *window.end * util::kMicrosPerMinute < *filter.to) {
         std::vector<Param> params;
         auto newest = counter.single("SELECT " + counted_in_index(filter, window.edges.front(), params), params);
         if (!newest) {
@@ -317,38 +347,37 @@ Result<PageStart> seek_page(Counter& counter, const SessionFilter& filter, std::
             return start;
         }
         start.offset -= *newest;
-        start.to = *window.end_day * kMicrosPerDay;
+        start.to = *window.end * util::kMicrosPerMinute;
     }
-    auto counts = bucket_counts(counter, filter, buckets_of(window.first_day, window.end_day));
+    // Newest bucket first, each passed over by its count, until the one the page starts in: then its finer buckets,
+    // down to the finest.
+    auto counts = bucket_counts(counter, filter, buckets_of(window));
     if (!counts) {
         return counts.error();
     }
-    for (const auto& bucket : *counts) {
-        if (start.offset < bucket.n && bucket.span == 1) {
-            start.to = (bucket.bucket + 1) * kMicrosPerDay;
+    std::size_t next = 0;
+    while (next < counts->size()) {
+        const auto bucket = (*counts)[next++];
+        if (start.offset >= bucket.n) {
+            start.offset -= bucket.n;
+            start.to = bucket.start_time();
+            continue;
+        }
+        start.to = bucket.end_time();
+        if (bucket.span == window.finest) {
             return start;
         }
-        if (start.offset < bucket.n) {
-            // The page starts in this period: find its day.
-            auto days =
-                bucket_counts(counter, filter, {Buckets{1, bucket.first_day(), bucket.first_day() + kDaysPerPeriod}});
-            if (!days) {
-                return days.error();
-            }
-            for (const auto& day : *days) {
-                if (start.offset < day.n) {
-                    start.to = (day.bucket + 1) * kMicrosPerDay;
-                    return start;
-                }
-                start.offset -= day.n;
-                start.to = day.bucket * kMicrosPerDay;
-            }
-            return start; // the period's days add up to less than its count: the page starts past them
+        const auto finer = bucket.span == kPeriodSpan ? kDaySpan : kHourSpan;
+        counts = bucket_counts(counter, filter,
+                               {Buckets{finer, bucket.first() / finer, (bucket.first() + bucket.span) / finer}});
+        if (!counts) {
+            return counts.error();
         }
-        start.offset -= bucket.n;
-        start.to = bucket.first_day() * kMicrosPerDay;
+        next = 0;
     }
-    return start; // in the part of a day at the window's oldest end, or past the end of the list
+    // In the part of a bucket at the window's oldest end, past the end of the list, or past the finer buckets of
+    // one whose count was more than theirs.
+    return start;
 }
 
 } // namespace jobsessions::store::postgres

@@ -19,9 +19,9 @@ namespace jobsessions::store::postgres {
 std::string where_of(const SessionFilter& filter, std::vector<Param>& params);
 
 /// The exact number of sessions matching `filter`. A filter of types, statuses, creator and policy adds up kept
-/// counts (schema.hpp): the overall ones without a time window; with one, whole 32-day periods and whole days
-/// from the per-time counts and the parts of days at the window's edges from the index. A text or usn filter
-/// counts the matching sessions. Each statement is read through `counter`.
+/// counts (schema.hpp): the overall ones without a time window; with one, whole 32-day periods, days and hours (a
+/// policy's: no hours) from the per-time counts and the parts of hours (days) at the window's edges from the index. A
+/// text or usn filter counts the matching sessions. Each statement is read through `counter`.
 Result<std::int64_t> count_matching(Counter& counter, const SessionFilter& filter);
 
 /// The statement reading a page: `limit` sessions of `filter`'s list after skipping `offset`, newest first, their
@@ -43,11 +43,11 @@ struct PageStart {
 };
 
 /// Where the page at `offset` of the list of `filter` starts, placed by the per-time kept counts so that the
-/// page's statement skips less than a day of sessions: the days and periods newer than the page are passed over
-/// by their counts. An offset below kSeekFromOffset, a text or a usn filter, and a window of less than a whole day
-/// start at the offset itself. Run it in the same snapshot as the page's statement (a repeatable-read
-/// transaction), so that the counts it passes over are those of the sessions the page skips: `counter` reads in
-/// that snapshot.
+/// page's statement skips less than an hour of sessions (a day of a policy's): the periods, days and hours newer
+/// than the page are passed over by their counts. An offset below kSeekFromOffset, a text or a usn filter, and a
+/// window of less than a whole hour (day) start at the offset itself. Run it in the same snapshot as the page's
+/// statement (a repeatable-read transaction), so that the counts it passes over are those of the sessions the page
+/// skips: `counter` reads in that snapshot.
 Result<PageStart> seek_page(Counter& counter, const SessionFilter& filter, std::int64_t offset);
 
 } // namespace jobsessions::store::postgres

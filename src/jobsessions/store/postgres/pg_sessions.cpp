@@ -64,10 +64,11 @@ constexpr const char* kSelectOldOthers =
 constexpr const char* kDeleteLogsOf =
     "WITH gone AS (DELETE FROM log_entries WHERE session_id = ANY($1::bigint[]) RETURNING 1) SELECT count(*) FROM gone";
 // Deletes the sessions $1 and the log entries of those of them in $2 (those whose log may have grown since it was
-// deleted), and uncounts the sessions from every kept count (schema.hpp), by the day and period of their start.
+// deleted), and uncounts the sessions from every kept count (schema.hpp), by the hour, day and period of their
+// start (per policy, by day and period).
 constexpr const char* kDeleteSessions =
     "WITH gone AS (DELETE FROM sessions WHERE id = ANY($1::bigint[])"
-    "  RETURNING type, status, created_by, policy_id, floor(start_time / 86400000000.0)::bigint AS day),"
+    "  RETURNING type, status, created_by, policy_id, floor(start_time / 3600000000.0)::bigint * 60 AS minute),"
     " gone_entries AS (DELETE FROM log_entries WHERE session_id = ANY($2::bigint[]) RETURNING 1),"
     " overall AS (INSERT INTO session_totals AS t (type, status, created_by, n)"
     "  SELECT type, status, created_by, -count(*) FROM gone GROUP BY 1, 2, 3"
@@ -76,13 +77,14 @@ constexpr const char* kDeleteSessions =
     "  SELECT policy_id, type, status, created_by, -count(*) FROM gone WHERE policy_id IS NOT NULL"
     "  GROUP BY 1, 2, 3, 4 ON CONFLICT (policy_id, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n),"
     " in_time AS (INSERT INTO session_time_totals AS t (span, bucket, type, status, created_by, n)"
-    "  SELECT spans.span, floor(day / spans.span::numeric)::bigint, type, status, created_by, -count(*)"
-    "  FROM gone CROSS JOIN (VALUES (1), (32)) AS spans (span) GROUP BY 1, 2, 3, 4, 5"
+    "  SELECT spans.span, floor(minute / spans.span::numeric)::bigint, type, status, created_by, -count(*)"
+    "  FROM gone CROSS JOIN (VALUES (60), (1440), (46080)) AS spans (span) GROUP BY 1, 2, 3, 4, 5"
     "  ON CONFLICT (span, bucket, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n),"
     " per_policy_in_time AS (INSERT INTO session_policy_time_totals AS t"
     "  (policy_id, span, bucket, type, status, created_by, n)"
-    "  SELECT policy_id, spans.span, floor(day / spans.span::numeric)::bigint, type, status, created_by, -count(*)"
-    "  FROM gone CROSS JOIN (VALUES (1), (32)) AS spans (span) WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6"
+    "  SELECT policy_id, spans.span, floor(minute / spans.span::numeric)::bigint, type, status, created_by,"
+    "  -count(*) FROM gone CROSS JOIN (VALUES (1440), (46080)) AS spans (span) WHERE policy_id IS NOT NULL"
+    "  GROUP BY 1, 2, 3, 4, 5, 6"
     "  ON CONFLICT (policy_id, span, bucket, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n),"
     // The sessions' version moves (schema.hpp): every list a server keeps is stale now.
     " deletions AS (UPDATE counters SET value = value + 1 WHERE name = 'deletions')"
