@@ -68,7 +68,7 @@ constexpr const char* kDeleteLogsOf =
 // start (per policy, by day and period).
 constexpr const char* kDeleteSessions =
     "WITH gone AS (DELETE FROM sessions WHERE id = ANY($1::bigint[])"
-    "  RETURNING type, status, created_by, policy_id, floor(start_time / 3600000000.0)::bigint * 60 AS minute),"
+    "  RETURNING type, status, created_by, policy_id, " JOBSESSIONS_PG_START_HOUR_MINUTE " AS minute),"
     " gone_entries AS (DELETE FROM log_entries WHERE session_id = ANY($2::bigint[]) RETURNING 1),"
     " overall AS (INSERT INTO session_totals AS t (type, status, created_by, n)"
     "  SELECT type, status, created_by, -count(*) FROM gone GROUP BY 1, 2, 3"
@@ -78,12 +78,12 @@ constexpr const char* kDeleteSessions =
     "  GROUP BY 1, 2, 3, 4 ON CONFLICT (policy_id, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n),"
     " in_time AS (INSERT INTO session_time_totals AS t (span, bucket, type, status, created_by, n)"
     "  SELECT spans.span, floor(minute / spans.span::numeric)::bigint, type, status, created_by, -count(*)"
-    "  FROM gone CROSS JOIN (VALUES (60), (1440), (46080)) AS spans (span) GROUP BY 1, 2, 3, 4, 5"
+    "  FROM gone CROSS JOIN " JOBSESSIONS_PG_SPANS " AS spans (span) GROUP BY 1, 2, 3, 4, 5"
     "  ON CONFLICT (span, bucket, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n),"
     " per_policy_in_time AS (INSERT INTO session_policy_time_totals AS t"
     "  (policy_id, span, bucket, type, status, created_by, n)"
     "  SELECT policy_id, spans.span, floor(minute / spans.span::numeric)::bigint, type, status, created_by,"
-    "  -count(*) FROM gone CROSS JOIN (VALUES (1440), (46080)) AS spans (span) WHERE policy_id IS NOT NULL"
+    "  -count(*) FROM gone CROSS JOIN " JOBSESSIONS_PG_POLICY_SPANS " AS spans (span) WHERE policy_id IS NOT NULL"
     "  GROUP BY 1, 2, 3, 4, 5, 6"
     "  ON CONFLICT (policy_id, span, bucket, type, status, created_by) DO UPDATE SET n = t.n + EXCLUDED.n),"
     // The sessions' version moves (schema.hpp): every list a server keeps is stale now.

@@ -238,9 +238,9 @@ constexpr const char* kRecountTimeTotals = R"sql(
 DELETE FROM session_time_totals;
 INSERT INTO session_time_totals (span, bucket, type, status, created_by, n)
     SELECT spans.span, floor(h.minute / spans.span::numeric)::bigint, h.type, h.status, h.created_by, sum(h.n)
-    FROM (SELECT floor(start_time / 3600000000.0)::bigint * 60 AS minute, type, status, created_by, count(*) AS n
+    FROM (SELECT )sql" JOBSESSIONS_PG_START_HOUR_MINUTE R"sql( AS minute, type, status, created_by, count(*) AS n
           FROM sessions GROUP BY 1, 2, 3, 4) AS h
-    CROSS JOIN (VALUES (60), (1440), (46080)) AS spans (span)
+    CROSS JOIN )sql" JOBSESSIONS_PG_SPANS R"sql( AS spans (span)
     GROUP BY 1, 2, 3, 4, 5;
 DELETE FROM session_policy_time_totals;
 INSERT INTO session_policy_time_totals (policy_id, span, bucket, type, status, created_by, n)
@@ -249,7 +249,7 @@ INSERT INTO session_policy_time_totals (policy_id, span, bucket, type, status, c
     FROM (SELECT policy_id, floor(start_time / 86400000000.0)::bigint * 1440 AS minute, type, status, created_by,
                  count(*) AS n
           FROM sessions WHERE policy_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5) AS d
-    CROSS JOIN (VALUES (1440), (46080)) AS spans (span)
+    CROSS JOIN )sql" JOBSESSIONS_PG_POLICY_SPANS R"sql( AS spans (span)
     GROUP BY 1, 2, 3, 4, 5, 6;
 )sql";
 

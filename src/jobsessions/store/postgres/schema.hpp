@@ -85,6 +85,13 @@ constexpr std::int64_t finest_span(bool per_policy)
     return per_policy ? kDaySpan : kHourSpan;
 }
 
+/// kSpans, and the spans of a policy's counts (finest_span), as SQL: a VALUES list of one column, for the statements
+/// that count in SQL (the recount, retention's deletes).
+#define JOBSESSIONS_PG_SPANS "(VALUES (60), (1440), (46080))"
+#define JOBSESSIONS_PG_POLICY_SPANS "(VALUES (1440), (46080))"
+/// The first minute of the hour a session's start_time falls in, as an SQL expression (floored, as hour_of).
+#define JOBSESSIONS_PG_START_HOUR_MINUTE "floor(start_time / 3600000000.0)::bigint * 60"
+
 /// The UTC hour a time falls in, in hours since 1970 (floored, as the schema's SQL computes it).
 constexpr std::int64_t hour_of(util::Micros t)
 {
