@@ -93,31 +93,71 @@ TEST_F(PostgresPagePlans, APageReadsItsKeysFromAListIndexAloneThenItsRowsById)
     }
 }
 
+// A list of several types (or statuses) reads the first sessions of each from its own index and merges them in
+// order: a plan made without the values would walk the index of start times and drop the sessions of the other types
+// one by one, all of it when the types asked for are rare.
+TEST_F(PostgresPagePlans, APageOfSeveralTypesOrStatusesMergesTheirIndexes)
+{
+    constexpr util::Micros kDay = 86'400'000'000;
+    SessionFilter types;
+    types.types = {domain::SessionType::RestoreVms, domain::SessionType::PolicyBackup, domain::SessionType::RestoreVms};
+    SessionFilter statuses;
+    statuses.statuses = {domain::SessionStatus::Error, domain::SessionStatus::Success};
+    const struct {
+        const char* name;
+        SessionFilter filter;
+        const char* index;
+    } lists[] = {{"types", types, "sessions_by_type"}, {"statuses", statuses, "sessions_by_status"}};
+    for (const auto& list : lists) {
+        auto deep = list.filter;
+        deep.to = 150 * kDay;
+        for (const auto& [filter, offset] :
+             {std::pair{list.filter, std::int64_t{0}}, std::pair{deep, std::int64_t{40}}}) {
+            const auto plan = plan_of(filter, offset, true);
+            EXPECT_NE(plan.find("Merge Append"), std::string::npos) << list.name << ":\n" << plan;
+            const auto scans = std::string("Index Only Scan using ") + list.index + " on sessions";
+            std::size_t found = 0;
+            for (auto at = plan.find(scans); at != std::string::npos; at = plan.find(scans, at + 1)) {
+                ++found;
+            }
+            EXPECT_EQ(found, 2U) << list.name << ":\n" << plan;
+            EXPECT_EQ(plan.find("Index Only Scan using sessions_by_start"), std::string::npos) << plan;
+            EXPECT_EQ(plan.find("Seq Scan"), std::string::npos) << plan;
+        }
+    }
+}
+
 // PostgreSQL plans a statement it was given prepared with its parameters' values five times, then keeps a plan made
-// without them if that costs no more: a page's statement keeps one plan, not one more for every offset.
+// without them if that costs no more: a page's statement keeps one plan, not one more for every offset; so does one
+// that merges the lists of several types.
 TEST_F(PostgresPagePlans, APageStatementIsPlannedOnceForEveryOffset)
 {
     constexpr util::Micros kDay = 86'400'000'000;
     SessionFilter deep;
     deep.to = 150 * kDay;
-    std::string sql;
-    for (std::int64_t offset = 0; offset < 400; offset += 20) {
-        std::vector<Param> params;
-        sql = page_statement(deep, offset, 30, true, params);
-        auto rows = db_->exec_built(sql, params);
-        ASSERT_TRUE(rows) << rows.error().message;
-        ASSERT_EQ(rows->count(), 30);
-        auto first = read_session(*rows, 0);
-        ASSERT_TRUE(first) << first.error().message;
-        EXPECT_EQ(first->usn, 14'999 - offset);           // usn i started on day i / 100
-        EXPECT_FALSE(rows->null(0, kSessionColumnCount)); // the version
+    auto of_two_types = deep;
+    of_two_types.types = {domain::SessionType::PolicyBackup, domain::SessionType::RestoreVms};
+    for (const auto& filter : {deep, of_two_types}) {
+        const auto every = filter.types.empty() ? 1 : 2; // two types of four are every other session
+        std::string sql;
+        for (std::int64_t offset = 0; offset < 400; offset += 20) {
+            std::vector<Param> params;
+            sql = page_statement(filter, offset, 30, true, params);
+            auto rows = db_->exec_built(sql, params);
+            ASSERT_TRUE(rows) << rows.error().message;
+            ASSERT_EQ(rows->count(), 30);
+            auto first = read_session(*rows, 0);
+            ASSERT_TRUE(first) << first.error().message;
+            EXPECT_EQ(first->usn, 14'999 - every * offset);   // usn i started on day i / 100
+            EXPECT_FALSE(rows->null(0, kSessionColumnCount)); // the version
+        }
+        auto plans = db_->exec("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+                               {param(sql)});
+        ASSERT_TRUE(plans) << plans.error().message;
+        ASSERT_EQ(plans->count(), 1);
+        EXPECT_EQ(plans->int64(0, 0), 15);
+        EXPECT_EQ(plans->int64(0, 1), 5);
     }
-    auto plans =
-        db_->exec("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1", {param(sql)});
-    ASSERT_TRUE(plans) << plans.error().message;
-    ASSERT_EQ(plans->count(), 1);
-    EXPECT_EQ(plans->int64(0, 0), 15);
-    EXPECT_EQ(plans->int64(0, 1), 5);
 }
 
 } // namespace

@@ -120,6 +120,16 @@ protected:
         expect_pages(f, when + ": a window over periods, edges within days");
         f.types = {SessionType::PolicyBackup};
         expect_pages(f, when + ": the window and a type");
+        f.types = {SessionType::HealthCheck, SessionType::PolicyBackup, SessionType::HealthCheck};
+        f.statuses = {SessionStatus::Warning};
+        expect_pages(f, when + ": the window, two types (one named twice) and a status");
+        f = {};
+        f.types = {SessionType::PolicyBackup, SessionType::HealthCheck};
+        expect_pages(f, when + ": two types");
+        f = {};
+        f.statuses = {SessionStatus::Warning, SessionStatus::Success};
+        f.policy_id = "policy-0";
+        expect_pages(f, when + ": two statuses and a policy");
         f = {};
         f.from = util::floor_div(kFirst, kDay) * kDay + 40 * kDay;
         f.to = f.from.value() + 64 * kDay;

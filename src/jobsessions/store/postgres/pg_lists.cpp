@@ -201,25 +201,64 @@ Result<std::vector<BucketCount>> bucket_counts(Counter& counter, const SessionFi
     return counts;
 }
 
+/// `filter` as one filter per value of its types, when it has several, or else of its statuses; empty when it has
+/// at most one of each. Each value once.
+std::vector<SessionFilter> split_by_value(const SessionFilter& filter)
+{
+    const auto split = [&filter](const auto& values, auto member) {
+        auto distinct = values;
+        std::sort(distinct.begin(), distinct.end());
+        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+        std::vector<SessionFilter> parts;
+        if (distinct.size() > 1) {
+            for (const auto value : distinct) {
+                auto& part = parts.emplace_back(filter);
+                part.*member = {value};
+            }
+        }
+        return parts;
+    };
+    auto parts = split(filter.types, &SessionFilter::types);
+    return parts.empty() ? split(filter.statuses, &SessionFilter::statuses) : parts;
+}
+
 /// The statement reading the keys of a page (id, usn and start time, newest first), its parameters appended to
 /// `params`.
 std::string page_keys_statement(const SessionFilter& filter, std::int64_t offset, std::int64_t limit,
                                 std::vector<Param>& params)
 {
-    const auto where = where_of(filter, params);
-    auto skip = placeholder(params, offset);
-    auto take = placeholder(params, limit);
-    if (counts_place(filter)) {
-        // The offset and the limit as one-row subqueries, whose values the planner does not see: then the plan it
-        // makes without the parameters' values costs no more than those it makes with them, and the prepared
-        // statement keeps that one plan (planning it again for every page cost PostgreSQL as much as running it).
-        // Lists of these filters have one good plan whatever the values: a scan of the filter's index, in order.
+    if (!counts_place(filter)) {
         // A text or usn filter is planned with its values, which choose between an index and a full scan.
-        skip = "(SELECT " + skip + "::bigint)";
-        take = "(SELECT " + take + "::bigint)";
+        const auto where = where_of(filter, params);
+        const auto skip = placeholder(params, offset);
+        const auto take = placeholder(params, limit);
+        return "SELECT id, usn, start_time FROM sessions" + where + " ORDER BY start_time DESC, id DESC OFFSET " +
+               skip + " LIMIT " + take;
     }
-    return "SELECT id, usn, start_time FROM sessions" + where + " ORDER BY start_time DESC, id DESC OFFSET " + skip +
-           " LIMIT " + take;
+    // The numbers as one-row subqueries, whose values the planner does not see: then the plan it makes without the
+    // parameters' values costs no more than those it makes with them, and the prepared statement keeps that one plan
+    // (planning it again for every page cost PostgreSQL as much as running it). Lists of these filters have one good
+    // plan whatever the values: a scan of the filter's index, in order.
+    const auto hidden = [&params](std::int64_t value) { return "(SELECT " + placeholder(params, value) + "::bigint)"; };
+    std::string from = "sessions";
+    if (const auto parts = split_by_value(filter); !parts.empty()) {
+        // Several types (or statuses): the first sessions of each from its own index, merged in order. In one scan,
+        // a plan made without the values walks the index of start times and drops the sessions of other values one
+        // by one: all of it when the values are rare.
+        const auto each = hidden(offset + limit);
+        std::string merged;
+        for (const auto& part : parts) {
+            merged += std::string(merged.empty() ? "(" : " UNION ALL (") + "SELECT id, usn, start_time FROM sessions" +
+                      where_of(part, params) + " ORDER BY start_time DESC, id DESC LIMIT " + each + ")";
+        }
+        from = "(" + merged + ") AS merged";
+    } else {
+        from += where_of(filter, params);
+    }
+    const auto skip = hidden(offset);
+    const auto take = hidden(limit);
+    return "SELECT id, usn, start_time FROM " + from + " ORDER BY start_time DESC, id DESC OFFSET " + skip + " LIMIT " +
+           take;
 }
 
 } // namespace

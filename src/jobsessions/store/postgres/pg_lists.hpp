@@ -26,9 +26,10 @@ Result<std::int64_t> count_matching(Counter& counter, const SessionFilter& filte
 
 /// The statement reading a page: `limit` sessions of `filter`'s list after skipping `offset`, newest first, their
 /// parameters appended to `params`. The sessions' keys come from the list's index alone (schema.cpp: every column
-/// that reads is in the list indexes, so PostgreSQL reads the sessions it skips from an index), then their rows by
-/// id: each row has JOBSESSIONS_PG_SESSION_COLUMNS (session_rows.hpp). With `with_version`, every row has the
-/// sessions' version after them, and an empty page is one row with no session.
+/// that reads is in the list indexes, so PostgreSQL reads the sessions it skips from an index; with several types or
+/// statuses, from the index of each, merged), then their rows by id: each row has JOBSESSIONS_PG_SESSION_COLUMNS
+/// (session_rows.hpp). With `with_version`, every row has the sessions' version after them, and an empty page is one
+/// row with no session.
 std::string page_statement(const SessionFilter& filter, std::int64_t offset, std::int64_t limit, bool with_version,
                            std::vector<Param>& params);
 
