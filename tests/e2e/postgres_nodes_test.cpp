@@ -426,6 +426,57 @@ TEST_F(PostgresNodes, AClientThroughHaproxyKeepsWorkingWhileANodeIsKilledAndRest
     EXPECT_EQ(answered_by, (std::set<std::string>{"node-a", "node-b"}));
 }
 
+// A newer server upgraded the database past this build's schema (as the first node of a rolling upgrade does): each
+// node finds it at its next renewal and answers 503 to every request that reads or writes the database, readiness
+// included, so that a load balancer takes it out, and neither schedules. What needs no database still answers.
+TEST_F(PostgresNodes, NodesThatANewerServerUpgradedPastServeNothingAndStopScheduling)
+{
+    const auto id = str(create(a_, R"({"type":"PolicyBackup"})"), "id");
+    auto db = store::postgres::Connection::open(database_);
+    ASSERT_TRUE(db) << db.error().message;
+    const auto scheduler_leases = [&db] {
+        auto rows = (*db)->exec("SELECT count(*) FROM leases WHERE name = 'scheduler'"
+                                " AND expires_at > clock_timestamp()");
+        EXPECT_TRUE(rows) << rows.error().message;
+        return rows ? rows->int64(0, 0) : -1;
+    };
+    EXPECT_EQ(scheduler_leases(), 1);
+    ASSERT_TRUE((*db)->exec("INSERT INTO schema_migrations (version) SELECT max(version) + 1 FROM schema_migrations"));
+
+    for (Node* node : {&a_, &b_}) {
+        // Long polls of a second each (the server waits, not the test), until the node refuses one.
+        const auto give_up = std::chrono::steady_clock::now() + 20s;
+        HttpResponse res;
+        std::int64_t usn = 0;
+        do {
+            res = node->client->get("/api/v1/jobSessions/changes?wait=1&usn=" + std::to_string(usn), token_);
+            if (res.status == 200) {
+                usn = res.json().at("usn").as_int64();
+            }
+        } while (res.status == 200 && std::chrono::steady_clock::now() < give_up);
+        ASSERT_EQ(res.status, 503) << res.body;
+        EXPECT_EQ(res.header("Content-Type"), "application/problem+json; charset=utf-8");
+        EXPECT_NE(res.body.find("upgraded the database to schema version"), std::string::npos) << res.body;
+        EXPECT_EQ(node->client->get("/health/ready").status, 503);
+        EXPECT_EQ(node->client->get("/api/v1/jobSessions/" + id, token_).status, 503);
+        EXPECT_EQ(node->client->get("/api/v1/jobSessions?limit=5", token_).status, 503);
+        EXPECT_EQ(node->client->send_json("POST", "/api/v1/jobSessions", R"({"type":"PolicyBackup"})", token_).status,
+                  503);
+        EXPECT_EQ(node->client
+                      ->post_form("/api/oauth2/token",
+                                  "grant_type=password&username=admin&password=" + std::string(kAdminPassword))
+                      .status,
+                  503);
+        EXPECT_EQ(node->client->get("/api/v1/system/about").status, 200);
+    }
+    EXPECT_EQ(scheduler_leases(), 0);
+    EXPECT_NE(a_.server->stderr_text().find("upgrade this server"), std::string::npos) << a_.server->stderr_text();
+    // Nothing was written after the upgrade: the one session is all there is.
+    auto sessions = (*db)->exec("SELECT count(*) FROM sessions");
+    ASSERT_TRUE(sessions) << sessions.error().message;
+    EXPECT_EQ(sessions->int64(0, 0), 1);
+}
+
 // Takes about four minutes: cron's smallest step is a minute, and a node's lease runs for fifteen seconds.
 TEST_F(PostgresNodes, OneNodeSchedulesEachTickOnceAndTheOtherTakesOverWhenItIsKilledMidRun)
 {

@@ -4,6 +4,7 @@
 #include "jobsessions/service/cluster_service.hpp"
 #include "jobsessions/service/run_records.hpp"
 #include "jobsessions/store/postgres/pg_store.hpp"
+#include "jobsessions/store/postgres/schema.hpp"
 
 #include "support/postgres_cluster.hpp"
 
@@ -94,6 +95,21 @@ TEST_F(PostgresCoordination, ALeaseIsHeldByOneHolderUntilItRunsOutOrIsGivenUp)
     ASSERT_TRUE(b.release_lease("scheduler", "node-b"));
     EXPECT_TRUE(b.live_leases()->empty());
     EXPECT_TRUE(*a.hold_lease("scheduler", "node-a", kShortLease)) << "given up: free at once";
+}
+
+// A server reads whether another, newer one has upgraded the database past the schema it knows.
+TEST_F(PostgresCoordination, ASchemaNewerThanThisServersIsSeen)
+{
+    ClusterStore& a = *a_->cluster();
+    auto newer = a.newer_schema();
+    ASSERT_TRUE(newer) << newer.error().message;
+    EXPECT_FALSE(*newer) << "migrated by this server";
+    auto db = Connection::open(conninfo_);
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE((*db)->exec("INSERT INTO schema_migrations (version) VALUES ($1)", {param(kSchemaVersion + 1)}));
+    newer = a.newer_schema();
+    ASSERT_TRUE(newer) << newer.error().message;
+    EXPECT_EQ(*newer, std::optional<std::int64_t>(kSchemaVersion + 1));
 }
 
 TEST_F(PostgresCoordination, CommittedChangesAreAnnouncedToOtherServers)

@@ -140,6 +140,13 @@ void ApiApplication::end_round() noexcept
 
 void ApiApplication::run_chain(const Route& route, Context& ctx)
 {
+    if (route.execution != Execution::Inline && services_.cluster != nullptr) {
+        if (const auto newer = services_.cluster->newer_schema()) {
+            throw ApiError::with_status(503, "Another server upgraded the database to schema version " +
+                                                 std::to_string(*newer) +
+                                                 ", which this server does not know: it must be upgraded too.");
+        }
+    }
     if (ctx.request.duplicate_field) {
         throw ApiError::bad_request("headers",
                                     "Host, Authorization, Content-Type and Idempotency-Key may appear once.");

@@ -10,6 +10,7 @@
 #include "jobsessions/http/request.hpp"
 #include "jobsessions/http/response.hpp"
 #include "jobsessions/service/auth_service.hpp"
+#include "jobsessions/service/cluster_service.hpp"
 #include "jobsessions/service/policy_service.hpp"
 #include "jobsessions/service/session_service.hpp"
 #include "jobsessions/service/webhook_service.hpp"
@@ -56,6 +57,9 @@ struct Services {
     const metrics::Registry* metrics = nullptr;
     /// Webhooks (503 when null).
     service::WebhookService* webhooks = nullptr;
+    /// This server as a node of several sharing a database (null for one alone): once a newer server upgraded
+    /// the database past this one's schema, every request that reads or writes it is answered 503.
+    const service::ClusterService* cluster = nullptr;
 };
 
 /// A query parsed while deciding where the request runs, handed to its handler in http::Request::application_state

@@ -463,6 +463,7 @@ int run_server(const Config& config)
         }
         api::Services services{sessions, auth_service, policies,         session_bodies, rendered_pages,
                                clock,    api_config,   &request_metrics, &registry,      &webhooks};
+        services.cluster = cluster ? &*cluster : nullptr;
         api::ApiApplication api_application(services);
         web::WebApplication application(api_application);
 

@@ -84,11 +84,41 @@ void ClusterNode::loop()
     }
 }
 
+bool ClusterNode::outdated()
+{
+    if (cluster_.newer_schema()) {
+        return true;
+    }
+    auto newer = cluster_.check_schema();
+    if (!newer) {
+        // Read again at the next renewal; the leases' renewal, which follows, says when the database is unreachable.
+        if (!failing_) {
+            log::warning("node " + cluster_.node() +
+                         " cannot read the database's schema version: " + newer.error().for_log());
+        }
+        return false;
+    }
+    if (!*newer) {
+        return false;
+    }
+    log::error("the database has schema version " + std::to_string(*cluster_.newer_schema()) +
+               ", newer than this server's: another server upgraded it. Node " + cluster_.node() +
+               " answers 503 to every request that reads or writes it and no longer schedules: upgrade this server");
+    if (auto released = cluster_.stop_scheduling(); !released) {
+        log::warning("cannot give up the scheduling lease of node " + cluster_.node() +
+                     " (another node takes it when it runs out): " + released.error().for_log());
+    }
+    return true;
+}
+
 void ClusterNode::renew()
 {
     const auto asked = steady_now();
+    const bool stays_out = outdated();
     auto alive = cluster_.keep_alive(kLeaseMicros);
-    auto scheduling = alive ? cluster_.hold_scheduling(kLeaseMicros) : service::Outcome<bool>(alive.error());
+    auto scheduling = !alive      ? service::Outcome<bool>(alive.error())
+                      : stays_out ? service::Outcome<bool>(false)
+                                  : cluster_.hold_scheduling(kLeaseMicros);
     if (!scheduling) {
         // Leadership, if held, lasts until the lease runs out by this clock: another node cannot take it before.
         if (!failing_) {

@@ -45,6 +45,9 @@ private:
     void loop();
     /// Renews the leases, and ends the runs of stopped nodes while leading.
     void renew();
+    /// Whether a newer server has upgraded the database past this one's schema (checked at every renewal): the
+    /// node then keeps its own lease (its runs go on) but gives up scheduling. Said once in the log.
+    bool outdated();
     void end_orphaned_runs();
 
     service::ClusterService& cluster_;

@@ -52,6 +52,33 @@ Outcome<void> ClusterService::step_down()
     return {};
 }
 
+Outcome<void> ClusterService::stop_scheduling()
+{
+    if (auto released = store_.release_lease(kSchedulingLease, node_); !released) {
+        return unavailable(released.error());
+    }
+    return {};
+}
+
+Outcome<bool> ClusterService::check_schema()
+{
+    auto newer = store_.newer_schema();
+    if (!newer) {
+        return DomainError{
+            DomainErrc::Unavailable, {}, "The database's schema version is unavailable.", newer.error().message};
+    }
+    if (*newer) {
+        newer_schema_.store(**newer);
+    }
+    return newer_schema().has_value();
+}
+
+std::optional<std::int64_t> ClusterService::newer_schema() const noexcept
+{
+    const auto version = newer_schema_.load();
+    return version != 0 ? std::optional(version) : std::nullopt;
+}
+
 Outcome<std::vector<std::string>> ClusterService::live_nodes()
 {
     auto leases = store_.live_leases();

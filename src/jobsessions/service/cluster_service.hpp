@@ -4,7 +4,10 @@
 #include "jobsessions/service/outcome.hpp"
 #include "jobsessions/store/cluster_store.hpp"
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,9 +33,21 @@ public:
     /// A listener for the changes any node commits.
     Outcome<std::unique_ptr<store::ChangeListener>> listen();
 
+    /// Reads whether a newer server has upgraded the database's schema past this one's: from then on (for as long
+    /// as this server runs) newer_schema() says so. True when it has.
+    Outcome<bool> check_schema();
+    /// The database's schema version once check_schema found it newer than this server's: this node then serves
+    /// nothing that reads or writes the database, and no longer schedules (what it would read could miss what the
+    /// new schema keeps, and an upgraded node serves it right). None before.
+    [[nodiscard]] std::optional<std::int64_t> newer_schema() const noexcept;
+    /// Gives up the scheduling lease, if held: another node takes it at once.
+    Outcome<void> stop_scheduling();
+
 private:
     store::ClusterStore& store_;
     const std::string node_;
+    /// What newer_schema() says; 0 for none.
+    std::atomic<std::int64_t> newer_schema_{0};
 };
 
 } // namespace jobsessions::service

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,9 @@ public:
     virtual Result<void> release_lease(const std::string& name, const std::string& holder) = 0;
     /// The names of the leases held now (not run out).
     virtual Result<std::vector<std::string>> live_leases() = 0;
+    /// The database's schema version when a newer server has upgraded it past the one this server knows; none
+    /// while this server's is the newest.
+    virtual Result<std::optional<std::int64_t>> newer_schema() = 0;
 
 protected:
     ClusterStore() = default;

@@ -134,4 +134,14 @@ Result<std::vector<std::string>> PgStore::live_leases()
     return names;
 }
 
+Result<std::optional<std::int64_t>> PgStore::newer_schema()
+{
+    auto rows = prepared(kSelectSchemaVersion);
+    if (!rows) {
+        return rows.error();
+    }
+    const auto version = rows->int64(0, 0);
+    return version > kSchemaVersion ? std::optional(version) : std::nullopt;
+}
+
 } // namespace jobsessions::store::postgres

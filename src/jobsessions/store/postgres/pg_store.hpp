@@ -129,6 +129,7 @@ public:
     Result<bool> hold_lease(const std::string& name, const std::string& holder, util::Micros duration) override;
     Result<void> release_lease(const std::string& name, const std::string& holder) override;
     Result<std::vector<std::string>> live_leases() override;
+    Result<std::optional<std::int64_t>> newer_schema() override;
 
 private:
     PgStore(const std::string& conninfo, std::size_t connections);

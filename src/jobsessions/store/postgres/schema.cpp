@@ -16,7 +16,6 @@ constexpr const char* kLockMigrations = "SELECT pg_advisory_xact_lock(7305441937
 constexpr const char* kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL "
     "DEFAULT now())";
-constexpr const char* kSelectVersion = "SELECT coalesce(max(version), 0) FROM schema_migrations";
 constexpr const char* kRecordVersion = "INSERT INTO schema_migrations (version) VALUES ($1)";
 constexpr const char* kAnnounce = "SELECT pg_notify($1, $2)";
 constexpr const char* kBegin = "BEGIN";
@@ -485,7 +484,7 @@ Result<void> migrate(ConnectionPool& pool)
             if (auto created = db.exec(kCreateMigrations); !created) {
                 return created.error();
             }
-            auto current = db.exec(kSelectVersion);
+            auto current = db.exec(kSelectSchemaVersion);
             if (!current) {
                 return current.error();
             }

@@ -13,6 +13,8 @@ namespace jobsessions::store::postgres {
 
 /// The schema version this server writes.
 inline constexpr int kSchemaVersion = 9;
+/// The database's schema version: the last step applied (0 before any).
+inline constexpr const char* kSelectSchemaVersion = "SELECT coalesce(max(version), 0) FROM schema_migrations";
 
 /// Brings the database to kSchemaVersion, step by step, each step in its own transaction and recorded in
 /// schema_migrations. Several servers starting at once on one database take turns (a transaction-level advisory
