@@ -427,8 +427,9 @@ TEST_F(PostgresNodes, AClientThroughHaproxyKeepsWorkingWhileANodeIsKilledAndRest
 }
 
 // A newer server upgraded the database past this build's schema (as the first node of a rolling upgrade does): each
-// node finds it at its next renewal and answers 503 to every request that reads or writes the database, readiness
-// included, so that a load balancer takes it out, and neither schedules. What needs no database still answers.
+// node finds it when the upgrade is announced, or at its next renewal, and answers 503 to every request that reads or
+// writes the database, readiness included, so that a load balancer takes it out, and neither schedules. What needs no
+// database still answers.
 TEST_F(PostgresNodes, NodesThatANewerServerUpgradedPastServeNothingAndStopScheduling)
 {
     const auto id = str(create(a_, R"({"type":"PolicyBackup"})"), "id");
@@ -441,7 +442,9 @@ TEST_F(PostgresNodes, NodesThatANewerServerUpgradedPastServeNothingAndStopSchedu
         return rows ? rows->int64(0, 0) : -1;
     };
     EXPECT_EQ(scheduler_leases(), 1);
+    // As a newer server's migration step records and announces itself.
     ASSERT_TRUE((*db)->exec("INSERT INTO schema_migrations (version) SELECT max(version) + 1 FROM schema_migrations"));
+    ASSERT_TRUE((*db)->exec("SELECT pg_notify('jobsessions_changes', 'schema')"));
 
     for (Node* node : {&a_, &b_}) {
         // Long polls of a second each (the server waits, not the test), until the node refuses one.
@@ -468,6 +471,12 @@ TEST_F(PostgresNodes, NodesThatANewerServerUpgradedPastServeNothingAndStopSchedu
                       .status,
                   503);
         EXPECT_EQ(node->client->get("/api/v1/system/about").status, 200);
+    }
+    // Each node steps out of scheduling once it found the upgrade (at once when announced): the lease is given up,
+    // and the log says why.
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while ((scheduler_leases() != 0 || a_.server->stderr_text().find("upgrade this server") == std::string::npos) &&
+           std::chrono::steady_clock::now() < give_up) {
     }
     EXPECT_EQ(scheduler_leases(), 0);
     EXPECT_NE(a_.server->stderr_text().find("upgrade this server"), std::string::npos) << a_.server->stderr_text();

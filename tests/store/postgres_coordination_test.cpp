@@ -10,8 +10,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <sys/eventfd.h>
 #include <thread>
 
 namespace jobsessions::store::postgres {
@@ -56,6 +59,7 @@ protected:
             all.sessions.insert(all.sessions.end(), announced->sessions.begin(), announced->sessions.end());
             all.all_sessions = all.all_sessions || announced->all_sessions;
             all.policies = all.policies || announced->policies;
+            all.schema = all.schema || announced->schema;
         }
         return all;
     }
@@ -97,16 +101,37 @@ TEST_F(PostgresCoordination, ALeaseIsHeldByOneHolderUntilItRunsOutOrIsGivenUp)
     EXPECT_TRUE(*a.hold_lease("scheduler", "node-a", kShortLease)) << "given up: free at once";
 }
 
-// A server reads whether another, newer one has upgraded the database past the schema it knows.
-TEST_F(PostgresCoordination, ASchemaNewerThanThisServersIsSeen)
+// Each step of a migration is announced to the servers sharing the database, and a server reads whether another,
+// newer one has upgraded the database past the schema it knows.
+TEST_F(PostgresCoordination, AnUpgradeIsAnnouncedAndASchemaNewerThanThisServersIsSeen)
 {
+    // A server migrating a database announces each step as it commits.
+    const auto other = cluster().create_database("t_announced_upgrade");
+    auto watching = Connection::open(other);
+    ASSERT_TRUE(watching) << watching.error().message;
+    ASSERT_TRUE((*watching)->exec("LISTEN jobsessions_changes"));
+    ASSERT_TRUE(PgStore::open(other, 1));
+    const int never = ::eventfd(0, EFD_CLOEXEC);
+    ASSERT_GE(never, 0);
+    auto payloads = (*watching)->wait_for_notifications(never, 5s);
+    ::close(never);
+    ASSERT_TRUE(payloads) << payloads.error().message;
+    EXPECT_NE(std::find(payloads->begin(), payloads->end(), std::string(kAnnounceSchema)), payloads->end());
+
     ClusterStore& a = *a_->cluster();
     auto newer = a.newer_schema();
     ASSERT_TRUE(newer) << newer.error().message;
     EXPECT_FALSE(*newer) << "migrated by this server";
+    auto listening = b_->listen_for_changes();
+    ASSERT_TRUE(listening);
+    ASSERT_TRUE((*listening)->wait(1s)); // opens the connection
+
+    // A newer server's step, as it would record and announce it.
     auto db = Connection::open(conninfo_);
     ASSERT_TRUE(db) << db.error().message;
     ASSERT_TRUE((*db)->exec("INSERT INTO schema_migrations (version) VALUES ($1)", {param(kSchemaVersion + 1)}));
+    ASSERT_TRUE((*db)->exec("SELECT pg_notify($1, $2)", {param(kChangesChannel), param(kAnnounceSchema)}));
+    EXPECT_TRUE(wait_for(**listening, [](const Announced& so_far) { return so_far.schema; }).schema);
     newer = a.newer_schema();
     ASSERT_TRUE(newer) << newer.error().message;
     EXPECT_EQ(*newer, std::optional<std::int64_t>(kSchemaVersion + 1));

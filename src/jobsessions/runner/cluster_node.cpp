@@ -31,11 +31,24 @@ ClusterNode::ClusterNode(service::ClusterService& cluster, service::RunRecords& 
     , runner_(runner)
     , leadership_changed_(std::move(leadership_changed))
 {
+    // Found by the relay of other servers' changes when an upgrade is announced: step out now, not at the next
+    // renewal.
+    cluster_.on_newer_schema([this] { renew_soon(); });
 }
 
 ClusterNode::~ClusterNode()
 {
+    cluster_.on_newer_schema({});
     stop();
+}
+
+void ClusterNode::renew_soon()
+{
+    {
+        std::lock_guard lock(mutex_);
+        renew_now_ = true;
+    }
+    wake_.notify_all();
 }
 
 service::Outcome<void> ClusterNode::start()
@@ -77,7 +90,12 @@ void ClusterNode::loop()
 {
     util::name_this_thread("cluster-node");
     std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, kRenewInterval, [this] { return stop_; })) {
+    while (true) {
+        wake_.wait_for(lock, kRenewInterval, [this] { return stop_ || renew_now_; });
+        if (stop_) {
+            break;
+        }
+        renew_now_ = false;
         lock.unlock();
         renew();
         lock.lock();
@@ -86,21 +104,26 @@ void ClusterNode::loop()
 
 bool ClusterNode::outdated()
 {
-    if (cluster_.newer_schema()) {
+    if (stepped_out_) {
         return true;
     }
-    auto newer = cluster_.check_schema();
-    if (!newer) {
-        // Read again at the next renewal; the leases' renewal, which follows, says when the database is unreachable.
-        if (!failing_) {
-            log::warning("node " + cluster_.node() +
-                         " cannot read the database's schema version: " + newer.error().for_log());
+    // Found already when the upgrade was announced (ChangeRelay), or read now.
+    if (!cluster_.newer_schema()) {
+        auto newer = cluster_.check_schema();
+        if (!newer) {
+            // Read again at the next renewal; the leases' renewal, which follows, says when the database is
+            // unreachable.
+            if (!failing_) {
+                log::warning("node " + cluster_.node() +
+                             " cannot read the database's schema version: " + newer.error().for_log());
+            }
+            return false;
         }
-        return false;
+        if (!*newer) {
+            return false;
+        }
     }
-    if (!*newer) {
-        return false;
-    }
+    stepped_out_ = true;
     log::error("the database has schema version " + std::to_string(*cluster_.newer_schema()) +
                ", newer than this server's: another server upgraded it. Node " + cluster_.node() +
                " answers 503 to every request that reads or writes it and no longer schedules: upgrade this server");

@@ -48,6 +48,8 @@ private:
     /// Whether a newer server has upgraded the database past this one's schema (checked at every renewal): the
     /// node then keeps its own lease (its runs go on) but gives up scheduling. Said once in the log.
     bool outdated();
+    /// Renews at once instead of at the next interval.
+    void renew_soon();
     void end_orphaned_runs();
 
     service::ClusterService& cluster_;
@@ -58,9 +60,12 @@ private:
     std::atomic<std::int64_t> leads_until_{0};
     bool led_ = false;
     bool failing_ = false;
+    /// A newer schema was found: the node stepped out of scheduling.
+    bool stepped_out_ = false;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stop_ = false;
+    bool renew_now_ = false;
     std::thread thread_;
 };
 

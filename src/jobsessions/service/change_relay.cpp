@@ -92,6 +92,15 @@ void ChangeRelay::loop()
             if (announced->policies && policies_changed_) {
                 policies_changed_();
             }
+            if (announced->schema) {
+                // A server upgraded the database: past this one's schema, this node answers 503 from now on (the
+                // cluster node steps out of scheduling at its next renewal).
+                if (auto newer = cluster_.check_schema(); !newer) {
+                    log::warning("cannot read the database's schema version after an upgrade was announced (read "
+                                 "again at the next lease renewal): " +
+                                 newer.error().for_log());
+                }
+            }
         }
         if (std::chrono::steady_clock::now() - last_check_ >= kCheckInterval) {
             check_changes();

@@ -67,10 +67,20 @@ Outcome<bool> ClusterService::check_schema()
         return DomainError{
             DomainErrc::Unavailable, {}, "The database's schema version is unavailable.", newer.error().message};
     }
-    if (*newer) {
-        newer_schema_.store(**newer);
+    std::int64_t none = 0;
+    if (*newer && newer_schema_.compare_exchange_strong(none, **newer)) {
+        std::lock_guard lock(observer_mutex_);
+        if (newer_schema_observer_) {
+            newer_schema_observer_();
+        }
     }
     return newer_schema().has_value();
+}
+
+void ClusterService::on_newer_schema(std::function<void()> observer)
+{
+    std::lock_guard lock(observer_mutex_);
+    newer_schema_observer_ = std::move(observer);
 }
 
 std::optional<std::int64_t> ClusterService::newer_schema() const noexcept

@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,12 +44,16 @@ public:
     [[nodiscard]] std::optional<std::int64_t> newer_schema() const noexcept;
     /// Gives up the scheduling lease, if held: another node takes it at once.
     Outcome<void> stop_scheduling();
+    /// Called once, on the thread whose check_schema found it first, when the schema is found newer (empty: none).
+    void on_newer_schema(std::function<void()> observer);
 
 private:
     store::ClusterStore& store_;
     const std::string node_;
     /// What newer_schema() says; 0 for none.
     std::atomic<std::int64_t> newer_schema_{0};
+    std::mutex observer_mutex_;
+    std::function<void()> newer_schema_observer_;
 };
 
 } // namespace jobsessions::service

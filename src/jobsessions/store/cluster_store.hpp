@@ -22,6 +22,8 @@ struct Announced {
     bool all_sessions = false;
     /// Policies changed.
     bool policies = false;
+    /// A server upgraded the database's schema.
+    bool schema = false;
 };
 
 /// Waits for the changes that any server sharing the database commits. One thread uses it.

@@ -70,6 +70,8 @@ public:
                     announced.policies = true;
                 } else if (item == kAnnounceAllSessions) {
                     announced.all_sessions = true;
+                } else if (item == kAnnounceSchema) {
+                    announced.schema = true;
                 } else if (auto id = util::parse_int64(item)) {
                     announced.sessions.push_back(*id);
                 }

@@ -505,6 +505,10 @@ Result<void> migrate(ConnectionPool& pool)
             if (auto recorded = db.exec(kRecordVersion, {param(version)}); !recorded) {
                 return recorded.error();
             }
+            // Delivered when the step commits, to the servers sharing the database.
+            if (auto announced = db.exec(kAnnounce, {param(kChangesChannel), param(kAnnounceSchema)}); !announced) {
+                return announced.error();
+            }
             return true;
         });
         if (!step) {

@@ -53,6 +53,8 @@ inline constexpr const char* kChangesChannel = "jobsessions_changes";
 /// Payloads announced besides a session's id.
 inline constexpr const char* kAnnounceAllSessions = "sessions";
 inline constexpr const char* kAnnouncePolicies = "policies";
+/// Announced by each step of a migration: the servers of an older schema step out at once (ClusterNode).
+inline constexpr const char* kAnnounceSchema = "schema";
 
 /// Announces a change to the servers listening: a session's id, or one of the payloads above. Kept with the
 /// transaction and sent by settle_transaction, once for all, so that it is delivered only if the transaction
