@@ -93,8 +93,8 @@ void ChangeRelay::loop()
                 policies_changed_();
             }
             if (announced->schema) {
-                // A server upgraded the database: past this one's schema, this node answers 503 from now on (the
-                // cluster node steps out of scheduling at its next renewal).
+                // A server upgraded the database: past this one's schema, this node answers 503 from now on, and
+                // the cluster node, told by the service, steps out of scheduling at once.
                 if (auto newer = cluster_.check_schema(); !newer) {
                     log::warning("cannot read the database's schema version after an upgrade was announced (read "
                                  "again at the next lease renewal): " +
