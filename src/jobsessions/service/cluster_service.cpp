@@ -44,10 +44,11 @@ Outcome<bool> ClusterService::hold_scheduling(util::Micros duration)
 
 Outcome<void> ClusterService::step_down()
 {
-    for (const auto& name : {std::string(kSchedulingLease), std::string(kNodeLeasePrefix) + node_}) {
-        if (auto released = store_.release_lease(name, node_); !released) {
-            return unavailable(released.error());
-        }
+    if (auto stopped = stop_scheduling(); !stopped) {
+        return stopped;
+    }
+    if (auto released = store_.release_lease(std::string(kNodeLeasePrefix) + node_, node_); !released) {
+        return unavailable(released.error());
     }
     return {};
 }
