@@ -17,6 +17,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <regex>
 #include <set>
 #include <tuple>
 
@@ -432,6 +433,14 @@ TEST_F(PostgresNodes, AClientThroughHaproxyKeepsWorkingWhileANodeIsKilledAndRest
 // database still answers.
 TEST_F(PostgresNodes, NodesThatANewerServerUpgradedPastServeNothingAndStopScheduling)
 {
+    // Node b also serves its metrics on an address of their own, for a scraper.
+    start(b_, "node-b", {"--metrics-listen", "127.0.0.1:0"});
+    std::smatch match;
+    const auto b_log = b_.server->stderr_text();
+    ASSERT_TRUE(std::regex_search(b_log, match, std::regex("metrics on http://127\\.0\\.0\\.1:([0-9]+)/metrics")))
+        << b_log;
+    HttpClient scraper(std::stoi(match[1]));
+    EXPECT_EQ(scraper.get("/metrics").status, 200);
     const auto id = str(create(a_, R"({"type":"PolicyBackup"})"), "id");
     auto db = store::postgres::Connection::open(database_);
     ASSERT_TRUE(db) << db.error().message;
@@ -472,6 +481,10 @@ TEST_F(PostgresNodes, NodesThatANewerServerUpgradedPastServeNothingAndStopSchedu
                   503);
         EXPECT_EQ(node->client->get("/api/v1/system/about").status, 200);
     }
+    // The scraper sees node b down, with the reason, rather than figures read from a store it no longer knows.
+    const auto scrape = scraper.get("/metrics");
+    EXPECT_EQ(scrape.status, 503);
+    EXPECT_NE(scrape.body.find("upgraded the database to schema version"), std::string::npos) << scrape.body;
     // Each node steps out of scheduling once it found the upgrade (at once when announced): the lease is given up,
     // and the log says why.
     const auto give_up = std::chrono::steady_clock::now() + 10s;

@@ -3,6 +3,9 @@
 
 #include "jobsessions/util/strings.hpp"
 
+#include <optional>
+#include <string>
+
 namespace jobsessions::api {
 namespace {
 
@@ -18,8 +21,9 @@ void answer_text(http::Response& response, int status, std::string_view text)
 
 } // namespace
 
-MetricsApplication::MetricsApplication(const metrics::Registry& registry)
+MetricsApplication::MetricsApplication(const metrics::Registry& registry, const service::ClusterService* cluster)
     : registry_(registry)
+    , cluster_(cluster)
 {
 }
 
@@ -39,6 +43,12 @@ void MetricsApplication::handle(http::Request& request, http::Response& response
         if (request.method != boost::beast::http::verb::get && request.method != boost::beast::http::verb::head) {
             answer_text(response, 405, "Only GET.\n");
             response.add_header("Allow", "GET, HEAD");
+            return;
+        }
+        if (const auto newer = cluster_ != nullptr ? cluster_->newer_schema() : std::nullopt) {
+            answer_text(response, 503,
+                        "Another server upgraded the database to schema version " + std::to_string(*newer) +
+                            ", which this server does not know: it must be upgraded too.\n");
             return;
         }
         response.content_type = metrics::Registry::kContentType;

@@ -472,7 +472,7 @@ int run_server(const Config& config)
         const auto bound = listener->endpoint();
         server.listen(std::move(*listener));
         server.start();
-        api::MetricsApplication metrics_application(registry);
+        api::MetricsApplication metrics_application(registry, services.cluster);
         std::optional<http::Server> metrics_server;
         if (metrics_listener) {
             const auto metrics_bound = metrics_listener->endpoint();
