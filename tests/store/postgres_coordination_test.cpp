@@ -135,6 +135,16 @@ TEST_F(PostgresCoordination, AnUpgradeIsAnnouncedAndASchemaNewerThanThisServersI
     newer = a.newer_schema();
     ASSERT_TRUE(newer) << newer.error().message;
     EXPECT_EQ(*newer, std::optional<std::int64_t>(kSchemaVersion + 1));
+
+    // The node's service refuses from the moment it checked, and says why, for its clients.
+    service::ClusterService node(a, "node-a");
+    EXPECT_EQ(node.refusal(), std::nullopt);
+    const auto found = node.check_schema();
+    ASSERT_TRUE(found);
+    EXPECT_TRUE(*found);
+    EXPECT_EQ(node.refusal(), "Another server upgraded the database to schema version " +
+                                  std::to_string(kSchemaVersion + 1) +
+                                  ", which this server does not know: it must be upgraded too.");
 }
 
 TEST_F(PostgresCoordination, CommittedChangesAreAnnouncedToOtherServers)

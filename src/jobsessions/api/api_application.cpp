@@ -141,10 +141,8 @@ void ApiApplication::end_round() noexcept
 void ApiApplication::run_chain(const Route& route, Context& ctx)
 {
     if (route.execution != Execution::Inline && services_.cluster != nullptr) {
-        if (const auto newer = services_.cluster->newer_schema()) {
-            throw ApiError::with_status(503, "Another server upgraded the database to schema version " +
-                                                 std::to_string(*newer) +
-                                                 ", which this server does not know: it must be upgraded too.");
+        if (auto refusal = services_.cluster->refusal()) {
+            throw ApiError::with_status(503, std::move(*refusal));
         }
     }
     if (ctx.request.duplicate_field) {

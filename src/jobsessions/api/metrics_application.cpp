@@ -45,10 +45,8 @@ void MetricsApplication::handle(http::Request& request, http::Response& response
             response.add_header("Allow", "GET, HEAD");
             return;
         }
-        if (const auto newer = cluster_ != nullptr ? cluster_->newer_schema() : std::nullopt) {
-            answer_text(response, 503,
-                        "Another server upgraded the database to schema version " + std::to_string(*newer) +
-                            ", which this server does not know: it must be upgraded too.\n");
+        if (const auto refusal = cluster_ != nullptr ? cluster_->refusal() : std::nullopt) {
+            answer_text(response, 503, *refusal + "\n");
             return;
         }
         response.content_type = metrics::Registry::kContentType;

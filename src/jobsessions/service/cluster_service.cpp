@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/service/cluster_service.hpp"
 
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -76,6 +77,15 @@ Outcome<bool> ClusterService::check_schema()
         }
     }
     return newer_schema().has_value();
+}
+
+std::optional<std::string> ClusterService::refusal() const
+{
+    if (const auto newer = newer_schema()) {
+        return "Another server upgraded the database to schema version " + std::to_string(*newer) +
+               ", which this server does not know: it must be upgraded too.";
+    }
+    return std::nullopt;
 }
 
 void ClusterService::on_newer_schema(std::function<void()> observer)

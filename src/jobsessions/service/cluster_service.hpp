@@ -42,6 +42,8 @@ public:
     /// nothing that reads or writes the database, and no longer schedules (what it would read could miss what the
     /// new schema keeps, and an upgraded node serves it right). None before.
     [[nodiscard]] std::optional<std::int64_t> newer_schema() const noexcept;
+    /// Why this node serves nothing that reads or writes the database, for its clients; none while it serves.
+    [[nodiscard]] std::optional<std::string> refusal() const;
     /// Gives up the scheduling lease, if held: another node takes it at once.
     Outcome<void> stop_scheduling();
     /// Called once, on the thread whose check_schema found it first, when the schema is found newer (empty: none).
