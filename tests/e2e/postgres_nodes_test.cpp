@@ -484,6 +484,7 @@ TEST_F(PostgresNodes, NodesThatANewerServerUpgradedPastServeNothingAndStopSchedu
     // The scraper sees node b down, with the reason, rather than figures read from a store it no longer knows.
     const auto scrape = scraper.get("/metrics");
     EXPECT_EQ(scrape.status, 503);
+    EXPECT_EQ(scrape.header("Content-Type"), "application/problem+json; charset=utf-8");
     EXPECT_NE(scrape.body.find("upgraded the database to schema version"), std::string::npos) << scrape.body;
     // Each node steps out of scheduling once it found the upgrade (at once when announced): the lease is given up,
     // and the log says why.

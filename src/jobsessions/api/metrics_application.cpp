@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jobsessions/api/metrics_application.hpp"
 
+#include "jobsessions/api/problem.hpp"
+#include "jobsessions/api/trace.hpp"
 #include "jobsessions/util/strings.hpp"
 
 #include <optional>
@@ -45,8 +47,11 @@ void MetricsApplication::handle(http::Request& request, http::Response& response
             response.add_header("Allow", "GET, HEAD");
             return;
         }
-        if (const auto refusal = cluster_ != nullptr ? cluster_->refusal() : std::nullopt) {
-            answer_text(response, 503, *refusal + "\n");
+        if (auto refusal = cluster_ != nullptr ? cluster_->refusal() : std::nullopt) {
+            // As the main address answers it: a problem document.
+            response.reset();
+            write_problem(ApiError::with_status(503, std::move(*refusal)), path,
+                          TraceId::make(request.traceparent).text(), response);
             return;
         }
         response.content_type = metrics::Registry::kContentType;
