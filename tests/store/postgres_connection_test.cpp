@@ -196,6 +196,17 @@ TEST_F(PostgresConnection, ATransactionCommitsWhatItsBodyDidOrNothing)
     });
     ASSERT_FALSE(failed);
     EXPECT_EQ(failed.error().code, StoreErrc::Conflict);
+    // A transaction that notes an announcement and ends without settling it is a bug: rather than commit a change
+    // the other servers would never hear of, it commits nothing.
+    auto unannounced = pool.transaction([](Connection& db) -> Result<int> {
+        if (auto r = db.exec("INSERT INTO v VALUES (3)"); !r) {
+            return r.error();
+        }
+        db.notes().announcements.emplace_back("3");
+        return 3;
+    });
+    ASSERT_FALSE(unannounced);
+    EXPECT_EQ(unannounced.error().code, StoreErrc::Corrupt);
     auto lease = pool.acquire();
     ASSERT_TRUE(lease);
     auto rows = (*lease)->exec("SELECT n FROM v ORDER BY n");

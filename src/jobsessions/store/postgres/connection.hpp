@@ -258,7 +258,8 @@ public:
     Result<void> fill();
 
     /// Runs `body(connection)` in one transaction: committed when it returns a value, rolled back when it returns
-    /// an error (which is returned). `body` returns a Result.
+    /// an error (which is returned). `body` returns a Result. Counts, announcements or usns it notes must be
+    /// settled before it returns (settle_transaction): else it is refused (Corrupt) and rolled back.
     template <class Body> auto transaction(Body&& body) -> decltype(body(std::declval<Connection&>()));
 
     /// Connections open now (idle and lent).
@@ -304,6 +305,14 @@ template <class Body> auto ConnectionPool::transaction(Body&& body) -> decltype(
         return begun.error();
     }
     auto result = body(**lease);
+    // What a body notes for its transaction's end (counts, announcements, a usn) is sent by settle_transaction
+    // (or the writer's commit_transaction): committed without it, the notes would be lost, and the other servers would
+    // never hear of the change. A bug, refused rather than committed.
+    if (const auto& notes = (*lease)->notes();
+        result && (notes.usn_moved || !notes.counts.empty() || !notes.announcements.empty())) {
+        result =
+            StoreError{StoreErrc::Corrupt, "a transaction ended with counts, announcements or usns left unsettled"};
+    }
     if (!result) {
         (*lease)->notes() = TransactionNotes{}; // nothing it deferred is sent
         if (auto rolled_back = (*lease)->exec("ROLLBACK"); !rolled_back) {
