@@ -506,8 +506,9 @@ Result<void> migrate(ConnectionPool& pool)
                 return recorded.error();
             }
             // Delivered when the step commits, to the servers sharing the database.
-            if (auto announced = db.exec(kAnnounce, {param(kChangesChannel), param(kAnnounceSchema)}); !announced) {
-                return announced.error();
+            announce(db, kAnnounceSchema);
+            if (auto settled = settle_transaction(db); !settled) {
+                return settled.error();
             }
             return true;
         });
